@@ -1,0 +1,99 @@
+/**
+ * The JSON contract of the trace API, shared by the API handler, the CLI, the MCP server and the local
+ * server. Times are ISO 8601 UTC strings.
+ */
+import type { FailureClassification } from './failure.js';
+
+/** `{"error": {"code", "message"}}` for every non-2xx answer. */
+export interface ApiErrorBody {
+  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+}
+
+export type ApiErrorCode =
+  | 'InvalidInput'
+  | 'NotFound'
+  | 'AccessDenied'
+  | 'Throttled'
+  | 'PayloadTooLarge'
+  | 'InternalError';
+
+/** GET /clusters */
+export interface ClusterListResponse {
+  readonly clusters: ReadonlyArray<{ readonly clusterName: string; readonly lastSeenAt: string }>;
+}
+
+/** One row of GET /clusters/{cluster}/tasks, the columns of `tracer CLUSTER`. */
+export interface TaskListItem {
+  readonly taskId: string;
+  readonly taskArn: string;
+  readonly taskDefinition?: string;
+  readonly lastStatus: string;
+  readonly desiredStatus?: string;
+  readonly createdAt?: string;
+  readonly stoppedAt?: string;
+  readonly group?: string;
+  readonly launchType?: string;
+  readonly stopCode?: string;
+  readonly stoppedReason?: string;
+  readonly failureKind?: string;
+}
+
+/** GET /clusters/{cluster}/tasks */
+export interface TaskListResponse {
+  readonly tasks: readonly TaskListItem[];
+  readonly nextCursor?: string;
+}
+
+export interface ContainerSummary {
+  readonly name: string;
+  readonly image?: string;
+  readonly lastStatus?: string;
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly healthStatus?: string;
+  readonly essential?: boolean;
+}
+
+/** GET /clusters/{cluster}/tasks/{taskId}, and the `task` of a JSON trace. */
+export interface TaskSummaryResponse {
+  readonly cluster: string;
+  readonly taskId: string;
+  readonly taskArn: string;
+  readonly taskDefinition?: string;
+  readonly group?: string;
+  readonly launchType?: string;
+  readonly lastStatus: string;
+  readonly desiredStatus?: string;
+  readonly stopCode?: string;
+  readonly stoppedReason?: string;
+  readonly createdAt?: string;
+  readonly startedAt?: string;
+  readonly stoppingAt?: string;
+  readonly stoppedAt?: string;
+  readonly version: number;
+  readonly containers: readonly ContainerSummary[];
+  readonly failure?: FailureClassification;
+  /** `recorded` when tracer stored it, `live` when it came straight from ECS. */
+  readonly source: 'recorded' | 'live';
+}
+
+export type TraceLineKind = 'transition' | 'log' | 'service' | 'status' | 'notice';
+
+/** One line of a JSON trace; the same line as the text trace. */
+export interface TraceLineJson {
+  readonly timestamp: string;
+  readonly epochMs: number;
+  readonly source: string;
+  readonly message: string;
+  readonly kind: TraceLineKind;
+}
+
+/** GET /clusters/{cluster}/tasks/{taskId}/trace?format=json */
+export interface TraceResponse {
+  readonly task: TaskSummaryResponse;
+  readonly lines: readonly TraceLineJson[];
+  /** Present when the trace is paged (full mode or a response near Lambda's 6 MB limit). */
+  readonly nextCursor?: string;
+  /** CloudWatch Logs calls made for this answer. */
+  readonly logCalls: number;
+}

@@ -1,0 +1,71 @@
+import { InvalidInputError } from './errors.js';
+
+/** The parts of an ECS task ARN. `cluster` is absent in the old format `task/<uuid>`. */
+export interface TaskArnParts {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly cluster?: string;
+  readonly taskId: string;
+}
+
+const TASK_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}|\d+):task\/(?:([^/]+)\/)?([^/]+)$/;
+const TASK_ID = /^[A-Za-z0-9-]{1,64}$/;
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/**
+ * Parses a task ARN in either format.
+ * @example parseTaskArn('arn:aws:ecs:us-east-1:123456789012:task/default/9f65...').cluster === 'default'
+ */
+export function parseTaskArn(arn: string): TaskArnParts | undefined {
+  const m = TASK_ARN.exec(arn);
+  if (!m) return undefined;
+  const [, partition = '', region = '', account = '', cluster, taskId = ''] = m;
+  return cluster ? { partition, region, account, cluster, taskId } : { partition, region, account, taskId };
+}
+
+/**
+ * The last path segment of an ECS ARN: the cluster name of a cluster ARN, the id of a task ARN, the
+ * family:revision of a task definition ARN. A plain name is returned unchanged.
+ * @example arnToName('arn:aws:ecs:us-east-1:1:cluster/default') === 'default'
+ */
+export function arnToName(arnOrName: string): string {
+  return arnOrName.slice(arnOrName.lastIndexOf('/') + 1);
+}
+
+/**
+ * Normalises what a caller typed for a cluster (a name or an ARN) to the cluster name.
+ * @example normalizeCluster('arn:aws:ecs:eu-west-1:1:cluster/prod') === 'prod'
+ */
+export function normalizeCluster(input: string): string {
+  const name = arnToName(input.trim());
+  if (!CLUSTER_NAME.test(name)) {
+    throw new InvalidInputError(
+      `cluster "${input}" is not a cluster name or ARN (letters, digits, hyphens and underscores, up to 255)`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Normalises what a caller typed for a task (an id or a task ARN) to the task id.
+ * @example normalizeTaskId('arn:aws:ecs:eu-west-1:1:task/prod/abc123') === 'abc123'
+ */
+export function normalizeTaskId(input: string): string {
+  const trimmed = input.trim();
+  const id = trimmed.startsWith('arn:') ? parseTaskArn(trimmed)?.taskId : trimmed;
+  if (!id || !TASK_ID.test(id)) {
+    throw new InvalidInputError(`task "${input}" is not a task id or task ARN`);
+  }
+  return id;
+}
+
+/**
+ * The service name of a task group (`service:NAME`), or undefined for standalone tasks (`family:NAME`).
+ * @example serviceOfGroup('service:web') === 'web'
+ */
+export function serviceOfGroup(group: string | undefined): string | undefined {
+  if (!group?.startsWith('service:')) return undefined;
+  const name = group.slice('service:'.length);
+  return name === '' ? undefined : name;
+}

@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { arnToName, parseTaskArn } from './arn.js';
+import { InvalidTaskEventError } from './errors.js';
+import {
+  type ContainerState,
+  type EcsEvent,
+  LIFECYCLE_TIMESTAMPS,
+  type ServiceEvent,
+  type TaskTransition,
+} from './model.js';
+import { redactSecrets } from './redact.js';
+import { MAX_REASON_CHARS, truncateText } from './text.js';
+
+export const TASK_STATE_CHANGE = 'ECS Task State Change';
+export const SERVICE_ACTION = 'ECS Service Action';
+export const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
+/** The detail types the recorder accepts; the EventBridge rule matches exactly these. */
+export const RECORDED_DETAIL_TYPES = [TASK_STATE_CHANGE, SERVICE_ACTION, DEPLOYMENT_STATE_CHANGE] as const;
+
+// Unknown fields are stripped, never rejected: ECS adds fields over time.
+const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 timestamp');
+const optionalString = z.string().optional().nullable();
+
+const containerSchema = z.object({
+  name: z.string().min(1),
+  image: optionalString,
+  imageDigest: optionalString,
+  lastStatus: optionalString,
+  exitCode: z.number().int().optional().nullable(),
+  reason: optionalString,
+  healthStatus: optionalString,
+  runtimeId: optionalString,
+});
+
+const taskDetailSchema = z.object({
+  taskArn: z.string().min(1),
+  clusterArn: optionalString,
+  version: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]),
+  lastStatus: z.string().min(1),
+  desiredStatus: optionalString,
+  stopCode: optionalString,
+  stoppedReason: optionalString,
+  group: optionalString,
+  launchType: optionalString,
+  taskDefinitionArn: optionalString,
+  capacityProviderName: optionalString,
+  availabilityZone: optionalString,
+  cpu: z
+    .union([z.string(), z.number().transform(String)])
+    .optional()
+    .nullable(),
+  memory: z
+    .union([z.string(), z.number().transform(String)])
+    .optional()
+    .nullable(),
+  platformVersion: optionalString,
+  startedBy: optionalString,
+  containerInstanceArn: optionalString,
+  containers: z.array(containerSchema).optional().nullable(),
+  ...Object.fromEntries(LIFECYCLE_TIMESTAMPS.map((field) => [field, isoTimestamp.optional().nullable()])),
+});
+
+const serviceDetailSchema = z.object({
+  eventName: z.string().min(1),
+  eventType: optionalString,
+  clusterArn: optionalString,
+  createdAt: isoTimestamp.optional().nullable(),
+  updatedAt: isoTimestamp.optional().nullable(),
+  reason: optionalString,
+  deploymentId: optionalString,
+  capacityProviderArns: z.array(z.string()).optional().nullable(),
+});
+
+const envelopeSchema = z.object({
+  id: z.string().min(1),
+  'detail-type': z.string(),
+  source: z.literal('aws.ecs'),
+  account: z.string(),
+  time: isoTimestamp,
+  region: z.string(),
+  resources: z.array(z.string()).optional().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function iso(value: string | null | undefined): string | undefined {
+  return value == null ? undefined : new Date(Date.parse(value)).toISOString();
+}
+
+function text(value: string | null | undefined): string | undefined {
+  return value == null ? undefined : truncateText(redactSecrets(value), MAX_REASON_CHARS);
+}
+
+/** Drops undefined and null so that stored items carry only what the event carried. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
+}
+
+function eventIdOf(raw: unknown): string | undefined {
+  if (typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string') return raw.id;
+  return undefined;
+}
+
+/**
+ * Parses an EventBridge event from `aws.ecs` into what tracer records. Accepts unknown fields, missing
+ * optional fields (`exitCode`, `stopCode`, `containers`) and old task ARNs without a cluster name.
+ * Reasons are redacted and bounded here, at the edge, so nothing downstream sees a credential.
+ * @throws InvalidTaskEventError naming the field that is wrong.
+ * @example parseEcsEvent(JSON.parse(body)).type === 'task-state-change'
+ */
+export function parseEcsEvent(raw: unknown): EcsEvent {
+  const eventId = eventIdOf(raw);
+  const envelope = envelopeSchema.safeParse(raw);
+  if (!envelope.success) throw new InvalidTaskEventError(describeIssues(envelope.error), eventId);
+  const event = envelope.data;
+  switch (event['detail-type']) {
+    case TASK_STATE_CHANGE:
+      return { type: 'task-state-change', transition: parseTaskDetail(event) };
+    case SERVICE_ACTION:
+    case DEPLOYMENT_STATE_CHANGE:
+      return { type: 'service-event', event: parseServiceDetail(event) };
+    default:
+      throw new InvalidTaskEventError(`unsupported detail-type "${event['detail-type']}"`, event.id);
+  }
+}
+
+type Envelope = z.infer<typeof envelopeSchema>;
+
+function parseTaskDetail(event: Envelope): TaskTransition {
+  const parsed = taskDetailSchema.safeParse(event.detail);
+  if (!parsed.success) {
+    throw new InvalidTaskEventError(describeIssues(parsed.error).replace(/^/, 'detail.'), event.id);
+  }
+  const d = parsed.data as z.infer<typeof taskDetailSchema> & Record<string, string | null | undefined>;
+  const arn = parseTaskArn(d.taskArn);
+  if (!arn)
+    throw new InvalidTaskEventError(`detail.taskArn: "${d.taskArn}" is not an ECS task ARN`, event.id);
+  const clusterArn = d.clusterArn ?? undefined;
+  const clusterName = clusterArn ? arnToName(clusterArn) : arn.cluster;
+  if (!clusterName) {
+    throw new InvalidTaskEventError(
+      'detail.clusterArn: missing, and the task ARN names no cluster',
+      event.id,
+    );
+  }
+  const containers: ContainerState[] = (d.containers ?? []).map((c) =>
+    compact({
+      name: c.name,
+      image: c.image ?? undefined,
+      imageDigest: c.imageDigest ?? undefined,
+      lastStatus: c.lastStatus ?? undefined,
+      exitCode: c.exitCode ?? undefined,
+      reason: text(c.reason),
+      healthStatus: c.healthStatus ?? undefined,
+      runtimeId: c.runtimeId ?? undefined,
+    }),
+  );
+  const timestamps = Object.fromEntries(LIFECYCLE_TIMESTAMPS.map((field) => [field, iso(d[field])]));
+  return compact({
+    eventId: event.id,
+    eventTime: iso(event.time) ?? event.time,
+    region: event.region,
+    account: event.account,
+    clusterArn: clusterArn ?? `arn:${arn.partition}:ecs:${arn.region}:${arn.account}:cluster/${clusterName}`,
+    clusterName,
+    taskArn: d.taskArn,
+    taskId: arn.taskId,
+    version: d.version,
+    lastStatus: d.lastStatus,
+    desiredStatus: d.desiredStatus ?? undefined,
+    stopCode: d.stopCode ?? undefined,
+    stoppedReason: text(d.stoppedReason),
+    group: d.group ?? undefined,
+    launchType: d.launchType ?? undefined,
+    taskDefinitionArn: d.taskDefinitionArn ?? undefined,
+    capacityProviderName: d.capacityProviderName ?? undefined,
+    availabilityZone: d.availabilityZone ?? undefined,
+    cpu: d.cpu ?? undefined,
+    memory: d.memory ?? undefined,
+    platformVersion: d.platformVersion ?? undefined,
+    startedBy: d.startedBy ?? undefined,
+    containerInstanceArn: d.containerInstanceArn ?? undefined,
+    ...timestamps,
+    containers,
+  });
+}
+
+const SERVICE_ARN = /:service\/(?:([^/]+)\/)?([^/]+)$/;
+
+function parseServiceDetail(event: Envelope): ServiceEvent {
+  const parsed = serviceDetailSchema.safeParse(event.detail);
+  if (!parsed.success) {
+    throw new InvalidTaskEventError(describeIssues(parsed.error).replace(/^/, 'detail.'), event.id);
+  }
+  const d = parsed.data;
+  const serviceArn = (event.resources ?? []).find((r) => SERVICE_ARN.test(r));
+  const m = serviceArn ? SERVICE_ARN.exec(serviceArn) : null;
+  if (!m?.[2]) throw new InvalidTaskEventError('resources: no ECS service ARN', event.id);
+  const clusterName = d.clusterArn ? arnToName(d.clusterArn) : m[1];
+  if (!clusterName) {
+    throw new InvalidTaskEventError(
+      'detail.clusterArn: missing, and the service ARN names no cluster',
+      event.id,
+    );
+  }
+  const parts = [d.eventName];
+  if (d.deploymentId) parts.push(`(deployment ${d.deploymentId})`);
+  let message = `(service ${m[2]}) ${parts.join(' ')}`;
+  if (d.reason) message += `: ${d.reason}`;
+  return compact({
+    clusterName,
+    serviceName: m[2],
+    eventId: event.id,
+    createdAt: iso(d.createdAt ?? d.updatedAt) ?? iso(event.time) ?? event.time,
+    message: text(message) ?? message,
+    source: event['detail-type'] === SERVICE_ACTION ? ('service-action' as const) : ('deployment' as const),
+    eventName: d.eventName,
+    eventType: d.eventType ?? undefined,
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Named errors for expected failures. One function in the HTTP layer maps them to status codes; everything
+ * else is an unexpected 500 whose details stay in the logs.
+ */
+export class TracerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An EventBridge event that is not a well-formed ECS event. The reason names the offending field. */
+export class InvalidTaskEventError extends TracerError {
+  constructor(
+    readonly reason: string,
+    readonly eventId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid ECS event${eventId ? ` ${eventId}` : ''}: ${reason}`, options);
+  }
+}
+
+/** Caller input (a path, a query parameter, a flag) that cannot be used. */
+export class InvalidInputError extends TracerError {}
+
+/** A task that tracer never recorded, or whose records expired, and that ECS no longer knows. */
+export class TaskNotFoundError extends TracerError {
+  constructor(
+    readonly cluster: string,
+    readonly taskId: string,
+    readonly retentionDays?: number,
+  ) {
+    super(
+      `task ${taskId} not found in cluster ${cluster}` +
+        (retentionDays !== undefined ? ` (tracer keeps tasks for ${retentionDays} days)` : ''),
+    );
+  }
+}
+
+/** A cluster that tracer has never recorded. */
+export class ClusterNotFoundError extends TracerError {
+  constructor(readonly cluster: string) {
+    super(`cluster ${cluster} has no recorded tasks`);
+  }
+}
+
+/** The caller is not allowed to do what it asked (IAM denied an AWS call or the API refused the request). */
+export class AccessDeniedError extends TracerError {}
+
+/** AWS kept throttling after all retries. */
+export class ThrottledError extends TracerError {}
+
+/** A container's logs that could not be read: the reason ends up in a TRACER notice line, never a failure. */
+export class LogUnavailableError extends TracerError {
+  constructor(
+    readonly reason: 'log-group-not-found' | 'log-stream-not-found' | 'access-denied' | 'throttled' | 'error',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * tracer's domain model, in AWS's vocabulary. Timestamps are ISO 8601 strings in UTC with milliseconds, as
+ * ECS sends them; `toEpochMs` turns them into numbers where arithmetic is needed.
+ */
+
+/** One container's state as an ECS Task State Change event reports it. */
+export interface ContainerState {
+  readonly name: string;
+  readonly image?: string;
+  readonly imageDigest?: string;
+  readonly lastStatus?: string;
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly healthStatus?: string;
+  readonly runtimeId?: string;
+}
+
+/** The lifecycle timestamps that ECS reports, in the order a task passes them. */
+export const LIFECYCLE_TIMESTAMPS = [
+  'createdAt',
+  'connectivityAt',
+  'pullStartedAt',
+  'pullStoppedAt',
+  'startedAt',
+  'stoppingAt',
+  'executionStoppedAt',
+  'stoppedAt',
+  'updatedAt',
+] as const;
+
+export type LifecycleTimestamp = (typeof LIFECYCLE_TIMESTAMPS)[number];
+
+export type LifecycleTimestamps = { readonly [K in LifecycleTimestamp]?: string };
+
+/**
+ * One transition of one task: everything an `ECS Task State Change` event carries that matters for a
+ * post-mortem. `version` orders a task's transitions; the same version is the same transition.
+ */
+export interface TaskTransition extends LifecycleTimestamps {
+  /** EventBridge event id of the first delivery that was stored. */
+  readonly eventId: string;
+  /** EventBridge `time` of the event. */
+  readonly eventTime: string;
+  readonly region: string;
+  readonly account: string;
+  readonly clusterArn: string;
+  readonly clusterName: string;
+  readonly taskArn: string;
+  readonly taskId: string;
+  readonly version: number;
+  readonly lastStatus: string;
+  readonly desiredStatus?: string;
+  /** An open string: ECS adds new stop codes over time. */
+  readonly stopCode?: string;
+  readonly stoppedReason?: string;
+  readonly group?: string;
+  readonly launchType?: string;
+  readonly taskDefinitionArn?: string;
+  readonly capacityProviderName?: string;
+  readonly availabilityZone?: string;
+  readonly cpu?: string;
+  readonly memory?: string;
+  readonly platformVersion?: string;
+  readonly startedBy?: string;
+  readonly containerInstanceArn?: string;
+  readonly containers: readonly ContainerState[];
+}
+
+/** The newest known state of a task: the projection of its highest-version transition. */
+export type TaskSummary = TaskTransition;
+
+/** A container's log configuration, read once per task definition revision. */
+export interface ContainerLogConfig {
+  readonly containerName: string;
+  /** `awslogs`, `awsfirelens`, `splunk`, ... or undefined when the container has no log configuration. */
+  readonly logDriver?: string;
+  readonly logGroup?: string;
+  readonly streamPrefix?: string;
+  readonly region?: string;
+  /** Containers are essential unless the task definition says otherwise. */
+  readonly essential: boolean;
+}
+
+/**
+ * What tracer keeps of a task definition revision so that a trace still finds the logs after the revision
+ * is deregistered or deleted. `unavailable` records why it could not be described.
+ */
+export type TaskDefinitionInfo =
+  | {
+      readonly status: 'described';
+      readonly taskDefinitionArn: string;
+      readonly containers: readonly ContainerLogConfig[];
+      readonly describedAt: string;
+    }
+  | {
+      readonly status: 'unavailable';
+      readonly taskDefinitionArn: string;
+      readonly reason: string;
+      readonly describedAt: string;
+    };
+
+/** Something a service did: from `ECS Service Action`, `ECS Deployment State Change` or DescribeServices. */
+export interface ServiceEvent {
+  readonly clusterName: string;
+  readonly serviceName: string;
+  /** Stable identity for idempotent storage: the EventBridge id or the DescribeServices event id. */
+  readonly eventId: string;
+  readonly createdAt: string;
+  readonly message: string;
+  readonly source: 'service-action' | 'deployment' | 'describe-services';
+  readonly eventName?: string;
+  readonly eventType?: string;
+}
+
+/** A parsed EventBridge event from `aws.ecs` that tracer records. */
+export type EcsEvent =
+  | { readonly type: 'task-state-change'; readonly transition: TaskTransition }
+  | { readonly type: 'service-event'; readonly event: ServiceEvent };
+
+/**
+ * Converts an ISO timestamp to epoch milliseconds.
+ * @example toEpochMs('2021-11-26T17:29:15.055Z') === 1637947755055
+ */
+export function toEpochMs(iso: string): number {
+  return Date.parse(iso);
+}
+
+/** The task's epoch-ms timestamp for a lifecycle field, or undefined when ECS has not reported it. */
+export function lifecycleMs(task: LifecycleTimestamps, field: LifecycleTimestamp): number | undefined {
+  const value = task[field];
+  return value === undefined ? undefined : toEpochMs(value);
+}

@@ -1,0 +1,154 @@
+/**
+ * Ports: the small interfaces that use cases call and adapters implement. Each is named for its role and
+ * holds only the methods some use case calls. Adapters (lambda/adapters) are the only code that imports
+ * @aws-sdk/*; tests pass in-memory fakes.
+ */
+import type { FailureClassification } from '../core/failure.js';
+import type { ServiceEvent, TaskDefinitionInfo, TaskSummary, TaskTransition } from '../core/model.js';
+
+/** Time, injected so that use cases and the core never read the clock themselves. */
+export interface Clock {
+  nowMs(): number;
+}
+
+/** A page of results with an opaque cursor for the next page (absent on the last page). */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor?: string;
+}
+
+/** A recorded task: its summary (the newest version) and what tracer derived from it. */
+export interface RecordedTask {
+  readonly summary: TaskSummary;
+  readonly failure?: FailureClassification;
+}
+
+/** Writes a task's transitions and moves its summary forward. Both writes are idempotent. */
+export interface TransitionStore {
+  /** Stores the transition unless the same version of the task is already stored (first write wins). */
+  putTransition(transition: TaskTransition): Promise<'stored' | 'duplicate'>;
+  /** Replaces the summary only when `task.summary.version` is newer than the stored one. */
+  advanceSummary(task: RecordedTask): Promise<'advanced' | 'stale'>;
+  /** Remembers that the cluster has recorded tasks, for listing clusters. */
+  registerCluster(clusterName: string, seenAt: string): Promise<void>;
+}
+
+/** Filters of a cluster's task listing. Times are epoch milliseconds. */
+export interface ListTasksQuery {
+  readonly clusterName: string;
+  readonly status?: string;
+  readonly failedOnly?: boolean;
+  readonly sinceMs?: number;
+  readonly untilMs?: number;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** A cluster that tracer has recorded. */
+export interface RecordedCluster {
+  readonly clusterName: string;
+  readonly lastSeenAt: string;
+}
+
+/** Reads what the recorder stored. Expired items that DynamoDB has not yet swept are never returned. */
+export interface TaskHistory {
+  getTask(clusterName: string, taskId: string): Promise<RecordedTask | undefined>;
+  /** The task's transitions in version order. */
+  listTransitions(clusterName: string, taskId: string): Promise<TaskTransition[]>;
+  /** Newest first by createdAt. */
+  listTasks(query: ListTasksQuery): Promise<Page<RecordedTask>>;
+  listClusters(): Promise<RecordedCluster[]>;
+}
+
+/** Reads a task definition revision's container log configuration from ECS. */
+export interface TaskDefinitionSource {
+  /**
+   * Returns `unavailable` when ECS says the revision does not exist (deleted) or access is denied;
+   * throws on transient faults (throttling, network) so the caller can retry later.
+   */
+  describeTaskDefinition(taskDefinitionArn: string): Promise<TaskDefinitionInfo>;
+}
+
+/** The recorded copy of task definition revisions, so traces outlive deregistration and deletion. */
+export interface TaskDefinitionStore {
+  getTaskDefinition(taskDefinitionArn: string): Promise<TaskDefinitionInfo | undefined>;
+  putTaskDefinition(info: TaskDefinitionInfo): Promise<void>;
+}
+
+/** Service events that tracer recorded: from EventBridge, and copied from DescribeServices at task stop. */
+export interface ServiceEventStore {
+  /** Idempotent by (cluster, service, eventId). */
+  putServiceEvents(events: readonly ServiceEvent[]): Promise<void>;
+  listServiceEvents(
+    clusterName: string,
+    serviceName: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<ServiceEvent[]>;
+}
+
+/** The service's recent events as ECS still remembers them (DescribeServices keeps the last 100). */
+export interface ServiceEventSource {
+  /** Undefined when the service no longer exists. */
+  recentServiceEvents(clusterName: string, serviceName: string): Promise<ServiceEvent[] | undefined>;
+}
+
+/** One log event of one container. */
+export interface LogEvent {
+  readonly timestampMs: number;
+  readonly message: string;
+}
+
+/** Where a container's log stream lives and which time range to read (epoch ms, inclusive start). */
+export interface LogStreamRequest {
+  readonly containerName: string;
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly region?: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Stop after this many events; the result says so with `truncated`. */
+  readonly maxEvents?: number;
+}
+
+export interface LogStreamResult {
+  readonly events: LogEvent[];
+  /** API calls made, a benchmark figure. */
+  readonly calls: number;
+  /** True when `maxEvents` cut the read short; `resumeAfterMs` says where to go on. */
+  readonly truncated: boolean;
+  readonly resumeAfterMs?: number;
+}
+
+/** Reads container logs. Fails with `LogUnavailableError` (core/errors) for a missing group or stream or denied access. */
+export interface LogSource {
+  readLogStream(request: LogStreamRequest): Promise<LogStreamResult>;
+}
+
+/** ECS itself, for tasks that were never recorded but that ECS still remembers (about an hour after they stop). */
+export interface LiveTaskSource {
+  describeTask(clusterName: string, taskId: string): Promise<TaskSummary | undefined>;
+}
+
+/** A message for people: subject, body and attributes that subscribers filter on. */
+export interface Notification {
+  readonly subject: string;
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** Delivers notifications (SNS in AWS). */
+export interface Notifier {
+  publish(notification: Notification): Promise<void>;
+}
+
+/** Makes sure a task is notified once, even across duplicate events and retries. */
+export interface NotificationLedger {
+  /**
+   * Claims the right to notify for the task. Returns false when the task was already notified, or
+   * another attempt holds an unexpired claim.
+   */
+  claim(clusterName: string, taskId: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  /** Marks the task as notified, so no later claim succeeds. */
+  markSent(clusterName: string, taskId: string, nowMs: number): Promise<void>;
+}

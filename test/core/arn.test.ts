@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import {
+  arnToName,
+  normalizeCluster,
+  normalizeTaskId,
+  parseTaskArn,
+  serviceOfGroup,
+} from '../../lambda/core/arn.js';
+import { InvalidInputError } from '../../lambda/core/errors.js';
+
+describe('parseTaskArn', () => {
+  it.each([
+    [
+      'arn:aws:ecs:eu-west-1:0123456789:task/Features/33a7f27282624543abd4a00c3e84d0ee',
+      { cluster: 'Features', taskId: '33a7f27282624543abd4a00c3e84d0ee', region: 'eu-west-1' },
+    ],
+    [
+      'arn:aws:ecs:us-east-1:000000000000:task/037d58fc-e5f6-4e95-ac1f-3ce533bb2abb',
+      { cluster: undefined, taskId: '037d58fc-e5f6-4e95-ac1f-3ce533bb2abb', region: 'us-east-1' },
+    ],
+  ])('parses %s', (arn, expected) => {
+    const parts = parseTaskArn(arn);
+    expect(parts?.cluster).toBe(expected.cluster);
+    expect(parts?.taskId).toBe(expected.taskId);
+    expect(parts?.region).toBe(expected.region);
+  });
+
+  it('returns undefined for something that is not a task ARN', () => {
+    expect(parseTaskArn('arn:aws:ecs:us-east-1:1:cluster/default')).toBeUndefined();
+  });
+});
+
+describe('normalizeCluster and normalizeTaskId', () => {
+  it('accepts names and ARNs', () => {
+    expect(normalizeCluster('arn:aws:ecs:us-east-1:123456789012:cluster/prod')).toBe('prod');
+    expect(normalizeCluster('default')).toBe('default');
+    expect(normalizeTaskId('arn:aws:ecs:us-east-1:123456789012:task/prod/abc123')).toBe('abc123');
+    expect(normalizeTaskId('9f654c76cde14c7c85cf54dce087658a')).toBe('9f654c76cde14c7c85cf54dce087658a');
+  });
+
+  it('rejects input that is neither a name nor an ARN', () => {
+    expect(() => normalizeCluster('no spaces')).toThrow(InvalidInputError);
+    expect(() => normalizeTaskId('../etc')).toThrow(/not a task id or task ARN/);
+  });
+
+  it('reads service names from groups', () => {
+    expect(serviceOfGroup('service:web')).toBe('web');
+    expect(serviceOfGroup('family:web')).toBeUndefined();
+    expect(arnToName('arn:aws:ecs:us-east-1:1:task-definition/web:3')).toBe('web:3');
+  });
+});
