@@ -1,0 +1,46 @@
+/**
+ * The notifier's settings, passed from the stack to the function as JSON in one environment variable
+ * (EnvName.NOTIFY_FILTERS), so the construct and the handler share one shape.
+ */
+import { z } from 'zod';
+import { FAILURE_KINDS } from '../core/failure.js';
+
+export const notifySettingsSchema = z.object({
+  /** Only these clusters (names). Empty or absent: every cluster. */
+  includeClusters: z.array(z.string()).optional(),
+  excludeClusters: z.array(z.string()).optional(),
+  /** Only tasks of these services (names, without `service:`). */
+  includeServices: z.array(z.string()).optional(),
+  excludeServices: z.array(z.string()).optional(),
+  /** Only these task groups (`service:web`, `family:batch`). */
+  includeGroups: z.array(z.string()).optional(),
+  excludeGroups: z.array(z.string()).optional(),
+  /** Only these failure kinds. Absent: every failure kind. */
+  failureKinds: z.array(z.enum(FAILURE_KINDS)).optional(),
+  /** Also notify tasks that stopped without failing. */
+  notifyOnEveryStop: z.boolean().optional(),
+  /** Treat Spot interruptions as worth a notification. */
+  notifySpotInterruptions: z.boolean().optional(),
+});
+
+export type NotifySettings = z.infer<typeof notifySettingsSchema>;
+
+/**
+ * Parses the settings JSON, with an error that names the bad field.
+ * @example parseNotifySettings('{"excludeClusters":["dev"]}').excludeClusters
+ */
+export function parseNotifySettings(json: string | undefined): NotifySettings {
+  if (json === undefined || json.trim() === '') return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (cause) {
+    throw new Error(`notifier settings are not valid JSON: ${json.slice(0, 200)}`, { cause });
+  }
+  const parsed = notifySettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`notifier settings: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
