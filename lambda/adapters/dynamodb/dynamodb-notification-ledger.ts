@@ -1,0 +1,115 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { LedgerClaim, NotificationLedger } from '../../use-cases/ports.js';
+import { expiresAtSeconds, ITEM_TYPE_ATTRIBUTE, isConditionalCheckFailed } from './items.js';
+import { NOTIFY_SK, TABLE_KEY, TTL_ATTRIBUTE, taskPk } from './keys.js';
+import type { DynamoDbTableOptions } from './table-options.js';
+
+const STATE = 'state';
+const LEASE_UNTIL = 'leaseUntil';
+const CLAIMED = 'claimed';
+const SENT = 'sent';
+
+/**
+ * The notification ledger: one item per task (`T#<cluster>#<taskId>` / `NOTIFY`) next to the task's own
+ * records, so it expires with them. A claim is a conditional put that succeeds when no attempt claimed the
+ * task or the last claim's lease ran out; once marked sent, no claim succeeds again.
+ */
+export class DynamoDbNotificationLedger implements NotificationLedger {
+  constructor(private readonly options: DynamoDbTableOptions) {}
+
+  async claim(clusterName: string, taskId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    return (await this.claimNotification(clusterName, taskId, nowMs, leaseMs)).outcome === 'claimed';
+  }
+
+  async claimNotification(
+    clusterName: string,
+    taskId: string,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<LedgerClaim> {
+    try {
+      await this.options.client.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...this.key(clusterName, taskId),
+            [ITEM_TYPE_ATTRIBUTE]: { S: 'notification' },
+            clusterName: { S: clusterName },
+            taskId: { S: taskId },
+            [STATE]: { S: CLAIMED },
+            claimedAt: { S: new Date(nowMs).toISOString() },
+            [LEASE_UNTIL]: { N: String(nowMs + leaseMs) },
+            [TTL_ATTRIBUTE]: { N: String(expiresAtSeconds(nowMs, this.options.retentionDays)) },
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR (#state = :claimed AND #leaseUntil < :now)',
+          ExpressionAttributeNames: {
+            '#pk': TABLE_KEY.partitionKey,
+            '#state': STATE,
+            '#leaseUntil': LEASE_UNTIL,
+          },
+          ExpressionAttributeValues: { ':claimed': { S: CLAIMED }, ':now': { N: String(nowMs) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { outcome: 'claimed' };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current =
+        error instanceof ConditionalCheckFailedException && error.Item
+          ? error.Item
+          : await this.read(clusterName, taskId);
+      return this.outcomeOf(current);
+    }
+  }
+
+  async markSent(clusterName: string, taskId: string, nowMs: number): Promise<void> {
+    await this.options.client.send(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key(clusterName, taskId),
+        UpdateExpression: 'SET #state = :sent, #sentAt = :sentAt, #expiresAt = :expiresAt',
+        ExpressionAttributeNames: { '#state': STATE, '#sentAt': 'sentAt', '#expiresAt': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':sent': { S: SENT },
+          ':sentAt': { S: new Date(nowMs).toISOString() },
+          ':expiresAt': { N: String(expiresAtSeconds(nowMs, this.options.retentionDays)) },
+        },
+      }),
+    );
+  }
+
+  private key(clusterName: string, taskId: string): Record<string, AttributeValue> {
+    return {
+      [TABLE_KEY.partitionKey]: { S: taskPk(clusterName, taskId) },
+      [TABLE_KEY.sortKey]: { S: NOTIFY_SK },
+    };
+  }
+
+  /** The item as it is now; for emulators that do not return it with the failed condition. */
+  private async read(
+    clusterName: string,
+    taskId: string,
+  ): Promise<Record<string, AttributeValue> | undefined> {
+    const result = await this.options.client.send(
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key(clusterName, taskId),
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item;
+  }
+
+  private outcomeOf(item: Record<string, AttributeValue> | undefined): LedgerClaim {
+    if (item?.[STATE]?.S === SENT) return { outcome: 'sent' };
+    const leaseUntilMs = Number(item?.[LEASE_UNTIL]?.N ?? Number.NaN);
+    // The item vanished between the put and the read (a TTL sweep): another attempt will claim it anew.
+    return { outcome: 'held', leaseUntilMs: Number.isFinite(leaseUntilMs) ? leaseUntilMs : 0 };
+  }
+}

@@ -1,0 +1,134 @@
+import { BatchWriteItemCommand, QueryCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { ThrottledError } from '../../core/errors.js';
+import { type ServiceEvent, toEpochMs } from '../../core/model.js';
+import type { ServiceEventStore } from '../../use-cases/ports.js';
+import {
+  expiresAtSeconds,
+  fromItem,
+  ITEM_TYPE_ATTRIBUTE,
+  type Item,
+  type ItemType,
+  liveItemFilter,
+  toItem,
+  withoutLayout,
+} from './items.js';
+import { serviceEventSk, servicePk, TABLE_KEY, TTL_ATTRIBUTE } from './keys.js';
+import type { DynamoDbTableOptions } from './table-options.js';
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_SIZE = 25;
+
+/** How the store retries the items that BatchWriteItem left unprocessed (throttling, partition limits). */
+export interface BatchRetryOptions {
+  /** Attempts per batch, the first included. @default 8 */
+  readonly maxAttempts?: number;
+  /** Delay before the first retry; doubles each time, with full jitter, up to 5 s. @default 50 */
+  readonly baseDelayMs?: number;
+  /** Waits between attempts; tests pass one that does not wait. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const MAX_DELAY_MS = 5_000;
+
+/**
+ * Service events (EventBridge service actions and deployments, and DescribeServices copies) in the
+ * tracer table, one item per event under the service's partition, sorted by createdAt. Writes are plain
+ * puts keyed by the event's identity, so writing an event again changes nothing.
+ */
+export class DynamoDbServiceEventStore implements ServiceEventStore {
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly options: DynamoDbTableOptions,
+    retry: BatchRetryOptions = {},
+  ) {
+    this.maxAttempts = retry.maxAttempts ?? 8;
+    this.baseDelayMs = retry.baseDelayMs ?? 50;
+    this.sleep = retry.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async putServiceEvents(events: readonly ServiceEvent[]): Promise<void> {
+    // BatchWriteItem rejects a request that names one key twice.
+    const byKey = new Map<string, WriteRequest>();
+    for (const event of events) {
+      const pk = servicePk(event.clusterName, event.serviceName);
+      const sk = serviceEventSk(event.createdAt, event.eventId);
+      byKey.set(`${pk}\n${sk}`, { PutRequest: { Item: this.toServiceEventItem(event, pk, sk) } });
+    }
+    const requests = [...byKey.values()];
+    for (let start = 0; start < requests.length; start += BATCH_SIZE) {
+      await this.writeBatch(requests.slice(start, start + BATCH_SIZE));
+    }
+  }
+
+  async listServiceEvents(
+    clusterName: string,
+    serviceName: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<ServiceEvent[]> {
+    if (fromMs > toMs) return [];
+    const live = liveItemFilter(this.options.clock.nowMs());
+    const events: ServiceEvent[] = [];
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          FilterExpression: live.expression,
+          ExpressionAttributeNames: {
+            '#pk': TABLE_KEY.partitionKey,
+            '#sk': TABLE_KEY.sortKey,
+            ...live.names,
+          },
+          ExpressionAttributeValues: {
+            ':pk': { S: servicePk(clusterName, serviceName) },
+            ':from': { S: serviceEventSk(new Date(fromMs).toISOString(), '') },
+            // `E#<iso>#<eventId>` sorts below `E#<iso>#\uffff`: the range includes events at exactly toMs.
+            ':to': { S: serviceEventSk(new Date(toMs).toISOString(), '\uffff') },
+            ...live.values,
+          },
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        // The item was written from a ServiceEvent by putServiceEvents.
+        events.push(withoutLayout(fromItem(item)) as unknown as ServiceEvent);
+      }
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return events;
+  }
+
+  private toServiceEventItem(event: ServiceEvent, pk: string, sk: string): Item {
+    return toItem({
+      [TABLE_KEY.partitionKey]: pk,
+      [TABLE_KEY.sortKey]: sk,
+      [ITEM_TYPE_ATTRIBUTE]: 'service-event' satisfies ItemType,
+      ...event,
+      [TTL_ATTRIBUTE]: expiresAtSeconds(toEpochMs(event.createdAt), this.options.retentionDays),
+    });
+  }
+
+  /** Writes one batch, retrying unprocessed items with exponential backoff and full jitter. */
+  private async writeBatch(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await this.options.client.send(
+        new BatchWriteItemCommand({ RequestItems: { [this.options.tableName]: pending } }),
+      );
+      pending = result.UnprocessedItems?.[this.options.tableName] ?? [];
+      if (pending.length === 0) return;
+      if (attempt >= this.maxAttempts) {
+        throw new ThrottledError(
+          `DynamoDB left ${pending.length} of ${requests.length} service events unprocessed after ${attempt} attempts`,
+        );
+      }
+      const capMs = Math.min(MAX_DELAY_MS, this.baseDelayMs * 2 ** (attempt - 1));
+      await this.sleep(Math.floor(Math.random() * capMs));
+    }
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The recorder Lambda: EventBridge delivers `aws.ecs` events either through an SQS queue (a batch of
+ * records, answered with a partial batch response) or directly (one event, Lambda's async retries and
+ * on-failure destination take over on error).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type {
+  EventBridgeEvent,
+  SQSBatchItemFailure,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
+import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
+import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
+import { DynamoDbTransitionStore } from '../adapters/dynamodb/dynamodb-transition-store.js';
+import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
+import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
+import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { EnvName, intEnv, optionalEnv, requireEnv } from '../config/env.js';
+import { createLogger, type Logger, type LogLevel } from '../config/logger.js';
+import { InvalidTaskEventError } from '../core/errors.js';
+import {
+  createRecorderCache,
+  type RecordEventDeps,
+  type RecordEventResult,
+  recordEvent,
+} from '../use-cases/record-event.js';
+
+/** Records processed at once: enough to hide DynamoDB latency, few enough to stay clear of ECS API limits. */
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_RETENTION_DAYS = 90;
+
+export interface RecorderHandlerDeps extends RecordEventDeps {
+  /** @default DEFAULT_CONCURRENCY */
+  readonly concurrency?: number;
+}
+
+/** What the recorder is invoked with: an SQS batch, or one EventBridge event. */
+export type RecorderInput = SQSEvent | EventBridgeEvent<string, unknown>;
+
+export type RecorderHandler = (input: RecorderInput) => Promise<SQSBatchResponse | RecordEventResult>;
+
+function isSqsEvent(input: unknown): input is SQSEvent {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    'Records' in input &&
+    Array.isArray(input.Records) &&
+    input.Records.every(
+      (r: unknown) =>
+        typeof r === 'object' && r !== null && 'eventSource' in r && r.eventSource === 'aws:sqs',
+    )
+  );
+}
+
+function isEventBridgeEvent(input: unknown): input is EventBridgeEvent<string, unknown> {
+  return typeof input === 'object' && input !== null && 'detail-type' in input;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping results in input order. */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+function eventIdOf(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null && 'id' in body && typeof body.id === 'string'
+    ? body.id
+    : undefined;
+}
+
+function describeResult(result: RecordEventResult): Record<string, unknown> {
+  return result.type === 'service-event'
+    ? {
+        type: result.type,
+        eventId: result.eventId,
+        clusterName: result.clusterName,
+        serviceName: result.serviceName,
+      }
+    : {
+        type: result.type,
+        eventId: result.eventId,
+        clusterName: result.clusterName,
+        taskId: result.taskId,
+        version: result.version,
+        lastStatus: result.lastStatus,
+        transition: result.transition,
+        summary: result.summary,
+        failureKind: result.failure?.kind,
+        serviceEventsCopied: result.serviceEventsCopied,
+      };
+}
+
+/**
+ * Builds the recorder handler from its dependencies.
+ *
+ * For an SQS batch it returns `{ batchItemFailures }`: a record whose body is malformed, or that hit a
+ * fault DynamoDB kept throwing after the SDK's retries, is reported so that SQS redelivers it and, after
+ * the queue's receive count, moves it to the dead-letter queue. One bad record never fails the others.
+ * For a direct EventBridge invocation any failure is thrown, so Lambda retries it and then sends it to
+ * the on-failure destination.
+ * @example export const handler = makeRecorderHandler(recorderDepsFromEnv());
+ */
+export function makeRecorderHandler(deps: RecorderHandlerDeps): RecorderHandler {
+  const log = deps.logger;
+  const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
+
+  const recordSqsMessage = async (record: SQSRecord): Promise<SQSBatchItemFailure | undefined> => {
+    const context = {
+      messageId: record.messageId,
+      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+    };
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch (error) {
+      log.error('rejected a malformed event: the SQS message body is not JSON', {
+        ...context,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      return { itemIdentifier: record.messageId };
+    }
+    try {
+      const result = await recordEvent(deps, body);
+      log.debug('recorded an event', { ...context, ...describeResult(result) });
+      return undefined;
+    } catch (error) {
+      if (error instanceof InvalidTaskEventError) {
+        log.error('rejected a malformed event', { ...context, eventId: error.eventId, reason: error.reason });
+      } else {
+        log.error('could not record an event; SQS will deliver it again', {
+          ...context,
+          eventId: eventIdOf(body),
+          error,
+        });
+      }
+      return { itemIdentifier: record.messageId };
+    }
+  };
+
+  return async (input) => {
+    if (isSqsEvent(input)) {
+      const outcomes = await mapBounded(input.Records, concurrency, recordSqsMessage);
+      const batchItemFailures = outcomes.filter((o): o is SQSBatchItemFailure => o !== undefined);
+      log.info('recorded a batch', { records: input.Records.length, failed: batchItemFailures.length });
+      return { batchItemFailures };
+    }
+    if (isEventBridgeEvent(input)) {
+      try {
+        const result = await recordEvent(deps, input);
+        log.info('recorded an event', describeResult(result));
+        return result;
+      } catch (error) {
+        if (error instanceof InvalidTaskEventError) {
+          log.error('rejected a malformed event', { eventId: error.eventId, reason: error.reason });
+        } else {
+          log.error('could not record an event; Lambda will retry it', { eventId: eventIdOf(input), error });
+        }
+        throw error;
+      }
+    }
+    const error = new InvalidTaskEventError(
+      'the invocation is neither an SQS batch nor an EventBridge event',
+    );
+    log.error('rejected a malformed invocation', { reason: error.reason });
+    throw error;
+  };
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = optionalEnv(EnvName.LOG_LEVEL, env);
+  if (raw === undefined) return 'info';
+  const level = LOG_LEVELS.find((l) => l === raw.toLowerCase());
+  if (!level) {
+    throw new Error(
+      `environment variable ${EnvName.LOG_LEVEL} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`,
+    );
+  }
+  return level;
+}
+
+/**
+ * The production dependencies, from the function's environment: the table name, the retention period
+ * and the log level. Fails loudly at cold start when the stack did not set them.
+ */
+export function recorderDepsFromEnv(env: NodeJS.ProcessEnv = process.env): RecorderHandlerDeps {
+  const tableName = requireEnv(EnvName.TABLE_NAME, env);
+  const retentionDays = intEnv(EnvName.RETENTION_DAYS, DEFAULT_RETENTION_DAYS, env);
+  if (retentionDays < 1) {
+    throw new Error(
+      `environment variable ${EnvName.RETENTION_DAYS} must be at least 1, got ${retentionDays}`,
+    );
+  }
+  const logger: Logger = createLogger({ service: 'recorder' }, { level: logLevelFromEnv(env) });
+  // The SDK retries throttling with backoff; more attempts ride out a burst of task launches.
+  const table: DynamoDbTableOptions = {
+    client: new DynamoDBClient({ maxAttempts: 8 }),
+    tableName,
+    retentionDays,
+    clock: systemClock,
+  };
+  const ecs = new ECSClient({ maxAttempts: 5 });
+  return {
+    transitions: new DynamoDbTransitionStore(table),
+    taskDefinitions: new DynamoDbTaskDefinitionStore(table),
+    taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
+    serviceEvents: new DynamoDbServiceEventStore(table),
+    serviceEventSource: new EcsServiceEventSource({ client: ecs }),
+    clock: systemClock,
+    logger,
+    cache: createRecorderCache(),
+  };
+}
+
+let coldStartHandler: RecorderHandler | undefined;
+
+/** The Lambda entry point. Built on first invocation, so that importing this module reads no environment. */
+export const handler: RecorderHandler = async (input) => {
+  coldStartHandler ??= makeRecorderHandler(recorderDepsFromEnv());
+  return coldStartHandler(input);
+};

@@ -1,0 +1,259 @@
+/**
+ * Record one ECS event.
+ *
+ * Primary course:
+ * 1. Parse the EventBridge event: a task state change, a service action or a deployment state change.
+ * 2. Task state change: store the transition (the first write of a version wins).
+ * 3. Resolve the revision's container log configuration: memory, then the table, then
+ *    DescribeTaskDefinition (the answer is stored, so each revision is described once).
+ * 4. Classify the failure and move the task's summary forward if this version is the newest.
+ * 5. Register the cluster, at most once a UTC day per container.
+ * 6. A stopped service task: copy the service's DescribeServices events around the task's life.
+ * Service action or deployment: store it as a service event.
+ *
+ * Alternative courses:
+ * - The event is not a well-formed ECS event: `InvalidTaskEventError` (the caller dead-letters it).
+ * - DescribeTaskDefinition fails transiently: logged, not cached; the summary is classified without it.
+ * - Copying service events fails: logged; the task's own records are already stored.
+ * - DynamoDB fails: the error propagates and the event is retried; every write is idempotent.
+ */
+
+import type { Logger } from '../config/logger.js';
+import { serviceOfGroup } from '../core/arn.js';
+import { parseEcsEvent } from '../core/ecs-event.js';
+import { classifyFailure, type FailureClassification } from '../core/failure.js';
+import { type ServiceEvent, type TaskDefinitionInfo, type TaskTransition, toEpochMs } from '../core/model.js';
+import type {
+  Clock,
+  ServiceEventSource,
+  ServiceEventStore,
+  TaskDefinitionSource,
+  TaskDefinitionStore,
+  TransitionStore,
+} from './ports.js';
+
+/** Service events this long before creation and after the stop still belong to the task's story. */
+export const SERVICE_EVENT_MARGIN_MS = 60_000;
+/** Bounds on the in-memory caches, so a long-lived container cannot grow without limit. */
+const MAX_CACHED_TASK_DEFINITIONS = 1_000;
+const MAX_CACHED_CLUSTERS = 1_000;
+
+interface CachedTaskDefinition {
+  readonly info: TaskDefinitionInfo;
+  /** UTC day (`YYYY-MM-DD`) of the last write to the store, which refreshes the item's TTL. */
+  readonly storedOnDay: string;
+}
+
+/** What the recorder remembers between events in one container. */
+export interface RecorderCache {
+  readonly taskDefinitions: Map<string, CachedTaskDefinition>;
+  /** Lookups in progress, so that concurrent events of a new revision describe it once. */
+  readonly pendingTaskDefinitions: Map<string, Promise<TaskDefinitionInfo | undefined>>;
+  /** Cluster name → the newest UTC day already registered. */
+  readonly clusterDays: Map<string, string>;
+}
+
+/** An empty cache, one per container. */
+export function createRecorderCache(): RecorderCache {
+  return { taskDefinitions: new Map(), pendingTaskDefinitions: new Map(), clusterDays: new Map() };
+}
+
+export interface RecordEventDeps {
+  readonly transitions: TransitionStore;
+  readonly taskDefinitions: TaskDefinitionStore;
+  readonly taskDefinitionSource: TaskDefinitionSource;
+  readonly serviceEvents: ServiceEventStore;
+  readonly serviceEventSource: ServiceEventSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly cache: RecorderCache;
+}
+
+/** What recording one event did. */
+export type RecordEventResult =
+  | {
+      readonly type: 'task-state-change';
+      readonly eventId: string;
+      readonly clusterName: string;
+      readonly taskId: string;
+      readonly version: number;
+      readonly lastStatus: string;
+      readonly transition: 'stored' | 'duplicate';
+      readonly summary: 'advanced' | 'stale';
+      /** How the task definition was known: absent when the event names none or it could not be read. */
+      readonly taskDefinition?: TaskDefinitionInfo['status'];
+      readonly failure?: FailureClassification;
+      /** DescribeServices events copied for a stopped service task. */
+      readonly serviceEventsCopied?: number;
+    }
+  | {
+      readonly type: 'service-event';
+      readonly eventId: string;
+      readonly clusterName: string;
+      readonly serviceName: string;
+      readonly stored: 'stored';
+    };
+
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  // A Map iterates in insertion order, so the first key is the least recently stored.
+  if (map.size > max) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}
+
+/**
+ * Records one EventBridge event from `aws.ecs`. Safe to call again with the same event, and in any
+ * order: the stored state is the same as after one in-order delivery.
+ * @throws InvalidTaskEventError when the event is not a well-formed ECS event.
+ */
+export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Promise<RecordEventResult> {
+  const event = parseEcsEvent(rawEvent);
+  if (event.type === 'service-event') {
+    await deps.serviceEvents.putServiceEvents([event.event]);
+    return {
+      type: 'service-event',
+      eventId: event.event.eventId,
+      clusterName: event.event.clusterName,
+      serviceName: event.event.serviceName,
+      stored: 'stored',
+    };
+  }
+
+  const transition = event.transition;
+  const stored = await deps.transitions.putTransition(transition);
+  const taskDefinition = transition.taskDefinitionArn
+    ? await resolveTaskDefinition(deps, transition.taskDefinitionArn)
+    : undefined;
+  const failure = classifyFailure(transition, taskDefinition);
+  const summary = await deps.transitions.advanceSummary(
+    failure ? { summary: transition, failure } : { summary: transition },
+  );
+  await registerCluster(deps, transition);
+
+  const serviceName = serviceOfGroup(transition.group);
+  // A pure duplicate (stored and advanced before) already copied the service events.
+  const firstSightOfStop =
+    transition.lastStatus === 'STOPPED' && (stored === 'stored' || summary === 'advanced');
+  const serviceEventsCopied =
+    serviceName && firstSightOfStop ? await copyServiceEvents(deps, transition, serviceName) : undefined;
+
+  return {
+    type: 'task-state-change',
+    eventId: transition.eventId,
+    clusterName: transition.clusterName,
+    taskId: transition.taskId,
+    version: transition.version,
+    lastStatus: transition.lastStatus,
+    transition: stored,
+    summary,
+    ...(taskDefinition ? { taskDefinition: taskDefinition.status } : {}),
+    ...(failure ? { failure } : {}),
+    ...(serviceEventsCopied === undefined ? {} : { serviceEventsCopied }),
+  };
+}
+
+/**
+ * The revision's log configuration from memory, the table or ECS, in that order. Once a UTC day per
+ * container the item is written again, so that its TTL counts from the last time a task used the
+ * revision; a revision recorded as `unavailable` (deleted, or access denied) is described again then,
+ * in case access was granted since. Concurrent events of one revision share one lookup.
+ */
+function resolveTaskDefinition(
+  deps: RecordEventDeps,
+  taskDefinitionArn: string,
+): Promise<TaskDefinitionInfo | undefined> {
+  const today = utcDay(deps.clock.nowMs());
+  const cached = deps.cache.taskDefinitions.get(taskDefinitionArn);
+  if (cached?.storedOnDay === today) return Promise.resolve(cached.info);
+  const pending = deps.cache.pendingTaskDefinitions.get(taskDefinitionArn);
+  if (pending) return pending;
+  const lookup = refreshTaskDefinition(deps, taskDefinitionArn, cached?.info, today).finally(() =>
+    deps.cache.pendingTaskDefinitions.delete(taskDefinitionArn),
+  );
+  deps.cache.pendingTaskDefinitions.set(taskDefinitionArn, lookup);
+  return lookup;
+}
+
+async function refreshTaskDefinition(
+  deps: RecordEventDeps,
+  taskDefinitionArn: string,
+  cached: TaskDefinitionInfo | undefined,
+  today: string,
+): Promise<TaskDefinitionInfo | undefined> {
+  let info = cached ?? (await deps.taskDefinitions.getTaskDefinition(taskDefinitionArn));
+  if (info?.status !== 'described') {
+    try {
+      info = await deps.taskDefinitionSource.describeTaskDefinition(taskDefinitionArn);
+    } catch (error) {
+      deps.logger.warn('could not describe the task definition; will try again on a later event', {
+        taskDefinitionArn,
+        error,
+      });
+      return info;
+    }
+    if (info.status === 'unavailable') {
+      deps.logger.warn('task definition is unavailable; traces will lack its log configuration', {
+        taskDefinitionArn,
+        reason: info.reason,
+      });
+    }
+  }
+  await deps.taskDefinitions.putTaskDefinition(info);
+  remember(
+    deps.cache.taskDefinitions,
+    taskDefinitionArn,
+    { info, storedOnDay: today },
+    MAX_CACHED_TASK_DEFINITIONS,
+  );
+  return info;
+}
+
+/**
+ * Registers the cluster under the UTC day of the event. Day precision is enough to list clusters, and
+ * it makes the stored value independent of which of the day's events came first.
+ */
+async function registerCluster(deps: RecordEventDeps, transition: TaskTransition): Promise<void> {
+  const day = transition.eventTime.slice(0, 10);
+  const registered = deps.cache.clusterDays.get(transition.clusterName);
+  if (registered !== undefined && registered >= day) return;
+  await deps.transitions.registerCluster(transition.clusterName, `${day}T00:00:00.000Z`);
+  remember(deps.cache.clusterDays, transition.clusterName, day, MAX_CACHED_CLUSTERS);
+}
+
+/**
+ * Copies the service's DescribeServices events that fall in the task's life, widened by a minute each
+ * side. ECS keeps only the last 100 events of a service, so this is the only chance to keep them.
+ * Best effort: the task's own records are already stored, so a failure is logged and returns 0.
+ */
+async function copyServiceEvents(
+  deps: RecordEventDeps,
+  transition: TaskTransition,
+  serviceName: string,
+): Promise<number> {
+  const startIso = transition.createdAt ?? transition.startedAt ?? transition.eventTime;
+  const endIso = transition.stoppedAt ?? transition.eventTime;
+  const fromMs = toEpochMs(startIso) - SERVICE_EVENT_MARGIN_MS;
+  const toMs = toEpochMs(endIso) + SERVICE_EVENT_MARGIN_MS;
+  try {
+    const recent = await deps.serviceEventSource.recentServiceEvents(transition.clusterName, serviceName);
+    const inWindow = (recent ?? []).filter((e: ServiceEvent) => {
+      const atMs = toEpochMs(e.createdAt);
+      return atMs >= fromMs && atMs <= toMs;
+    });
+    if (inWindow.length > 0) await deps.serviceEvents.putServiceEvents(inWindow);
+    return inWindow.length;
+  } catch (error) {
+    deps.logger.warn('could not copy the service events of a stopped task', {
+      clusterName: transition.clusterName,
+      serviceName,
+      taskId: transition.taskId,
+      error,
+    });
+    return 0;
+  }
+}

@@ -1,0 +1,183 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbNotificationLedger } from '../../lambda/adapters/dynamodb/dynamodb-notification-ledger.js';
+import { fromItem } from '../../lambda/adapters/dynamodb/items.js';
+import { NOTIFY_SK, taskPk } from '../../lambda/adapters/dynamodb/keys.js';
+import { FakeClock } from '../fakes/notify-fakes.js';
+import { type DynaliteHandle, startDynalite } from '../support/dynalite.js';
+
+const NOW = Date.parse('2021-11-26T17:30:27.070Z');
+const LEASE_MS = 60_000;
+const DAY_SECONDS = 86_400;
+
+describe('DynamoDbNotificationLedger', () => {
+  let db: DynaliteHandle;
+  let ledger: DynamoDbNotificationLedger;
+  let taskCounter = 0;
+  const nextTask = () => {
+    taskCounter += 1;
+    return `task${taskCounter}`;
+  };
+
+  beforeAll(async () => {
+    db = await startDynalite();
+    ledger = new DynamoDbNotificationLedger({
+      client: db.client,
+      tableName: db.tableName,
+      retentionDays: 90,
+      clock: new FakeClock(NOW),
+    });
+  });
+
+  afterAll(async () => {
+    await db.stop();
+  });
+
+  async function storedItem(taskId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await db.client.send(
+      new GetItemCommand({
+        TableName: db.tableName,
+        Key: { pk: { S: taskPk('default', taskId) }, sk: { S: NOTIFY_SK } },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  it('claims a task that nobody claimed, storing the lease and the TTL next to the task', async () => {
+    // Prepare
+    const taskId = nextTask();
+
+    // Act
+    const claim = await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+
+    // Assess
+    expect(claim).toEqual({ outcome: 'claimed' });
+    expect(await storedItem(taskId)).toEqual({
+      pk: `T#default#${taskId}`,
+      sk: 'NOTIFY',
+      itemType: 'notification',
+      clusterName: 'default',
+      taskId,
+      state: 'claimed',
+      claimedAt: '2021-11-26T17:30:27.070Z',
+      leaseUntil: NOW + LEASE_MS,
+      expiresAt: Math.floor(NOW / 1000) + 90 * DAY_SECONDS,
+    });
+  });
+
+  it('refuses a second claim while the lease holds, saying until when', async () => {
+    const taskId = nextTask();
+    await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+
+    const claim = await ledger.claimNotification('default', taskId, NOW + LEASE_MS, LEASE_MS);
+
+    expect(claim).toEqual({ outcome: 'held', leaseUntilMs: NOW + LEASE_MS });
+    expect(await ledger.claim('default', taskId, NOW + 1, LEASE_MS)).toBe(false);
+  });
+
+  it('lets a retry claim again once the lease of a crashed attempt expired', async () => {
+    const taskId = nextTask();
+    await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+
+    const claim = await ledger.claimNotification('default', taskId, NOW + LEASE_MS + 1, LEASE_MS);
+
+    expect(claim).toEqual({ outcome: 'claimed' });
+    expect((await storedItem(taskId))?.leaseUntil).toBe(NOW + 2 * LEASE_MS + 1);
+  });
+
+  it('refuses every claim after markSent, however late', async () => {
+    const taskId = nextTask();
+    await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+
+    await ledger.markSent('default', taskId, NOW + 5_000);
+
+    expect(
+      await ledger.claimNotification('default', taskId, NOW + 365 * DAY_SECONDS * 1000, LEASE_MS),
+    ).toEqual({
+      outcome: 'sent',
+    });
+    expect(await ledger.claim('default', taskId, NOW + 1, LEASE_MS)).toBe(false);
+    expect(await storedItem(taskId)).toMatchObject({
+      state: 'sent',
+      sentAt: '2021-11-26T17:30:32.070Z',
+      expiresAt: Math.floor((NOW + 5_000) / 1000) + 90 * DAY_SECONDS,
+    });
+  });
+
+  it('grants exactly one of many concurrent claims', async () => {
+    const taskId = nextTask();
+
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, () => ledger.claimNotification('default', taskId, NOW, LEASE_MS)),
+    );
+
+    expect(claims.filter((c) => c.outcome === 'claimed')).toHaveLength(1);
+    expect(claims.filter((c) => c.outcome === 'held')).toHaveLength(9);
+  });
+
+  it('keeps the claims of different tasks and clusters apart', async () => {
+    const taskId = nextTask();
+    await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+
+    const other = await ledger.claimNotification('prod', taskId, NOW, LEASE_MS);
+
+    expect(other).toEqual({ outcome: 'claimed' });
+  });
+
+  it('rejects when the table does not exist', async () => {
+    const missing = new DynamoDbNotificationLedger({
+      client: db.client,
+      tableName: 'no-such-table',
+      retentionDays: 90,
+      clock: new FakeClock(NOW),
+    });
+
+    await expect(missing.claimNotification('default', 't', NOW, LEASE_MS)).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await expect(missing.markSent('default', 't', NOW)).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+  });
+});
+
+describe('DynamoDbNotificationLedger against DynamoDB, which returns the item with a failed condition', () => {
+  it('reads the outcome from the returned item without another read', async () => {
+    // Prepare
+    const client = new DynamoDBClient({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { state: { S: 'claimed' }, leaseUntil: { N: String(NOW + LEASE_MS) } },
+      }),
+    );
+    const ledger = new DynamoDbNotificationLedger({
+      client,
+      tableName: 'tracer',
+      retentionDays: 90,
+      clock: new FakeClock(NOW),
+    });
+
+    // Act
+    const claim = await ledger.claimNotification('default', 't', NOW, LEASE_MS);
+
+    // Assess
+    expect(claim).toEqual({ outcome: 'held', leaseUntilMs: NOW + LEASE_MS });
+    expect(mock.commandCalls(GetItemCommand)).toHaveLength(0);
+    expect(mock.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+      TableName: 'tracer',
+      ConditionExpression: 'attribute_not_exists(#pk) OR (#state = :claimed AND #leaseUntil < :now)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    mock.restore();
+  });
+});
