@@ -1,0 +1,190 @@
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  GetLogEventsCommand,
+  type GetLogEventsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { LogUnavailableError } from '../../core/errors.js';
+import type { LogEvent, LogSource, LogStreamRequest, LogStreamResult } from '../../use-cases/ports.js';
+
+/** The largest page GetLogEvents returns: 10,000 events (or 1 MB, whichever comes first). */
+export const GET_LOG_EVENTS_MAX_LIMIT = 10_000;
+
+/** Retries of the SDK's standard strategy; ThrottlingException is retried with backoff. */
+export const CLOUDWATCH_LOGS_MAX_ATTEMPTS = 8;
+
+// A stream that keeps handing out new tokens without events must still end; 5,000 full pages is 50M events.
+const DEFAULT_MAX_CALLS = 5_000;
+
+export interface CloudWatchLogSourceOptions {
+  /** Builds the client of a region (undefined: the default region). @default - the standard SDK client */
+  readonly clientFor?: (region: string | undefined) => CloudWatchLogsClient;
+  /** Events asked for per call. @default 10,000, the API's maximum */
+  readonly pageLimit?: number;
+  /** Calls per stream before the read is reported truncated. @default 5,000 */
+  readonly maxCalls?: number;
+}
+
+/** The standard client: AWS_REGION, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS and the credential chain apply. */
+export function defaultCloudWatchLogsClient(region: string | undefined): CloudWatchLogsClient {
+  return new CloudWatchLogsClient(
+    region
+      ? { region, maxAttempts: CLOUDWATCH_LOGS_MAX_ATTEMPTS }
+      : { maxAttempts: CLOUDWATCH_LOGS_MAX_ATTEMPTS },
+  );
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Reads container logs from CloudWatch Logs with GetLogEvents: the largest pages the API gives, from the
+ * head of the window forward, until the forward token repeats (the API's end-of-stream signal; a page may
+ * be empty before the end). Each region gets its own client, for `awslogs-region`.
+ */
+export class CloudWatchLogSource implements LogSource {
+  private readonly clients = new Map<string, CloudWatchLogsClient>();
+  private readonly clientFor: (region: string | undefined) => CloudWatchLogsClient;
+  private readonly pageLimit: number;
+  private readonly maxCalls: number;
+
+  constructor(options: CloudWatchLogSourceOptions = {}) {
+    this.clientFor = options.clientFor ?? defaultCloudWatchLogsClient;
+    this.pageLimit = Math.min(
+      Math.max(1, options.pageLimit ?? GET_LOG_EVENTS_MAX_LIMIT),
+      GET_LOG_EVENTS_MAX_LIMIT,
+    );
+    this.maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
+  }
+
+  private client(region: string | undefined): CloudWatchLogsClient {
+    const key = region ?? '';
+    let client = this.clients.get(key);
+    if (!client) {
+      client = this.clientFor(region);
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /**
+   * Reads the events of one stream between `startMs` and `endMs` (both inclusive), oldest first.
+   * @throws LogUnavailableError when the group or stream is missing, access is denied, throttling outlasts
+   *   the retries, or CloudWatch Logs fails otherwise.
+   */
+  async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
+    const client = this.client(request.region);
+    const events: LogEvent[] = [];
+    const maxEvents = request.maxEvents;
+    let token: string | undefined;
+    let calls = 0;
+    for (;;) {
+      if (calls >= this.maxCalls) return this.truncated(events, calls);
+      // One event more than needed tells a cut read from one that ended exactly at maxEvents.
+      const wanted = maxEvents === undefined ? this.pageLimit : maxEvents - events.length + 1;
+      let output: GetLogEventsCommandOutput;
+      try {
+        output = await client.send(
+          new GetLogEventsCommand({
+            logGroupName: request.logGroup,
+            logStreamName: request.logStream,
+            startTime: request.startMs,
+            // GetLogEvents excludes endTime itself; the window includes its last millisecond.
+            endTime: request.endMs + 1,
+            startFromHead: true,
+            limit: Math.min(this.pageLimit, wanted),
+            ...(token ? { nextToken: token } : {}),
+          }),
+        );
+      } catch (error) {
+        throw await this.unavailable(error, request, client);
+      }
+      // Retried attempts count: they are requests against the account's GetLogEvents quota too.
+      calls += output.$metadata.attempts ?? 1;
+      for (const event of output.events ?? []) {
+        if (event.timestamp === undefined) continue;
+        events.push({ timestampMs: event.timestamp, message: event.message ?? '' });
+      }
+      if (maxEvents !== undefined && events.length > maxEvents) {
+        events.length = maxEvents;
+        return this.truncated(events, calls);
+      }
+      const next = output.nextForwardToken;
+      if (!next || next === token) return { events, calls, truncated: false };
+      token = next;
+    }
+  }
+
+  private truncated(events: LogEvent[], calls: number): LogStreamResult {
+    const last = events[events.length - 1];
+    return last
+      ? { events, calls, truncated: true, resumeAfterMs: last.timestampMs }
+      : { events, calls, truncated: true };
+  }
+
+  private async unavailable(
+    error: unknown,
+    request: LogStreamRequest,
+    client: CloudWatchLogsClient,
+  ): Promise<LogUnavailableError> {
+    const name = errorName(error);
+    const message = errorMessage(error);
+    const group = request.logGroup;
+    const stream = request.logStream;
+    if (name === 'ResourceNotFoundException') {
+      const missing = /log group/i.test(message)
+        ? 'group'
+        : /log stream/i.test(message)
+          ? 'stream'
+          : await this.whichIsMissing(client, group);
+      return missing === 'group'
+        ? new LogUnavailableError('log-group-not-found', `log group ${group} does not exist`, {
+            cause: error,
+          })
+        : new LogUnavailableError(
+            'log-stream-not-found',
+            `log stream ${stream} does not exist in log group ${group}`,
+            { cause: error },
+          );
+    }
+    if (
+      name === 'AccessDeniedException' ||
+      name === 'AccessDenied' ||
+      name === 'UnrecognizedClientException'
+    ) {
+      return new LogUnavailableError(
+        'access-denied',
+        `access to log group ${group} was denied (${name}: ${message})`,
+        { cause: error },
+      );
+    }
+    if (name === 'ThrottlingException' || name === 'Throttling' || name === 'LimitExceededException') {
+      return new LogUnavailableError(
+        'throttled',
+        `CloudWatch Logs kept throttling reads of log stream ${stream} in log group ${group}; try again in a minute`,
+        { cause: error },
+      );
+    }
+    return new LogUnavailableError(
+      'error',
+      `reading log stream ${stream} in log group ${group} failed (${name}: ${message})`,
+      { cause: error },
+    );
+  }
+
+  /** Only on the not-found path: asks whether the group exists, to name what is missing. */
+  private async whichIsMissing(client: CloudWatchLogsClient, group: string): Promise<'group' | 'stream'> {
+    try {
+      const output = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: group, limit: 1 }));
+      return output.logGroups?.some((g) => g.logGroupName === group) ? 'stream' : 'group';
+    } catch {
+      // Without permission to describe groups, the stream is the likelier culprit: groups outlive tasks.
+      return 'stream';
+    }
+  }
+}

@@ -1,0 +1,549 @@
+/**
+ * The trace API Lambda behind API Gateway (REST, proxy integration), and the local server's request
+ * handler. It parses and validates the request, calls one use case and shapes the answer; errors are mapped
+ * in one place (http-errors.ts).
+ *
+ * Routes (all GET):
+ * - /clusters
+ * - /clusters/{cluster}/tasks?status=&failed=true&since=&until=&limit=&cursor=
+ * - /clusters/{cluster}/tasks/{taskId}
+ * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
+import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
+import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
+import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
+import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
+import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
+import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
+import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { EnvName, intEnv, optionalEnv, requireEnv } from '../config/env.js';
+import { createLogger, type Logger, type LogLevel } from '../config/logger.js';
+import type { TraceResponse } from '../core/api-types.js';
+import { normalizeCluster, normalizeTaskId } from '../core/arn.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
+import { InvalidInputError } from '../core/errors.js';
+import { assertTimeZone, DEFAULT_TIME_ZONE, formatTraceLine, toTraceLineJson } from '../core/format.js';
+import { DEFAULT_LOG_WINDOW_MS } from '../core/log-windows.js';
+import { toTaskSummaryResponse } from '../core/task-view.js';
+import { TRACER_SOURCE, type TraceLine } from '../core/trace.js';
+import { cursorAfter, decodeTraceCursor, encodeTraceCursor } from '../core/trace-page.js';
+import { type BuildTraceDeps, buildTaskTrace, type TaskTrace } from '../use-cases/build-trace.js';
+import type { ListTasksQuery } from '../use-cases/ports.js';
+import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
+import { RouteError, toHttpError } from './http-errors.js';
+
+/** Lambda's response limit is 6 MB for the whole serialised response; this leaves room for the envelope. */
+export const MAX_RESPONSE_BYTES = 5_500_000;
+/** Lines read for one trace page before the byte budget cuts it further. */
+export const DEFAULT_TRACE_PAGE_LINES = 25_000;
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 100;
+/** The widest log window padding a caller may ask for; `full=true` reads a whole life instead. */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+/** The header that carries the next page's cursor of a text trace. */
+export const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
+
+const DEFAULT_RETENTION_DAYS = 90;
+
+const TASK_STATUSES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+  'DELETED',
+] as const;
+
+export interface ApiDeps extends BuildTraceDeps {
+  /** How long tracer keeps tasks, quoted when a task is not found. */
+  readonly retentionDays: number;
+  readonly logger: Logger;
+  /** @default MAX_RESPONSE_BYTES */
+  readonly maxResponseBytes?: number;
+  /** @default DEFAULT_TRACE_PAGE_LINES */
+  readonly maxTraceLines?: number;
+}
+
+/**
+ * What the handler reads of an API Gateway proxy event. The local server passes synthetic events with only
+ * the method, path, query string and headers; API Gateway also sends `resource` and `pathParameters`.
+ */
+export type ApiRequestEvent = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'> &
+  Partial<
+    Pick<
+      APIGatewayProxyEvent,
+      | 'resource'
+      | 'pathParameters'
+      | 'queryStringParameters'
+      | 'multiValueQueryStringParameters'
+      | 'headers'
+      | 'requestContext'
+    >
+  >;
+
+export type ApiHandler = (
+  event: ApiRequestEvent,
+  context?: { readonly awsRequestId?: string },
+) => Promise<APIGatewayProxyResult>;
+
+type Route =
+  | { readonly name: 'clusters' }
+  | { readonly name: 'tasks'; readonly cluster: string }
+  | { readonly name: 'task'; readonly cluster: string; readonly taskId: string }
+  | { readonly name: 'trace'; readonly cluster: string; readonly taskId: string };
+
+const RESOURCES: Readonly<Record<string, Route['name']>> = {
+  '/clusters': 'clusters',
+  '/clusters/{cluster}/tasks': 'tasks',
+  '/clusters/{cluster}/tasks/{taskId}': 'task',
+  '/clusters/{cluster}/tasks/{taskId}/trace': 'trace',
+};
+
+const QUERY_PARAMETERS: Readonly<Record<Route['name'], readonly string[]>> = {
+  clusters: [],
+  tasks: ['status', 'failed', 'since', 'until', 'limit', 'cursor'],
+  task: [],
+  trace: ['duration', 'full', 'cursor', 'tz', 'format'],
+};
+
+function decodeSegment(segment: string, name: string): string {
+  // Names, ids and ARNs never contain '%', so decoding an already decoded value changes nothing.
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch (cause) {
+    throw new InvalidInputError(`${name}: "${segment}" is not valid URL encoding`, { cause });
+  }
+}
+
+function pathRoute(name: Route['name'], cluster?: string, taskId?: string): Route {
+  if (name === 'clusters') return { name };
+  const clusterName = normalizeCluster(decodeSegment(cluster ?? '', 'cluster'));
+  if (name === 'tasks') return { name, cluster: clusterName };
+  return { name, cluster: clusterName, taskId: normalizeTaskId(decodeSegment(taskId ?? '', 'taskId')) };
+}
+
+/** The route of a path without API Gateway's `resource`: `/clusters[/{cluster}/tasks[/{taskId}[/trace]]]`. */
+function shapeOfPath(segments: readonly string[]): Route['name'] | undefined {
+  const [first, , tasks, , trace] = segments;
+  if (first !== 'clusters') return undefined;
+  if (segments.length === 1) return 'clusters';
+  if (tasks !== 'tasks') return undefined;
+  if (segments.length === 3) return 'tasks';
+  if (segments.length === 4) return 'task';
+  return segments.length === 5 && trace === 'trace' ? 'trace' : undefined;
+}
+
+function routeOf(event: ApiRequestEvent): Route {
+  const byResource = event.resource ? RESOURCES[event.resource] : undefined;
+  const fromResource =
+    byResource !== undefined && (byResource === 'clusters' || event.pathParameters != null);
+  const segments = fromResource ? [] : event.path.split('/').filter((s) => s !== '');
+  const name = fromResource ? byResource : shapeOfPath(segments);
+  if (!name) {
+    throw new RouteError(
+      404,
+      `no route for ${event.path.slice(0, 200)}; the API serves /clusters, /clusters/{cluster}/tasks, /clusters/{cluster}/tasks/{taskId} and /clusters/{cluster}/tasks/{taskId}/trace`,
+    );
+  }
+  if (event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD') {
+    throw new RouteError(405, `method ${event.httpMethod} is not allowed; the API only answers GET`);
+  }
+  return fromResource
+    ? pathRoute(name, event.pathParameters?.cluster, event.pathParameters?.taskId)
+    : pathRoute(name, segments[1], segments[3]);
+}
+
+/** The query string as single values, rejecting unknown and repeated parameters by name. */
+function queryOf(event: ApiRequestEvent, allowed: readonly string[]): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (!allowed.includes(name)) {
+      throw new InvalidInputError(
+        allowed.length === 0
+          ? `unknown query parameter "${name}": this route takes none`
+          : `unknown query parameter "${name}"; this route takes ${allowed.join(', ')}`,
+      );
+    }
+    const values = event.multiValueQueryStringParameters?.[name];
+    if (values && new Set(values).size > 1) throw new InvalidInputError(`${name}: given more than once`);
+    // An empty value means the same as leaving the parameter out.
+    if (value !== undefined && value !== '') params.set(name, value);
+  }
+  return params;
+}
+
+function parseBoolean(params: Map<string, string>, name: string): boolean {
+  const value = params.get(name);
+  if (value === undefined) return false;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidInputError(`${name}: expected true or false, got "${value}"`);
+}
+
+function parseTime(params: Map<string, string>, name: string): number | undefined {
+  const value = params.get(name);
+  if (value === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new InvalidInputError(
+      `${name}: expected an ISO 8601 time such as 2024-05-01T12:00:00Z, got "${value}"`,
+    );
+  }
+  return ms;
+}
+
+function parseLimit(params: Map<string, string>): number {
+  const value = params.get('limit');
+  if (value === undefined) return DEFAULT_LIST_LIMIT;
+  const limit = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new InvalidInputError(`limit: expected an integer from 1 to ${MAX_LIST_LIMIT}, got "${value}"`);
+  }
+  return limit;
+}
+
+function parseCursor(params: Map<string, string>): string | undefined {
+  const value = params.get('cursor');
+  if (value !== undefined && value.length > 2048) {
+    throw new InvalidInputError('cursor: longer than any cursor tracer issues');
+  }
+  return value;
+}
+
+function listQuery(cluster: string, params: Map<string, string>): ListTasksQuery {
+  const rawStatus = params.get('status');
+  const status = rawStatus?.toUpperCase();
+  if (status !== undefined && !(TASK_STATUSES as readonly string[]).includes(status)) {
+    throw new InvalidInputError(`status: expected one of ${TASK_STATUSES.join(', ')}, got "${rawStatus}"`);
+  }
+  const sinceMs = parseTime(params, 'since');
+  const untilMs = parseTime(params, 'until');
+  if (sinceMs !== undefined && untilMs !== undefined && sinceMs > untilMs) {
+    throw new InvalidInputError('since: must not be after until');
+  }
+  const cursor = parseCursor(params);
+  return {
+    clusterName: cluster,
+    limit: parseLimit(params),
+    ...(status !== undefined ? { status } : {}),
+    ...(parseBoolean(params, 'failed') ? { failedOnly: true } : {}),
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+    ...(untilMs !== undefined ? { untilMs } : {}),
+    ...(cursor !== undefined ? { cursor } : {}),
+  };
+}
+
+function header(event: ApiRequestEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** `format` wins; otherwise the Accept header's preferred type among JSON and text, text by default. */
+function traceFormat(event: ApiRequestEvent, params: Map<string, string>): 'json' | 'text' {
+  const format = params.get('format');
+  if (format !== undefined) {
+    if (format === 'json' || format === 'text') return format;
+    throw new InvalidInputError(`format: expected json or text, got "${format}"`);
+  }
+  const accept = header(event, 'accept');
+  if (!accept) return 'text';
+  let best: { format: 'json' | 'text'; q: number } | undefined;
+  for (const entry of accept.split(',')) {
+    const [type = '', ...options] = entry.trim().toLowerCase().split(';');
+    const qOption = options.map((o) => o.trim()).find((o) => o.startsWith('q='));
+    const q = qOption ? Number(qOption.slice(2)) : 1;
+    const candidate =
+      type === 'application/json'
+        ? 'json'
+        : type === 'text/plain' || type === 'text/*' || type === '*/*'
+          ? 'text'
+          : undefined;
+    if (candidate && Number.isFinite(q) && q > 0 && (!best || q > best.q)) best = { format: candidate, q };
+  }
+  return best?.format ?? 'text';
+}
+
+interface TraceParams {
+  readonly durationMs: number;
+  readonly full: boolean;
+  readonly cursor?: string;
+  readonly timeZone: string;
+  readonly format: 'json' | 'text';
+}
+
+function traceParams(event: ApiRequestEvent, params: Map<string, string>): TraceParams {
+  const rawDuration = params.get('duration');
+  let durationMs = DEFAULT_LOG_WINDOW_MS;
+  if (rawDuration !== undefined) {
+    try {
+      durationMs = parseDuration(rawDuration);
+    } catch (error) {
+      throw new InvalidInputError(`duration: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    if (durationMs > MAX_DURATION_MS) {
+      throw new InvalidInputError(
+        `duration: at most ${formatDuration(MAX_DURATION_MS)}, got "${rawDuration}"; use full=true to read the whole life of the task`,
+      );
+    }
+  }
+  const timeZone = params.get('tz') ?? DEFAULT_TIME_ZONE;
+  try {
+    assertTimeZone(timeZone);
+  } catch (error) {
+    throw new InvalidInputError(`tz: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  const cursor = parseCursor(params);
+  if (cursor !== undefined) {
+    try {
+      decodeTraceCursor(cursor);
+    } catch (error) {
+      throw new InvalidInputError(`cursor: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+  return {
+    durationMs,
+    full: parseBoolean(params, 'full'),
+    timeZone,
+    format: traceFormat(event, params),
+    ...(cursor !== undefined ? { cursor } : {}),
+  };
+}
+
+/** Bytes a string takes inside Lambda's JSON response envelope, where quotes, tabs and controls are escaped. */
+function envelopeBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
+}
+
+/** How many of `parts` fit the budget (at least one, so that a page always moves forward). */
+function fittingCount(parts: readonly string[], budgetBytes: number, separatorBytes: number): number {
+  let used = 0;
+  for (let i = 0; i < parts.length; i++) {
+    used += envelopeBytes(parts[i] as string) + separatorBytes;
+    if (used > budgetBytes) return Math.max(1, i);
+  }
+  return parts.length;
+}
+
+function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
+
+interface TraceAnswer {
+  readonly response: APIGatewayProxyResult;
+  readonly lines: number;
+  readonly nextCursor?: string;
+}
+
+function cutTrace(
+  trace: TaskTrace,
+  parts: readonly string[],
+  budgetBytes: number,
+  separatorBytes: number,
+  requestCursor: string | undefined,
+): { count: number; nextCursor?: string } {
+  const count = fittingCount(parts, budgetBytes, separatorBytes);
+  if (count >= parts.length) return trace.nextCursor ? { count, nextCursor: trace.nextCursor } : { count };
+  const previous = requestCursor === undefined ? undefined : decodeTraceCursor(requestCursor);
+  const next = cursorAfter(trace.lines.slice(0, count), previous);
+  return next ? { count, nextCursor: encodeTraceCursor(next) } : { count };
+}
+
+function textTraceAnswer(trace: TaskTrace, params: TraceParams, maxBytes: number): TraceAnswer {
+  const parts = trace.lines.map((line) => `${formatTraceLine(line, params.timeZone)}\n`);
+  // Room for the closing TRACER line that says how to get the rest.
+  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params.cursor);
+  let body = parts.slice(0, count).join('');
+  if (nextCursor) {
+    const last = trace.lines[count - 1];
+    const more: TraceLine = {
+      epochMs: last?.epochMs ?? 0,
+      source: TRACER_SOURCE,
+      message: `more lines follow: repeat the request with cursor=${nextCursor}`,
+      kind: 'notice',
+    };
+    body += `${formatTraceLine(more, params.timeZone)}\n`;
+  }
+  return {
+    response: {
+      statusCode: 200,
+      headers: {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Cache-Control': 'no-store',
+        ...(nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
+      },
+      body,
+    },
+    lines: count,
+    ...(nextCursor ? { nextCursor } : {}),
+  };
+}
+
+function jsonTraceAnswer(trace: TaskTrace, params: TraceParams, maxBytes: number): TraceAnswer {
+  const task = toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition);
+  const taskJson = JSON.stringify(task);
+  const parts = trace.lines.map((line) => JSON.stringify(toTraceLineJson(line)));
+  const budget = maxBytes - envelopeBytes(taskJson) - 2048;
+  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params.cursor);
+  const tail: Omit<TraceResponse, 'task' | 'lines'> = {
+    ...(nextCursor ? { nextCursor } : {}),
+    logCalls: trace.logCalls,
+  };
+  const tailJson = JSON.stringify(tail).slice(1, -1);
+  const body = `{"task":${taskJson},"lines":[${parts.slice(0, count).join(',')}],${tailJson}}`;
+  return {
+    response: jsonResponse(200, body, nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
+    lines: count,
+    ...(nextCursor ? { nextCursor } : {}),
+  };
+}
+
+function requestIdOf(event: ApiRequestEvent, context?: { readonly awsRequestId?: string }): string {
+  return event.requestContext?.requestId ?? context?.awsRequestId ?? randomUUID();
+}
+
+/**
+ * Builds the API handler over injected dependencies: tests and the local server pass their own.
+ * @example const handler = makeApiHandler(deps); await handler({ httpMethod: 'GET', path: '/clusters' })
+ */
+export function makeApiHandler(deps: ApiDeps): ApiHandler {
+  const maxBytes = deps.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+  const maxTraceLines = deps.maxTraceLines ?? DEFAULT_TRACE_PAGE_LINES;
+  return async (event, context) => {
+    const startedAt = performance.now();
+    const requestId = requestIdOf(event, context);
+    const fields: Record<string, unknown> = { requestId, method: event.httpMethod, path: event.path };
+    let response: APIGatewayProxyResult;
+    try {
+      const route = routeOf(event);
+      fields.route = route.name;
+      const params = queryOf(event, QUERY_PARAMETERS[route.name]);
+      switch (route.name) {
+        case 'clusters':
+          response = jsonResponse(200, await listClusters(deps));
+          break;
+        case 'tasks':
+          response = jsonResponse(200, await listTasks(deps, listQuery(route.cluster, params)));
+          break;
+        case 'task':
+          response = jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
+          break;
+        case 'trace': {
+          const trace = traceParams(event, params);
+          const result = await buildTaskTrace(deps, {
+            clusterName: route.cluster,
+            taskId: route.taskId,
+            durationMs: trace.durationMs,
+            full: trace.full,
+            maxLines: maxTraceLines,
+            ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
+          });
+          const answer =
+            trace.format === 'json'
+              ? jsonTraceAnswer(result, trace, maxBytes)
+              : textTraceAnswer(result, trace, maxBytes);
+          Object.assign(fields, {
+            format: trace.format,
+            full: trace.full,
+            source: result.source,
+            lines: answer.lines,
+            logCalls: result.logCalls,
+            paged: answer.nextCursor !== undefined,
+          });
+          response = answer.response;
+          break;
+        }
+      }
+    } catch (error) {
+      const mapped = toHttpError(error, { requestId, retentionDays: deps.retentionDays });
+      response = jsonResponse(mapped.statusCode, mapped.body);
+      fields.errorCode = mapped.body.error.code;
+      if (mapped.statusCode >= 500) fields.error = error;
+      else fields.errorMessage = mapped.body.error.message;
+    }
+    fields.statusCode = response.statusCode;
+    fields.durationMs = Math.round(performance.now() - startedAt);
+    if (response.statusCode >= 500) deps.logger.error('request failed', fields);
+    else deps.logger.info('request', fields);
+    if (event.httpMethod === 'HEAD') response = { ...response, body: '' };
+    return response;
+  };
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = optionalEnv(EnvName.LOG_LEVEL, env);
+  if (raw === undefined) return 'info';
+  const level = LOG_LEVELS.find((l) => l === raw.toLowerCase());
+  if (!level) {
+    throw new Error(
+      `environment variable ${EnvName.LOG_LEVEL} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`,
+    );
+  }
+  return level;
+}
+
+/**
+ * The production dependencies, from the function's environment (table name, retention, log level), with
+ * SDK clients built the standard way so AWS_REGION and AWS_ENDPOINT_URL_* apply.
+ */
+export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
+  const tableName = requireEnv(EnvName.TABLE_NAME, env);
+  const retentionDays = intEnv(EnvName.RETENTION_DAYS, DEFAULT_RETENTION_DAYS, env);
+  const table: DynamoDbTableOptions = {
+    client: new DynamoDBClient({ maxAttempts: 8 }),
+    tableName,
+    retentionDays,
+    clock: systemClock,
+  };
+  const ecs = new ECSClient({ maxAttempts: 5 });
+  return {
+    history: new DynamoDbTaskHistory(table),
+    taskDefinitions: new DynamoDbTaskDefinitionStore(table),
+    taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
+    serviceEvents: new DynamoDbServiceEventStore(table),
+    serviceEventSource: new EcsServiceEventSource({ client: ecs }),
+    logs: new CloudWatchLogSource(),
+    live: new EcsLiveTaskSource(ecs),
+    clock: systemClock,
+    retentionDays,
+    logger: createLogger({ service: 'api' }, { level: logLevelFromEnv(env) }),
+  };
+}
+
+let coldStartHandler: ApiHandler | undefined;
+
+/** The Lambda entry point. Built on first invocation, so that importing this module reads no environment. */
+export const handler = (event: APIGatewayProxyEvent, context?: { readonly awsRequestId?: string }) => {
+  coldStartHandler ??= makeApiHandler(apiDepsFromEnv());
+  return coldStartHandler(event, context);
+};

@@ -1,0 +1,353 @@
+/**
+ * Builds the trace of one task: the use case behind the API's trace route, the CLI's `--live` mode, the
+ * failure notifier and the MCP server.
+ *
+ * Primary course:
+ * 1. Find the task: the recorded summary, else ECS (DescribeTasks) when a live source is wired, else
+ *    TaskNotFoundError.
+ * 2. Find its containers' log configuration: the recorded task definition, else DescribeTaskDefinition
+ *    (and record what it says).
+ * 3. Work out the log windows (head and tail, or the whole life in full mode), from the cursor on.
+ * 4. In parallel, with bounded concurrency: read each awslogs container's stream in those windows, and
+ *    collect the service's recorded events and its recent DescribeServices events in the same windows.
+ * 5. Classify the failure, merge everything into one ordered trace, and cut a page of it.
+ *
+ * Partial failure is never fatal: a missing log group or stream, denied access, a container that does not
+ * log with awslogs or an unknown task definition each becomes a `TRACER` notice line in the trace.
+ */
+import { serviceOfGroup } from '../core/arn.js';
+import { InvalidInputError, LogUnavailableError } from '../core/errors.js';
+import { classifyFailure } from '../core/failure.js';
+import {
+  clipWindows,
+  DEFAULT_LOG_WINDOW_MS,
+  inWindows,
+  type LogWindow,
+  logStreamName,
+  logWindows,
+} from '../core/log-windows.js';
+import type { ContainerLogConfig, ServiceEvent, TaskDefinitionInfo, TaskSummary } from '../core/model.js';
+import { toEpochMs } from '../core/model.js';
+import {
+  buildTrace,
+  type ContainerLogs,
+  containerStatusLines,
+  diagnosisLine,
+  noticeLines,
+  type TraceLine,
+  taskTransitionLines,
+} from '../core/trace.js';
+import { decodeTraceCursor, pageTrace, type TraceCursor } from '../core/trace-page.js';
+import { findTask, resolveTaskDefinition } from './find-task.js';
+import type {
+  Clock,
+  LiveTaskSource,
+  LogEvent,
+  LogSource,
+  RecordedTask,
+  ServiceEventSource,
+  ServiceEventStore,
+  TaskDefinitionSource,
+  TaskDefinitionStore,
+  TaskHistory,
+} from './ports.js';
+
+export { DEFAULT_LOG_WINDOW_MS };
+
+/** Containers read at the same time; CloudWatch Logs allows 25 GetLogEvents calls a second per account. */
+export const DEFAULT_LOG_CONCURRENCY = 4;
+
+/** A full-mode page holds this many lines unless the caller asks otherwise. */
+export const DEFAULT_FULL_MODE_MAX_LINES = 100_000;
+
+export interface BuildTraceDeps {
+  readonly history: TaskHistory;
+  readonly taskDefinitions: TaskDefinitionStore;
+  readonly taskDefinitionSource?: TaskDefinitionSource;
+  readonly serviceEvents: ServiceEventStore;
+  readonly serviceEventSource?: ServiceEventSource;
+  readonly logs: LogSource;
+  readonly live?: LiveTaskSource;
+  readonly clock: Clock;
+  readonly logConcurrency?: number;
+}
+
+export interface BuildTraceRequest {
+  readonly clusterName: string;
+  readonly taskId: string;
+  /** The `d` of the log windows. */
+  readonly durationMs: number;
+  /** Read the whole life of the task instead of the head and tail windows. */
+  readonly full?: boolean;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+  /**
+   * Lines per page.
+   * @default - unlimited for windows, DEFAULT_FULL_MODE_MAX_LINES in full mode
+   */
+  readonly maxLines?: number;
+}
+
+export interface TaskTrace {
+  /** The task, with its failure classification once it stopped. */
+  readonly task: RecordedTask;
+  readonly source: 'recorded' | 'live';
+  readonly taskDefinition?: TaskDefinitionInfo;
+  readonly lines: TraceLine[];
+  /** Present when more lines follow: pass it back as `cursor`. */
+  readonly nextCursor?: string;
+  /** CloudWatch Logs calls made. */
+  readonly logCalls: number;
+}
+
+/** One container whose logs can be read, with where they are. */
+interface LogTarget {
+  readonly containerName: string;
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly region?: string;
+}
+
+interface ContainerRead {
+  readonly logs: ContainerLogs;
+  readonly calls: number;
+  /** The first instant from which this container may hold events that were not read. */
+  readonly horizonMs?: number;
+  readonly notice?: string;
+}
+
+function validateRequest(request: BuildTraceRequest): TraceCursor | undefined {
+  if (!Number.isFinite(request.durationMs) || request.durationMs < 0) {
+    throw new InvalidInputError(`duration must be zero or more milliseconds, got ${request.durationMs}`);
+  }
+  if (request.maxLines !== undefined && !(Number.isInteger(request.maxLines) && request.maxLines > 0)) {
+    throw new InvalidInputError(`maxLines must be a positive integer, got ${request.maxLines}`);
+  }
+  return request.cursor === undefined ? undefined : decodeTraceCursor(request.cursor);
+}
+
+/** Where each container's logs are, and a notice for each container whose logs tracer cannot read. */
+function planLogTargets(
+  summary: TaskSummary,
+  containers: readonly ContainerLogConfig[],
+): { targets: LogTarget[]; notices: string[] } {
+  const targets: LogTarget[] = [];
+  const notices: string[] = [];
+  for (const config of containers) {
+    const name = config.containerName;
+    if (!config.logDriver) {
+      notices.push(`container ${name} has no log configuration, so its output was not kept`);
+      continue;
+    }
+    if (config.logDriver !== 'awslogs') {
+      notices.push(
+        `logs of container ${name} are not in CloudWatch Logs (log driver ${config.logDriver}); tracer reads awslogs only`,
+      );
+      continue;
+    }
+    if (!config.logGroup) {
+      notices.push(
+        `logs of container ${name} could not be read: its awslogs configuration names no awslogs-group`,
+      );
+      continue;
+    }
+    // Without a stream prefix, awslogs names the stream after the Docker container id.
+    const runtimeId = summary.containers.find((c) => c.name === name)?.runtimeId;
+    const logStream = config.streamPrefix
+      ? logStreamName(config.streamPrefix, name, summary.taskId)
+      : runtimeId;
+    if (!logStream) {
+      notices.push(
+        `logs of container ${name} could not be read: without awslogs-stream-prefix the stream is named after the container id, which ECS did not report`,
+      );
+      continue;
+    }
+    targets.push({
+      containerName: name,
+      logGroup: config.logGroup,
+      logStream,
+      ...(config.region ? { region: config.region } : {}),
+    });
+  }
+  return { targets, notices };
+}
+
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
+  return results;
+}
+
+/** Reads one container's windows in order, within the page's event budget. */
+function unreadableNotice(target: LogTarget, error: LogUnavailableError, summary: TaskSummary): string {
+  // A task that never started its containers never created their streams: that is the story, not a fault.
+  if (error.reason === 'log-stream-not-found' && summary.startedAt === undefined) {
+    return `container ${target.containerName} wrote no logs: the task never started it (${error.message})`;
+  }
+  return `logs of container ${target.containerName} could not be read: ${error.message}`;
+}
+
+async function readContainer(
+  logs: LogSource,
+  target: LogTarget,
+  windows: readonly LogWindow[],
+  budget: number | undefined,
+  summary: TaskSummary,
+): Promise<ContainerRead> {
+  const events: LogEvent[] = [];
+  let calls = 0;
+  for (let i = 0; i < windows.length; i++) {
+    const window = windows[i] as LogWindow;
+    const remaining = budget === undefined ? undefined : budget - events.length;
+    if (remaining !== undefined && remaining <= 0) {
+      return { logs: { containerName: target.containerName, events }, calls, horizonMs: window.startMs };
+    }
+    try {
+      const result = await logs.readLogStream({
+        containerName: target.containerName,
+        logGroup: target.logGroup,
+        logStream: target.logStream,
+        ...(target.region ? { region: target.region } : {}),
+        startMs: window.startMs,
+        endMs: window.endMs,
+        ...(remaining !== undefined ? { maxEvents: remaining } : {}),
+      });
+      calls += result.calls;
+      for (const event of result.events) events.push(event);
+      if (result.truncated) {
+        const last = result.events[result.events.length - 1];
+        const horizonMs = result.resumeAfterMs ?? last?.timestampMs ?? window.startMs;
+        return { logs: { containerName: target.containerName, events }, calls, horizonMs };
+      }
+    } catch (error) {
+      if (!(error instanceof LogUnavailableError)) throw error;
+      return {
+        logs: { containerName: target.containerName, events },
+        calls,
+        notice: unreadableNotice(target, error, summary),
+      };
+    }
+  }
+  return { logs: { containerName: target.containerName, events }, calls };
+}
+
+/** The service's events in the windows: recorded ones, plus what DescribeServices still remembers. */
+async function collectServiceEvents(
+  deps: BuildTraceDeps,
+  clusterName: string,
+  serviceName: string,
+  windows: readonly LogWindow[],
+): Promise<{ events: ServiceEvent[]; notice?: string }> {
+  const recorded = (
+    await Promise.all(
+      windows.map((w) => deps.serviceEvents.listServiceEvents(clusterName, serviceName, w.startMs, w.endMs)),
+    )
+  ).flat();
+  let recent: ServiceEvent[] = [];
+  let notice: string | undefined;
+  if (deps.serviceEventSource) {
+    try {
+      recent = (await deps.serviceEventSource.recentServiceEvents(clusterName, serviceName)) ?? [];
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      notice = `recent events of service ${serviceName} could not be read from ECS (${reason}); recorded events are shown`;
+    }
+  }
+  // The same event may be recorded and still remembered by ECS: one copy per message and time.
+  const seen = new Set<string>();
+  const events: ServiceEvent[] = [];
+  for (const event of [...recorded, ...recent]) {
+    const key = `${event.createdAt}\u0000${event.message}`;
+    if (seen.has(key) || !inWindows(windows, toEpochMs(event.createdAt))) continue;
+    seen.add(key);
+    events.push(event);
+  }
+  events.sort((a, b) => toEpochMs(a.createdAt) - toEpochMs(b.createdAt));
+  return notice ? { events, notice } : { events };
+}
+
+/**
+ * Builds one page of a task's trace.
+ * @throws TaskNotFoundError when tracer never recorded the task and ECS does not know it;
+ *   InvalidInputError for a bad duration, maxLines or cursor.
+ */
+export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRequest): Promise<TaskTrace> {
+  const cursor = validateRequest(request);
+  const { task: found, source } = await findTask(deps, request.clusterName, request.taskId);
+  const summary = found.summary;
+  const notices: string[] = [];
+
+  const resolved = await resolveTaskDefinition(deps, summary.taskDefinitionArn);
+  if (resolved.notice) notices.push(resolved.notice);
+  const taskDefinition = resolved.taskDefinition;
+
+  const windows = logWindows(summary, request.durationMs, deps.clock.nowMs(), { full: request.full });
+  const readWindows = cursor ? clipWindows(windows, cursor.epochMs) : windows;
+  const maxLines = request.maxLines ?? (request.full ? DEFAULT_FULL_MODE_MAX_LINES : undefined);
+
+  const plan =
+    taskDefinition?.status === 'described'
+      ? planLogTargets(summary, taskDefinition.containers)
+      : { targets: [], notices: [] };
+  notices.push(...plan.notices);
+  // Each container reads its share of a page, past the lines the cursor skips, plus one event to see
+  // whether more follow. A container that logs more than its share ends the page early (its horizon)
+  // rather than making every container read a whole page that the merge would mostly throw away.
+  const budget =
+    maxLines === undefined
+      ? undefined
+      : Math.ceil(maxLines / Math.max(1, plan.targets.length)) + (cursor?.skip ?? 0) + 1;
+  const serviceName = serviceOfGroup(summary.group);
+
+  const [reads, service] = await Promise.all([
+    mapWithConcurrency(plan.targets, deps.logConcurrency ?? DEFAULT_LOG_CONCURRENCY, (target) =>
+      readContainer(deps.logs, target, readWindows, budget, summary),
+    ),
+    serviceName
+      ? collectServiceEvents(deps, summary.clusterName, serviceName, readWindows)
+      : Promise.resolve<{ events: ServiceEvent[]; notice?: string }>({ events: [] }),
+  ]);
+
+  let logCalls = 0;
+  let horizonMs: number | undefined;
+  for (const read of reads) {
+    logCalls += read.calls;
+    if (read.notice) notices.push(read.notice);
+    if (read.horizonMs !== undefined) horizonMs = Math.min(horizonMs ?? read.horizonMs, read.horizonMs);
+  }
+  if (service.notice) notices.push(service.notice);
+
+  const failure = found.failure ?? classifyFailure(summary, taskDefinition);
+  const lines = buildTrace({
+    transitions: taskTransitionLines(summary),
+    serviceEvents: service.events,
+    logs: reads.map((read) => read.logs),
+    statusLines: containerStatusLines(summary),
+    notices: noticeLines(summary, notices),
+    diagnosis: diagnosisLine(summary, failure),
+  });
+  const page = pageTrace(lines, {
+    ...(cursor ? { cursor } : {}),
+    ...(maxLines !== undefined ? { maxLines } : {}),
+    ...(horizonMs !== undefined ? { horizonMs } : {}),
+  });
+  return {
+    task: failure ? { summary, failure } : { summary },
+    source,
+    ...(taskDefinition ? { taskDefinition } : {}),
+    lines: page.lines,
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    logCalls,
+  };
+}

@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../lambda/core/errors.js';
+import {
+  assertTimeZone,
+  formatTimestamp,
+  formatTraceLine,
+  formatTraceText,
+  toTraceLineJson,
+} from '../../lambda/core/format.js';
+import type { TraceLine } from '../../lambda/core/trace.js';
+
+const ms = (iso: string) => Date.parse(iso);
+
+describe('formatTimestamp', () => {
+  it.each([
+    ['2021-11-26T17:29:15.055Z', 'Asia/Tokyo', '2021-11-27T02:29:15.055+09:00'],
+    ['2021-11-26T17:29:15.055Z', 'UTC', '2021-11-26T17:29:15.055Z'],
+    ['2021-11-26T17:29:15.055Z', 'Etc/UTC', '2021-11-26T17:29:15.055Z'],
+    // Go prints Z for any zero offset, so London in winter reads like UTC.
+    ['2021-11-26T17:29:15.055Z', 'Europe/London', '2021-11-26T17:29:15.055Z'],
+    ['2021-07-01T12:00:00.000Z', 'Europe/London', '2021-07-01T13:00:00.000+01:00'],
+    ['2021-11-26T17:29:15.055Z', 'America/St_Johns', '2021-11-26T13:59:15.055-03:30'],
+    ['2021-11-26T17:29:15.055Z', 'Asia/Kathmandu', '2021-11-26T23:14:15.055+05:45'],
+    ['2021-11-26T15:00:00.000Z', 'Asia/Tokyo', '2021-11-27T00:00:00.000+09:00'],
+    ['1970-01-01T00:00:00.000Z', 'UTC', '1970-01-01T00:00:00.000Z'],
+  ])('formats %s in %s as %s', (iso, zone, expected) => {
+    expect(formatTimestamp(ms(iso), zone)).toBe(expected);
+  });
+
+  it.each([
+    // America/New_York springs forward at 02:00 local time on 2021-03-14, which is 07:00 UTC.
+    ['2021-03-14T06:59:59.999Z', '2021-03-14T01:59:59.999-05:00'],
+    ['2021-03-14T07:00:00.000Z', '2021-03-14T03:00:00.000-04:00'],
+    // ...and falls back at 02:00 local time on 2021-11-07, which is 06:00 UTC: 01:xx happens twice.
+    ['2021-11-07T05:59:59.999Z', '2021-11-07T01:59:59.999-04:00'],
+    ['2021-11-07T06:00:00.000Z', '2021-11-07T01:00:00.000-05:00'],
+  ])('follows a daylight saving change: %s is %s in New York', (iso, expected) => {
+    expect(formatTimestamp(ms(iso), 'America/New_York')).toBe(expected);
+  });
+
+  it.each(['Mars/Olympus_Mons', 'not a zone', ''])('rejects the unknown time zone "%s"', (zone) => {
+    expect(() => formatTimestamp(0, zone)).toThrow(InvalidInputError);
+    expect(() => assertTimeZone(zone)).toThrow(/is not a time zone/);
+  });
+});
+
+describe('formatTraceText', () => {
+  const lines: TraceLine[] = [
+    { epochMs: ms('2021-12-03T02:23:04.873Z'), source: 'TASK', message: 'Stopped', kind: 'transition' },
+    {
+      epochMs: ms('2021-12-03T02:23:04.873Z'),
+      source: 'CONTAINER:nginx',
+      message: 'STOPPED (exit code: 0)',
+      kind: 'status',
+    },
+  ];
+
+  it('prints tab-separated lines that each end in a newline', () => {
+    expect(formatTraceText(lines, { timeZone: 'Asia/Tokyo' })).toBe(
+      '2021-12-03T11:23:04.873+09:00\tTASK\tStopped\n2021-12-03T11:23:04.873+09:00\tCONTAINER:nginx\tSTOPPED (exit code: 0)\n',
+    );
+  });
+
+  it('prints nothing for an empty trace', () => {
+    expect(formatTraceText([], { timeZone: 'UTC' })).toBe('');
+  });
+
+  it('prints the same line as formatTraceLine', () => {
+    const [first] = lines;
+    if (!first) throw new Error('fixture');
+    expect(formatTraceText([first], { timeZone: 'UTC' })).toBe(`${formatTraceLine(first, 'UTC')}\n`);
+  });
+
+  it('rejects an unknown time zone', () => {
+    expect(() => formatTraceText(lines, { timeZone: 'Nowhere/Land' })).toThrow(InvalidInputError);
+  });
+
+  it('prints each line as formatTimestamp does, across seconds, minutes and daylight saving changes', () => {
+    const around = ms('2021-11-07T06:00:00.000Z');
+    const times = fc.array(fc.integer({ min: around - 7_200_000, max: around + 7_200_000 }), {
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(
+        times,
+        fc.constantFrom('UTC', 'Asia/Tokyo', 'America/New_York', 'Asia/Kathmandu'),
+        (epochs, zone) => {
+          const sorted = [...epochs].sort((a, b) => a - b);
+          const input: TraceLine[] = sorted.map((epochMs) => ({
+            epochMs,
+            source: 'TASK',
+            message: 'm',
+            kind: 'transition',
+          }));
+          const expected = sorted.map((epochMs) => `${formatTimestamp(epochMs, zone)}\tTASK\tm\n`).join('');
+          expect(formatTraceText(input, { timeZone: zone })).toBe(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('toTraceLineJson', () => {
+  it('adds an ISO 8601 UTC timestamp beside epochMs', () => {
+    const line: TraceLine = {
+      epochMs: 1637947755055,
+      source: 'TASK',
+      message: 'Created',
+      kind: 'transition',
+    };
+    expect(toTraceLineJson(line)).toEqual({
+      timestamp: '2021-11-26T17:29:15.055Z',
+      epochMs: 1637947755055,
+      source: 'TASK',
+      message: 'Created',
+      kind: 'transition',
+    });
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * In-memory fakes of the ports the trace and the task queries use. Each records what it was asked, and
+ * each can be told to fail, so use-case and handler tests need no AWS and no `vi.mock`.
+ */
+import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
+import { LogUnavailableError } from '../../lambda/core/errors.js';
+import { classifyFailure } from '../../lambda/core/failure.js';
+import {
+  type ServiceEvent,
+  type TaskDefinitionInfo,
+  type TaskSummary,
+  type TaskTransition,
+  toEpochMs,
+} from '../../lambda/core/model.js';
+import type {
+  Clock,
+  ListTasksQuery,
+  LiveTaskSource,
+  LogEvent,
+  LogSource,
+  LogStreamRequest,
+  LogStreamResult,
+  Page,
+  RecordedCluster,
+  RecordedTask,
+  ServiceEventSource,
+  ServiceEventStore,
+  TaskDefinitionSource,
+  TaskDefinitionStore,
+  TaskHistory,
+} from '../../lambda/use-cases/ports.js';
+
+/** A clock that always says `nowMs`. */
+export function fixedClock(nowMs: number): Clock {
+  return { nowMs: () => nowMs };
+}
+
+/** The recorded history, fed with EventBridge events or transitions. Newest version wins, as in the table. */
+export class InMemoryTaskHistory implements TaskHistory {
+  private readonly tasks = new Map<string, RecordedTask>();
+  private readonly transitions = new Map<string, TaskTransition[]>();
+  private readonly clusters = new Map<string, string>();
+  getTaskCalls = 0;
+
+  /** Parses and records EventBridge events; returns the service events among them. */
+  recordEvents(events: readonly unknown[]): ServiceEvent[] {
+    const serviceEvents: ServiceEvent[] = [];
+    for (const raw of events) {
+      const event = parseEcsEvent(raw);
+      if (event.type === 'task-state-change') this.recordTransition(event.transition);
+      else serviceEvents.push(event.event);
+    }
+    return serviceEvents;
+  }
+
+  recordTransition(transition: TaskTransition, failure = classifyFailure(transition)): void {
+    const key = `${transition.clusterName}/${transition.taskId}`;
+    const list = this.transitions.get(key) ?? [];
+    if (!list.some((t) => t.version === transition.version)) list.push(transition);
+    list.sort((a, b) => a.version - b.version);
+    this.transitions.set(key, list);
+    const current = this.tasks.get(key);
+    if (!current || current.summary.version < transition.version) {
+      this.tasks.set(key, failure ? { summary: transition, failure } : { summary: transition });
+    }
+    const seen = this.clusters.get(transition.clusterName);
+    if (!seen || seen < transition.eventTime) this.clusters.set(transition.clusterName, transition.eventTime);
+  }
+
+  async getTask(clusterName: string, taskId: string): Promise<RecordedTask | undefined> {
+    this.getTaskCalls += 1;
+    return this.tasks.get(`${clusterName}/${taskId}`);
+  }
+
+  async listTransitions(clusterName: string, taskId: string): Promise<TaskTransition[]> {
+    return [...(this.transitions.get(`${clusterName}/${taskId}`) ?? [])];
+  }
+
+  async listTasks(query: ListTasksQuery): Promise<Page<RecordedTask>> {
+    const matching = [...this.tasks.values()]
+      .filter((t) => t.summary.clusterName === query.clusterName)
+      .filter((t) => query.status === undefined || t.summary.lastStatus === query.status)
+      .filter((t) => !query.failedOnly || t.failure?.failed === true)
+      .filter((t) => {
+        const createdMs = toEpochMs(t.summary.createdAt ?? t.summary.eventTime);
+        return (query.sinceMs ?? -Infinity) <= createdMs && createdMs <= (query.untilMs ?? Infinity);
+      })
+      .sort((a, b) => (b.summary.createdAt ?? '').localeCompare(a.summary.createdAt ?? ''));
+    const offset = query.cursor === undefined ? 0 : Number(query.cursor);
+    const items = matching.slice(offset, offset + query.limit);
+    const next = offset + query.limit;
+    return next < matching.length ? { items, nextCursor: String(next) } : { items };
+  }
+
+  async listClusters(): Promise<RecordedCluster[]> {
+    return [...this.clusters.entries()].map(([clusterName, lastSeenAt]) => ({ clusterName, lastSeenAt }));
+  }
+}
+
+/** Recorded task definitions; `failPuts` makes every write fail, as a table without write access would. */
+export class InMemoryTaskDefinitionStore implements TaskDefinitionStore {
+  readonly items = new Map<string, TaskDefinitionInfo>();
+  readonly puts: TaskDefinitionInfo[] = [];
+  failPuts = false;
+
+  constructor(infos: readonly TaskDefinitionInfo[] = []) {
+    for (const info of infos) this.items.set(info.taskDefinitionArn, info);
+  }
+
+  async getTaskDefinition(taskDefinitionArn: string): Promise<TaskDefinitionInfo | undefined> {
+    return this.items.get(taskDefinitionArn);
+  }
+
+  async putTaskDefinition(info: TaskDefinitionInfo): Promise<void> {
+    if (this.failPuts) throw new Error('AccessDeniedException: not authorized to perform dynamodb:PutItem');
+    this.puts.push(info);
+    this.items.set(info.taskDefinitionArn, info);
+  }
+}
+
+/** ECS's DescribeTaskDefinition: answers from a list, or fails with `error`. */
+export class FakeTaskDefinitionSource implements TaskDefinitionSource {
+  readonly calls: string[] = [];
+  error: Error | undefined;
+
+  constructor(private readonly infos: readonly TaskDefinitionInfo[] = []) {}
+
+  async describeTaskDefinition(taskDefinitionArn: string): Promise<TaskDefinitionInfo> {
+    this.calls.push(taskDefinitionArn);
+    if (this.error) throw this.error;
+    return (
+      this.infos.find((i) => i.taskDefinitionArn === taskDefinitionArn) ?? {
+        status: 'unavailable',
+        taskDefinitionArn,
+        reason: 'ClientException: Unable to describe task definition.',
+        describedAt: '2021-12-03T00:00:00.000Z',
+      }
+    );
+  }
+}
+
+export class InMemoryServiceEventStore implements ServiceEventStore {
+  readonly events: ServiceEvent[] = [];
+  readonly queries: Array<{ serviceName: string; fromMs: number; toMs: number }> = [];
+
+  constructor(events: readonly ServiceEvent[] = []) {
+    this.events.push(...events);
+  }
+
+  async putServiceEvents(events: readonly ServiceEvent[]): Promise<void> {
+    for (const event of events) {
+      if (!this.events.some((e) => e.eventId === event.eventId && e.serviceName === event.serviceName)) {
+        this.events.push(event);
+      }
+    }
+  }
+
+  async listServiceEvents(
+    clusterName: string,
+    serviceName: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<ServiceEvent[]> {
+    this.queries.push({ serviceName, fromMs, toMs });
+    return this.events
+      .filter((e) => e.clusterName === clusterName && e.serviceName === serviceName)
+      .filter((e) => toEpochMs(e.createdAt) >= fromMs && toEpochMs(e.createdAt) <= toMs)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+}
+
+/** DescribeServices: the service's recent events, undefined once the service is gone, or an error. */
+export class FakeServiceEventSource implements ServiceEventSource {
+  error: Error | undefined;
+
+  constructor(private readonly events: readonly ServiceEvent[] | undefined) {}
+
+  async recentServiceEvents(): Promise<ServiceEvent[] | undefined> {
+    if (this.error) throw this.error;
+    return this.events ? [...this.events] : undefined;
+  }
+}
+
+/**
+ * Container logs by group and stream, paged like GetLogEvents (`pageSize` events a call, plus the call that
+ * sees the token repeat), with per-stream faults.
+ */
+export class InMemoryLogSource implements LogSource {
+  private readonly groups = new Map<string, Map<string, LogEvent[]>>();
+  private readonly faults = new Map<string, LogUnavailableError | Error>();
+  readonly requests: LogStreamRequest[] = [];
+
+  constructor(private readonly pageSize = 10_000) {}
+
+  createLogGroup(logGroup: string): void {
+    if (!this.groups.has(logGroup)) this.groups.set(logGroup, new Map());
+  }
+
+  putLogEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): void {
+    this.createLogGroup(logGroup);
+    const streams = this.groups.get(logGroup) as Map<string, LogEvent[]>;
+    const list = streams.get(logStream) ?? [];
+    list.push(...events);
+    list.sort((a, b) => a.timestampMs - b.timestampMs);
+    streams.set(logStream, list);
+  }
+
+  /** Makes every read of the stream fail with `error`. */
+  fail(logGroup: string, logStream: string, error: LogUnavailableError | Error): void {
+    this.faults.set(`${logGroup}\n${logStream}`, error);
+  }
+
+  async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
+    this.requests.push(request);
+    const fault = this.faults.get(`${request.logGroup}\n${request.logStream}`);
+    if (fault) throw fault;
+    const streams = this.groups.get(request.logGroup);
+    if (!streams) {
+      throw new LogUnavailableError('log-group-not-found', `log group ${request.logGroup} does not exist`);
+    }
+    const all = streams.get(request.logStream);
+    if (!all) {
+      throw new LogUnavailableError(
+        'log-stream-not-found',
+        `log stream ${request.logStream} does not exist in log group ${request.logGroup}`,
+      );
+    }
+    const inWindow = all.filter((e) => e.timestampMs >= request.startMs && e.timestampMs <= request.endMs);
+    const max = request.maxEvents ?? Number.POSITIVE_INFINITY;
+    if (inWindow.length <= max) {
+      return { events: inWindow, calls: Math.ceil(inWindow.length / this.pageSize) + 1, truncated: false };
+    }
+    const events = inWindow.slice(0, max);
+    const last = events[events.length - 1];
+    const calls = Math.ceil((max + 1) / this.pageSize);
+    return last
+      ? { events, calls, truncated: true, resumeAfterMs: last.timestampMs }
+      : { events, calls, truncated: true };
+  }
+}
+
+/** ECS's DescribeTasks for tasks tracer never recorded. */
+export class FakeLiveTaskSource implements LiveTaskSource {
+  readonly calls: Array<{ clusterName: string; taskId: string }> = [];
+  error: Error | undefined;
+
+  constructor(private readonly tasks: readonly TaskSummary[] = []) {}
+
+  async describeTask(clusterName: string, taskId: string): Promise<TaskSummary | undefined> {
+    this.calls.push({ clusterName, taskId });
+    if (this.error) throw this.error;
+    return this.tasks.find((t) => t.clusterName === clusterName && t.taskId === taskId);
+  }
+}

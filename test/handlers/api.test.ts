@@ -1,0 +1,552 @@
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../lambda/config/logger.js';
+import type { TaskListResponse, TaskSummaryResponse, TraceResponse } from '../../lambda/core/api-types.js';
+import { AccessDeniedError, ThrottledError } from '../../lambda/core/errors.js';
+import {
+  type ApiDeps,
+  type ApiRequestEvent,
+  makeApiHandler,
+  NEXT_CURSOR_HEADER,
+} from '../../lambda/handlers/api.js';
+import type { TaskHistory } from '../../lambda/use-cases/ports.js';
+import {
+  FakeLiveTaskSource,
+  FakeServiceEventSource,
+  fixedClock,
+  InMemoryLogSource,
+  InMemoryServiceEventStore,
+  InMemoryTaskDefinitionStore,
+  InMemoryTaskHistory,
+} from '../fakes/trace-ports.js';
+import { loadReference, loadReferences, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
+
+const { userStopped, failedPull, serviceReplaced } = REFERENCE_TASK_IDS;
+const fixtures = loadReferences();
+const NOW = Math.max(...fixtures.map((f) => f.nowMs));
+
+interface Harness {
+  readonly handler: ReturnType<typeof makeApiHandler>;
+  readonly logLines: Array<Record<string, unknown>>;
+}
+
+/** The API over in-memory ports holding the three reference tasks. */
+function harness(overrides: Partial<ApiDeps> = {}): Harness {
+  const history = new InMemoryTaskHistory();
+  const logs = new InMemoryLogSource();
+  const serviceEvents = fixtures.flatMap((f) => f.serviceEvents);
+  for (const fixture of fixtures) {
+    history.recordEvents(fixture.events);
+    for (const group of fixture.logGroups) logs.createLogGroup(group);
+    for (const stream of fixture.streams) {
+      logs.putLogEvents(
+        stream.logGroup,
+        stream.logStream,
+        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
+      );
+    }
+  }
+  const logLines: Array<Record<string, unknown>> = [];
+  const deps: ApiDeps = {
+    history,
+    taskDefinitions: new InMemoryTaskDefinitionStore(fixtures[0]?.taskDefinitions),
+    serviceEvents: new InMemoryServiceEventStore(),
+    serviceEventSource: new FakeServiceEventSource(serviceEvents),
+    logs,
+    clock: fixedClock(NOW),
+    retentionDays: 90,
+    logger: createLogger({ service: 'api' }, { write: (line) => logLines.push(JSON.parse(line)) }),
+    ...overrides,
+  };
+  return { handler: makeApiHandler(deps), logLines };
+}
+
+function get(
+  path: string,
+  query: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): ApiRequestEvent {
+  return {
+    httpMethod: 'GET',
+    path,
+    queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    headers,
+  };
+}
+
+function json<T>(response: APIGatewayProxyResult): T {
+  return JSON.parse(response.body) as T;
+}
+
+function errorOf(response: APIGatewayProxyResult): { code: string; message: string } {
+  return json<{ error: { code: string; message: string } }>(response).error;
+}
+
+const tracePath = (taskId: string, cluster = 'default') => `/clusters/${cluster}/tasks/${taskId}/trace`;
+const golden = (taskId: string) => readFileSync(loadReference(taskId).goldenPath, 'utf8');
+
+describe('GET /clusters', () => {
+  it('lists the recorded clusters', async () => {
+    const response = await harness().handler(get('/clusters'));
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['Content-Type']).toBe('application/json; charset=utf-8');
+    expect(json(response)).toEqual({
+      clusters: [{ clusterName: 'default', lastSeenAt: '2021-12-03T02:23:04.000Z' }],
+    });
+  });
+
+  it('rejects query parameters it does not take', async () => {
+    const response = await harness().handler(get('/clusters', { limit: '5' }));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toBe('unknown query parameter "limit": this route takes none');
+  });
+});
+
+describe('GET /clusters/{cluster}/tasks', () => {
+  it('lists the cluster’s tasks newest first', async () => {
+    const response = await harness().handler(get('/clusters/default/tasks'));
+    expect(response.statusCode).toBe(200);
+    const body = json<TaskListResponse>(response);
+    expect(body.tasks.map((t) => t.taskId)).toEqual([serviceReplaced, failedPull, userStopped]);
+    expect(body.tasks[1]).toMatchObject({
+      taskDefinition: 'nginx:2',
+      lastStatus: 'STOPPED',
+      failureKind: 'image-pull',
+    });
+    expect(body.nextCursor).toBeUndefined();
+  });
+
+  it('filters by failed=true, status, since and until, and pages with limit and cursor', async () => {
+    const { handler } = harness();
+    const failed = json<TaskListResponse>(await handler(get('/clusters/default/tasks', { failed: 'true' })));
+    expect(failed.tasks.map((t) => t.taskId)).toEqual([failedPull]);
+
+    const windowed = json<TaskListResponse>(
+      await handler(
+        get('/clusters/default/tasks', {
+          since: '2021-11-26T17:00:00Z',
+          until: '2021-11-30T00:00:00Z',
+          status: 'stopped',
+        }),
+      ),
+    );
+    expect(windowed.tasks.map((t) => t.taskId)).toEqual([failedPull]);
+
+    const first = json<TaskListResponse>(await handler(get('/clusters/default/tasks', { limit: '2' })));
+    expect(first.tasks).toHaveLength(2);
+    const second = json<TaskListResponse>(
+      await handler(get('/clusters/default/tasks', { limit: '2', cursor: first.nextCursor ?? '' })),
+    );
+    expect(second.tasks.map((t) => t.taskId)).toEqual([userStopped]);
+  });
+
+  it('accepts a cluster ARN, URL-encoded', async () => {
+    const arn = encodeURIComponent('arn:aws:ecs:ap-northeast-1:123456789012:cluster/default');
+    const response = await harness().handler(get(`/clusters/${arn}/tasks`));
+    expect(response.statusCode).toBe(200);
+    expect(json<TaskListResponse>(response).tasks).toHaveLength(3);
+  });
+
+  it('answers 404 for a cluster tracer never recorded, saying how long it keeps tasks', async () => {
+    const response = await harness().handler(get('/clusters/prod/tasks'));
+    expect(response.statusCode).toBe(404);
+    expect(errorOf(response)).toEqual({
+      code: 'NotFound',
+      message: 'cluster prod has no recorded tasks (tracer keeps tasks for 90 days)',
+    });
+  });
+
+  it.each([
+    [{ status: 'SLEEPING' }, /^status: expected one of PROVISIONING, .* got "SLEEPING"$/],
+    [{ failed: 'yes' }, /^failed: expected true or false, got "yes"$/],
+    [{ since: 'yesterday' }, /^since: expected an ISO 8601 time/],
+    [{ until: '2021-13-45T00:00:00Z' }, /^until: expected an ISO 8601 time/],
+    [{ since: '2021-12-02T00:00:00Z', until: '2021-12-01T00:00:00Z' }, /^since: must not be after until$/],
+    [{ limit: '0' }, /^limit: expected an integer from 1 to 100, got "0"$/],
+    [{ limit: '101' }, /^limit: expected an integer from 1 to 100, got "101"$/],
+    [{ limit: 'ten' }, /^limit: expected an integer from 1 to 100, got "ten"$/],
+    [{ cursor: 'x'.repeat(3000) }, /^cursor: longer than any cursor tracer issues$/],
+    [
+      { taskId: 'abc' },
+      /^unknown query parameter "taskId"; this route takes status, failed, since, until, limit, cursor$/,
+    ],
+  ])('answers 400 for %o, naming the parameter', async (query, message) => {
+    const response = await harness().handler(get('/clusters/default/tasks', query));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).code).toBe('InvalidInput');
+    expect(errorOf(response).message).toMatch(message);
+  });
+
+  it('answers 400 for a parameter given twice with different values', async () => {
+    const event: ApiRequestEvent = {
+      ...get('/clusters/default/tasks', { limit: '5' }),
+      multiValueQueryStringParameters: { limit: ['5', '6'] },
+    };
+    const response = await harness().handler(event);
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toBe('limit: given more than once');
+  });
+
+  it('answers 400 for a cluster name that is not one', async () => {
+    const response = await harness().handler(get('/clusters/no%20spaces/tasks'));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(/^cluster "no spaces" is not a cluster name or ARN/);
+  });
+});
+
+describe('GET /clusters/{cluster}/tasks/{taskId}', () => {
+  it('returns the task summary with its failure diagnosis', async () => {
+    const response = await harness().handler(get(`/clusters/default/tasks/${failedPull}`));
+    expect(response.statusCode).toBe(200);
+    const body = json<TaskSummaryResponse>(response);
+    expect(body).toMatchObject({
+      cluster: 'default',
+      taskId: failedPull,
+      taskDefinition: 'nginx:2',
+      lastStatus: 'STOPPED',
+      stopCode: 'TaskFailedToStart',
+      source: 'recorded',
+      failure: { failed: true, kind: 'image-pull' },
+    });
+    expect(body.containers[0]).toMatchObject({ name: 'nginx', essential: true });
+  });
+
+  it('accepts a full task ARN, URL-encoded', async () => {
+    const arn = encodeURIComponent(`arn:aws:ecs:ap-northeast-1:123456789012:task/default/${userStopped}`);
+    const response = await harness().handler(get(`/clusters/default/tasks/${arn}`));
+    expect(json<TaskSummaryResponse>(response).taskId).toBe(userStopped);
+  });
+
+  it('answers 404 for an unknown task, saying how long tracer keeps tasks', async () => {
+    const response = await harness().handler(get('/clusters/default/tasks/0123456789abcdef0123456789abcdef'));
+    expect(response.statusCode).toBe(404);
+    expect(errorOf(response)).toEqual({
+      code: 'NotFound',
+      message:
+        'task 0123456789abcdef0123456789abcdef not found in cluster default (tracer keeps tasks for 90 days)',
+    });
+  });
+
+  it('falls back to ECS for a task tracer never recorded', async () => {
+    const live = new FakeLiveTaskSource([
+      {
+        ...(await recordedSummary(userStopped)),
+        taskId: 'feedfacefeedfacefeedfacefeedface',
+        eventId: 'ecs:DescribeTasks',
+      },
+    ]);
+    const response = await harness({ live }).handler(
+      get('/clusters/default/tasks/feedfacefeedfacefeedfacefeedface'),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(json<TaskSummaryResponse>(response).source).toBe('live');
+  });
+
+  it('answers 400 for a task id that is not one', async () => {
+    const response = await harness().handler(get('/clusters/default/tasks/..%2Fetc'));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toBe('task "../etc" is not a task id or task ARN');
+  });
+});
+
+async function recordedSummary(taskId: string) {
+  const history = new InMemoryTaskHistory();
+  history.recordEvents(loadReference(taskId).events);
+  const task = await history.getTask('default', taskId);
+  if (!task) throw new Error('fixture');
+  return task.summary;
+}
+
+describe('GET /clusters/{cluster}/tasks/{taskId}/trace', () => {
+  it('returns the text trace in UTC by default', async () => {
+    const response = await harness().handler(get(tracePath(serviceReplaced)));
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['Content-Type']).toBe('text/plain; charset=utf-8');
+    expect(response.body.split('\n')[0]).toBe('2021-12-03T02:06:21.633Z\tTASK\tCreated');
+    expect(response.headers?.[NEXT_CURSOR_HEADER]).toBeUndefined();
+  });
+
+  it.each(fixtures.map((f) => [f.taskId] as const))(
+    'returns the golden trace of %s with tz=Asia/Tokyo',
+    async (taskId) => {
+      const response = await harness().handler(get(tracePath(taskId), { tz: 'Asia/Tokyo' }));
+      expect(response.body).toBe(golden(taskId));
+    },
+  );
+
+  it.each<[string, Record<string, string>, Record<string, string>, 'json' | 'text']>([
+    ['Accept: application/json', {}, { Accept: 'application/json' }, 'json'],
+    ['format=json', { format: 'json' }, {}, 'json'],
+    ['format=text over Accept: application/json', { format: 'text' }, { accept: 'application/json' }, 'text'],
+    ['a browser’s Accept', {}, { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, 'text'],
+    ['Accept preferring JSON by quality', {}, { accept: 'text/plain;q=0.5, application/json' }, 'json'],
+    ['Accept: */*', {}, { accept: '*/*' }, 'text'],
+  ])('negotiates the format: %s', async (_name, query, headers, format) => {
+    const response = await harness().handler(get(tracePath(userStopped), query, headers));
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['Content-Type']).toBe(
+      format === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
+    );
+  });
+
+  it('returns the JSON trace: the task summary and the same lines as objects', async () => {
+    // Act
+    const response = await harness().handler(
+      get(tracePath(failedPull), { format: 'json', tz: 'Asia/Tokyo' }),
+    );
+
+    // Assess
+    const body = json<TraceResponse>(response);
+    expect(body.task).toMatchObject({
+      taskId: failedPull,
+      failure: { kind: 'image-pull' },
+      source: 'recorded',
+    });
+    expect(body.lines[0]).toEqual({
+      timestamp: '2021-11-26T17:29:15.055Z',
+      epochMs: 1637947755055,
+      source: 'TASK',
+      message: 'Created',
+      kind: 'transition',
+    });
+    expect(body.lines.map((l) => l.kind)).toEqual([
+      'transition',
+      'notice',
+      'transition',
+      'transition',
+      'transition',
+      'transition',
+      'transition',
+      'status',
+      'notice',
+    ]);
+    expect(body.logCalls).toBe(0);
+    expect(body.nextCursor).toBeUndefined();
+  });
+
+  it('reads a wider window with duration and the whole life with full=true', async () => {
+    const { handler } = harness();
+    const narrow = await handler(get(tracePath(serviceReplaced), { duration: '1s' }));
+    const wide = await handler(get(tracePath(serviceReplaced), { duration: '90s' }));
+    const full = await handler(get(tracePath(serviceReplaced), { full: 'true' }));
+    const count = (r: APIGatewayProxyResult) => r.body.trimEnd().split('\n').length;
+    expect(count(narrow)).toBeLessThan(count(wide));
+    expect(count(wide)).toBeLessThan(count(full));
+    expect(full.body).toContain('02:14:16.8');
+  });
+
+  it('pages a text trace that outgrows the response, with a header and a closing TRACER line', async () => {
+    // Prepare: a budget of about 3 KB for a trace of about 13 KB.
+    const { handler } = harness({ maxResponseBytes: 2048 + 3000 });
+    const pages: string[] = [];
+    let cursor: string | undefined;
+
+    // Act
+    for (let i = 0; i < 50; i++) {
+      const response = await handler(
+        get(tracePath(serviceReplaced), { tz: 'Asia/Tokyo', ...(cursor ? { cursor } : {}) }),
+      );
+      expect(response.statusCode).toBe(200);
+      cursor = response.headers?.[NEXT_CURSOR_HEADER] as string | undefined;
+      const lines = response.body.trimEnd().split('\n');
+      if (cursor) {
+        expect(lines.at(-1)).toMatch(
+          new RegExp(`\\tTRACER\\tmore lines follow: repeat the request with cursor=${cursor}$`),
+        );
+        lines.pop();
+      }
+      pages.push(...lines);
+      if (!cursor) break;
+    }
+
+    // Assess
+    expect(`${pages.join('\n')}\n`).toBe(golden(serviceReplaced));
+  });
+
+  it('pages a JSON trace with nextCursor', async () => {
+    const { handler } = harness({ maxResponseBytes: 2048 + 3000 + 1500, maxTraceLines: 20 });
+    const lines: TraceResponse['lines'][number][] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const body = json<TraceResponse>(
+        await handler(get(tracePath(serviceReplaced), { format: 'json', ...(cursor ? { cursor } : {}) })),
+      );
+      lines.push(...body.lines);
+      cursor = body.nextCursor;
+      pages += 1;
+    } while (cursor && pages < 50);
+    const whole = json<TraceResponse>(
+      await harness().handler(get(tracePath(serviceReplaced), { format: 'json' })),
+    );
+    expect(pages).toBeGreaterThan(3);
+    expect(lines).toEqual(whole.lines);
+  });
+
+  it.each([
+    [{ duration: '5' }, /^duration: "5" is not a duration/],
+    [{ duration: '25h' }, /^duration: at most 24h0m0s, got "25h"; use full=true/],
+    [{ full: '1' }, /^full: expected true or false, got "1"$/],
+    [{ tz: 'Mars/Base' }, /^tz: "Mars\/Base" is not a time zone/],
+    [{ format: 'xml' }, /^format: expected json or text, got "xml"$/],
+    [{ cursor: 'abc!' }, /^cursor: cursor "abc!" is not a trace cursor that tracer issued/],
+    [
+      { since: '2021-01-01T00:00:00Z' },
+      /^unknown query parameter "since"; this route takes duration, full, cursor, tz, format$/,
+    ],
+  ])('answers 400 for %o, naming the parameter', async (query, message) => {
+    const response = await harness().handler(get(tracePath(userStopped), query));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(message);
+  });
+
+  it('answers 404 for an unknown task', async () => {
+    const response = await harness().handler(get(tracePath('0123456789abcdef0123456789abcdef')));
+    expect(response.statusCode).toBe(404);
+    expect(errorOf(response).message).toContain('(tracer keeps tasks for 90 days)');
+  });
+});
+
+describe('errors', () => {
+  function failingHistory(error: Error): TaskHistory {
+    const fail = async (): Promise<never> => {
+      throw error;
+    };
+    return { getTask: fail, listTransitions: fail, listTasks: fail, listClusters: fail };
+  }
+
+  it.each<[string, Error, number, string]>([
+    [
+      'access denied',
+      new AccessDeniedError('tracer may not describe tasks in cluster default (ecs:DescribeTasks)'),
+      403,
+      'AccessDenied',
+    ],
+    ['throttling', new ThrottledError('DynamoDB kept throttling; try again in a minute'), 429, 'Throttled'],
+  ])('maps %s to its status', async (_name, error, statusCode, code) => {
+    const response = await harness({ history: failingHistory(error) }).handler(get('/clusters'));
+    expect(response.statusCode).toBe(statusCode);
+    expect(errorOf(response)).toEqual({ code, message: error.message });
+  });
+
+  it('answers 500 with only the request id, and logs the error', async () => {
+    // Prepare
+    const { handler, logLines } = harness({
+      history: failingHistory(new Error('connect ECONNREFUSED 10.0.0.1:443 (table tracer-prod)')),
+    });
+    const event: ApiRequestEvent = {
+      ...get('/clusters'),
+      requestContext: { requestId: 'req-123' } as ApiRequestEvent['requestContext'],
+    };
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(errorOf(response)).toEqual({
+      code: 'InternalError',
+      message: 'internal error (request id req-123)',
+    });
+    expect(response.body).not.toContain('ECONNREFUSED');
+    expect(logLines).toHaveLength(1);
+    expect(logLines[0]).toMatchObject({
+      level: 'error',
+      requestId: 'req-123',
+      statusCode: 500,
+      error: { name: 'Error', message: 'connect ECONNREFUSED 10.0.0.1:443 (table tracer-prod)' },
+    });
+  });
+
+  it('answers 403 when ECS refuses the live lookup of an unrecorded task', async () => {
+    const live = new FakeLiveTaskSource();
+    live.error = new AccessDeniedError(
+      'tracer may not describe tasks in cluster default (ecs:DescribeTasks)',
+    );
+    const response = await harness({ live }).handler(get(tracePath('0123456789abcdef0123456789abcdef')));
+    expect(response.statusCode).toBe(403);
+  });
+});
+
+describe('routing', () => {
+  it('routes API Gateway events by resource and path parameters', async () => {
+    const event: ApiRequestEvent = {
+      httpMethod: 'GET',
+      resource: '/clusters/{cluster}/tasks/{taskId}/trace',
+      path: `/prod/clusters/default/tasks/${serviceReplaced}/trace`,
+      pathParameters: { cluster: 'default', taskId: serviceReplaced },
+      queryStringParameters: { tz: 'Asia/Tokyo' },
+      multiValueQueryStringParameters: { tz: ['Asia/Tokyo'] },
+      headers: { Accept: 'text/plain' },
+    };
+    const response = await harness().handler(event);
+    expect(response.body).toBe(golden(serviceReplaced));
+  });
+
+  it('decodes URL-encoded ARNs in API Gateway path parameters', async () => {
+    const event: ApiRequestEvent = {
+      httpMethod: 'GET',
+      resource: '/clusters/{cluster}/tasks/{taskId}',
+      path: '/clusters/x/tasks/y',
+      pathParameters: {
+        cluster: encodeURIComponent('arn:aws:ecs:ap-northeast-1:123456789012:cluster/default'),
+        taskId: encodeURIComponent(`arn:aws:ecs:ap-northeast-1:123456789012:task/default/${failedPull}`),
+      },
+    };
+    const response = await harness().handler(event);
+    expect(json<TaskSummaryResponse>(response).taskId).toBe(failedPull);
+  });
+
+  it.each([
+    '/',
+    '/clusters/default',
+    '/clusters/default/services',
+    '/clusters/default/tasks/abc/logs',
+    '/health',
+  ])('answers 404 for %s', async (path) => {
+    const response = await harness().handler(get(path));
+    expect(response.statusCode).toBe(404);
+    expect(errorOf(response).code).toBe('NotFound');
+  });
+
+  it('answers 405 for a method other than GET', async () => {
+    const response = await harness().handler({ httpMethod: 'POST', path: '/clusters' });
+    expect(response.statusCode).toBe(405);
+    expect(errorOf(response).message).toBe('method POST is not allowed; the API only answers GET');
+  });
+
+  it('answers HEAD like GET without a body', async () => {
+    const response = await harness().handler({ httpMethod: 'HEAD', path: '/clusters' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('');
+  });
+
+  it('answers 400 for broken URL encoding', async () => {
+    const response = await harness().handler(get('/clusters/%E0%A4%A/tasks'));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(/^cluster: "%E0%A4%A" is not valid URL encoding$/);
+  });
+
+  it('logs one structured line per request', async () => {
+    const { handler, logLines } = harness();
+    await handler(get(tracePath(userStopped), { format: 'json' }), { awsRequestId: 'lambda-1' });
+    await handler(get('/clusters/prod/tasks'));
+    expect(logLines).toHaveLength(2);
+    expect(logLines[0]).toMatchObject({
+      level: 'info',
+      message: 'request',
+      service: 'api',
+      requestId: 'lambda-1',
+      method: 'GET',
+      route: 'trace',
+      statusCode: 200,
+      format: 'json',
+      source: 'recorded',
+      logCalls: 4,
+      paged: false,
+    });
+    expect(logLines[0]?.durationMs).toEqual(expect.any(Number));
+    expect(logLines[1]).toMatchObject({ statusCode: 404, errorCode: 'NotFound', route: 'tasks' });
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AccessDeniedError,
+  ClusterNotFoundError,
+  InvalidInputError,
+  InvalidTaskEventError,
+  LogUnavailableError,
+  TaskNotFoundError,
+  ThrottledError,
+} from '../../lambda/core/errors.js';
+import { RouteError, toHttpError } from '../../lambda/handlers/http-errors.js';
+
+const context = { requestId: 'req-1', retentionDays: 30 };
+
+describe('toHttpError', () => {
+  it.each<[string, unknown, number, string, string]>([
+    [
+      'invalid input',
+      new InvalidInputError('limit: expected 1 to 100'),
+      400,
+      'InvalidInput',
+      'limit: expected 1 to 100',
+    ],
+    [
+      'an invalid event',
+      new InvalidTaskEventError('detail.version: required', 'e1'),
+      400,
+      'InvalidInput',
+      'invalid ECS event e1: detail.version: required',
+    ],
+    [
+      'an unknown task',
+      new TaskNotFoundError('default', 'abc'),
+      404,
+      'NotFound',
+      'task abc not found in cluster default (tracer keeps tasks for 30 days)',
+    ],
+    [
+      'an unknown task that knows the retention',
+      new TaskNotFoundError('default', 'abc', 7),
+      404,
+      'NotFound',
+      'task abc not found in cluster default (tracer keeps tasks for 7 days)',
+    ],
+    [
+      'an unknown cluster',
+      new ClusterNotFoundError('prod'),
+      404,
+      'NotFound',
+      'cluster prod has no recorded tasks (tracer keeps tasks for 30 days)',
+    ],
+    ['an unknown route', new RouteError(404, 'no route for /x'), 404, 'NotFound', 'no route for /x'],
+    [
+      'a method other than GET',
+      new RouteError(405, 'method POST is not allowed'),
+      405,
+      'InvalidInput',
+      'method POST is not allowed',
+    ],
+    [
+      'denied access',
+      new AccessDeniedError('tracer may not describe tasks'),
+      403,
+      'AccessDenied',
+      'tracer may not describe tasks',
+    ],
+    ['throttling', new ThrottledError('try again in a minute'), 429, 'Throttled', 'try again in a minute'],
+    [
+      'an unexpected error',
+      new TypeError('Cannot read properties of undefined (reading "pk")'),
+      500,
+      'InternalError',
+      'internal error (request id req-1)',
+    ],
+    [
+      'a named error that has no status',
+      new LogUnavailableError('error', 'log group /secret/x'),
+      500,
+      'InternalError',
+      'internal error (request id req-1)',
+    ],
+    [
+      'something thrown that is not an Error',
+      'boom',
+      500,
+      'InternalError',
+      'internal error (request id req-1)',
+    ],
+  ])('maps %s', (_name, error, statusCode, code, message) => {
+    expect(toHttpError(error, context)).toEqual({ statusCode, body: { error: { code, message } } });
+  });
+
+  it('leaves the retention out when it is not known', () => {
+    expect(toHttpError(new TaskNotFoundError('default', 'abc'), { requestId: 'r' }).body.error.message).toBe(
+      'task abc not found in cluster default',
+    );
+  });
+});
