@@ -1,0 +1,391 @@
+/**
+ * The client of tracer's HTTP API. It signs requests with SigV4 (`execute-api`) using the standard AWS
+ * credential chain, except for a plain-HTTP loopback endpoint (the local mode), which takes no credentials.
+ * The SDK's credential providers and the signer are loaded only when a request must be signed.
+ */
+import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from '../../cli/source.js';
+import type {
+  ClusterListResponse,
+  TaskListResponse,
+  TaskSummaryResponse,
+  TraceResponse,
+} from '../../core/api-types.js';
+import { InvalidInputError } from '../../core/errors.js';
+import {
+  ApiProtocolError,
+  ApiResponseError,
+  ApiUnreachableError,
+  CredentialsUnavailableError,
+  RegionUnavailableError,
+} from './api-errors.js';
+import { type HttpAnswer, sendHttp } from './http-transport.js';
+import type { RequestSigner, SigningCredentials } from './sigv4-signer.js';
+
+/** The header that carries the cursor of the next page of a text trace. */
+export const NEXT_CURSOR_HEADER = 'x-tracer-next-cursor';
+
+export interface ApiSourceOptions {
+  /** The API's base URL, stage included: `https://abc123.execute-api.eu-west-1.amazonaws.com/prod`. */
+  readonly endpoint: string;
+  /**
+   * `auto` signs every request except plain HTTP to a loopback address; `sigv4` always signs; `none` never does.
+   * @default 'auto'
+   */
+  readonly signing?: 'auto' | 'sigv4' | 'none';
+  /** The profile of the credential chain. @default - AWS_PROFILE, then the default chain */
+  readonly profile?: string;
+  /**
+   * The signing region when the endpoint's host does not name one (a custom domain). An `execute-api` host
+   * always signs with its own region.
+   * @default - the profile's region
+   */
+  readonly region?: string;
+  /** Credentials to sign with instead of the default chain (tests, embedding). */
+  readonly credentials?: SigningCredentials | (() => Promise<SigningCredentials>);
+  /** @default 30_000 (API Gateway's own limit is 29 s) */
+  readonly timeoutMs?: number;
+  /** Attempts for throttled (429) and unavailable (502, 503, 504) answers. @default 3 */
+  readonly maxAttempts?: number;
+  /** Waits between attempts; tests pass a function that does not wait. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Sent as `user-agent`. */
+  readonly userAgent?: string;
+  /** Fixed signing time, for tests. */
+  readonly signingDate?: Date;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const EXECUTE_API_HOST = /^[^.]+\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
+
+/**
+ * The region in an API Gateway host name, or undefined for any other host.
+ * @example regionOfExecuteApiHost('abc.execute-api.eu-west-1.amazonaws.com') === 'eu-west-1'
+ */
+export function regionOfExecuteApiHost(hostname: string): string | undefined {
+  return EXECUTE_API_HOST.exec(hostname.toLowerCase())?.[1];
+}
+
+/**
+ * True for `http://` to 127.0.0.0/8, `localhost` or `[::1]`: the local mode, which is served unsigned.
+ * @example isLoopbackHttp(new URL('http://127.0.0.1:8787')) === true
+ */
+export function isLoopbackHttp(url: URL): boolean {
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Turns milliseconds into the Go-style duration the API takes, in the largest exact unit.
+ * @example formatDurationParam(90_000) === '90s'
+ */
+export function formatDurationParam(durationMs: number): string {
+  if (durationMs > 0 && durationMs % 3_600_000 === 0) return `${durationMs / 3_600_000}h`;
+  if (durationMs > 0 && durationMs % 60_000 === 0) return `${durationMs / 60_000}m`;
+  if (durationMs % 1000 === 0) return `${durationMs / 1000}s`;
+  return `${durationMs}ms`;
+}
+
+function oneLine(text: string, maxChars = 300): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
+}
+
+function parseRetryAfterMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+const defaultSleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+type JsonRecord = Record<string, unknown>;
+const isRecord = (value: unknown): value is JsonRecord =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// Shallow checks: enough to tell tracer's API from a wrong URL, while tolerating fields added later.
+const isClusterList = (v: unknown): v is ClusterListResponse => isRecord(v) && Array.isArray(v.clusters);
+const isTaskList = (v: unknown): v is TaskListResponse => isRecord(v) && Array.isArray(v.tasks);
+const isTaskSummary = (v: unknown): v is TaskSummaryResponse => isRecord(v) && typeof v.taskId === 'string';
+const isTrace = (v: unknown): v is TraceResponse =>
+  isRecord(v) && Array.isArray(v.lines) && isRecord(v.task) && typeof v.logCalls === 'number';
+
+/** Reads tasks and traces from tracer's HTTP API. */
+export class ApiSource implements TracerSource {
+  readonly description: string;
+  private readonly base: URL;
+  private readonly basePath: string;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly signs: boolean;
+  private signer?: Promise<RequestSigner>;
+
+  constructor(private readonly options: ApiSourceOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.endpoint);
+    } catch (cause) {
+      throw new InvalidInputError(`endpoint "${options.endpoint}" is not a URL`, { cause });
+    }
+    if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+      throw new InvalidInputError(`endpoint "${options.endpoint}" must start with https:// or http://`);
+    }
+    base.search = '';
+    base.hash = '';
+    this.base = base;
+    // The stage (`/prod`) stays part of every path; a trailing slash would double the separator.
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    const signing = options.signing ?? 'auto';
+    this.signs = signing === 'sigv4' || (signing === 'auto' && !isLoopbackHttp(base));
+    this.description = `${base.origin}${this.basePath}`;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Whether requests are SigV4-signed. */
+  get signed(): boolean {
+    return this.signs;
+  }
+
+  async listClusters(): Promise<ClusterListResponse> {
+    const answer = await this.get(['clusters'], {}, 'application/json');
+    return this.parseJson(answer, 'a cluster list', isClusterList);
+  }
+
+  async listTasks(cluster: string, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+    const answer = await this.get(
+      ['clusters', cluster, 'tasks'],
+      {
+        status: filters.status,
+        failed: filters.failed ? 'true' : undefined,
+        since: filters.since,
+        until: filters.until,
+        limit: filters.limit === undefined ? undefined : String(filters.limit),
+        cursor: filters.cursor,
+      },
+      'application/json',
+    );
+    return this.parseJson(answer, 'a task list', isTaskList);
+  }
+
+  async getTask(cluster: string, task: string): Promise<TaskSummaryResponse> {
+    const answer = await this.get(['clusters', cluster, 'tasks', task], {}, 'application/json');
+    return this.parseJson(answer, 'a task summary', isTaskSummary);
+  }
+
+  async getTraceText(cluster: string, task: string, request: TraceRequest): Promise<TraceText> {
+    const answer = await this.get(
+      ['clusters', cluster, 'tasks', task, 'trace'],
+      this.traceQuery(request),
+      'text/plain',
+    );
+    const contentType = answer.headers['content-type'] ?? '';
+    if (!contentType.startsWith('text/plain')) {
+      throw new ApiProtocolError(
+        this.description,
+        `expected a text/plain trace, got ${contentType === '' ? 'no content type' : contentType}`,
+      );
+    }
+    const nextCursor = answer.headers[NEXT_CURSOR_HEADER];
+    return nextCursor ? { text: answer.body, nextCursor } : { text: answer.body };
+  }
+
+  async getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse> {
+    const answer = await this.get(
+      ['clusters', cluster, 'tasks', task, 'trace'],
+      { ...this.traceQuery(request), format: 'json' },
+      'application/json',
+    );
+    return this.parseJson(answer, 'a trace', isTrace);
+  }
+
+  close(): void {
+    // Node's HTTP agent unrefs idle sockets, so there is nothing to release.
+  }
+
+  private traceQuery(request: TraceRequest): Record<string, string | undefined> {
+    return {
+      duration: formatDurationParam(request.durationMs),
+      full: request.full ? 'true' : undefined,
+      cursor: request.cursor,
+      tz: request.tz,
+    };
+  }
+
+  private urlOf(pathParts: readonly string[], query: Readonly<Record<string, string | undefined>>): URL {
+    const url = new URL(this.base.href);
+    url.pathname = `${this.basePath}/${pathParts.map((p) => encodeURIComponent(p)).join('/')}`;
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== '') url.searchParams.set(key, value);
+    }
+    return url;
+  }
+
+  private async get(
+    pathParts: readonly string[],
+    query: Readonly<Record<string, string | undefined>>,
+    accept: string,
+  ): Promise<HttpAnswer> {
+    const url = this.urlOf(pathParts, query);
+    const baseHeaders: Record<string, string> = { accept, host: url.host };
+    if (this.options.userAgent) baseHeaders['user-agent'] = this.options.userAgent;
+    for (let attempt = 1; ; attempt++) {
+      const headers = this.signs
+        ? await (await this.getSigner())({ method: 'GET', url, headers: baseHeaders })
+        : baseHeaders;
+      let answer: HttpAnswer;
+      try {
+        answer = await sendHttp({
+          url,
+          method: 'GET',
+          headers,
+          timeoutMs: this.timeoutMs,
+          maxBodyBytes: MAX_BODY_BYTES,
+        });
+      } catch (error) {
+        if (
+          error instanceof ApiUnreachableError &&
+          error.reason === 'connection-reset' &&
+          attempt < this.maxAttempts
+        ) {
+          await this.sleep(this.backoffMs(attempt));
+          continue;
+        }
+        throw error;
+      }
+      if (answer.status >= 200 && answer.status < 300) return answer;
+      if (RETRYABLE_STATUS.has(answer.status) && attempt < this.maxAttempts) {
+        const retryAfterMs = parseRetryAfterMs(answer.headers['retry-after']);
+        await this.sleep(Math.min(retryAfterMs ?? this.backoffMs(attempt), 5_000));
+        continue;
+      }
+      throw this.toApiError(answer);
+    }
+  }
+
+  private backoffMs(attempt: number): number {
+    // Full jitter keeps several CLIs from retrying in step against a throttled stage.
+    return Math.round(Math.random() * 200 * 2 ** attempt);
+  }
+
+  private toApiError(answer: HttpAnswer): ApiResponseError {
+    const requestId = answer.headers['x-amzn-requestid'] ?? answer.headers['x-amz-apigw-id'];
+    const gatewayErrorType = answer.headers['x-amzn-errortype']?.split(':')[0];
+    const details = {
+      url: this.description,
+      ...(requestId ? { requestId } : {}),
+      ...(gatewayErrorType ? { gatewayErrorType } : {}),
+    };
+    let body: unknown;
+    try {
+      body = JSON.parse(answer.body);
+    } catch {
+      body = undefined;
+    }
+    if (isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string') {
+      const code = typeof body.error.code === 'string' ? body.error.code : `HTTP${answer.status}`;
+      return new ApiResponseError(answer.status, code, oneLine(body.error.message), details);
+    }
+    if (isRecord(body) && typeof body.message === 'string') {
+      // API Gateway's own refusals: {"message": "..."} with the error type in a header.
+      return new ApiResponseError(
+        answer.status,
+        gatewayErrorType ?? `HTTP${answer.status}`,
+        oneLine(body.message),
+        details,
+      );
+    }
+    const text = oneLine(answer.body, 120);
+    return new ApiResponseError(
+      answer.status,
+      gatewayErrorType ?? `HTTP${answer.status}`,
+      text === '' ? `HTTP ${answer.status}` : text,
+      details,
+    );
+  }
+
+  private parseJson<T>(answer: HttpAnswer, what: string, check: (value: unknown) => value is T): T {
+    const contentType = answer.headers['content-type'] ?? '';
+    if (!contentType.includes('json')) {
+      throw new ApiProtocolError(
+        this.description,
+        `expected JSON (${what}), got ${contentType === '' ? 'no content type' : contentType}`,
+      );
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(answer.body);
+    } catch (cause) {
+      throw new ApiProtocolError(this.description, `the answer is not valid JSON (${what})`, { cause });
+    }
+    if (!check(value)) {
+      throw new ApiProtocolError(this.description, `the answer is not ${what}`);
+    }
+    return value;
+  }
+
+  private getSigner(): Promise<RequestSigner> {
+    // A failed start (no credentials yet) is not cached: a long-running MCP server retries after `aws sso login`.
+    this.signer ??= this.createSigner().catch((error: unknown) => {
+      this.signer = undefined;
+      throw error;
+    });
+    return this.signer;
+  }
+
+  private async createSigner(): Promise<RequestSigner> {
+    const { createSigV4Signer } = await import('./sigv4-signer.js');
+    const region = await this.resolveRegion();
+    const credentials = this.options.credentials ?? (await this.loadCredentials());
+    return createSigV4Signer({
+      region,
+      service: 'execute-api',
+      credentials,
+      ...(this.options.signingDate ? { signingDate: this.options.signingDate } : {}),
+    });
+  }
+
+  private async resolveRegion(): Promise<string> {
+    const fromHost = regionOfExecuteApiHost(this.base.hostname);
+    if (fromHost) return fromHost;
+    if (this.options.region) return this.options.region;
+    try {
+      // The SDK's own region chain (AWS_REGION, then the profile's `region`), without re-implementing it.
+      const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+      const client = new CloudFormationClient(this.options.profile ? { profile: this.options.profile } : {});
+      try {
+        return await client.config.region();
+      } finally {
+        client.destroy();
+      }
+    } catch (cause) {
+      throw new RegionUnavailableError(
+        `no region to sign requests to ${this.base.host} with; pass --region or set AWS_REGION`,
+        { cause },
+      );
+    }
+  }
+
+  private async loadCredentials(): Promise<() => Promise<SigningCredentials>> {
+    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+    const provider = fromNodeProviderChain(this.options.profile ? { profile: this.options.profile } : {});
+    const profile = this.options.profile;
+    const load = async (): Promise<SigningCredentials> => {
+      try {
+        return await provider();
+      } catch (cause) {
+        throw new CredentialsUnavailableError(profile, { cause });
+      }
+    };
+    // Resolved once up front so that a missing profile fails before any request; the chain's provider is
+    // memoized and refreshes temporary credentials before they expire.
+    await load();
+    return load;
+  }
+}

@@ -1,0 +1,434 @@
+/**
+ * The command line of `tracer`: flags, their `TRACER_<FLAG>` environment variables, and the command that
+ * the positional arguments select. Pure apart from what is passed in; loads nothing heavy, so that
+ * `--help` and `--version` start instantly.
+ */
+import { parseArgs } from 'node:util';
+import { normalizeCluster, normalizeTaskId, parseTaskArn } from '../core/arn.js';
+import { parseDuration } from '../core/duration.js';
+import { InvalidInputError, TracerError } from '../core/errors.js';
+import { assertTimeZone } from '../core/format.js';
+
+/** A command line that cannot be used; exit code 2 with a usage line. */
+export class UsageError extends TracerError {}
+
+/** The first line of `--help`, also printed after a usage error. */
+export const USAGE_LINE = 'usage: tracer [flags] [CLUSTER [TASK]]   (tracer --help for more)';
+
+export const HELP_TEXT = `tracer: the story of an Amazon ECS task, even weeks after ECS forgot it.
+
+usage:
+  tracer [flags]                  list the clusters
+  tracer [flags] CLUSTER          list the cluster's tasks, newest first (tab-separated)
+  tracer [flags] CLUSTER TASK     print the task's trace (TASK is a task id or ARN)
+  tracer mcp [flags]              serve the same data to AI assistants (Model Context Protocol)
+
+source (one of):
+  --endpoint URL     the tracer API (SigV4-signed; http://127.0.0.1:PORT is used unsigned)
+  --stack NAME       the tracer API of this CloudFormation stack (its ApiUrl output)
+  --live             read ECS and CloudWatch Logs directly (tasks ECS still remembers)
+  --profile NAME     AWS profile (default: AWS_PROFILE, then the standard credential chain)
+  --region REGION    AWS region (default: AWS_REGION or the profile's region)
+
+trace:
+  --duration D       log window around start and stop, Go-style: 30s, 5m, 1h (default 1m)
+  --full             read the task's whole log instead of the two windows
+  --tz ZONE          time zone of the timestamps (default: the local zone)
+  --sns TOPIC_ARN    also publish the trace to this SNS topic
+  --json             print JSON (for jq) instead of text
+
+task list:
+  --status STATUS    only tasks in this lastStatus (RUNNING, STOPPED, ...)
+  --failed           only tasks whose stop tracer classified as a failure
+  --since T --until T  created in this range: ISO 8601, or a duration ago (2h)
+  --limit N          at most N tasks (default 100)
+  --cursor C         the next page, as printed by the previous one
+
+  --version, --help
+
+Every flag can also be set as TRACER_<FLAG> (TRACER_ENDPOINT, TRACER_DURATION=30s, TRACER_FULL=true, ...);
+a flag on the command line wins. Data goes to stdout, messages to stderr.
+Exit codes: 0 ok, 1 error, 2 usage error.
+
+examples:
+  tracer --endpoint http://127.0.0.1:8787 default 9f654c76cde14c7c85cf54dce087658a
+  tracer --stack Tracer prod --failed --since 24h
+  tracer --live default 9f654c76cde14c7c85cf54dce087658a --json | jq '.task.failure'
+`;
+
+const FLAG_SPEC = {
+  duration: { type: 'string' },
+  full: { type: 'boolean' },
+  json: { type: 'boolean' },
+  tz: { type: 'string' },
+  sns: { type: 'string' },
+  endpoint: { type: 'string' },
+  stack: { type: 'string' },
+  profile: { type: 'string' },
+  region: { type: 'string' },
+  live: { type: 'boolean' },
+  status: { type: 'string' },
+  failed: { type: 'boolean' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  version: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type FlagName = keyof typeof FLAG_SPEC;
+
+/** Flags that make no sense as a standing setting in the environment. */
+const NOT_FROM_ENV: ReadonlySet<FlagName> = new Set(['version', 'help', 'cursor']);
+
+const DEFAULT_DURATION_MS = 60_000;
+/** The default page size of `tracer CLUSTER`. */
+export const DEFAULT_TASK_LIMIT = 100;
+const MAX_TASK_LIMIT = 1000;
+
+/**
+ * The environment variable of a flag.
+ * @example envNameOf('duration') === 'TRACER_DURATION'
+ */
+export function envNameOf(flag: string): string {
+  return `TRACER_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Where answers come from. `none` is a valid parse: the error is raised only when a source is needed. */
+export type SourceSelection =
+  | { readonly kind: 'endpoint'; readonly endpoint: string }
+  | { readonly kind: 'stack'; readonly stackName: string }
+  | { readonly kind: 'live' }
+  | { readonly kind: 'none' };
+
+/** How to reach a source: shared by the CLI and the MCP server. */
+export interface SourceOptions {
+  readonly selection: SourceSelection;
+  readonly profile?: string;
+  readonly region?: string;
+}
+
+/** Everything the flags and the environment say, validated. */
+export interface CliOptions extends SourceOptions {
+  readonly durationMs: number;
+  readonly full: boolean;
+  readonly json: boolean;
+  readonly timeZone: string;
+  readonly snsTopicArn?: string;
+  readonly status?: string;
+  readonly failed: boolean;
+  /** ISO 8601 UTC. */
+  readonly since?: string;
+  /** ISO 8601 UTC. */
+  readonly until?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export type CliCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'clusters'; readonly options: CliOptions }
+  | { readonly kind: 'tasks'; readonly cluster: string; readonly options: CliOptions }
+  | { readonly kind: 'trace'; readonly cluster: string; readonly task: string; readonly options: CliOptions };
+
+/** What the parser needs from the outside world. */
+export interface ParseContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** For `--since 2h` (two hours ago). */
+  readonly nowMs: number;
+  /** The zone used when neither `--tz` nor `TRACER_TZ` is set. */
+  readonly localTimeZone: string;
+}
+
+/** The flags after parsing, and the positional arguments. */
+export interface ParsedFlags {
+  readonly options: CliOptions;
+  readonly positionals: readonly string[];
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+// The original tracer was written in Go, whose flags take one dash: `-duration 30s`. Both spellings work.
+function acceptGoStyle(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let afterTerminator = false;
+  for (const arg of argv) {
+    if (arg === '--') afterTerminator = true;
+    const match = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg);
+    out.push(!afterTerminator && match?.[1] && match[1] in FLAG_SPEC ? `-${arg}` : arg);
+  }
+  return out;
+}
+
+function usageFromParseError(error: unknown): UsageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  const option = /'(-{1,2}[^' <]+)/.exec(message)?.[1] ?? 'an option';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${option}`);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (/does not take an argument/.test(message)) return new UsageError(`${option} takes no value`);
+    return new UsageError(`${option} needs a value`);
+  }
+  return new UsageError(message.split('\n')[0] ?? message, { cause: error });
+}
+
+/** A flag's value and where it came from, for messages that point at the right place. */
+interface Setting<T> {
+  readonly value: T;
+  readonly from: string;
+}
+
+function parseBooleanEnv(name: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(value)) return false;
+  throw new UsageError(`${name} must be true or false, got "${raw}"`);
+}
+
+function rephrase<T>(from: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidInputError || error instanceof UsageError) {
+      throw new UsageError(`${from}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function parseInstant(setting: Setting<string>, nowMs: number): string {
+  const text = setting.value.trim();
+  // A bare duration means "that long ago", which is what an on-call engineer types: --since 2h.
+  if (/^[+]?[\d.]+(ns|us|µs|μs|ms|s|m|h)/.test(text)) {
+    return new Date(nowMs - rephrase(setting.from, () => parseDuration(text))).toISOString();
+  }
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) {
+    throw new UsageError(
+      `${setting.from}: "${setting.value}" is not a time; use ISO 8601 (2024-05-01T12:00:00Z) or a duration ago (2h)`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+function parseLimit(setting: Setting<string>): number {
+  const value = Number(setting.value.trim());
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TASK_LIMIT) {
+    throw new UsageError(
+      `${setting.from}: must be a whole number from 1 to ${MAX_TASK_LIMIT}, got "${setting.value}"`,
+    );
+  }
+  return value;
+}
+
+function parseEndpoint(setting: Setting<string>): string {
+  let url: URL;
+  try {
+    url = new URL(setting.value.trim());
+  } catch (cause) {
+    throw new UsageError(`${setting.from}: "${setting.value}" is not a URL`, { cause });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`${setting.from}: "${setting.value}" must start with https:// or http://`);
+  }
+  return url.href;
+}
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+/**
+ * The subcommand of a command line: its first positional argument when that names a subcommand and comes
+ * before any `--`. Flags may come before it (`tracer --profile prod mcp`); the subcommand receives the
+ * command line without its name.
+ * @example findSubcommand(['--live', 'mcp'], ['mcp']) // { name: 'mcp', argv: ['--live'] }
+ */
+export function findSubcommand(
+  argv: readonly string[],
+  names: readonly string[],
+): { readonly name: string; readonly argv: readonly string[] } | undefined {
+  let tokens: ReturnType<typeof parseArgs>['tokens'];
+  try {
+    // Not strict: a subcommand may have flags of its own.
+    tokens = parseArgs({
+      args: acceptGoStyle(argv),
+      options: FLAG_SPEC,
+      allowPositionals: true,
+      strict: false,
+      tokens: true,
+    }).tokens;
+  } catch {
+    return undefined;
+  }
+  for (const token of tokens ?? []) {
+    if (token.kind === 'option-terminator') return undefined;
+    if (token.kind !== 'positional') continue;
+    if (!names.includes(token.value)) return undefined;
+    return { name: token.value, argv: argv.filter((_, index) => index !== token.index) };
+  }
+  return undefined;
+}
+
+type RawArgs = ReturnType<typeof parseArgs<{ options: typeof FLAG_SPEC; allowPositionals: true }>>;
+
+/** The command line split into flags and positionals, without any validation of the values. */
+function readArgs(argv: readonly string[]): RawArgs {
+  try {
+    return parseArgs({ args: acceptGoStyle(argv), options: FLAG_SPEC, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageFromParseError(error);
+  }
+}
+
+/**
+ * Parses the flags and their `TRACER_<FLAG>` variables. A flag on the command line wins over its variable.
+ * For the source, any of `--endpoint`, `--stack` or `--live` on the command line wins over all three
+ * variables; among the variables, TRACER_ENDPOINT wins over TRACER_STACK, which wins over TRACER_LIVE.
+ * @throws UsageError for anything that cannot be used, naming the flag or the variable.
+ * @example parseFlags(['--duration', '30s', 'default'], context).options.durationMs === 30_000
+ */
+export function parseFlags(argv: readonly string[], context: ParseContext): ParsedFlags {
+  const parsed = readArgs(argv);
+  const values = parsed.values;
+  const env = context.env;
+
+  const fromEnv = (flag: FlagName): Setting<string> | undefined => {
+    if (NOT_FROM_ENV.has(flag)) return undefined;
+    const name = envNameOf(flag);
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : { value: raw, from: name };
+  };
+  const stringSetting = (flag: FlagName): Setting<string> | undefined => {
+    const value = values[flag];
+    if (typeof value === 'string') return { value, from: `--${flag}` };
+    return fromEnv(flag);
+  };
+  const booleanSetting = (flag: FlagName): boolean => {
+    if (values[flag] === true) return true;
+    const setting = fromEnv(flag);
+    return setting ? parseBooleanEnv(setting.from, setting.value) : false;
+  };
+
+  const duration = stringSetting('duration');
+  const durationMs = duration
+    ? rephrase(duration.from, () => parseDuration(duration.value))
+    : DEFAULT_DURATION_MS;
+
+  const tz = stringSetting('tz');
+  const timeZone = tz ? tz.value.trim() : context.localTimeZone;
+  rephrase(tz?.from ?? 'local time zone', () => assertTimeZone(timeZone));
+
+  const sns = stringSetting('sns');
+  if (sns && !SNS_TOPIC_ARN.test(sns.value.trim())) {
+    throw new UsageError(
+      `${sns.from}: "${sns.value}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`,
+    );
+  }
+
+  const status = stringSetting('status');
+  if (status && !/^[A-Za-z_]{1,32}$/.test(status.value.trim())) {
+    throw new UsageError(`${status.from}: "${status.value}" is not a task status such as RUNNING or STOPPED`);
+  }
+  const since = stringSetting('since');
+  const until = stringSetting('until');
+  const limit = stringSetting('limit');
+  const cursor = stringSetting('cursor');
+  const profile = stringSetting('profile');
+  const region = stringSetting('region');
+  if (region && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region.value.trim())) {
+    throw new UsageError(`${region.from}: "${region.value}" is not an AWS region such as eu-west-1`);
+  }
+
+  const options: CliOptions = {
+    selection: selectSource(values, fromEnv, booleanSetting),
+    ...(profile ? { profile: profile.value.trim() } : {}),
+    ...(region ? { region: region.value.trim() } : {}),
+    durationMs,
+    full: booleanSetting('full'),
+    json: booleanSetting('json'),
+    timeZone,
+    ...(sns ? { snsTopicArn: sns.value.trim() } : {}),
+    ...(status ? { status: status.value.trim().toUpperCase() } : {}),
+    failed: booleanSetting('failed'),
+    ...(since ? { since: parseInstant(since, context.nowMs) } : {}),
+    ...(until ? { until: parseInstant(until, context.nowMs) } : {}),
+    limit: limit ? parseLimit(limit) : DEFAULT_TASK_LIMIT,
+    ...(cursor ? { cursor: cursor.value } : {}),
+  };
+  if (options.since && options.until && options.since >= options.until) {
+    throw new UsageError(`--since (${options.since}) must be before --until (${options.until})`);
+  }
+  return {
+    options,
+    positionals: parsed.positionals,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}
+
+function selectSource(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  fromEnv: (flag: FlagName) => Setting<string> | undefined,
+  booleanSetting: (flag: FlagName) => boolean,
+): SourceSelection {
+  const endpointFlag = typeof values.endpoint === 'string' ? values.endpoint : undefined;
+  const stackFlag = typeof values.stack === 'string' ? values.stack : undefined;
+  const liveFlag = values.live === true;
+  const given = [endpointFlag && '--endpoint', stackFlag && '--stack', liveFlag && '--live'].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be combined; choose one source`);
+  if (endpointFlag !== undefined) {
+    return { kind: 'endpoint', endpoint: parseEndpoint({ value: endpointFlag, from: '--endpoint' }) };
+  }
+  if (stackFlag !== undefined)
+    return { kind: 'stack', stackName: stackName({ value: stackFlag, from: '--stack' }) };
+  if (liveFlag) return { kind: 'live' };
+  const endpoint = fromEnv('endpoint');
+  if (endpoint) return { kind: 'endpoint', endpoint: parseEndpoint(endpoint) };
+  const stack = fromEnv('stack');
+  if (stack) return { kind: 'stack', stackName: stackName(stack) };
+  if (booleanSetting('live')) return { kind: 'live' };
+  return { kind: 'none' };
+}
+
+function stackName(setting: Setting<string>): string {
+  const name = setting.value.trim();
+  // CloudFormation accepts a stack name or a stack id (ARN).
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(name) && !name.startsWith('arn:')) {
+    throw new UsageError(`${setting.from}: "${setting.value}" is not a CloudFormation stack name`);
+  }
+  return name;
+}
+
+/**
+ * Parses a whole `tracer` command line into the command to run.
+ * @throws UsageError for unknown flags, bad values or too many arguments.
+ * @example parseCliArgs(['default', '9f654c76cde14c7c85cf54dce087658a'], context).kind === 'trace'
+ */
+export function parseCliArgs(argv: readonly string[], context: ParseContext): CliCommand {
+  // --help and --version answer before any value is checked: they work with a broken environment, and
+  // they skip the time-zone lookup, which costs more than everything else at start-up.
+  const raw = readArgs(argv);
+  if (raw.values.help === true) return { kind: 'help' };
+  if (raw.values.version === true) return { kind: 'version' };
+  const { options, positionals } = parseFlags(argv, context);
+  if (positionals.length > 2) {
+    throw new UsageError(`too many arguments: ${positionals.slice(2).join(' ')}`);
+  }
+  const [clusterArg, taskArg] = positionals;
+  if (clusterArg === undefined) {
+    if (options.snsTopicArn) throw new UsageError('--sns needs CLUSTER and TASK');
+    return { kind: 'clusters', options };
+  }
+  const cluster = rephrase('CLUSTER', () => normalizeCluster(clusterArg));
+  if (taskArg === undefined) {
+    if (options.snsTopicArn) throw new UsageError('--sns needs CLUSTER and TASK');
+    return { kind: 'tasks', cluster, options };
+  }
+  const task = rephrase('TASK', () => normalizeTaskId(taskArg));
+  const arnCluster = parseTaskArn(taskArg.trim())?.cluster;
+  if (arnCluster !== undefined && arnCluster !== cluster) {
+    throw new UsageError(`TASK: the task ARN belongs to cluster ${arnCluster}, not ${cluster}`);
+  }
+  return { kind: 'trace', cluster, task, options };
+}

@@ -1,0 +1,221 @@
+/**
+ * `--live`: answers straight from ECS and CloudWatch Logs, like the original tracer, with no tracer stack.
+ * Traces come from the same use case as the API's, with an empty history, so every task is looked up in
+ * ECS (which remembers a stopped task for about an hour).
+ */
+import { AwsClientFactory, type AwsClientSettings } from '../adapters/aws-client-factory.js';
+import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
+import { EcsLiveCatalog } from '../adapters/ecs/ecs-live-catalog.js';
+import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
+import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
+import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
+import { systemClock } from '../adapters/system-clock.js';
+import type {
+  ClusterListResponse,
+  TaskListResponse,
+  TaskSummaryResponse,
+  TraceResponse,
+} from '../core/api-types.js';
+import { InvalidInputError, TaskNotFoundError } from '../core/errors.js';
+import { classifyFailure } from '../core/failure.js';
+import { DEFAULT_TIME_ZONE, formatTraceText, toTraceLineJson } from '../core/format.js';
+import type { TaskDefinitionInfo, TaskSummary } from '../core/model.js';
+import { toTaskListItem, toTaskSummaryResponse } from '../core/task-view.js';
+import { type BuildTraceDeps, buildTaskTrace, type TaskTrace } from '../use-cases/build-trace.js';
+import type {
+  Clock,
+  LiveTaskSource,
+  LogSource,
+  Page,
+  RecordedTask,
+  ServiceEventSource,
+  ServiceEventStore,
+  TaskDefinitionSource,
+  TaskDefinitionStore,
+  TaskHistory,
+} from '../use-cases/ports.js';
+import { DEFAULT_TASK_LIMIT } from './args.js';
+import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
+
+/** Nothing is recorded in live mode: every lookup falls through to ECS. */
+const emptyHistory: TaskHistory = {
+  getTask: async () => undefined,
+  listTransitions: async () => [],
+  listTasks: async (): Promise<Page<RecordedTask>> => ({ items: [] }),
+  listClusters: async () => [],
+};
+
+/** Service events are read from DescribeServices only; nothing is kept between runs. */
+const noServiceEvents: ServiceEventStore = {
+  putServiceEvents: async () => {},
+  listServiceEvents: async () => [],
+};
+
+/** Task definitions described once per process, so that a long-running MCP server asks ECS once. */
+class MemoryTaskDefinitionStore implements TaskDefinitionStore {
+  private readonly byArn = new Map<string, TaskDefinitionInfo>();
+
+  async getTaskDefinition(taskDefinitionArn: string): Promise<TaskDefinitionInfo | undefined> {
+    return this.byArn.get(taskDefinitionArn);
+  }
+
+  async putTaskDefinition(info: TaskDefinitionInfo): Promise<void> {
+    // Only revisions ECS described are worth keeping; an unavailable one may be a passing denial.
+    if (info.status === 'described') this.byArn.set(info.taskDefinitionArn, info);
+  }
+}
+
+/** What the live source is made of; `create` wires the real adapters. */
+export interface LiveSourceDeps {
+  readonly catalog: Pick<EcsLiveCatalog, 'listClusterNames' | 'listTasks'>;
+  readonly live: LiveTaskSource;
+  readonly taskDefinitionSource: TaskDefinitionSource;
+  readonly serviceEventSource: ServiceEventSource;
+  readonly logs: LogSource;
+  readonly clock: Clock;
+  /** Releases the AWS clients. */
+  readonly close?: () => void;
+}
+
+const LIVE_CURSOR = /^live:(\d{1,9})$/;
+/** How long the next pages of a live task listing reuse its first page's snapshot. */
+const SNAPSHOT_TTL_MS = 5 * 60_000;
+
+/** Reads ECS and CloudWatch Logs directly. */
+export class LiveSource implements TracerSource {
+  readonly description = 'ECS and CloudWatch Logs (live)';
+  private readonly traceDeps: BuildTraceDeps;
+  private readonly taskDefinitions = new MemoryTaskDefinitionStore();
+  private readonly listings = new Map<
+    string,
+    { readonly tasks: TaskSummary[]; readonly takenAtMs: number }
+  >();
+
+  constructor(private readonly deps: LiveSourceDeps) {
+    this.traceDeps = {
+      history: emptyHistory,
+      taskDefinitions: this.taskDefinitions,
+      taskDefinitionSource: deps.taskDefinitionSource,
+      serviceEvents: noServiceEvents,
+      serviceEventSource: deps.serviceEventSource,
+      logs: deps.logs,
+      live: deps.live,
+      clock: deps.clock,
+    };
+  }
+
+  /**
+   * The live source over real AWS clients of the chosen profile and region.
+   * @example const source = LiveSource.create({ profile: 'prod', region: 'eu-west-1' });
+   */
+  static create(settings: AwsClientSettings = {}): LiveSource {
+    const clients = new AwsClientFactory(settings);
+    const clock = systemClock;
+    const ecs = clients.ecs();
+    return new LiveSource({
+      catalog: new EcsLiveCatalog({ client: ecs }),
+      live: new EcsLiveTaskSource(ecs),
+      taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock }),
+      serviceEventSource: new EcsServiceEventSource({ client: ecs }),
+      logs: new CloudWatchLogSource({ clientFor: (region) => clients.logs(region) }),
+      clock,
+      close: () => clients.destroy(),
+    });
+  }
+
+  async listClusters(): Promise<ClusterListResponse> {
+    const names = await this.deps.catalog.listClusterNames();
+    // ECS reports the cluster now, so "now" is when tracer last saw it.
+    const lastSeenAt = new Date(this.deps.clock.nowMs()).toISOString();
+    return { clusters: names.map((clusterName) => ({ clusterName, lastSeenAt })) };
+  }
+
+  async listTasks(cluster: string, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+    const offset = this.decodeCursor(filters.cursor);
+    const limit = filters.limit ?? DEFAULT_TASK_LIMIT;
+    const sinceMs = filters.since === undefined ? undefined : Date.parse(filters.since);
+    const untilMs = filters.until === undefined ? undefined : Date.parse(filters.until);
+    const status = filters.status?.toUpperCase();
+    const keep = (summary: TaskSummary): boolean => {
+      if (status && summary.lastStatus !== status) return false;
+      const createdMs = summary.createdAt ? Date.parse(summary.createdAt) : undefined;
+      if (sinceMs !== undefined && (createdMs === undefined || createdMs < sinceMs)) return false;
+      if (untilMs !== undefined && (createdMs === undefined || createdMs >= untilMs)) return false;
+      if (filters.failed && classifyFailure(summary)?.failed !== true) return false;
+      return true;
+    };
+    const matching = (await this.snapshot(cluster, filters.cursor !== undefined)).filter(keep);
+    const page = matching.slice(offset, offset + limit);
+    const next = offset + limit;
+    return {
+      tasks: page.map((summary) => toTaskListItem({ summary })),
+      ...(next < matching.length ? { nextCursor: `live:${next}` } : {}),
+    };
+  }
+
+  async getTask(cluster: string, task: string): Promise<TaskSummaryResponse> {
+    const summary = await this.deps.live.describeTask(cluster, task);
+    if (!summary) throw new TaskNotFoundError(cluster, task);
+    let taskDefinition: TaskDefinitionInfo | undefined;
+    if (summary.taskDefinitionArn) {
+      try {
+        taskDefinition = await this.deps.taskDefinitionSource.describeTaskDefinition(
+          summary.taskDefinitionArn,
+        );
+      } catch {
+        // The task definition only refines which containers are essential; the summary stands without it.
+      }
+    }
+    return toTaskSummaryResponse({ summary }, 'live', taskDefinition);
+  }
+
+  async getTraceText(cluster: string, task: string, request: TraceRequest): Promise<TraceText> {
+    const trace = await this.buildTrace(cluster, task, request);
+    const text = formatTraceText(trace.lines, { timeZone: request.tz ?? DEFAULT_TIME_ZONE });
+    return trace.nextCursor ? { text, nextCursor: trace.nextCursor } : { text };
+  }
+
+  async getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse> {
+    const trace = await this.buildTrace(cluster, task, request);
+    return {
+      task: toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition),
+      lines: trace.lines.map(toTraceLineJson),
+      ...(trace.nextCursor ? { nextCursor: trace.nextCursor } : {}),
+      logCalls: trace.logCalls,
+    };
+  }
+
+  close(): void {
+    this.deps.close?.();
+  }
+
+  private buildTrace(cluster: string, task: string, request: TraceRequest): Promise<TaskTrace> {
+    return buildTaskTrace(this.traceDeps, {
+      clusterName: cluster,
+      taskId: task,
+      durationMs: request.durationMs,
+      ...(request.full ? { full: true } : {}),
+      ...(request.cursor ? { cursor: request.cursor } : {}),
+    });
+  }
+
+  /**
+   * The cluster's tasks. The next pages of a listing reuse the snapshot of its first page, so that they
+   * neither repeat nor skip tasks while ECS moves on, and cost no further ECS calls.
+   */
+  private async snapshot(cluster: string, nextPage: boolean): Promise<TaskSummary[]> {
+    const nowMs = this.deps.clock.nowMs();
+    const cached = this.listings.get(cluster);
+    if (nextPage && cached && nowMs - cached.takenAtMs < SNAPSHOT_TTL_MS) return cached.tasks;
+    const tasks = await this.deps.catalog.listTasks(cluster);
+    this.listings.set(cluster, { tasks, takenAtMs: nowMs });
+    return tasks;
+  }
+
+  private decodeCursor(cursor: string | undefined): number {
+    if (cursor === undefined) return 0;
+    const match = LIVE_CURSOR.exec(cursor);
+    if (!match) throw new InvalidInputError(`cursor "${cursor}" does not come from a --live task list`);
+    return Number(match[1]);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Opens the source that the flags select. Each implementation, and the AWS SDK behind it, is loaded only
+ * here, on the path that needs it: `tracer --help` never pays for it.
+ */
+import type { SourceOptions } from './args.js';
+import { NoSourceError } from './errors.js';
+import type { TracerSource } from './source.js';
+
+export interface OpenSourceContext {
+  /** Sent as `user-agent` to the API. */
+  readonly userAgent?: string;
+}
+
+/**
+ * The API at `--endpoint` (signed unless it is plain HTTP on loopback), the API of `--stack` (its ApiUrl
+ * output), or ECS and CloudWatch Logs with `--live`.
+ * @throws NoSourceError when none was chosen.
+ * @example const source = await openTracerSource({ selection: { kind: 'endpoint', endpoint: 'http://127.0.0.1:8787' } });
+ */
+export async function openTracerSource(
+  options: SourceOptions,
+  context: OpenSourceContext = {},
+): Promise<TracerSource> {
+  const { selection, profile, region } = options;
+  const aws = { ...(profile ? { profile } : {}), ...(region ? { region } : {}) };
+  switch (selection.kind) {
+    case 'none':
+      throw new NoSourceError();
+    case 'live': {
+      const { LiveSource } = await import('./live-source.js');
+      return LiveSource.create(aws);
+    }
+    case 'endpoint':
+    case 'stack': {
+      const endpoint =
+        selection.kind === 'endpoint'
+          ? selection.endpoint
+          : await readStackEndpoint(selection.stackName, aws);
+      const { ApiSource } = await import('../adapters/http/api-source.js');
+      return new ApiSource({
+        endpoint,
+        ...aws,
+        ...(context.userAgent ? { userAgent: context.userAgent } : {}),
+      });
+    }
+  }
+}
+
+async function readStackEndpoint(
+  stackName: string,
+  aws: { readonly profile?: string; readonly region?: string },
+): Promise<string> {
+  const { CloudFormationStackOutputs, API_URL_OUTPUT } = await import(
+    '../adapters/cloudformation/stack-outputs.js'
+  );
+  const outputs = new CloudFormationStackOutputs(aws);
+  try {
+    return await outputs.getOutput(stackName, API_URL_OUTPUT);
+  } finally {
+    outputs.destroy();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Where the CLI and the MCP server read tasks and traces from. Every implementation answers in the JSON
+ * contract of the trace API (core/api-types.ts), so the printing code never knows which one it talks to:
+ * the deployed API over SigV4, a local server over plain HTTP, or ECS and CloudWatch Logs directly.
+ */
+import type {
+  ClusterListResponse,
+  TaskListResponse,
+  TaskSummaryResponse,
+  TraceResponse,
+} from '../core/api-types.js';
+
+/** Filters of a cluster's task listing. Times are ISO 8601 strings. */
+export interface TaskListFilters {
+  /** lastStatus to keep, such as `STOPPED` or `RUNNING`. */
+  readonly status?: string;
+  /** Keep only tasks whose stop was classified as a failure. */
+  readonly failed?: boolean;
+  /** Keep tasks created at or after this time. */
+  readonly since?: string;
+  /** Keep tasks created before this time. */
+  readonly until?: string;
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+/** What part of a task's life a trace covers and how its timestamps are printed. */
+export interface TraceRequest {
+  /** The log window around the task's start and stop (`d` of the head and tail windows). */
+  readonly durationMs: number;
+  /** Read the task's whole life instead of the head and tail windows. */
+  readonly full?: boolean;
+  /** IANA time zone of the text timestamps, such as `Asia/Tokyo`; UTC when absent. */
+  readonly tz?: string;
+  /** The `nextCursor` of the previous page of a paged trace. */
+  readonly cursor?: string;
+}
+
+/** One page of a text trace: lines `<timestamp>\t<source>\t<message>\n`. */
+export interface TraceText {
+  readonly text: string;
+  /** Present when more of the trace follows. */
+  readonly nextCursor?: string;
+}
+
+/** A source of recorded (or live) tasks and their traces. */
+export interface TracerSource {
+  /** Where the answers come from, for messages: a URL, or `ECS and CloudWatch Logs`. */
+  readonly description: string;
+  listClusters(): Promise<ClusterListResponse>;
+  /** The cluster's tasks, newest first. `cluster` is a cluster name. */
+  listTasks(cluster: string, filters?: TaskListFilters): Promise<TaskListResponse>;
+  /** The task summary; `task` is a task id. Fails with `TaskNotFoundError` (or a 404 `ApiResponseError`). */
+  getTask(cluster: string, task: string): Promise<TaskSummaryResponse>;
+  /** One page of the text trace. */
+  getTraceText(cluster: string, task: string, request: TraceRequest): Promise<TraceText>;
+  /** One page of the JSON trace. */
+  getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse>;
+  /** Releases connections so a short-lived process exits promptly. */
+  close(): void;
+}
