@@ -135,6 +135,11 @@ export interface Notification {
   readonly subject: string;
   readonly body: string;
   readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * `chatbot` when the body is AWS Chatbot custom-notification JSON, which is published without a subject.
+   * @default 'text'
+   */
+  readonly format?: 'text' | 'chatbot';
 }
 
 /** Delivers notifications (SNS in AWS). */
@@ -151,4 +156,20 @@ export interface NotificationLedger {
   claim(clusterName: string, taskId: string, nowMs: number, leaseMs: number): Promise<boolean>;
   /** Marks the task as notified, so no later claim succeeds. */
   markSent(clusterName: string, taskId: string, nowMs: number): Promise<void>;
+  /**
+   * Like `claim`, and says why a claim failed: the task was notified, or another attempt holds the claim
+   * until `leaseUntilMs` (and may still crash, so the caller should come back later).
+   */
+  claimNotification?(
+    clusterName: string,
+    taskId: string,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<LedgerClaim>;
 }
+
+/** The outcome of a claim on a task's notification. */
+export type LedgerClaim =
+  | { readonly outcome: 'claimed' }
+  | { readonly outcome: 'sent' }
+  | { readonly outcome: 'held'; readonly leaseUntilMs: number };
