@@ -1,0 +1,136 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EnvName } from '../../lambda/config/env.js';
+import { deadLetterAlarm, functionErrorsAlarm } from './alarms.js';
+import { BundledFunction } from './bundled-function.js';
+import { ClusterScope } from './ecs-clusters.js';
+import { grantEcsRead, grantTableData } from './grants.js';
+
+export const RECORDER_ENTRY = 'lambda/handlers/recorder.ts';
+export const RECORDER_TIMEOUT = Duration.seconds(30);
+export const RECORDER_MAX_RECEIVE_COUNT = 5;
+
+/** The ECS events tracer records; `ECS Deployment State Change` events name their service but not the cluster. */
+export const TASK_DETAIL_TYPES = ['ECS Task State Change', 'ECS Service Action'] as const;
+export const DEPLOYMENT_DETAIL_TYPE = 'ECS Deployment State Change';
+
+export interface TaskStateRecorderProps {
+  /** The table the transitions are written to. */
+  readonly table: dynamodb.ITable;
+  /** How long recorded items live, written as their TTL. */
+  readonly retentionDays: number;
+  /**
+   * Record only these clusters (names or ARNs).
+   * @default - every cluster of the account in the stack's region
+   */
+  readonly clusters?: readonly string[];
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default - the alarms have no action */
+  readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+}
+
+/**
+ * Records every ECS task transition, service action and deployment state change: EventBridge rules put the
+ * events on an encrypted SQS queue, the recorder function writes them to the table in batches, and what
+ * cannot be delivered or processed ends in a dead-letter queue watched by an alarm.
+ */
+export class TaskStateRecorder extends Construct {
+  readonly function: lambda.Function;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly rules: readonly events.Rule[];
+  readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: TaskStateRecorderProps) {
+    super(scope, id);
+    const clusters = ClusterScope.of(this, props.clusters);
+    const alarmActions = props.alarmActions ?? [];
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Lambda's advice: six times the function timeout, so that retries of a slow batch do not overlap.
+      visibilityTimeout: Duration.seconds(RECORDER_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: RECORDER_MAX_RECEIVE_COUNT },
+    });
+
+    const recorder = new BundledFunction(this, 'Function', {
+      entry: RECORDER_ENTRY,
+      description: 'tracer: records ECS task state changes, service actions and deployments',
+      memorySizeMb: 512,
+      timeout: RECORDER_TIMEOUT,
+      logRetention: props.logRetention,
+      environment: {
+        [EnvName.TABLE_NAME]: props.table.tableName,
+        [EnvName.RETENTION_DAYS]: String(props.retentionDays),
+      },
+    });
+    this.function = recorder.function;
+    grantTableData(recorder, props.table, 'readWrite');
+    // The first sighting of a task definition revision stores its log configuration; service events are
+    // stored when a task stops, because DescribeServices keeps only the last 100.
+    grantEcsRead(recorder, clusters, ['ecs:DescribeTaskDefinition', 'ecs:DescribeServices']);
+
+    this.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    const target = new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue });
+    const clusterArns = clusters.clusterArns;
+    const servicePrefixes = clusters.serviceArnPrefixes;
+    if (clusterArns === undefined || servicePrefixes === undefined) {
+      this.rules = [
+        new events.Rule(this, 'EcsEventsRule', {
+          description: 'tracer: every ECS task state change, service action and deployment state change',
+          eventPattern: { source: ['aws.ecs'], detailType: [...TASK_DETAIL_TYPES, DEPLOYMENT_DETAIL_TYPE] },
+          targets: [target],
+        }),
+      ];
+    } else {
+      this.rules = [
+        new events.Rule(this, 'EcsEventsRule', {
+          description: 'tracer: task state changes and service actions of the watched clusters',
+          eventPattern: {
+            source: ['aws.ecs'],
+            detailType: [...TASK_DETAIL_TYPES],
+            detail: { clusterArn: clusterArns },
+          },
+          targets: [target],
+        }),
+        // Deployment events carry no clusterArn: their service ARN (resources) names the cluster.
+        new events.Rule(this, 'DeploymentEventsRule', {
+          description: 'tracer: deployment state changes of the services of the watched clusters',
+          eventPattern: {
+            source: ['aws.ecs'],
+            detailType: [DEPLOYMENT_DETAIL_TYPE],
+            resources: events.Match.anyOf(...servicePrefixes.map((prefix) => events.Match.prefix(prefix))),
+          },
+          targets: [target],
+        }),
+      ];
+    }
+
+    this.alarms = [
+      deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'recorder', alarmActions),
+      functionErrorsAlarm(this, 'ErrorsAlarm', this.function, 'recorder', alarmActions),
+    ];
+  }
+}

@@ -1,0 +1,22 @@
+/** tracer as a CDK library: add `Tracer` to your own app, or compose the feature constructs yourself. */
+export { BundledFunction, type BundledFunctionProps } from './constructs/bundled-function.js';
+export { ClusterScope } from './constructs/ecs-clusters.js';
+export {
+  type FailureKind,
+  FailureNotifier,
+  type FailureNotifierProps,
+  type NotificationFilters,
+  type NotificationFormat,
+  type NotificationProps,
+} from './constructs/failure-notifier.js';
+export { TaskStateRecorder, type TaskStateRecorderProps } from './constructs/task-state-recorder.js';
+export {
+  type ApiAuthorization,
+  type ApiThrottling,
+  TraceApi,
+  type TraceApiProps,
+} from './constructs/trace-api.js';
+export { TracerTable, type TracerTableProps } from './constructs/tracer-table.js';
+export { CONTEXT_KEYS, tracerPropsFromContext } from './stack-context.js';
+export { Tracer, type TracerLogLevel, type TracerProps } from './tracer.js';
+export { TracerStack, type TracerStackProps } from './tracer-stack.js';

@@ -1,0 +1,183 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { FailureKind, NotificationFilters, NotificationProps } from './constructs/failure-notifier.js';
+import type { TracerProps } from './tracer.js';
+
+/**
+ * The failure kinds a context value may name. The two checks below fail to compile when this list and
+ * the notifier's `FailureKind` drift apart.
+ */
+const FAILURE_KINDS = [
+  'image-pull',
+  'resource-initialization',
+  'out-of-memory',
+  'container-health-check',
+  'elb-health-check',
+  'essential-container-exited',
+  'task-failed-to-start',
+  'spot-interruption',
+  'other',
+] as const satisfies readonly FailureKind[];
+type MissingKinds = Exclude<FailureKind, (typeof FAILURE_KINDS)[number]>;
+const everyKindListed: [MissingKinds] extends [never] ? true : false = true;
+void everyKindListed;
+
+/** The context keys tracer reads (`npx cdk deploy -c clusters=prod,batch -c notifyEmail=oncall@example.com`). */
+export const CONTEXT_KEYS = {
+  clusters: 'clusters',
+  retentionDays: 'retentionDays',
+  apiAuthorization: 'apiAuthorization',
+  apiRateLimit: 'apiRateLimit',
+  apiBurstLimit: 'apiBurstLimit',
+  notifications: 'notifications',
+  notifyEmail: 'notifyEmail',
+  notifySettleSeconds: 'notifySettleSeconds',
+  notifyFormat: 'notifyFormat',
+  notifyIncludeClusters: 'notifyIncludeClusters',
+  notifyExcludeClusters: 'notifyExcludeClusters',
+  notifyIncludeServices: 'notifyIncludeServices',
+  notifyExcludeServices: 'notifyExcludeServices',
+  notifyIncludeGroups: 'notifyIncludeGroups',
+  notifyExcludeGroups: 'notifyExcludeGroups',
+  notifyFailureKinds: 'notifyFailureKinds',
+  notifyOnEveryStop: 'notifyOnEveryStop',
+  notifySpotInterruptions: 'notifySpotInterruptions',
+  tableRemovalPolicy: 'tableRemovalPolicy',
+  tableDeletionProtection: 'tableDeletionProtection',
+  logRetentionDays: 'logRetentionDays',
+  logLevel: 'logLevel',
+} as const;
+
+/** Reads one context value: `scope.node.tryGetContext`. */
+export type ContextReader = (key: string) => unknown;
+
+/**
+ * Builds `TracerProps` from CDK context. Values given with `-c` arrive as strings; values in cdk.json may be
+ * arrays, numbers and booleans: both are accepted. Absent keys leave the construct's defaults.
+ * @example tracerPropsFromContext((key) => app.node.tryGetContext(key))
+ */
+export function tracerPropsFromContext(read: ContextReader): TracerProps {
+  const K = CONTEXT_KEYS;
+  const props: Record<string, unknown> = {
+    clusters: readList(read, K.clusters),
+    retentionDays: readNumber(read, K.retentionDays),
+    apiAuthorization: readChoice(read, K.apiAuthorization, ['iam', 'none'] as const),
+    tableDeletionProtection: readBoolean(read, K.tableDeletionProtection),
+    logLevel: readChoice(read, K.logLevel, ['debug', 'info', 'warn', 'error'] as const),
+  };
+  const rateLimit = readNumber(read, K.apiRateLimit);
+  const burstLimit = readNumber(read, K.apiBurstLimit);
+  if (rateLimit !== undefined || burstLimit !== undefined) props.throttling = { rateLimit, burstLimit };
+  const removal = readChoice(read, K.tableRemovalPolicy, ['retain', 'destroy'] as const);
+  if (removal !== undefined) {
+    props.tableRemovalPolicy = removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  }
+  const logRetentionDays = readNumber(read, K.logRetentionDays);
+  if (logRetentionDays !== undefined) props.logRetention = toLogRetention(logRetentionDays);
+  props.notifications = readBoolean(read, K.notifications) === false ? false : readNotifications(read);
+  return withoutUndefined(props) as TracerProps;
+}
+
+function readNotifications(read: ContextReader): NotificationProps | undefined {
+  const K = CONTEXT_KEYS;
+  const filters: Record<string, unknown> = {
+    includeClusters: readList(read, K.notifyIncludeClusters),
+    excludeClusters: readList(read, K.notifyExcludeClusters),
+    includeServices: readList(read, K.notifyIncludeServices),
+    excludeServices: readList(read, K.notifyExcludeServices),
+    includeGroups: readList(read, K.notifyIncludeGroups),
+    excludeGroups: readList(read, K.notifyExcludeGroups),
+    failureKinds: readFailureKinds(read),
+    notifyOnEveryStop: readBoolean(read, K.notifyOnEveryStop),
+    notifySpotInterruptions: readBoolean(read, K.notifySpotInterruptions),
+  };
+  const settleSeconds = readNumber(read, K.notifySettleSeconds);
+  const definedFilters = withoutUndefined(filters) as NotificationFilters;
+  const notifications = withoutUndefined({
+    email: readString(read, K.notifyEmail),
+    settleDelay: settleSeconds === undefined ? undefined : Duration.seconds(settleSeconds),
+    format: readChoice(read, K.notifyFormat, ['text', 'chatbot'] as const),
+    filters: Object.keys(definedFilters).length === 0 ? undefined : definedFilters,
+  }) as NotificationProps;
+  return Object.keys(notifications).length === 0 ? undefined : notifications;
+}
+
+function readFailureKinds(read: ContextReader): FailureKind[] | undefined {
+  const kinds = readList(read, CONTEXT_KEYS.notifyFailureKinds);
+  if (kinds === undefined) return undefined;
+  const known: readonly string[] = FAILURE_KINDS;
+  const unknown = kinds.filter((kind) => !known.includes(kind));
+  if (unknown.length > 0) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.notifyFailureKinds}: unknown failure kind "${unknown.join('", "')}"; expected some of ${FAILURE_KINDS.join(', ')}`,
+    );
+  }
+  return kinds as FailureKind[];
+}
+
+function readString(read: ContextReader, key: string): string | undefined {
+  const value = read(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string')
+    throw new Error(`context ${key} must be a string, got ${JSON.stringify(value)}`);
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function readList(read: ContextReader, key: string): string[] | undefined {
+  const value = read(key);
+  if (value === undefined || value === null) return undefined;
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (items === undefined || items.some((item) => typeof item !== 'string')) {
+    throw new Error(
+      `context ${key} must be a comma-separated list or an array of strings, got ${JSON.stringify(value)}`,
+    );
+  }
+  const list = (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+  return list.length === 0 ? undefined : list;
+}
+
+function readNumber(read: ContextReader, key: string): number | undefined {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+  if (!Number.isFinite(number))
+    throw new Error(`context ${key} must be a number, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+function readBoolean(read: ContextReader, key: string): boolean | undefined {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function readChoice<T extends string>(
+  read: ContextReader,
+  key: string,
+  choices: readonly T[],
+): T | undefined {
+  const value = readString(read, key);
+  if (value === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new Error(`context ${key} must be one of ${choices.join(', ')}, got "${value}"`);
+  }
+  return value as T;
+}
+
+function toLogRetention(days: number): logs.RetentionDays {
+  const allowed = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
+  if (!allowed.includes(days)) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.logRetentionDays} must be a CloudWatch Logs retention (${allowed.join(', ')}), got ${days}`,
+    );
+  }
+  return days as logs.RetentionDays;
+}
+
+function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}

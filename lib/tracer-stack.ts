@@ -1,0 +1,45 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { tracerPropsFromContext } from './stack-context.js';
+import { Tracer, type TracerProps } from './tracer.js';
+
+export interface TracerStackProps extends StackProps {
+  /**
+   * Settings of the `Tracer` construct; each one given here wins over the same setting from context.
+   * @default - read from context (see `CONTEXT_KEYS`), then the construct's defaults
+   */
+  readonly tracer?: TracerProps;
+}
+
+/**
+ * The tracer stack: the `Tracer` construct with its settings taken from CDK context, and outputs under
+ * stable names (ApiUrl, TopicArn, TableName) that the CLI and scripts read. Outputs are not exported, so
+ * nothing else can pin the stack.
+ */
+export class TracerStack extends Stack {
+  readonly tracer: Tracer;
+
+  constructor(scope: Construct, id: string, props: TracerStackProps = {}) {
+    super(scope, id, {
+      description: 'tracer: records Amazon ECS task lifecycles and serves their traces',
+      ...props,
+    });
+    const fromContext = tracerPropsFromContext((key) => this.node.tryGetContext(key));
+    this.tracer = new Tracer(this, 'Tracer', { ...fromContext, ...props.tracer });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the trace API (SigV4-signed GET requests unless opened)',
+      value: this.tracer.api.url,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'DynamoDB table with the recorded tasks',
+      value: this.tracer.table.tableName,
+    });
+    if (this.tracer.topic !== undefined) {
+      new CfnOutput(this, 'TopicArn', {
+        description: 'SNS topic with the traces of failed tasks',
+        value: this.tracer.topic.topicArn,
+      });
+    }
+  }
+}

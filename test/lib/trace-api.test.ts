@@ -1,0 +1,282 @@
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { EnvName } from '../../lambda/config/env.js';
+import { TraceApi, type TraceApiProps } from '../../lib/constructs/trace-api.js';
+import { TracerTable } from '../../lib/constructs/tracer-table.js';
+import {
+  allowedActions,
+  environmentOf,
+  functionStatements,
+  KNOWN_ENV,
+  logicalIdOf,
+  synth,
+} from './support.js';
+
+function synthApi(props: Partial<TraceApiProps> = {}) {
+  return synth(
+    (stack) => {
+      const table = new TracerTable(stack, 'Table').table;
+      return new TraceApi(stack, 'Api', { table, retentionDays: 30, ...props });
+    },
+    { stackProps: { env: KNOWN_ENV } },
+  );
+}
+
+const PATHS = ['clusters', '{cluster}', 'tasks', '{taskId}', 'trace'];
+
+describe('TraceApi with the defaults', () => {
+  // GIVEN
+  const { template, stack } = synthApi();
+
+  it('serves GET on the four routes and nothing else', () => {
+    // THEN
+    template.resourceCountIs('AWS::ApiGateway::Method', 4);
+    template.allResourcesProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET' });
+    const parts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
+      (r) => (r as { Properties: { PathPart: string } }).Properties.PathPart,
+    );
+    expect(parts).toEqual(PATHS);
+  });
+
+  it('requires IAM (SigV4) authorization on every method', () => {
+    template.allResourcesProperties('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' });
+  });
+
+  it('proxies every method to the query function', () => {
+    template.allResourcesProperties('AWS::ApiGateway::Method', {
+      Integration: {
+        Type: 'AWS_PROXY',
+        IntegrationHttpMethod: 'POST',
+        Uri: Match.objectLike({
+          'Fn::Join': Match.arrayWith([
+            Match.arrayWith([
+              { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Lambda::Function', 'ApiFunction'), 'Arn'] },
+            ]),
+          ]),
+        }),
+      },
+    });
+  });
+
+  it('validates the path parameters of each method', () => {
+    const validator = logicalIdOf(template, 'AWS::ApiGateway::RequestValidator', 'ApiRestApi');
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestParameters: true,
+      ValidateRequestBody: true,
+    });
+    template.allResourcesProperties('AWS::ApiGateway::Method', { RequestValidatorId: { Ref: validator } });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      RequestParameters: {
+        'method.request.path.cluster': true,
+        'method.request.path.taskId': true,
+        'method.request.querystring.format': false,
+        'method.request.querystring.duration': false,
+        'method.request.querystring.full': false,
+        'method.request.querystring.cursor': false,
+        'method.request.querystring.tz': false,
+        'method.request.header.Accept': false,
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      RequestParameters: {
+        'method.request.path.cluster': true,
+        'method.request.querystring.status': false,
+        'method.request.querystring.failed': false,
+        'method.request.querystring.since': false,
+        'method.request.querystring.until': false,
+        'method.request.querystring.limit': false,
+        'method.request.querystring.cursor': false,
+      },
+    });
+  });
+
+  it('throttles the prod stage, traces it, and writes JSON access logs to a log group with a retention', () => {
+    const logGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', 'ApiAccessLogs');
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      TracingEnabled: true,
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 20,
+          ThrottlingBurstLimit: 40,
+        }),
+      ],
+      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [logGroup, 'Arn'] }, Format: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('writes each access log entry as one JSON object with the caller and the status', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0] as {
+      Properties: { AccessLogSetting: { Format: string } };
+    };
+    const format = stage.Properties.AccessLogSetting.Format;
+    // Replace the $context variables with sample values, as API Gateway does, and parse the line.
+    const line = format
+      .replace('$context.error.messageString', '"Missing \\"Authentication\\" Token"')
+      .replace(/\$context\.[A-Za-z.]+/g, 'x');
+    const entry = JSON.parse(line) as Record<string, string>;
+    expect(entry).toMatchObject({
+      requestId: 'x',
+      userArn: 'x',
+      status: 'x',
+      errorMessage: 'Missing "Authentication" Token',
+    });
+  });
+
+  it('answers API Gateway refusals in the API error shape', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      ResponseTemplates: {
+        'application/json': '{"error":{"code":"AccessDenied","message":$context.error.messageString}}',
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"Throttled"') },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'DEFAULT_5XX',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"InternalError"') },
+    });
+  });
+
+  it('gives the query function 1024 MB, the 29-second API Gateway limit, its table and the retention', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 29 });
+    expect(environmentOf(template, 'ApiFunction')).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      [EnvName.TABLE_NAME]: { Ref: logicalIdOf(template, 'AWS::DynamoDB::Table', 'Table') },
+      [EnvName.RETENTION_DAYS]: '30',
+    });
+  });
+
+  it('lets the query function read the table, the logs and ECS, and nothing else', () => {
+    expect(allowedActions(template, 'ApiFunction')).toEqual(
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'ecs:DescribeServices',
+        'ecs:DescribeTaskDefinition',
+        'ecs:DescribeTasks',
+        'logs:CreateLogStream',
+        'logs:DescribeLogGroups',
+        'logs:GetLogEvents',
+        'logs:PutLogEvents',
+      ].sort(),
+    );
+  });
+
+  it("limits log reads to this account's log groups", () => {
+    const statement = functionStatements(template, 'ApiFunction').find(
+      (s) => Array.isArray(s.Action) && s.Action.includes('logs:GetLogEvents'),
+    );
+    expect(statement?.Resource).toBe('arn:aws:logs:*:111122223333:log-group:*');
+  });
+
+  it('lets API Gateway invoke the function once for the whole API', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+    });
+  });
+
+  it('creates no CloudFormation output of its own', () => {
+    expect(template.findOutputs('*')).toEqual({});
+  });
+
+  it('grants execute-api:Invoke on every GET of the prod stage', () => {
+    // GIVEN an on-call role next to the API
+    const granted = synth(
+      (s) => {
+        const table = new TracerTable(s, 'Table').table;
+        const traceApi = new TraceApi(s, 'Api', { table, retentionDays: 30 });
+        const role = new iam.Role(s, 'OnCall', { assumedBy: new iam.AccountRootPrincipal() });
+        // WHEN
+        traceApi.grantInvoke(role);
+      },
+      { stackProps: { env: KNOWN_ENV } },
+    ).template;
+    // THEN
+    const restApi = logicalIdOf(granted, 'AWS::ApiGateway::RestApi', 'ApiRestApi');
+    granted.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalIdOf(granted, 'AWS::IAM::Role', 'OnCall') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:aws:execute-api:eu-west-1:111122223333:', { Ref: restApi }, '/prod/GET/*'],
+              ],
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('raises no warning', () => {
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('TraceApi opened explicitly', () => {
+  // GIVEN
+  const { template, stack } = synthApi({ authorization: 'none' });
+
+  it('takes every method out of IAM authorization', () => {
+    template.allResourcesProperties('AWS::ApiGateway::Method', { AuthorizationType: 'NONE' });
+  });
+
+  it('warns at synth time that anyone with the URL can read traces', () => {
+    Annotations.fromStack(stack).hasWarning('/Test/Api', Match.stringLikeRegexp('The trace API is open'));
+  });
+});
+
+describe('TraceApi settings', () => {
+  it('applies the given throttling', () => {
+    const { template } = synthApi({ throttling: { rateLimit: 5, burstLimit: 10 } });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })],
+    });
+  });
+
+  it('limits live ECS reads to the watched clusters', () => {
+    const { template } = synthApi({ clusters: ['prod'] });
+    const describeTasks = functionStatements(template, 'ApiFunction').find(
+      (s) => s.Action === 'ecs:DescribeTasks',
+    );
+    expect(describeTasks?.Resource).toBe('arn:aws:ecs:eu-west-1:111122223333:task/prod/*');
+  });
+
+  it.each([
+    [{ rateLimit: 0 }, 'throttling.rateLimit must be above 0 and at most 10000 requests per second, got 0'],
+    [
+      { rateLimit: 10_001 },
+      'throttling.rateLimit must be above 0 and at most 10000 requests per second, got 10001',
+    ],
+    [{ burstLimit: 0 }, 'throttling.burstLimit must be a whole number from 1 to 5000 requests, got 0'],
+    [{ burstLimit: 2.5 }, 'throttling.burstLimit must be a whole number from 1 to 5000 requests, got 2.5'],
+    [{ burstLimit: 5001 }, 'throttling.burstLimit must be a whole number from 1 to 5000 requests, got 5001'],
+  ])('rejects throttling %j', (throttling, message) => {
+    expect(() => synthApi({ throttling })).toThrow(message);
+  });
+
+  it('rejects an authorization other than iam or none', () => {
+    expect(() => synthApi({ authorization: 'cognito' as unknown as 'iam' })).toThrow(
+      `authorization must be 'iam' or 'none', got "cognito"`,
+    );
+  });
+});

@@ -1,0 +1,146 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { EnvName } from '../../lambda/config/env.js';
+import { CONTEXT_KEYS, tracerPropsFromContext } from '../../lib/stack-context.js';
+import { environmentOf, synthTracerStack } from './support.js';
+
+const reader = (context: Record<string, unknown>) => (key: string) => context[key];
+
+describe('TracerStack', () => {
+  // GIVEN
+  const { template } = synthTracerStack();
+
+  it('outputs the API URL, the topic ARN and the table name under stable names, without exports', () => {
+    // THEN
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'TableName', 'TopicArn']);
+    for (const output of Object.values(outputs)) expect(output).not.toHaveProperty('Export');
+  });
+
+  it('omits the topic output when notifications are off', () => {
+    const { template: quiet } = synthTracerStack({ notifications: 'false' });
+    expect(Object.keys(quiet.findOutputs('*')).sort()).toEqual(['ApiUrl', 'TableName']);
+  });
+
+  it('reads the clusters and the notification email from context', () => {
+    // GIVEN / WHEN
+    const { template: custom } = synthTracerStack({
+      clusters: 'prod, batch',
+      notifyEmail: 'oncall@example.com',
+    });
+    // THEN
+    custom.resourceCountIs('AWS::Events::Rule', 3);
+    custom.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'oncall@example.com' });
+  });
+
+  it('lets explicit props win over context', () => {
+    const { template: custom } = synthTracerStack({ retentionDays: '30' }, { tracer: { retentionDays: 7 } });
+    expect(environmentOf(custom, 'TracerRecorderFunction')[EnvName.RETENTION_DAYS]).toBe('7');
+  });
+});
+
+describe('the library entry point', () => {
+  it('exports the main construct, the stack and every feature construct', async () => {
+    const library = await import('../../lib/index.js');
+    for (const name of [
+      'Tracer',
+      'TracerStack',
+      'TracerTable',
+      'TaskStateRecorder',
+      'TraceApi',
+      'FailureNotifier',
+      'BundledFunction',
+      'ClusterScope',
+      'tracerPropsFromContext',
+    ]) {
+      expect(library, name).toHaveProperty(name);
+    }
+  });
+});
+
+describe('tracerPropsFromContext', () => {
+  it('leaves every setting to the construct when no context is given', () => {
+    expect(tracerPropsFromContext(reader({}))).toEqual({});
+  });
+
+  it('reads -c strings', () => {
+    // GIVEN
+    const context = {
+      [CONTEXT_KEYS.clusters]: 'prod,batch',
+      [CONTEXT_KEYS.retentionDays]: '30',
+      [CONTEXT_KEYS.apiAuthorization]: 'none',
+      [CONTEXT_KEYS.apiRateLimit]: '5',
+      [CONTEXT_KEYS.tableRemovalPolicy]: 'destroy',
+      [CONTEXT_KEYS.tableDeletionProtection]: 'true',
+      [CONTEXT_KEYS.logRetentionDays]: '7',
+      [CONTEXT_KEYS.logLevel]: 'warn',
+      [CONTEXT_KEYS.notifyEmail]: 'oncall@example.com',
+      [CONTEXT_KEYS.notifySettleSeconds]: '60',
+      [CONTEXT_KEYS.notifyFormat]: 'chatbot',
+      [CONTEXT_KEYS.notifyExcludeClusters]: 'dev',
+      [CONTEXT_KEYS.notifyFailureKinds]: 'image-pull,out-of-memory',
+      [CONTEXT_KEYS.notifyOnEveryStop]: 'false',
+      [CONTEXT_KEYS.notifySpotInterruptions]: 'true',
+    };
+    // WHEN
+    const props = tracerPropsFromContext(reader(context));
+    // THEN
+    expect(props).toEqual({
+      clusters: ['prod', 'batch'],
+      retentionDays: 30,
+      apiAuthorization: 'none',
+      throttling: { rateLimit: 5, burstLimit: undefined },
+      tableRemovalPolicy: RemovalPolicy.DESTROY,
+      tableDeletionProtection: true,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      logLevel: 'warn',
+      notifications: {
+        email: 'oncall@example.com',
+        settleDelay: Duration.seconds(60),
+        format: 'chatbot',
+        filters: {
+          excludeClusters: ['dev'],
+          failureKinds: ['image-pull', 'out-of-memory'],
+          notifyOnEveryStop: false,
+          notifySpotInterruptions: true,
+        },
+      },
+    });
+  });
+
+  it('reads cdk.json arrays, numbers and booleans', () => {
+    const props = tracerPropsFromContext(
+      reader({ clusters: ['prod'], retentionDays: 14, notifications: false, tableRemovalPolicy: 'retain' }),
+    );
+    expect(props).toEqual({
+      clusters: ['prod'],
+      retentionDays: 14,
+      notifications: false,
+      tableRemovalPolicy: RemovalPolicy.RETAIN,
+    });
+  });
+
+  it('treats an empty cluster list as every cluster', () => {
+    expect(tracerPropsFromContext(reader({ clusters: ' , ' }))).toEqual({});
+  });
+
+  it.each([
+    [{ retentionDays: 'ninety' }, 'context retentionDays must be a number, got "ninety"'],
+    [{ apiAuthorization: 'open' }, 'context apiAuthorization must be one of iam, none, got "open"'],
+    [{ notifications: 'no' }, 'context notifications must be true or false, got "no"'],
+    [{ clusters: 42 }, 'context clusters must be a comma-separated list or an array of strings, got 42'],
+    [
+      { tableRemovalPolicy: 'snapshot' },
+      'context tableRemovalPolicy must be one of retain, destroy, got "snapshot"',
+    ],
+    [{ logRetentionDays: '10' }, 'context logRetentionDays must be a CloudWatch Logs retention'],
+    [
+      { notifyFailureKinds: 'image-pull,disk-full' },
+      'context notifyFailureKinds: unknown failure kind "disk-full"',
+    ],
+    [{ notifyEmail: 7 }, 'context notifyEmail must be a string, got 7'],
+  ])('rejects %j', (context, message) => {
+    expect(() => tracerPropsFromContext(reader(context))).toThrow(message);
+  });
+});

@@ -1,0 +1,89 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import {
+  GSI_BY_CLUSTER_TIME,
+  GSI_FAILED_BY_CLUSTER,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+} from '../../lambda/adapters/dynamodb/keys.js';
+import { TracerTable } from '../../lib/constructs/tracer-table.js';
+import { synth } from './support.js';
+
+describe('TracerTable', () => {
+  // GIVEN a table with the defaults
+  const { template } = synth((stack) => new TracerTable(stack, 'Table'));
+
+  it('declares the single-table key schema of keys.ts', () => {
+    // THEN
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEY.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: TABLE_KEY.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE_KEY.sortKey, AttributeType: 'S' },
+      ]),
+    });
+  });
+
+  it.each([GSI_BY_CLUSTER_TIME, GSI_FAILED_BY_CLUSTER])(
+    'declares the $indexName index with string keys',
+    (index) => {
+      // THEN
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: Match.arrayWith([
+          {
+            IndexName: index.indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ]),
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: index.partitionKey, AttributeType: 'S' },
+          { AttributeName: index.sortKey, AttributeType: 'S' },
+        ]),
+      });
+    },
+  );
+
+  it('expires items through the TTL attribute of keys.ts', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    });
+  });
+
+  it('is on-demand, with point-in-time recovery and AWS-managed encryption', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      // SSEEnabled without a key id: the AWS-managed key aws/dynamodb.
+      SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },
+    });
+  });
+
+  it('keeps the recorded history when the stack is deleted or the table replaced', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('leaves deletion protection off unless asked', () => {
+    const props = template.findResources('AWS::DynamoDB::Table');
+    const table = Object.values(props)[0] as { Properties: Record<string, unknown> };
+    expect(table.Properties.DeletionProtectionEnabled ?? false).toBe(false);
+  });
+
+  it('turns deletion protection on and honours another removal policy when asked', () => {
+    // GIVEN
+    const { template: custom } = synth(
+      (stack) =>
+        new TracerTable(stack, 'Table', { deletionProtection: true, removalPolicy: RemovalPolicy.DESTROY }),
+    );
+    // THEN
+    custom.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    custom.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+});
