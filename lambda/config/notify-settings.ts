@@ -2,25 +2,25 @@
  * The notifier's settings, passed from the stack to the function as JSON in one environment variable
  * (EnvName.NOTIFY_FILTERS), so the construct and the handler share one shape.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FAILURE_KINDS } from '../core/failure.js';
 
 export const notifySettingsSchema = z.object({
   /** Only these clusters (names). Empty or absent: every cluster. */
-  includeClusters: z.array(z.string()).optional(),
-  excludeClusters: z.array(z.string()).optional(),
+  includeClusters: z.optional(z.array(z.string())),
+  excludeClusters: z.optional(z.array(z.string())),
   /** Only tasks of these services (names, without `service:`). */
-  includeServices: z.array(z.string()).optional(),
-  excludeServices: z.array(z.string()).optional(),
+  includeServices: z.optional(z.array(z.string())),
+  excludeServices: z.optional(z.array(z.string())),
   /** Only these task groups (`service:web`, `family:batch`). */
-  includeGroups: z.array(z.string()).optional(),
-  excludeGroups: z.array(z.string()).optional(),
+  includeGroups: z.optional(z.array(z.string())),
+  excludeGroups: z.optional(z.array(z.string())),
   /** Only these failure kinds. Absent: every failure kind. */
-  failureKinds: z.array(z.enum(FAILURE_KINDS)).optional(),
+  failureKinds: z.optional(z.array(z.enum(FAILURE_KINDS))),
   /** Also notify tasks that stopped without failing. */
-  notifyOnEveryStop: z.boolean().optional(),
+  notifyOnEveryStop: z.optional(z.boolean()),
   /** Treat Spot interruptions as worth a notification. */
-  notifySpotInterruptions: z.boolean().optional(),
+  notifySpotInterruptions: z.optional(z.boolean()),
 });
 
 export type NotifySettings = z.infer<typeof notifySettingsSchema>;
