@@ -1,0 +1,308 @@
+/**
+ * What the four tools do: check the arguments the way the CLI checks its flags, ask the source, and shape
+ * the answer as text plus structured content. Every failure becomes a tool error carrying the one line the
+ * CLI would print for it (cli/errors.ts), so the assistant can relay it and the server carries on.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { describeFailure } from '../cli/errors.js';
+import type { TaskListFilters, TraceRequest, TracerSource } from '../cli/source.js';
+import type { Logger } from '../config/logger.js';
+import type { TaskListResponse, TaskSummaryResponse } from '../core/api-types.js';
+import { normalizeCluster, normalizeTaskId, parseTaskArn } from '../core/arn.js';
+import { parseDuration } from '../core/duration.js';
+import { InvalidInputError, TracerError } from '../core/errors.js';
+import { assertTimeZone } from '../core/format.js';
+import { renderClusterList, renderTaskList, renderTaskSummary } from './render.js';
+import {
+  DEFAULT_TASK_PAGE,
+  type GetTaskArgs,
+  type GetTraceArgs,
+  type ListTasksArgs,
+  type TraceDefaults,
+} from './schemas.js';
+import {
+  type CollectedLines,
+  type CutReason,
+  collectLines,
+  decodeTracePosition,
+  encodeTracePosition,
+  type SizedLine,
+  shortenJsonLine,
+  shortenTextLine,
+  splitTraceText,
+  toJsonTraceLine,
+} from './trace-cut.js';
+
+/** What the tools are wired to. */
+export interface TracerToolsDeps {
+  /** The source, opened on first use. */
+  readonly source: () => Promise<TracerSource>;
+  /** The server's `--duration`, `--full` and `--tz`. */
+  readonly defaults: TraceDefaults;
+  /** For `since`/`until` given as a duration ago. */
+  readonly nowMs: () => number;
+  /** The most bytes of trace in one `get_trace` answer. */
+  readonly maxResultBytes: number;
+  /** The most source pages read for one `get_trace` answer. */
+  readonly maxTracePages: number;
+  readonly logger: Logger;
+}
+
+/** The handlers of the four tools. */
+export interface TracerTools {
+  listClusters(): Promise<CallToolResult>;
+  listTasks(args: ListTasksArgs): Promise<CallToolResult>;
+  getTask(args: GetTaskArgs): Promise<CallToolResult>;
+  getTrace(args: GetTraceArgs): Promise<CallToolResult>;
+}
+
+/** Room kept for the TRACER notice line, whose cursor can be long. */
+const NOTICE_RESERVE_BYTES = 2 * 1024;
+/** Room kept in a JSON trace answer for the task summary and the fields around the lines. */
+const JSON_ENVELOPE_RESERVE_BYTES = 16 * 1024;
+
+/** Runs `parse` and names the argument in its message, as the CLI names the flag. */
+function argument<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      throw new InvalidInputError(`${name}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function parseInstant(name: string, text: string, nowMs: number): string {
+  const value = text.trim();
+  // A bare duration means "that long ago", as `tracer --since 2h` does.
+  if (/^[+]?[\d.]+(ns|us|µs|μs|ms|s|m|h)/.test(value)) {
+    return new Date(nowMs - argument(name, () => parseDuration(value))).toISOString();
+  }
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    throw new InvalidInputError(
+      `${name}: "${text}" is not a time; use ISO 8601 (2024-05-01T12:00:00Z) or a duration ago (2h)`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/** The cluster name and the task id, checking that a task ARN belongs to the cluster. */
+function taskOf(args: { readonly cluster: string; readonly task: string }): {
+  cluster: string;
+  taskId: string;
+} {
+  const cluster = normalizeCluster(args.cluster);
+  const taskId = normalizeTaskId(args.task);
+  const arnCluster = parseTaskArn(args.task.trim())?.cluster;
+  if (arnCluster !== undefined && arnCluster !== cluster) {
+    throw new InvalidInputError(`task: the task ARN belongs to cluster ${arnCluster}, not ${cluster}`);
+  }
+  return { cluster, taskId };
+}
+
+function kib(bytes: number): number {
+  return Math.round(bytes / 1024);
+}
+
+/** What the notice line of a cut answer says: why it stops and how to get the rest. */
+function noticeOf(
+  collected: CollectedLines<SizedLine>,
+  nextCursor: string | undefined,
+  context: { readonly maxResultBytes: number; readonly maxTracePages: number; readonly full: boolean },
+): string | undefined {
+  const parts: string[] = [];
+  const rest = `the trace continues: call get_trace again with the same arguments and cursor "${nextCursor}"`;
+  const reason: CutReason | undefined = collected.cutBy;
+  if (reason === 'size') {
+    parts.push(
+      `this answer stops at the ${kib(context.maxResultBytes)} KB limit of a get_trace answer, after ${collected.lines.length} lines; ` +
+        `${rest}, or narrow the window with a shorter duration${context.full ? ' or full: false' : ''}`,
+    );
+  } else if (reason === 'pages') {
+    parts.push(`this answer stops after ${context.maxTracePages} pages of the trace; ${rest}`);
+  }
+  if (collected.shortened > 0) {
+    parts.push(
+      `${collected.shortened} line${collected.shortened === 1 ? '' : 's'} longer than the ${kib(context.maxResultBytes)} KB limit ${collected.shortened === 1 ? 'was' : 'were'} shortened, marked with …`,
+    );
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+function text(value: string): CallToolResult['content'] {
+  return [{ type: 'text', text: value }];
+}
+
+/**
+ * The tool handlers over a source. They never throw: a failure is an `isError` answer.
+ * @example const tools = makeTracerTools({ source: async () => source, defaults, nowMs: Date.now, maxResultBytes: 102_400, maxTracePages: 50, logger });
+ */
+export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
+  const { defaults, logger } = deps;
+
+  async function answer(tool: string, work: () => Promise<CallToolResult>): Promise<CallToolResult> {
+    try {
+      const result = await work();
+      logger.debug('tool call answered', { tool });
+      return result;
+    } catch (error) {
+      const { message } = describeFailure(error);
+      logger.warn('tool call failed', {
+        tool,
+        answer: message,
+        error,
+        ...(error instanceof Error && !(error instanceof TracerError) ? { stack: error.stack } : {}),
+      });
+      return { isError: true, content: text(message) };
+    }
+  }
+
+  async function listTasks(args: ListTasksArgs): Promise<CallToolResult> {
+    const cluster = normalizeCluster(args.cluster);
+    const nowMs = deps.nowMs();
+    const since = args.since === undefined ? undefined : parseInstant('since', args.since, nowMs);
+    const until = args.until === undefined ? undefined : parseInstant('until', args.until, nowMs);
+    if (since && until && since >= until) {
+      throw new InvalidInputError(`since (${since}) must be before until (${until})`);
+    }
+    const limit = args.limit ?? DEFAULT_TASK_PAGE;
+    const filters: TaskListFilters = {
+      limit,
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.failed ? { failed: true } : {}),
+      ...(since ? { since } : {}),
+      ...(until ? { until } : {}),
+      ...(args.cursor ? { cursor: args.cursor } : {}),
+    };
+    const page = await (await deps.source()).listTasks(cluster, filters);
+    const response: TaskListResponse = {
+      tasks: page.tasks.slice(0, limit),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+    return {
+      content: text(renderTaskList(response, cluster, defaults.timeZone)),
+      structuredContent: { ...response },
+    };
+  }
+
+  async function getTask(args: GetTaskArgs): Promise<CallToolResult> {
+    const { cluster, taskId } = taskOf(args);
+    const summary = await (await deps.source()).getTask(cluster, taskId);
+    return {
+      content: text(renderTaskSummary(summary, defaults.timeZone)),
+      structuredContent: { ...summary },
+    };
+  }
+
+  async function getTrace(args: GetTraceArgs): Promise<CallToolResult> {
+    const { cluster, taskId } = taskOf(args);
+    const durationMs =
+      args.duration === undefined
+        ? defaults.durationMs
+        : argument('duration', () => parseDuration(args.duration ?? ''));
+    const full = args.full ?? defaults.full;
+    const tz = args.tz === undefined ? defaults.timeZone : args.tz.trim();
+    argument('tz', () => assertTimeZone(tz));
+    const start = args.cursor === undefined ? {} : decodeTracePosition(args.cursor);
+    const source = await deps.source();
+    const request = (cursor: string | undefined): TraceRequest => ({
+      durationMs,
+      full,
+      tz,
+      ...(cursor ? { cursor } : {}),
+    });
+    const limits = {
+      maxResultBytes: deps.maxResultBytes,
+      maxTracePages: deps.maxTracePages,
+      full,
+    };
+
+    if (args.format === 'json') {
+      let task: TaskSummaryResponse | undefined;
+      let logCalls = 0;
+      const collected = await collectLines({
+        start,
+        budgetBytes: Math.max(1024, deps.maxResultBytes - NOTICE_RESERVE_BYTES - JSON_ENVELOPE_RESERVE_BYTES),
+        maxPages: deps.maxTracePages,
+        shorten: shortenJsonLine,
+        fetchPage: async (cursor) => {
+          const page = await source.getTraceJson(cluster, taskId, request(cursor));
+          task ??= page.task;
+          logCalls += page.logCalls;
+          return {
+            lines: page.lines.map(toJsonTraceLine),
+            ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+          };
+        },
+      });
+      if (!task) throw new TracerError('the trace source answered without the task summary');
+      const nextCursor = collected.resume ? encodeTracePosition(collected.resume) : undefined;
+      const notice = noticeOf(collected, nextCursor, limits);
+      const structured = {
+        cluster,
+        taskId,
+        format: 'json' as const,
+        lineCount: collected.lines.length,
+        truncated: nextCursor !== undefined,
+        ...(nextCursor ? { nextCursor } : {}),
+        ...(notice ? { notice } : {}),
+        task,
+        lines: collected.lines.map((item) => item.line),
+        logCalls,
+      };
+      return { content: text(JSON.stringify(structured)), structuredContent: structured };
+    }
+
+    const collected = await collectLines({
+      start,
+      budgetBytes: Math.max(1024, deps.maxResultBytes - NOTICE_RESERVE_BYTES),
+      maxPages: deps.maxTracePages,
+      shorten: shortenTextLine,
+      fetchPage: async (cursor) => {
+        const page = await source.getTraceText(cluster, taskId, request(cursor));
+        return {
+          lines: splitTraceText(page.text),
+          ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+        };
+      },
+    });
+    const nextCursor = collected.resume ? encodeTracePosition(collected.resume) : undefined;
+    const notice = noticeOf(collected, nextCursor, limits);
+    const body = collected.lines.map((line) => line.text).join('');
+    // The notice is a trace line of its own, stamped like the last line so the text stays in order.
+    const lastStamp = collected.lines.at(-1)?.text.split('\t', 1)[0];
+    const noticeLine = notice && lastStamp !== undefined ? `${lastStamp}\tTRACER\t${notice}\n` : '';
+    return {
+      content: text(
+        body === ''
+          ? `no trace lines for task ${taskId}${args.cursor ? ' after this cursor' : ''}\n`
+          : `${body}${noticeLine}`,
+      ),
+      structuredContent: {
+        cluster,
+        taskId,
+        format: 'text',
+        lineCount: collected.lines.length,
+        truncated: nextCursor !== undefined,
+        ...(nextCursor ? { nextCursor } : {}),
+        ...(notice ? { notice } : {}),
+      },
+    };
+  }
+
+  return {
+    listClusters: () =>
+      answer('list_clusters', async () => {
+        const clusters = await (await deps.source()).listClusters();
+        return {
+          content: text(renderClusterList(clusters, defaults.timeZone)),
+          structuredContent: { ...clusters },
+        };
+      }),
+    listTasks: (args) => answer('list_tasks', () => listTasks(args)),
+    getTask: (args) => answer('get_task', () => getTask(args)),
+    getTrace: (args) => answer('get_trace', () => getTrace(args)),
+  };
+}

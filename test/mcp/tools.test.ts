@@ -1,0 +1,339 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TaskSummaryResponse, TraceResponse } from '../../lambda/core/api-types.js';
+import {
+  REFERENCE_TRACES,
+  type ReferenceTaskId,
+  readExpectedTrace,
+  referenceTasks,
+} from '../support/fake-tracer-api.js';
+import { connectMcp, type McpHarness, textOf } from './mcp-harness.js';
+
+const FAILED_PULL = '9f654c76cde14c7c85cf54dce087658a';
+const SERVICE_REPLACED = '834a5628bef14f2dbb81c7bc0b272160';
+const expectedFile = (name: string) =>
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', 'expected', name), 'utf8');
+const queryOf = (mcp: McpHarness, index: number) =>
+  new URL(mcp.api.requests[index]?.url ?? '', 'http://x').searchParams;
+
+let mcp: McpHarness | undefined;
+afterEach(async () => {
+  await mcp?.close();
+  mcp = undefined;
+});
+
+describe('the tools an MCP client lists', () => {
+  it('lists the four read-only tools, each with a described input schema and an output schema', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const { tools } = await mcp.client.listTools();
+
+    // Assess
+    expect(tools.map((t) => t.name).sort()).toEqual(['get_task', 'get_trace', 'list_clusters', 'list_tasks']);
+    for (const tool of tools) {
+      expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });
+      expect(tool.description?.length).toBeGreaterThan(80);
+      expect(tool.outputSchema?.type).toBe('object');
+      for (const property of Object.values(tool.inputSchema.properties ?? {})) {
+        expect((property as { description?: string }).description).toBeTruthy();
+      }
+    }
+    const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+    expect(byName.list_tasks?.inputSchema.required).toEqual(['cluster']);
+    expect(Object.keys(byName.list_tasks?.inputSchema.properties ?? {}).sort()).toEqual(
+      ['cluster', 'cursor', 'failed', 'limit', 'since', 'status', 'until'].sort(),
+    );
+    expect(byName.get_task?.inputSchema.required).toEqual(['cluster', 'task']);
+    expect(byName.get_trace?.inputSchema.required).toEqual(['cluster', 'task']);
+    expect(Object.keys(byName.get_trace?.inputSchema.properties ?? {}).sort()).toEqual(
+      ['cluster', 'cursor', 'duration', 'format', 'full', 'task', 'tz'].sort(),
+    );
+  });
+
+  it('names the server defaults in the descriptions of get_trace', async () => {
+    // Prepare
+    mcp = await connectMcp({ server: { defaults: { durationMs: 300_000, full: false, timeZone: 'UTC' } } });
+
+    // Act
+    const { tools } = await mcp.client.listTools();
+
+    // Assess
+    const properties = tools.find((t) => t.name === 'get_trace')?.inputSchema.properties as Record<
+      string,
+      { description: string }
+    >;
+    expect(properties.duration?.description).toContain('5m0s when absent');
+    expect(properties.tz?.description).toContain('UTC when absent');
+  });
+});
+
+describe('list_clusters', () => {
+  it('answers the recorded clusters as data and as a table', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const result = await mcp.call('list_clusters');
+
+    // Assess
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({
+      clusters: [{ clusterName: 'default', lastSeenAt: expect.any(String) }],
+    });
+    expect(textOf(result)).toMatch(/^clusterName\tlastSeenAt\ndefault\t\d{4}-\d\d-\d\dT[\d:.]+\+09:00\n$/);
+  });
+
+  it('says that no cluster is recorded yet', async () => {
+    // Prepare
+    mcp = await connectMcp({ api: { clusters: [] } });
+
+    // Act
+    const result = await mcp.call('list_clusters');
+
+    // Assess
+    expect(result.structuredContent).toEqual({ clusters: [] });
+    expect(textOf(result)).toBe(
+      'no clusters yet; tracer lists a cluster once it has recorded one of its tasks\n',
+    );
+  });
+});
+
+describe('list_tasks', () => {
+  it('answers the rows of `tracer CLUSTER`, newest first, under a header naming the columns', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const result = await mcp.call('list_tasks', { cluster: 'default' });
+
+    // Assess
+    expect(textOf(result)).toBe(
+      'taskId\ttaskDefinition\tlastStatus\tdesiredStatus\tcreatedAt\tgroup\tlaunchType\tstopCode\tstoppedReason\n' +
+        expectedFile('cli-task-list.txt'),
+    );
+    const tasks = (result.structuredContent as { tasks: Array<{ taskId: string }> }).tasks;
+    expect(tasks.map((t) => t.taskId)).toEqual([
+      SERVICE_REPLACED,
+      FAILED_PULL,
+      '84b5991528504856a2f003b7da9b2b82',
+    ]);
+    expect(queryOf(mcp, 0).get('limit')).toBe('50');
+  });
+
+  it('passes the filters to the source and gives the cursor of the next page', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const first = await mcp.call('list_tasks', {
+      cluster: 'arn:aws:ecs:ap-northeast-1:123456789012:cluster/default',
+      status: 'STOPPED',
+      since: '2021-11-01T00:00:00+09:00',
+      until: '24h',
+      limit: 1,
+    });
+    const second = await mcp.call('list_tasks', {
+      cluster: 'default',
+      status: 'STOPPED',
+      limit: 1,
+      cursor: 'o1',
+    });
+
+    // Assess
+    expect(first.structuredContent).toEqual({
+      tasks: [expect.objectContaining({ taskId: SERVICE_REPLACED })],
+      nextCursor: 'o1',
+    });
+    expect(textOf(first)).toContain(
+      'more tasks follow; for the next page call list_tasks again with the same arguments and cursor "o1"',
+    );
+    expect(Object.fromEntries(queryOf(mcp, 0))).toEqual({
+      status: 'STOPPED',
+      since: '2021-10-31T15:00:00.000Z',
+      until: '2024-04-30T12:00:00.000Z',
+      limit: '1',
+    });
+    expect((second.structuredContent as { tasks: Array<{ taskId: string }> }).tasks[0]?.taskId).toBe(
+      FAILED_PULL,
+    );
+    expect(queryOf(mcp, 1).get('cursor')).toBe('o1');
+  });
+
+  it('keeps only failed tasks with failed: true', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const result = await mcp.call('list_tasks', { cluster: 'default', failed: true });
+
+    // Assess
+    expect(queryOf(mcp, 0).get('failed')).toBe('true');
+    expect(result.structuredContent).toEqual({
+      tasks: [expect.objectContaining({ taskId: FAILED_PULL, failureKind: 'image-pull' })],
+    });
+  });
+
+  it('says when no task matches', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const result = await mcp.call('list_tasks', { cluster: 'default', status: 'RUNNING' });
+
+    // Assess
+    expect(result.structuredContent).toEqual({ tasks: [] });
+    expect(textOf(result)).toBe('no tasks of cluster default match\n');
+  });
+});
+
+describe('get_task', () => {
+  it('names the image pull as the failure of the failed-pull task, with its explanation and hint', async () => {
+    // Prepare
+    mcp = await connectMcp();
+    const expected = referenceTasks().find((t) => t.summary.taskId === FAILED_PULL)
+      ?.summary as TaskSummaryResponse;
+
+    // Act
+    const result = await mcp.call('get_task', { cluster: 'default', task: FAILED_PULL });
+
+    // Assess
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual(expected);
+    const text = textOf(result);
+    expect(text).toContain(`task: ${FAILED_PULL} in cluster default (recorded by tracer)\n`);
+    expect(text).toContain('createdAt: 2021-11-27T02:29:15.055+09:00\n');
+    expect(text).toContain('stopCode: TaskFailedToStart\n');
+    expect(text).toContain('containers:\n  nginx: image ngin:latest, lastStatus STOPPED\n');
+    expect(text).toContain(
+      `failure: image-pull\ndiagnosis: ${expected.failure?.diagnosis}\nhint: ${expected.failure?.hint}\n`,
+    );
+  });
+
+  it('accepts a task ARN and reports a clean stop as no failure', async () => {
+    // Prepare
+    mcp = await connectMcp();
+    const arn = `arn:aws:ecs:ap-northeast-1:123456789012:task/default/${SERVICE_REPLACED}`;
+
+    // Act
+    const result = await mcp.call('get_task', { cluster: 'default', task: arn });
+
+    // Assess
+    expect((result.structuredContent as { taskId: string }).taskId).toBe(SERVICE_REPLACED);
+    expect(textOf(result)).toContain('failure: none (not-failed)\ndiagnosis: The task stopped normally');
+    expect(mcp.api.requests[0]?.url).toBe(`/clusters/default/tasks/${SERVICE_REPLACED}`);
+  });
+});
+
+describe('get_trace', () => {
+  it.each(Object.keys(REFERENCE_TRACES) as ReferenceTaskId[])(
+    'answers the trace of task %s exactly as the CLI prints it',
+    async (taskId) => {
+      // Prepare
+      mcp = await connectMcp();
+
+      // Act
+      const result = await mcp.call('get_trace', { cluster: 'default', task: taskId });
+
+      // Assess
+      expect(result.isError).toBeFalsy();
+      expect(textOf(result)).toBe(readExpectedTrace(taskId));
+      expect(result.structuredContent).toEqual({
+        cluster: 'default',
+        taskId,
+        format: 'text',
+        lineCount: readExpectedTrace(taskId).split('\n').length - 1,
+        truncated: false,
+      });
+    },
+  );
+
+  it('returns the failed-pull trace of the reference example', async () => {
+    // Prepare
+    mcp = await connectMcp();
+    const reference = [
+      '2021-11-27T02:29:15.055+09:00\tTASK\tCreated',
+      '2021-11-27T02:29:33.527+09:00\tTASK\tExecution stopped',
+      '2021-11-27T02:29:43.569+09:00\tTASK\tStopping',
+      '2021-11-27T02:29:43.569+09:00\tTASK\tStoppedReason:CannotPullContainerError: inspect image has been retried 1 time(s): failed to resolve ref "docker.io/library/ngin:latest": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed',
+      '2021-11-27T02:29:43.569+09:00\tTASK\tStoppedCode:TaskFailedToStart',
+      '2021-11-27T02:29:57.070+09:00\tTASK\tStopped',
+      '',
+    ].join('\n');
+
+    // Act
+    const result = await mcp.call('get_trace', { cluster: 'default', task: FAILED_PULL });
+
+    // Assess
+    expect(textOf(result)).toBe(reference);
+  });
+
+  it('asks the source for the window, the whole log and the zone that the arguments name', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const defaults = await mcp.call('get_trace', { cluster: 'default', task: FAILED_PULL });
+    const chosen = await mcp.call('get_trace', {
+      cluster: 'default',
+      task: FAILED_PULL,
+      duration: '90s',
+      full: true,
+      tz: 'UTC',
+    });
+
+    // Assess
+    expect(defaults.isError).toBeFalsy();
+    expect(Object.fromEntries(queryOf(mcp, 0))).toEqual({ duration: '1m', tz: 'Asia/Tokyo' });
+    expect(Object.fromEntries(queryOf(mcp, 1))).toEqual({ duration: '90s', full: 'true', tz: 'UTC' });
+    expect(textOf(chosen).split('\n')[0]).toBe('2021-11-26T17:29:15.055Z\tTASK\tCreated');
+  });
+
+  it('follows the pages of a paged trace into one answer', async () => {
+    // Prepare
+    mcp = await connectMcp({ api: { tracePageLines: 7 } });
+
+    // Act
+    const result = await mcp.call('get_trace', { cluster: 'default', task: SERVICE_REPLACED, full: true });
+
+    // Assess
+    expect(textOf(result)).toBe(readExpectedTrace(SERVICE_REPLACED));
+    expect(mcp.api.requests.map((r) => new URL(r.url, 'http://x').searchParams.get('cursor'))).toEqual([
+      null,
+      'l7',
+      'l14',
+      'l21',
+      'l28',
+      'l35',
+      'l42',
+      'l49',
+      'l56',
+    ]);
+  });
+
+  it('answers the JSON trace as structured content and as its serialisation', async () => {
+    // Prepare
+    mcp = await connectMcp({ api: { tracePageLines: 4 } });
+    const fake = referenceTasks().find((t) => t.summary.taskId === FAILED_PULL);
+
+    // Act
+    const result = await mcp.call('get_trace', { cluster: 'default', task: FAILED_PULL, format: 'json' });
+
+    // Assess
+    const structured = result.structuredContent as unknown as TraceResponse & { lineCount: number };
+    expect(structured).toEqual({
+      cluster: 'default',
+      taskId: FAILED_PULL,
+      format: 'json',
+      lineCount: 6,
+      truncated: false,
+      task: fake?.summary,
+      lines: fake?.lines,
+      logCalls: 4,
+    });
+    expect(JSON.parse(textOf(result))).toEqual(structured);
+    expect(queryOf(mcp, 0).get('format')).toBe('json');
+  });
+});
