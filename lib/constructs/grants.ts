@@ -2,6 +2,7 @@ import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { taskDefinitionPk } from '../../lambda/adapters/dynamodb/keys.js';
 import type { ClusterScope } from './ecs-clusters.js';
 
 /** What a grant needs: a principal, and the construct (its role) that cdk-nag findings are acknowledged on. */
@@ -85,6 +86,21 @@ export function grantTableData(grantee: Grantee, table: dynamodb.ITable, access:
     [`${table.tableArn}/index/*`],
     "the grant covers only the table's own indexes",
   );
+}
+
+/**
+ * Lets a reader keep what it learns about task definition revisions: PutItem on the table, limited by
+ * `dynamodb:LeadingKeys` to task definition items, so a trace that had to describe a revision stores it for
+ * the day the revision is deleted, without any right to change recorded tasks.
+ * @example grantTaskDefinitionCache(queryFunction, table)
+ */
+export function grantTaskDefinitionCache(grantee: Grantee, table: dynamodb.ITable): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:PutItem'],
+    resourceArns: [table.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [taskDefinitionPk('*')] } },
+  });
 }
 
 function addScopedStatement(

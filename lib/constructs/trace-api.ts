@@ -10,7 +10,13 @@ import { EnvName } from '../../lambda/config/env.js';
 import { functionErrorsAlarm } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
-import { type EcsReadAction, grantEcsRead, grantTableData, grantTraceLogsRead } from './grants.js';
+import {
+  type EcsReadAction,
+  grantEcsRead,
+  grantTableData,
+  grantTaskDefinitionCache,
+  grantTraceLogsRead,
+} from './grants.js';
 
 export const API_ENTRY = 'lambda/handlers/api.ts';
 export const API_STAGE_NAME = 'prod';
@@ -125,6 +131,7 @@ export class TraceApi extends Construct {
     });
     this.function = query.function;
     grantTableData(query, props.table, 'read');
+    grantTaskDefinitionCache(query, props.table);
     grantTraceLogsRead(query);
     // Live traces of tasks that ran before tracer was deployed, and the service's recent events.
     grantEcsRead(query, clusters, QUERY_ECS_READS);

@@ -153,6 +153,11 @@ describe('TraceApi with the defaults', () => {
     });
   });
 
+  it('lets the query function store task definition revisions it had to describe, and no other item', () => {
+    const statement = functionStatements(template, 'ApiFunction').find((s) => s.Action === 'dynamodb:PutItem');
+    expect(statement?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TD#*'] } });
+  });
+
   it('lets the query function read the table, the logs and ECS, and nothing else', () => {
     expect(allowedActions(template, 'ApiFunction')).toEqual(
       [
@@ -162,6 +167,7 @@ describe('TraceApi with the defaults', () => {
         'dynamodb:GetItem',
         'dynamodb:GetRecords',
         'dynamodb:GetShardIterator',
+        'dynamodb:PutItem',
         'dynamodb:Query',
         'dynamodb:Scan',
         'ecs:DescribeServices',
