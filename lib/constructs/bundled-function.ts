@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -28,10 +28,6 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire as __tracerCreateRequire } from 'node:module'; const require = __tracerCreateRequire(import.meta.url);";
 
 const HANDLERS_DIR = 'lambda/handlers/';
-
-/** Stands in for a handler whose source is not written yet, in a stack that is synthesized but not bundled. */
-const PLACEHOLDER_CODE =
-  "exports.handler = async () => { throw new Error('tracer: this function was synthesized without bundling and cannot run'); };";
 
 export interface BundledFunctionProps {
   /** The handler's source, relative to the project root; it lives under `lambda/handlers/` and exports `handler`. */
@@ -66,14 +62,10 @@ export class BundledFunction extends Construct implements iam.IGrantable {
   constructor(scope: Construct, id: string, props: BundledFunctionProps) {
     super(scope, id);
     const entry = resolveHandlerEntry(props.entry);
-    const bundlingRequired = Stack.of(this).bundlingRequired;
-    const entryExists = existsSync(entry);
-    if (bundlingRequired) {
-      if (!entryExists) {
-        throw new Error(`${id}: cannot bundle ${props.entry}: no such file under ${PROJECT_ROOT}`);
-      }
-      assertLocalEsbuild(id);
+    if (!existsSync(entry)) {
+      throw new Error(`${id}: cannot bundle ${props.entry}: no such file under ${PROJECT_ROOT}`);
     }
+    if (Stack.of(this).bundlingRequired) assertLocalEsbuild(id);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -98,43 +90,32 @@ export class BundledFunction extends Construct implements iam.IGrantable {
       tracing: props.tracing ?? lambda.Tracing.DISABLED,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     };
-    if (entryExists) {
-      const lockFile = join(PROJECT_ROOT, 'package-lock.json');
-      const ownLockFile = existsSync(lockFile);
-      this.function = new NodejsFunction(this, 'Function', {
-        ...options,
-        entry,
-        handler: 'handler',
-        // Inside another project (tracer as a library) CDK finds that project's lock file and root itself.
-        ...(ownLockFile ? { depsLockFilePath: lockFile, projectRoot: PROJECT_ROOT } : {}),
-        bundling: {
-          forceDockerBundling: false,
-          format: OutputFormat.ESM,
-          target: BUNDLE_TARGET,
-          minify: true,
-          sourceMap: true,
-          sourceMapMode: SourceMapMode.DEFAULT,
-          // Stack traces need the mappings, not a second copy of the sources in every zip.
-          sourcesContent: false,
-          // The SDK's ES build tree-shakes to about half the size of its CommonJS build.
-          mainFields: ['module', 'main'],
-          banner: ESM_REQUIRE_BANNER,
-          // Bundle the SDK: the runtime's copy changes under us and costs cold-start time to resolve.
-          externalModules: [],
-          bundleAwsSDK: true,
-          logLevel: LogLevel.WARNING,
-        },
-      });
-    } else {
-      this.function = new NodejsFunction(this, 'Function', {
-        ...options,
-        code: lambda.Code.fromInline(PLACEHOLDER_CODE),
-        handler: 'index.handler',
-      });
-      Annotations.of(this).addInfo(
-        `${props.entry} does not exist yet; this stack is not bundled, so the function holds placeholder code`,
-      );
-    }
+    const lockFile = join(PROJECT_ROOT, 'package-lock.json');
+    const ownLockFile = existsSync(lockFile);
+    this.function = new NodejsFunction(this, 'Function', {
+      ...options,
+      entry,
+      handler: 'handler',
+      // Inside another project (tracer as a library) CDK finds that project's lock file and root itself.
+      ...(ownLockFile ? { depsLockFilePath: lockFile, projectRoot: PROJECT_ROOT } : {}),
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: BUNDLE_TARGET,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        // Stack traces need the mappings, not a second copy of the sources in every zip.
+        sourcesContent: false,
+        // The SDK's ES build tree-shakes to about half the size of its CommonJS build.
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // Bundle the SDK: the runtime's copy changes under us and costs cold-start time to resolve.
+        externalModules: [],
+        bundleAwsSDK: true,
+        logLevel: LogLevel.WARNING,
+      },
+    });
     this.grantPrincipal = this.function.grantPrincipal;
   }
 }

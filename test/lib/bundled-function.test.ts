@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,11 +14,11 @@ const MISSING_ENTRY = 'lambda/handlers/not-written-yet.ts';
 const WRITTEN_ENTRY = 'lambda/handlers/recorder.ts';
 
 describe('BundledFunction', () => {
-  // GIVEN a function whose handler does not exist, in a stack that is not bundled
-  const { stack, template } = synth(
+  // GIVEN a function in a stack that is not bundled
+  const { template } = synth(
     (s) =>
       new BundledFunction(s, 'Fn', {
-        entry: MISSING_ENTRY,
+        entry: WRITTEN_ENTRY,
         memorySizeMb: 256,
         timeout: Duration.seconds(12),
         environment: { TRACER_TABLE_NAME: 'table' },
@@ -69,30 +68,18 @@ describe('BundledFunction', () => {
     });
   });
 
-  it('holds placeholder code, with an info annotation, while its handler is not written and nothing is bundled', () => {
+  it('references a bundled asset, not inline code', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Code: { ZipFile: Match.stringLikeRegexp('synthesized without bundling') },
+      Code: { S3Bucket: Match.anyValue(), S3Key: Match.stringLikeRegexp('\\.zip$'), ZipFile: Match.absent() },
       Handler: 'index.handler',
     });
-    Annotations.fromStack(stack).hasInfo('/Test/Fn', Match.stringLikeRegexp('does not exist yet'));
   });
 
-  it.skipIf(!existsSync(resolveHandlerEntry(WRITTEN_ENTRY)))(
-    'references a bundled asset, not inline code, once the handler exists',
-    () => {
-      // GIVEN a handler that exists, in a stack that skips bundling
-      const { template: bundled } = synth((s) => new BundledFunction(s, 'Fn', { entry: WRITTEN_ENTRY }));
-      // THEN
-      bundled.hasResourceProperties('AWS::Lambda::Function', {
-        Code: {
-          S3Bucket: Match.anyValue(),
-          S3Key: Match.stringLikeRegexp('\\.zip$'),
-          ZipFile: Match.absent(),
-        },
-        Handler: 'index.handler',
-      });
-    },
-  );
+  it('fails when the handler does not exist, even in a stack that is not bundled', () => {
+    expect(() => synth((s) => new BundledFunction(s, 'Fn', { entry: MISSING_ENTRY }))).toThrow(
+      /cannot bundle lambda\/handlers\/not-written-yet\.ts: no such file/,
+    );
+  });
 
   it('fails when a stack that must be bundled names a handler that does not exist', () => {
     // GIVEN a stack that is bundled (no bundling-stacks context)

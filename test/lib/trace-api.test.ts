@@ -154,7 +154,9 @@ describe('TraceApi with the defaults', () => {
   });
 
   it('lets the query function store task definition revisions it had to describe, and no other item', () => {
-    const statement = functionStatements(template, 'ApiFunction').find((s) => s.Action === 'dynamodb:PutItem');
+    const statement = functionStatements(template, 'ApiFunction').find(
+      (s) => s.Action === 'dynamodb:PutItem',
+    );
     expect(statement?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TD#*'] } });
   });
 
