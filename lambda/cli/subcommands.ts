@@ -16,5 +16,5 @@ export type SubcommandLoader = () => Promise<Subcommand>;
  */
 export const SUBCOMMANDS: Readonly<Record<string, SubcommandLoader | undefined>> = {
   mcp: async () => (await import('../mcp/command.js')).runMcp,
-  import: undefined,
+  import: async () => (await import('../local/import-command.js')).runImport,
 };

@@ -9,18 +9,9 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import {
-  type AttributeValue,
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  GSI_BY_CLUSTER_TIME,
-  GSI_FAILED_BY_CLUSTER,
-  TABLE_KEY,
-} from '../../lambda/adapters/dynamodb/keys.js';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEY } from '../../lambda/adapters/dynamodb/keys.js';
+import { createTracerTable } from '../../lambda/adapters/dynamodb/tracer-table.js';
 
 interface DynaliteOptions {
   readonly createTableMs?: number;
@@ -97,44 +88,9 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
 
 /**
  * Creates the tracer table (on-demand, `pk`/`sk`, both GSIs with ALL projection) and waits until it and
- * its indexes are ACTIVE.
+ * its indexes are ACTIVE. The definition lives with the DynamoDB adapters, which local mode shares.
  */
-export async function createTracerTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const attributes = [
-    TABLE_KEY.partitionKey,
-    TABLE_KEY.sortKey,
-    GSI_BY_CLUSTER_TIME.partitionKey,
-    GSI_BY_CLUSTER_TIME.sortKey,
-    GSI_FAILED_BY_CLUSTER.partitionKey,
-    GSI_FAILED_BY_CLUSTER.sortKey,
-  ];
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      KeySchema: [
-        { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE_KEY.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [GSI_BY_CLUSTER_TIME, GSI_FAILED_BY_CLUSTER].map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    }),
-  );
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
-    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
-}
+export { createTracerTable };
 
 /** Every item of the table, in a stable order (by pk, then sk), for comparing whole-table states. */
 export async function scanTable(
