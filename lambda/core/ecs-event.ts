@@ -22,7 +22,9 @@ export const RECORDED_DETAIL_TYPES = [TASK_STATE_CHANGE, SERVICE_ACTION, DEPLOYM
 z.config(en());
 
 // Unknown fields are stripped, never rejected: ECS adds fields over time.
-const isoTimestamp = z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 timestamp'));
+const isoTimestamp = z
+  .string()
+  .check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 timestamp'));
 const nullish = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
 const optionalString = nullish(z.string());
 const nonEmptyString = z.string().check(z.minLength(1));
@@ -41,7 +43,10 @@ const containerSchema = z.object({
 const taskDetailSchema = z.object({
   taskArn: nonEmptyString,
   clusterArn: optionalString,
-  version: z.union([z.int().check(z.gte(0)), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]),
+  version: z.union([
+    z.int().check(z.gte(0)),
+    z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number)),
+  ]),
   lastStatus: nonEmptyString,
   desiredStatus: optionalString,
   stopCode: optionalString,
