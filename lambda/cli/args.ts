@@ -198,19 +198,41 @@ function rephrase<T>(from: string, parse: () => T): T {
   }
 }
 
-function parseInstant(setting: Setting<string>, nowMs: number): string {
-  const text = setting.value.trim();
+/**
+ * A point in time given as ISO 8601 or as a duration ago (`2h`), as an ISO 8601 UTC string. Shared by the
+ * CLI's `--since`/`--until` and the MCP tools' `since`/`until`.
+ * @throws InvalidInputError naming `name` for anything else.
+ * @example parseInstant('--since', '2h', Date.parse('2024-05-01T12:00:00Z')) === '2024-05-01T10:00:00.000Z'
+ */
+export function parseInstant(name: string, text: string, nowMs: number): string {
+  const value = text.trim();
   // A bare duration means "that long ago", which is what an on-call engineer types: --since 2h.
-  if (/^[+]?[\d.]+(ns|us|µs|μs|ms|s|m|h)/.test(text)) {
-    return new Date(nowMs - rephrase(setting.from, () => parseDuration(text))).toISOString();
+  if (/^[+]?[\d.]+(ns|us|µs|μs|ms|s|m|h)/.test(value)) {
+    try {
+      return new Date(nowMs - parseDuration(value)).toISOString();
+    } catch (error) {
+      if (error instanceof InvalidInputError) {
+        throw new InvalidInputError(`${name}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
   }
-  const ms = Date.parse(text);
+  const ms = Date.parse(value);
   if (Number.isNaN(ms)) {
-    throw new UsageError(
-      `${setting.from}: "${setting.value}" is not a time; use ISO 8601 (2024-05-01T12:00:00Z) or a duration ago (2h)`,
+    throw new InvalidInputError(
+      `${name}: "${text}" is not a time; use ISO 8601 (2024-05-01T12:00:00Z) or a duration ago (2h)`,
     );
   }
   return new Date(ms).toISOString();
+}
+
+function parseInstantSetting(setting: Setting<string>, nowMs: number): string {
+  try {
+    return parseInstant(setting.from, setting.value, nowMs);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
 }
 
 function parseLimit(setting: Setting<string>): number {
@@ -351,8 +373,8 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
     ...(sns ? { snsTopicArn: sns.value.trim() } : {}),
     ...(status ? { status: status.value.trim().toUpperCase() } : {}),
     failed: booleanSetting('failed'),
-    ...(since ? { since: parseInstant(since, context.nowMs) } : {}),
-    ...(until ? { until: parseInstant(until, context.nowMs) } : {}),
+    ...(since ? { since: parseInstantSetting(since, context.nowMs) } : {}),
+    ...(until ? { until: parseInstantSetting(until, context.nowMs) } : {}),
     limit: limit ? parseLimit(limit) : DEFAULT_TASK_LIMIT,
     ...(cursor ? { cursor: cursor.value } : {}),
   };

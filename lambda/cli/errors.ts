@@ -12,6 +12,7 @@ import {
   CredentialsUnavailableError,
   RegionUnavailableError,
 } from '../adapters/http/api-errors.js';
+import { isLoopbackHttp } from '../adapters/http/loopback.js';
 import {
   AccessDeniedError,
   ClusterNotFoundError,
@@ -93,10 +94,10 @@ function oneLine(text: string, maxChars = 400): string {
   return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
 }
 
-function isLoopback(url: string): boolean {
+/** Whether the unreachable endpoint is the local mode, which `npm start` serves. */
+function isLocalMode(url: string): boolean {
   try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+    return isLoopbackHttp(new URL(url));
   } catch {
     return false;
   }
@@ -115,7 +116,7 @@ function describeUnreachable(error: ApiUnreachableError): string {
   const where = `cannot reach ${error.url}: ${error.detail}`;
   switch (error.reason) {
     case 'connection-refused':
-      return isLoopback(error.url)
+      return isLocalMode(error.url)
         ? `${where}; is \`npm start\` running?`
         : `${where}; check --endpoint and that the API is deployed`;
     case 'host-not-found':

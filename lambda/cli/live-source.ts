@@ -16,7 +16,7 @@ import type {
   TaskSummaryResponse,
   TraceResponse,
 } from '../core/api-types.js';
-import { InvalidInputError, TaskNotFoundError } from '../core/errors.js';
+import { InvalidInputError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
 import { DEFAULT_TIME_ZONE, formatTraceText, toTraceLineJson } from '../core/format.js';
 import type { TaskDefinitionInfo, TaskSummary } from '../core/model.js';
@@ -34,6 +34,7 @@ import type {
   TaskDefinitionStore,
   TaskHistory,
 } from '../use-cases/ports.js';
+import { getTask } from '../use-cases/query-tasks.js';
 import { DEFAULT_TASK_LIMIT } from './args.js';
 import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
 
@@ -76,6 +77,13 @@ export interface LiveSourceDeps {
   /** Releases the AWS clients. */
   readonly close?: () => void;
 }
+
+/**
+ * Lines of one live trace page, as the API pages its traces (`DEFAULT_TRACE_PAGE_LINES` of the API
+ * handler, which is not imported because it loads the DynamoDB client): a chatty container is read page by
+ * page instead of whole into memory.
+ */
+export const LIVE_TRACE_PAGE_LINES = 25_000;
 
 const LIVE_CURSOR = /^live:(\d{1,9})$/;
 /** How long the next pages of a live task listing reuse its first page's snapshot. */
@@ -154,19 +162,7 @@ export class LiveSource implements TracerSource {
   }
 
   async getTask(cluster: string, task: string): Promise<TaskSummaryResponse> {
-    const summary = await this.deps.live.describeTask(cluster, task);
-    if (!summary) throw new TaskNotFoundError(cluster, task);
-    let taskDefinition: TaskDefinitionInfo | undefined;
-    if (summary.taskDefinitionArn) {
-      try {
-        taskDefinition = await this.deps.taskDefinitionSource.describeTaskDefinition(
-          summary.taskDefinitionArn,
-        );
-      } catch {
-        // The task definition only refines which containers are essential; the summary stands without it.
-      }
-    }
-    return toTaskSummaryResponse({ summary }, 'live', taskDefinition);
+    return getTask(this.traceDeps, cluster, task);
   }
 
   async getTraceText(cluster: string, task: string, request: TraceRequest): Promise<TraceText> {
@@ -194,6 +190,7 @@ export class LiveSource implements TracerSource {
       clusterName: cluster,
       taskId: task,
       durationMs: request.durationMs,
+      maxLines: LIVE_TRACE_PAGE_LINES,
       ...(request.full ? { full: true } : {}),
       ...(request.cursor ? { cursor: request.cursor } : {}),
     });

@@ -17,7 +17,7 @@ import { describeFailure, SnsPublishError } from './errors.js';
 import { type CliIo, writeText } from './io.js';
 import { formatClusterList, formatJson, formatTaskList } from './output.js';
 import { withProgress } from './progress.js';
-import { MAX_MESSAGE_BYTES, snsSubject, truncateUtf8 } from './sns-message.js';
+import { SnsTraceCollector, snsSubject } from './sns-message.js';
 import type { TraceRequest, TracerSource } from './source.js';
 import { SUBCOMMANDS, type SubcommandLoader } from './subcommands.js';
 import { readVersion } from './version.js';
@@ -237,10 +237,10 @@ async function printTrace(
     ...(cursor ? { cursor } : {}),
   });
   const label = `fetching the trace of ${task}…`;
-  // The SNS message is cut to 256 KiB anyway, so no more than that is kept in memory for it.
-  let snsText = '';
+  // The SNS message is cut to SNS's limit anyway, so only its beginning and end are kept in memory.
+  const snsTrace = new SnsTraceCollector();
   const keepForSns = (text: string) => {
-    if (options.snsTopicArn && snsText.length <= MAX_MESSAGE_BYTES) snsText += text;
+    if (options.snsTopicArn) snsTrace.add(text);
   };
 
   if (options.json) {
@@ -287,7 +287,7 @@ async function printTrace(
           topicArn,
           subject: snsSubject(task, cluster),
           // SNS refuses an empty message; a task always has at least its Created line, but be safe.
-          message: truncateUtf8(snsText === '' ? `no trace lines for task ${task}\n` : snsText),
+          message: snsTrace.message() || `no trace lines for task ${task}\n`,
           ...(options.profile ? { profile: options.profile } : {}),
         }),
       );

@@ -4,6 +4,7 @@
  * CLI would print for it (cli/errors.ts), so the assistant can relay it and the server carries on.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { parseInstant } from '../cli/args.js';
 import { describeFailure } from '../cli/errors.js';
 import type { TaskListFilters, TraceRequest, TracerSource } from '../cli/source.js';
 import type { Logger } from '../config/logger.js';
@@ -71,21 +72,6 @@ function argument<T>(name: string, parse: () => T): T {
     }
     throw error;
   }
-}
-
-function parseInstant(name: string, text: string, nowMs: number): string {
-  const value = text.trim();
-  // A bare duration means "that long ago", as `tracer --since 2h` does.
-  if (/^[+]?[\d.]+(ns|us|µs|μs|ms|s|m|h)/.test(value)) {
-    return new Date(nowMs - argument(name, () => parseDuration(value))).toISOString();
-  }
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new InvalidInputError(
-      `${name}: "${text}" is not a time; use ISO 8601 (2024-05-01T12:00:00Z) or a duration ago (2h)`,
-    );
-  }
-  return new Date(ms).toISOString();
 }
 
 /** The cluster name and the task id, checking that a task ARN belongs to the cluster. */

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTracerSource } from '../../lambda/cli/open-source.js';
 import { silentLogger } from '../../lambda/config/logger.js';
 import type { TraceResponse } from '../../lambda/core/api-types.js';
 import { type ApiDeps, makeApiHandler } from '../../lambda/handlers/api.js';
@@ -17,12 +18,13 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
+import { connectMcp, textOf } from '../mcp/mcp-harness.js';
 import { loadReference, loadReferences, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
 import { runTracer } from './run-cli.js';
 
 const fixtures = loadReferences();
 
-function referenceDeps(): ApiDeps {
+function referenceDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
   const history = new InMemoryTaskHistory();
   const logs = new InMemoryLogSource();
   for (const fixture of fixtures) {
@@ -45,6 +47,7 @@ function referenceDeps(): ApiDeps {
     clock: fixedClock(Math.max(...fixtures.map((f) => f.nowMs))),
     retentionDays: 90,
     logger: silentLogger,
+    ...overrides,
   };
 }
 
@@ -161,4 +164,82 @@ describe('tracer against the real API handler', () => {
         'tracer: task 0123456789abcdef0123456789abcdef not found in cluster default (tracer keeps tasks for 90 days)\n',
     });
   });
+});
+
+describe('tracer against the real API handler serving traces in small pages', () => {
+  // Three lines a page splits every reference trace into several pages.
+  const PAGE_LINES = 3;
+  let unpaged: { url: string; server: Server };
+  let paged: { url: string; server: Server };
+
+  beforeAll(async () => {
+    unpaged = await serveHandler(makeApiHandler(referenceDeps()));
+    paged = await serveHandler(makeApiHandler(referenceDeps({ maxTraceLines: PAGE_LINES })));
+  });
+
+  afterAll(async () => {
+    for (const { server } of [unpaged, paged]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('answers a first page that ends in the paging notice and names the next cursor', async () => {
+    // Act
+    const answer = await fetch(
+      `${paged.url}/clusters/default/tasks/${REFERENCE_TASK_IDS.serviceReplaced}/trace`,
+    );
+    const body = await answer.text();
+
+    // Assess
+    expect(answer.headers.get('x-tracer-next-cursor')).toBeTruthy();
+    expect(body.trimEnd().split('\n')).toHaveLength(PAGE_LINES + 1);
+    expect(body.trimEnd().split('\n').at(-1)).toMatch(/\tTRACER\tmore lines follow: /);
+  });
+
+  it.each(Object.values(REFERENCE_TASK_IDS))(
+    'prints the paged trace of task %s exactly as the unpaged one, without paging notices',
+    async (taskId) => {
+      // Prepare
+      const whole = await runTracer(['--endpoint', unpaged.url, 'default', taskId]);
+
+      // Act
+      const run = await runTracer(['--endpoint', paged.url, 'default', taskId]);
+
+      // Assess
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(whole.stdout.trimEnd().split('\n').length).toBeGreaterThan(PAGE_LINES);
+      expect(run.stdout).toBe(whole.stdout);
+      expect(run.stdout).not.toMatch(/more lines follow/);
+    },
+  );
+
+  it.each(Object.values(REFERENCE_TASK_IDS))(
+    'answers get_trace of task %s over paged text exactly as over the unpaged trace',
+    async (taskId) => {
+      // Prepare
+      const connect = (url: string) =>
+        connectMcp({
+          openSource: () => openTracerSource({ selection: { kind: 'endpoint', endpoint: url } }),
+        });
+      const wholeMcp = await connect(unpaged.url);
+      const pagedMcp = await connect(paged.url);
+      try {
+        const whole = await wholeMcp.call('get_trace', { cluster: 'default', task: taskId });
+
+        // Act
+        const result = await pagedMcp.call('get_trace', { cluster: 'default', task: taskId });
+
+        // Assess
+        expect(result.isError).toBeFalsy();
+        expect(textOf(result)).toBe(textOf(whole));
+        expect(textOf(result)).not.toMatch(/more lines follow/);
+        expect(result.structuredContent).toEqual(whole.structuredContent);
+      } finally {
+        await wholeMcp.close();
+        await pagedMcp.close();
+      }
+    },
+  );
 });

@@ -1,11 +1,12 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_CLI, requireBuiltCli } from '../support/build-cli.global.js';
 import { type FakeTracerApi, readExpectedTrace, startFakeTracerApi } from '../support/fake-tracer-api.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli', 'tracer.mjs');
+const CLI = BUILT_CLI;
 const FAILED_PULL = '9f654c76cde14c7c85cf54dce087658a';
 
 interface ChildRun {
@@ -43,7 +44,7 @@ describe('the built CLI (dist/cli/tracer.mjs) as a child process', () => {
   let api: FakeTracerApi;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    requireBuiltCli();
     api = await startFakeTracerApi();
   });
 

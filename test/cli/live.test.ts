@@ -15,9 +15,10 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LiveSource } from '../../lambda/cli/live-source.js';
+import { LIVE_TRACE_PAGE_LINES, LiveSource } from '../../lambda/cli/live-source.js';
 import type { TraceResponse } from '../../lambda/core/api-types.js';
 import { TaskNotFoundError } from '../../lambda/core/errors.js';
+import { DEFAULT_TRACE_PAGE_LINES } from '../../lambda/handlers/api.js';
 import { parseTraceText, readExpectedTrace } from '../support/fake-tracer-api.js';
 import { runTracer } from './run-cli.js';
 
@@ -444,5 +445,12 @@ describe('LiveSource.getTask', () => {
 
     // Assess
     await expect(act).rejects.toBeInstanceOf(TaskNotFoundError);
+  });
+});
+
+describe('LiveSource trace pages', () => {
+  it('pages a live trace with as many lines as the API pages its traces', () => {
+    // Assess
+    expect(LIVE_TRACE_PAGE_LINES).toBe(DEFAULT_TRACE_PAGE_LINES);
   });
 });

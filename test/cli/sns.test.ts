@@ -1,8 +1,9 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, snsSubject, truncateUtf8 } from '../../lambda/cli/sns-message.js';
+import { SnsTraceCollector, snsSubject } from '../../lambda/cli/sns-message.js';
 import type { TraceLineJson } from '../../lambda/core/api-types.js';
+import { SNS_MAX_MESSAGE_BYTES } from '../../lambda/core/notification.js';
 import {
   type FakeTracerApi,
   readExpectedTrace,
@@ -27,34 +28,62 @@ afterEach(async () => {
 describe('snsSubject', () => {
   it.each([
     ['9f654c76cde14c7c85cf54dce087658a', 'default', 'Tracer: 9f654c76cde14c7c85cf54dce087658a on default'],
-    ['abc', 'c'.repeat(100), `Tracer: abc on ${'c'.repeat(82)}...`],
-    ['abc', 'déjà', 'Tracer: abc on d j '],
+    ['abc', 'c'.repeat(84), `Tracer: abc on ${'c'.repeat(84)}`],
+    ['abc', 'c'.repeat(85), `Tracer: abc on ${'c'.repeat(81)}...`],
+    ['abc', 'c'.repeat(100), `Tracer: abc on ${'c'.repeat(81)}...`],
+    ['abc', 'déjà\nvu', 'Tracer: abc on d?j? vu'],
   ])('writes the subject of task %s on %s', (taskId, cluster, subject) => {
     // Act
     const result = snsSubject(taskId, cluster);
 
     // Assess
     expect(result).toBe(subject);
-    expect(result.length).toBeLessThanOrEqual(100);
+    expect(result.length).toBeLessThan(100);
+    expect(result).toMatch(/^[\x20-\x7e]+$/);
   });
 });
 
-describe('truncateUtf8', () => {
-  it.each([
-    ['short text', 'hello', 10, 'hello'],
-    ['text at the limit', 'hello', 5, 'hello'],
-    ['ASCII over the limit', 'hello world', 5, 'hello'],
-    ['a two-byte character across the limit', 'aé', 2, 'a'],
-    ['a three-byte character across the limit', 'a日本', 5, 'a日'],
-    ['a four-byte character across the limit', 'a😀b', 4, 'a'],
-    ['a four-byte character right at the limit', 'a😀b', 5, 'a😀'],
-  ])('keeps whole characters for %s', (_name, text, maxBytes, expected) => {
+describe('SnsTraceCollector', () => {
+  it('keeps a trace that fits unchanged', () => {
+    // Prepare
+    const sns = new SnsTraceCollector(100);
+
     // Act
-    const result = truncateUtf8(text, maxBytes);
+    sns.add('a\n');
+    sns.add('b\n');
 
     // Assess
-    expect(result).toBe(expected);
-    expect(Buffer.byteLength(result)).toBeLessThanOrEqual(maxBytes);
+    expect(sns.message()).toBe('a\nb\n');
+  });
+
+  it('keeps the beginning and the end of a long trace and counts every byte cut', () => {
+    // Prepare
+    const sns = new SnsTraceCollector(400);
+    const pages = Array.from({ length: 50 }, (_, i) => `${String(i).padStart(2, '0')} ${'x'.repeat(36)}\n`);
+
+    // Act
+    for (const page of pages) sns.add(page);
+    const message = sns.message();
+
+    // Assess
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(400);
+    expect(message.startsWith(pages[0] ?? '')).toBe(true);
+    expect(message.endsWith(pages[49] ?? '')).toBe(true);
+    const cut = /\[\.\.\. tracer cut (\d+) bytes here/.exec(message);
+    const marker = message.split('\n').find((line) => line.startsWith('[... tracer cut')) ?? '';
+    expect(Number(cut?.[1])).toBe(pages.join('').length - (Buffer.byteLength(message) - marker.length - 1));
+  });
+
+  it('never splits a multibyte character', () => {
+    // Prepare
+    const sns = new SnsTraceCollector(300);
+
+    // Act
+    for (let i = 0; i < 40; i++) sns.add(`${'日本語'.repeat(5)}\n`);
+
+    // Assess
+    expect(sns.message()).not.toContain('\ufffd');
+    expect(Buffer.byteLength(sns.message())).toBeLessThanOrEqual(300);
   });
 });
 
@@ -108,7 +137,7 @@ describe('tracer --sns', () => {
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toBe(readExpectedTrace(FAILED_PULL));
   });
 
-  it('cuts a message larger than 256 KiB', async () => {
+  it('cuts a message larger than 256 KiB in the middle, keeping the stop at the end', async () => {
     // Prepare: a task whose trace holds about 1 MB of log lines.
     const [base] = referenceTasks().filter((t) => t.summary.taskId === FAILED_PULL);
     if (!base) throw new Error('fixture missing');
@@ -132,10 +161,15 @@ describe('tracer --sns', () => {
 
     // Assess
     const message = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
-    expect(Buffer.byteLength(run.stdout)).toBeGreaterThan(MAX_MESSAGE_BYTES);
-    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
-    expect(Buffer.byteLength(message)).toBeGreaterThan(MAX_MESSAGE_BYTES - 4);
-    expect(run.stdout.startsWith(message)).toBe(true);
+    expect(Buffer.byteLength(run.stdout)).toBeGreaterThan(SNS_MAX_MESSAGE_BYTES);
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
+    expect(Buffer.byteLength(message)).toBeGreaterThan(SNS_MAX_MESSAGE_BYTES - 1024);
+    const [head = '', tail = ''] = message.split(/\[\.\.\. tracer cut \d+ bytes here[^\n]*\]\n/);
+    expect(run.stdout.startsWith(head)).toBe(true);
+    expect(run.stdout.endsWith(tail)).toBe(true);
+    expect(tail.length).toBeGreaterThan(0);
+    const cutBytes = Number(/tracer cut (\d+) bytes/.exec(message)?.[1]);
+    expect(cutBytes).toBe(Buffer.byteLength(run.stdout) - Buffer.byteLength(head) - Buffer.byteLength(tail));
   });
 
   it('fails with exit code 1 and one line when SNS refuses, after printing the trace', async () => {

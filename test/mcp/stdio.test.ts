@@ -1,15 +1,16 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_CLI, requireBuiltCli } from '../support/build-cli.global.js';
 import { type FakeTracerApi, readExpectedTrace, startFakeTracerApi } from '../support/fake-tracer-api.js';
 import { textOf } from './mcp-harness.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli', 'tracer.mjs');
+const CLI = BUILT_CLI;
 const FAILED_PULL = '9f654c76cde14c7c85cf54dce087658a';
 const UNKNOWN_TASK = '0123456789abcdef0123456789abcdef';
 
@@ -32,7 +33,7 @@ describe('tracer mcp over stdio, as an MCP client starts it', () => {
   let api: FakeTracerApi;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    requireBuiltCli();
     api = await startFakeTracerApi();
   });
 

@@ -19,7 +19,10 @@ import {
   RegionUnavailableError,
 } from './api-errors.js';
 import { type HttpAnswer, sendHttp } from './http-transport.js';
+import { isLoopbackHttp } from './loopback.js';
 import type { RequestSigner, SigningCredentials } from './sigv4-signer.js';
+
+export { isLoopbackHttp } from './loopback.js';
 
 /** The header that carries the cursor of the next page of a text trace. */
 export const NEXT_CURSOR_HEADER = 'x-tracer-next-cursor';
@@ -67,16 +70,6 @@ export function regionOfExecuteApiHost(hostname: string): string | undefined {
 }
 
 /**
- * True for `http://` to 127.0.0.0/8, `localhost` or `[::1]`: the local mode, which is served unsigned.
- * @example isLoopbackHttp(new URL('http://127.0.0.1:8787')) === true
- */
-export function isLoopbackHttp(url: URL): boolean {
-  if (url.protocol !== 'http:') return false;
-  const host = url.hostname.toLowerCase();
-  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
-
-/**
  * Turns milliseconds into the Go-style duration the API takes, in the largest exact unit.
  * @example formatDurationParam(90_000) === '90s'
  */
@@ -85,6 +78,21 @@ export function formatDurationParam(durationMs: number): string {
   if (durationMs > 0 && durationMs % 60_000 === 0) return `${durationMs / 60_000}m`;
   if (durationMs % 1000 === 0) return `${durationMs / 1000}s`;
   return `${durationMs}ms`;
+}
+
+// The API ends a text page that has a successor with `<timestamp>\tTRACER\tmore lines follow: …`, for
+// readers of the raw HTTP answer; the client follows the cursor header itself, so the line would only
+// interrupt the joined trace.
+const PAGING_NOTICE = /^[^\t\n]*\tTRACER\tmore lines follow: repeat the request with cursor=[^\n]*\n?$/;
+
+/**
+ * A text page without the API's closing paging notice; any other text is returned unchanged.
+ * @example withoutPagingNotice('…\tAPP\tok\n…\tTRACER\tmore lines follow: repeat the request with cursor=x\n') === '…\tAPP\tok\n'
+ */
+export function withoutPagingNotice(text: string): string {
+  const end = text.endsWith('\n') ? text.length - 1 : text.length;
+  const start = text.lastIndexOf('\n', end - 1) + 1;
+  return PAGING_NOTICE.test(text.slice(start)) ? text.slice(0, start) : text;
 }
 
 function oneLine(text: string, maxChars = 300): string {
@@ -193,7 +201,7 @@ export class ApiSource implements TracerSource {
       );
     }
     const nextCursor = answer.headers[NEXT_CURSOR_HEADER];
-    return nextCursor ? { text: answer.body, nextCursor } : { text: answer.body };
+    return nextCursor ? { text: withoutPagingNotice(answer.body), nextCursor } : { text: answer.body };
   }
 
   async getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse> {
