@@ -45,8 +45,6 @@ export interface PostedEventsAnswer {
 export interface EventIntakeDeps {
   readonly recorder: RecorderHandler;
   readonly logger: Logger;
-  /** Called with each event that was stored or already there. */
-  readonly onRecorded?: (event: unknown) => void;
   /** @default INTAKE_CONCURRENCY */
   readonly concurrency?: number;
 }
@@ -98,7 +96,6 @@ async function recordOne(
   try {
     const answer = await deps.recorder(record.event);
     if (!('type' in answer)) throw new Error('the recorder answered an SQS batch response to one event');
-    deps.onRecorded?.(record.event);
     const status =
       answer.type === 'task-state-change' && answer.transition === 'duplicate' && answer.summary === 'stale'
         ? 'duplicate'

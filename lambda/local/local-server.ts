@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
+import { backfillActiveDays } from '../adapters/dynamodb/active-days-backfill.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
@@ -29,7 +30,6 @@ import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import { parseEcsEvent } from '../core/ecs-event.js';
 import { TracerError } from '../core/errors.js';
 import { makeApiHandler } from '../handlers/api.js';
 import { makeRecorderHandler, type RecorderHandler } from '../handlers/recorder.js';
@@ -37,7 +37,6 @@ import type { Clock } from '../use-cases/ports.js';
 import { createRecorderCache, type RecorderCache } from '../use-cases/record-event.js';
 import { type AwsCredentialsDetection, detectAwsCredentials } from './aws-credentials.js';
 import { LocalServerStartError, lockDataDir } from './data-dir-lock.js';
-import { loadListingDays } from './dynamodb-listing-days.js';
 import { recordPostedEvents } from './local-event-intake.js';
 import { LocalFirstLogSource } from './local-first-log-source.js';
 import {
@@ -49,7 +48,6 @@ import {
   toApiGatewayEvent,
 } from './local-http.js';
 import { InvalidLogBatchError, LocalLogStore, parseLogBatches } from './local-log-store.js';
-import { type ListingDays, LocalTaskHistory } from './local-task-history.js';
 import { OfflineServiceEventSource, OfflineTaskDefinitionSource } from './offline-ecs.js';
 import {
   DEFAULT_SAMPLES_DIR,
@@ -188,7 +186,6 @@ async function stopTable(table: { server: DynaliteServer; client: DynamoDBClient
 async function preloadSamples(
   table: DynamoDbTableOptions,
   logs: LocalLogStore,
-  days: ListingDays,
   samplesDir: string,
   logger: Logger,
 ): Promise<void> {
@@ -204,7 +201,7 @@ async function preloadSamples(
     cache: createRecorderCache(),
   });
   const { statusCode, body } = await recordPostedEvents(
-    { recorder, logger, onRecorded: (event) => noteListingDays(days, event) },
+    { recorder, logger },
     samples.events.map((event) => JSON.stringify(event)).join('\n'),
   );
   if (statusCode !== 200 || body.rejected > 0) {
@@ -213,15 +210,6 @@ async function preloadSamples(
   }
   // Streams already here were appended by an earlier start that stopped before it finished.
   await logs.append(samples.logs.filter((batch) => !logs.has(batch.logGroup, batch.logStream)));
-}
-
-function noteListingDays(days: ListingDays, event: unknown): void {
-  try {
-    const parsed = parseEcsEvent(event);
-    if (parsed.type === 'task-state-change') days.addTransition(parsed.transition);
-  } catch {
-    // Only recorded events get here, and those parse.
-  }
 }
 
 /** A body that is not what the route takes; nothing of it was stored. */
@@ -291,7 +279,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       retentionDays,
       clock,
     };
-    const days = await loadListingDays(table.client, LOCAL_TABLE_NAME);
+    // A table from before the active-day registry: one scan now spares every listing a walk of ten years.
+    const backfilled = await backfillActiveDays(tableOptions);
+    if (backfilled.length > 0)
+      logger.info('registered the active days of clusters', { clusters: backfilled });
 
     let samples: LocalServer['samples'] = 'off';
     if (options.samples ?? true) {
@@ -305,7 +296,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         await preloadSamples(
           tableOptions,
           logs,
-          days,
           options.samplesDir ?? DEFAULT_SAMPLES_DIR,
           quiet(logger.child({ samples: true })),
         );
@@ -330,7 +320,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       logger: logger.child({ handler: 'recorder' }),
       cache,
     });
-    const history = new LocalTaskHistory(new DynamoDbTaskHistory(tableOptions), days);
+    const history = new DynamoDbTaskHistory(tableOptions);
     const api = makeApiHandler({
       history,
       taskDefinitions,
@@ -350,7 +340,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       logs,
       taskDefinitions,
       cache,
-      days,
       logger,
       clock,
       dataDir,
@@ -413,7 +402,6 @@ interface RequestContext {
   readonly logs: LocalLogStore;
   readonly taskDefinitions: DynamoDbTaskDefinitionStore;
   readonly cache: RecorderCache;
-  readonly days: ListingDays;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly dataDir: string;
@@ -524,13 +512,8 @@ class LocalHttp {
       );
       return;
     }
-    const { days } = this.context;
     const { statusCode, body } = await recordPostedEvents(
-      {
-        recorder: this.context.recorder,
-        logger: this.context.logger,
-        onRecorded: (event) => noteListingDays(days, event),
-      },
+      { recorder: this.context.recorder, logger: this.context.logger },
       text,
     );
     this.context.logger.info('request', {

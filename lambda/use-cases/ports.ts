@@ -29,8 +29,12 @@ export interface TransitionStore {
   putTransition(transition: TaskTransition): Promise<'stored' | 'duplicate'>;
   /** Replaces the summary only when `task.summary.version` is newer than the stored one. */
   advanceSummary(task: RecordedTask): Promise<'advanced' | 'stale'>;
-  /** Remembers that the cluster has recorded tasks, for listing clusters. */
-  registerCluster(clusterName: string, seenAt: string): Promise<void>;
+  /**
+   * Remembers that the cluster has recorded tasks, for listing clusters (lastSeenAt only moves forward),
+   * and the UTC day of `listedAt` (the task's createdAt, else its event time: the day its summary is
+   * listed under) as one of the cluster's active days, for listing its tasks.
+   */
+  registerCluster(clusterName: string, seenAt: string, listedAt: string): Promise<void>;
 }
 
 /** Filters of a cluster's task listing. Times are epoch milliseconds. */

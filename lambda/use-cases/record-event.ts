@@ -6,8 +6,10 @@
  * 2. Task state change: store the transition (the first write of a version wins).
  * 3. Resolve the revision's container log configuration: memory, then the table, then
  *    DescribeTaskDefinition (the answer is stored, so each revision is described once).
- * 4. Classify the failure and move the task's summary forward if this version is the newest.
- * 5. Register the cluster, at most once a UTC day per container.
+ * 4. Register the cluster with the day the task is listed under (before the summary, so that a listing
+ *    that reads the cluster's days finds every summary), once per container for each cluster, listing
+ *    day and UTC day of the event.
+ * 5. Classify the failure and move the task's summary forward if this version is the newest.
  * 6. A stopped service task: copy the service's DescribeServices events around the task's life.
  * Service action or deployment: store it as a service event.
  *
@@ -36,7 +38,7 @@ import type {
 export const SERVICE_EVENT_MARGIN_MS = 60_000;
 /** Bounds on the in-memory caches, so a long-lived container cannot grow without limit. */
 const MAX_CACHED_TASK_DEFINITIONS = 1_000;
-const MAX_CACHED_CLUSTERS = 1_000;
+const MAX_CACHED_CLUSTER_DAYS = 1_000;
 
 interface CachedTaskDefinition {
   readonly info: TaskDefinitionInfo;
@@ -49,13 +51,20 @@ export interface RecorderCache {
   readonly taskDefinitions: Map<string, CachedTaskDefinition>;
   /** Lookups in progress, so that concurrent events of a new revision describe it once. */
   readonly pendingTaskDefinitions: Map<string, Promise<TaskDefinitionInfo | undefined>>;
-  /** Cluster name → the newest UTC day already registered. */
+  /** `<cluster>\n<listing day>` → the newest UTC day of an event registered with that listing day. */
   readonly clusterDays: Map<string, string>;
+  /** Registrations in progress, so that concurrent events of one cluster and day write once. */
+  readonly pendingClusterDays: Map<string, Promise<void>>;
 }
 
 /** An empty cache, one per container. */
 export function createRecorderCache(): RecorderCache {
-  return { taskDefinitions: new Map(), pendingTaskDefinitions: new Map(), clusterDays: new Map() };
+  return {
+    taskDefinitions: new Map(),
+    pendingTaskDefinitions: new Map(),
+    clusterDays: new Map(),
+    pendingClusterDays: new Map(),
+  };
 }
 
 export interface RecordEventDeps {
@@ -129,11 +138,11 @@ export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Pro
   const taskDefinition = transition.taskDefinitionArn
     ? await resolveTaskDefinition(deps, transition.taskDefinitionArn)
     : undefined;
+  await registerCluster(deps, transition);
   const failure = classifyFailure(transition, taskDefinition);
   const summary = await deps.transitions.advanceSummary(
     failure ? { summary: transition, failure } : { summary: transition },
   );
-  await registerCluster(deps, transition);
 
   const serviceName = serviceOfGroup(transition.group);
   // A pure duplicate (stored and advanced before) already copied the service events.
@@ -214,15 +223,33 @@ async function refreshTaskDefinition(
 }
 
 /**
- * Registers the cluster under the UTC day of the event. Day precision is enough to list clusters, and
- * it makes the stored value independent of which of the day's events came first.
+ * Registers the cluster with the day its summary is listed under (createdAt, else the event time, as the
+ * summary's gsi1 partition) and the UTC day of the event as lastSeenAt. Day precision is enough to list
+ * clusters, and it makes the stored value independent of which of the day's events came first. Events
+ * recorded at once (an SQS batch at cold start) share one registration per cluster and day.
  */
-async function registerCluster(deps: RecordEventDeps, transition: TaskTransition): Promise<void> {
-  const day = transition.eventTime.slice(0, 10);
-  const registered = deps.cache.clusterDays.get(transition.clusterName);
-  if (registered !== undefined && registered >= day) return;
-  await deps.transitions.registerCluster(transition.clusterName, `${day}T00:00:00.000Z`);
-  remember(deps.cache.clusterDays, transition.clusterName, day, MAX_CACHED_CLUSTERS);
+function registerCluster(deps: RecordEventDeps, transition: TaskTransition): Promise<void> {
+  const { clusterName } = transition;
+  const listedAt = transition.createdAt ?? transition.eventTime;
+  const seenDay = transition.eventTime.slice(0, 10);
+  const key = `${clusterName}\n${listedAt.slice(0, 10)}`;
+  const registered = deps.cache.clusterDays.get(key);
+  if (registered !== undefined && registered >= seenDay) return Promise.resolve();
+  const pendingKey = `${key}\n${seenDay}`;
+  const pending = deps.cache.pendingClusterDays.get(pendingKey);
+  if (pending) return pending;
+  const registration = deps.transitions
+    .registerCluster(clusterName, `${seenDay}T00:00:00.000Z`, listedAt)
+    .then(() => {
+      // A registration with a newer event day may have finished first.
+      const newest = deps.cache.clusterDays.get(key);
+      if (newest === undefined || newest < seenDay) {
+        remember(deps.cache.clusterDays, key, seenDay, MAX_CACHED_CLUSTER_DAYS);
+      }
+    })
+    .finally(() => deps.cache.pendingClusterDays.delete(pendingKey));
+  deps.cache.pendingClusterDays.set(pendingKey, registration);
+  return registration;
 }
 
 /**

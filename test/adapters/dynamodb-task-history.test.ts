@@ -1,7 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTaskHistory } from '../../lambda/adapters/dynamodb/dynamodb-task-history.js';
-import { DynamoDbTransitionStore } from '../../lambda/adapters/dynamodb/dynamodb-transition-store.js';
+import {
+  DynamoDbTransitionStore,
+  listingTime,
+} from '../../lambda/adapters/dynamodb/dynamodb-transition-store.js';
+import { CLUSTERS_PK } from '../../lambda/adapters/dynamodb/keys.js';
 import type { DynamoDbTableOptions } from '../../lambda/adapters/dynamodb/table-options.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { InvalidInputError } from '../../lambda/core/errors.js';
@@ -20,12 +24,14 @@ let tables = 0;
 beforeAll(async () => {
   db = await startDynalite({ createTable: false });
 });
+const clients: DynamoDBClient[] = [];
 afterAll(async () => {
+  for (const client of clients) client.destroy();
   await db.stop();
 });
 
 /** A table with its own clock, which a test moves to make items expire. */
-async function freshTable(nowIso: string) {
+async function freshTable(nowIso: string, retentionDays = RETENTION_DAYS) {
   tables += 1;
   const tableName = `history-${tables}`;
   await createTracerTable(db.client, tableName);
@@ -33,10 +39,59 @@ async function freshTable(nowIso: string) {
   const options: DynamoDbTableOptions = {
     client: db.client,
     tableName,
-    retentionDays: RETENTION_DAYS,
+    retentionDays,
     clock: { nowMs: () => clock.nowMs },
   };
-  return { clock, store: new DynamoDbTransitionStore(options), history: new DynamoDbTaskHistory(options) };
+  return {
+    clock,
+    options,
+    store: new DynamoDbTransitionStore(options),
+    history: new DynamoDbTaskHistory(options),
+  };
+}
+
+/** A history over its own client, which notes the name of every command it sends. */
+function countingHistory(options: DynamoDbTableOptions) {
+  const client = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'dynalite', secretAccessKey: 'dynalite' },
+  });
+  clients.push(client);
+  const commands: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      commands.push(context.commandName ?? '');
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const count = (name: string) => commands.filter((command) => command === name).length;
+  return { history: new DynamoDbTaskHistory({ ...options, client }), commands, count };
+}
+
+/** A cluster item as the recorder wrote it before the active-day registry existed. */
+async function putLegacyClusterItem(options: DynamoDbTableOptions, clusterName: string, seenAt: string) {
+  await options.client.send(
+    new PutItemCommand({
+      TableName: options.tableName,
+      Item: {
+        pk: { S: CLUSTERS_PK },
+        sk: { S: clusterName },
+        itemType: { S: 'cluster' },
+        clusterName: { S: clusterName },
+        lastSeenAt: { S: seenAt },
+        expiresAt: { N: String(Date.parse(seenAt) / 1000 + options.retentionDays * 86_400) },
+      },
+    }),
+  );
+}
+
+/** Writes a task's transition and summary without registering its day, as the recorder did before. */
+async function recordWithoutRegistry(store: DynamoDbTransitionStore, t: TaskTransition): Promise<void> {
+  await store.putTransition(t);
+  const failure = classifyFailure(t);
+  await store.advanceSummary(failure ? { summary: t, failure } : { summary: t });
 }
 
 function fixture(name: string): TaskTransition {
@@ -70,7 +125,9 @@ function task(
   };
 }
 
+/** Records a transition as the recorder does: the cluster and its listing day first, then the task. */
 async function record(store: DynamoDbTransitionStore, t: TaskTransition): Promise<void> {
+  await store.registerCluster(t.clusterName, `${t.eventTime.slice(0, 10)}T00:00:00.000Z`, listingTime(t));
   await store.putTransition(t);
   const failure = classifyFailure(t);
   await store.advanceSummary(failure ? { summary: t, failure } : { summary: t });
@@ -241,36 +298,150 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     ]);
   });
 
-  it('reads no more day buckets than the retention period when since lies years back', async () => {
+  it('lists a sparse cluster newest first across pages with one Query per day that holds tasks', async () => {
     // Prepare
-    const { clock } = await freshTable('2024-03-10T12:00:00Z');
-    const client = new DynamoDBClient({
-      endpoint: db.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'dynalite', secretAccessKey: 'dynalite' },
-    });
-    let queries = 0;
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        queries += 1;
-        return next(args);
-      },
-      { step: 'initialize' },
-    );
-    const history = new DynamoDbTaskHistory({
-      client,
-      tableName: `history-${tables}`,
-      retentionDays: RETENTION_DAYS,
-      clock: { nowMs: () => clock.nowMs },
-    });
+    const { store, options } = await freshTable('2024-03-10T12:00:00Z', 90);
+    await record(store, task('recent', '2024-03-10T01:00:00.000Z'));
+    await record(store, task('older', '2023-12-21T01:00:00.000Z'));
+    const { history, commands, count } = countingHistory(options);
 
     // Act
-    const page = await history.listTasks({ clusterName: 'prod', limit: 10, sinceMs: 0 });
+    const pages = await listAll(history, { clusterName: 'prod', limit: 1 });
 
     // Assess
-    expect(page.items).toEqual([]);
-    expect(queries).toBeLessThanOrEqual(RETENTION_DAYS + 1);
-    client.destroy();
+    expect(pages.map(ids)).toEqual([['recent'], ['older']]);
+    // Page one reads both days (the second tells that a next page exists); page two resumes after the
+    // first task in its day, then reads the older day.
+    expect(count('QueryCommand')).toBe(4);
+    expect(count('GetItemCommand')).toBe(2);
+    expect(commands).toHaveLength(6);
+  });
+
+  it('reads only the cluster item for a cluster it never recorded', async () => {
+    const { store, options } = await freshTable('2024-03-10T12:00:00Z');
+    await record(store, task('a', '2024-03-10T01:00:00.000Z'));
+    const { history, commands } = countingHistory(options);
+
+    const page = await history.listTasks({ clusterName: 'staging', limit: 10, sinceMs: 0 });
+
+    expect(page).toEqual({ items: [] });
+    expect(commands).toEqual(['GetItemCommand']);
+  });
+
+  it('walks every day of the retention period for a cluster item written before the registry', async () => {
+    // Prepare
+    const { store, options } = await freshTable('2024-03-10T12:00:00Z');
+    await putLegacyClusterItem(options, 'prod', '2024-03-10T00:00:00.000Z');
+    for (const [id, at] of [
+      ['new', '2024-03-10T10:00:00.000Z'],
+      ['old', '2024-02-12T10:00:00.000Z'],
+    ] as const) {
+      await recordWithoutRegistry(store, task(id, at));
+    }
+    const { history, count } = countingHistory(options);
+
+    // Act
+    const pages = await listAll(history, { clusterName: 'prod', limit: 10, sinceMs: 0 });
+
+    // Assess
+    expect(pages.flatMap(ids)).toEqual(['new', 'old']);
+    expect(count('QueryCommand')).toBe(RETENTION_DAYS + 1);
+  });
+
+  it('keeps listing the older tasks of a cluster item written before the registry once the recorder upgrades it', async () => {
+    // Prepare
+    const { store, history, options } = await freshTable('2024-03-10T12:00:00Z');
+    await putLegacyClusterItem(options, 'prod', '2024-03-09T00:00:00.000Z');
+    await recordWithoutRegistry(store, task('before', '2024-02-20T10:00:00.000Z'));
+    await recordWithoutRegistry(store, task('today-before', '2024-03-10T08:00:00.000Z'));
+
+    // Act
+    await record(store, task('after', '2024-03-10T11:00:00.000Z'));
+    const pages = await listAll(history, { clusterName: 'prod', limit: 2 });
+
+    // Assess
+    expect(pages.flatMap(ids)).toEqual(['after', 'today-before', 'before']);
+  });
+
+  it('lists a failed task created before the window that stopped inside it', async () => {
+    // Prepare
+    const { store, history } = await freshTable('2024-03-10T12:00:00Z');
+    const longRunning = task('long-running', '2024-01-20T10:00:00.000Z', 'task-stopped-oom', {
+      stoppingAt: '2024-02-28T23:59:59.000Z',
+      executionStoppedAt: '2024-02-28T23:59:59.500Z',
+      stoppedAt: '2024-02-28T23:59:59.900Z',
+      eventTime: '2024-02-29T00:00:00.000Z',
+    });
+    await record(store, task('recent', '2024-03-09T10:00:00.000Z'));
+
+    // Act
+    await record(store, longRunning);
+    const failed = await listAll(history, { clusterName: 'prod', limit: 10, failedOnly: true });
+    const all = await listAll(history, { clusterName: 'prod', limit: 10 });
+
+    // Assess
+    expect(failed.flatMap(ids)).toEqual(['long-running']);
+    // Its createdAt lies before the retention window, where no listing by createdAt reads.
+    expect(all.flatMap(ids)).toEqual(['recent']);
+  });
+
+  it('reads for failed tasks only the months from the oldest active day to the last seen day', async () => {
+    // Prepare
+    const { store, options } = await freshTable('2024-03-10T12:00:00Z', 90);
+    await record(store, task('oom', '2024-01-05T10:00:00.000Z', 'task-stopped-oom'));
+    await record(store, task('ok', '2024-01-06T10:00:00.000Z', 'lifecycle-fargate-6-stopped'));
+    const { history, count } = countingHistory(options);
+
+    // Act
+    const page = await history.listTasks({ clusterName: 'prod', limit: 10, failedOnly: true });
+
+    // Assess
+    expect(ids(page.items)).toEqual(['oom']);
+    expect(count('QueryCommand')).toBe(1);
+  });
+
+  it('goes on with the older days when the day of its cursor is no longer registered', async () => {
+    // Prepare
+    const { store, history, options } = await freshTable('2024-03-10T12:00:00Z');
+    for (const [id, at] of [
+      ['a', '2024-03-10T02:00:00.000Z'],
+      ['b', '2024-03-10T01:00:00.000Z'],
+      ['c', '2024-03-01T01:00:00.000Z'],
+    ] as const) {
+      await record(store, task(id, at));
+    }
+    const first = await history.listTasks({ clusterName: 'prod', limit: 1 });
+    await options.client.send(
+      new UpdateItemCommand({
+        TableName: options.tableName,
+        Key: { pk: { S: CLUSTERS_PK }, sk: { S: 'prod' } },
+        UpdateExpression: 'DELETE activeDays :day',
+        ExpressionAttributeValues: { ':day': { SS: ['2024-03-10'] } },
+      }),
+    );
+
+    // Act
+    const rest = await history.listTasks({ clusterName: 'prod', limit: 10, cursor: first.nextCursor ?? '' });
+
+    // Assess
+    expect(ids(first.items)).toEqual(['a']);
+    expect(ids(rest.items)).toEqual(['c']);
+  });
+
+  it('rejects a cursor that lies after the until time', async () => {
+    const { store, history } = await freshTable('2024-03-10T12:00:00Z');
+    await record(store, task('a', '2024-03-10T02:00:00.000Z'));
+    await record(store, task('b', '2024-03-10T01:00:00.000Z'));
+    const { nextCursor } = await history.listTasks({ clusterName: 'prod', limit: 1 });
+
+    await expect(
+      history.listTasks({
+        clusterName: 'prod',
+        limit: 1,
+        cursor: nextCursor ?? '',
+        untilMs: Date.parse('2024-03-09T00:00:00Z'),
+      }),
+    ).rejects.toThrow(/after the until time/);
   });
 
   it('lists nothing for another cluster', async () => {
@@ -321,12 +492,12 @@ describe('DynamoDbTaskHistory.listTasks', () => {
 describe('DynamoDbTaskHistory.listClusters', () => {
   it('lists the registered clusters by name and drops expired ones', async () => {
     const { clock, store, history } = await freshTable('2024-03-10T12:00:00Z');
-    await store.registerCluster('prod', '2024-03-10T00:00:00.000Z');
-    await store.registerCluster('legacy', '2024-02-05T00:00:00.000Z');
-    await store.registerCluster('batch', '2024-03-01T00:00:00.000Z');
+    await store.registerCluster('prod', '2024-03-10T00:00:00.000Z', '2024-03-10T01:00:00.000Z');
+    await store.registerCluster('legacy', '2024-02-05T00:00:00.000Z', '2024-02-05T01:00:00.000Z');
+    await store.registerCluster('batch', '2024-03-01T00:00:00.000Z', '2024-03-01T01:00:00.000Z');
 
     const before = await history.listClusters();
-    clock.nowMs = Date.parse('2024-03-05T00:00:00Z');
+    clock.nowMs = Date.parse('2024-03-06T00:00:00Z');
     const after = await history.listClusters();
 
     expect(before).toEqual([

@@ -1,5 +1,12 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backfillActiveDays } from '../../lambda/adapters/dynamodb/active-days-backfill.js';
 import { DynamoDbTransitionStore } from '../../lambda/adapters/dynamodb/dynamodb-transition-store.js';
 import { CLUSTERS_PK, SUMMARY_SK, taskPk, transitionSk } from '../../lambda/adapters/dynamodb/keys.js';
 import type { DynamoDbTableOptions } from '../../lambda/adapters/dynamodb/table-options.js';
@@ -19,7 +26,9 @@ let tables = 0;
 beforeAll(async () => {
   db = await startDynalite({ createTable: false });
 });
+const clients: DynamoDBClient[] = [];
 afterAll(async () => {
+  for (const client of clients) client.destroy();
   await db.stop();
 });
 
@@ -190,17 +199,195 @@ describe('DynamoDbTransitionStore.advanceSummary', () => {
 });
 
 describe('DynamoDbTransitionStore.registerCluster', () => {
-  it('moves lastSeenAt forward only', async () => {
+  it('moves lastSeenAt forward only, with a TTL from the end of the last seen day', async () => {
     const { store, options } = await freshStore();
-    await store.registerCluster('prod', '2020-01-10T00:00:00.000Z');
-    await store.registerCluster('prod', '2020-01-12T00:00:00.000Z');
+    await store.registerCluster('prod', '2020-01-10T00:00:00.000Z', '2020-01-10T08:00:00.000Z');
+    await store.registerCluster('prod', '2020-01-12T00:00:00.000Z', '2020-01-12T08:00:00.000Z');
 
-    await store.registerCluster('prod', '2020-01-11T00:00:00.000Z');
+    await store.registerCluster('prod', '2020-01-11T00:00:00.000Z', '2020-01-11T08:00:00.000Z');
 
     const item = await getItem(options, CLUSTERS_PK, 'prod');
     expect(item?.lastSeenAt).toEqual({ S: '2020-01-12T00:00:00.000Z' });
     expect(item?.expiresAt).toEqual({
-      N: String(Date.parse('2020-01-12T00:00:00Z') / 1000 + RETENTION_DAYS * DAY_S),
+      N: String(Date.parse('2020-01-13T00:00:00Z') / 1000 + RETENTION_DAYS * DAY_S),
     });
   });
+
+  it('keeps the listing days of the cluster as a string set, whatever the order of registration', async () => {
+    // Prepare
+    const { store, options } = await freshStore();
+
+    // Act
+    await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-30T23:59:00.000Z');
+    await store.registerCluster('prod', '2020-01-20T00:00:00.000Z', '2020-01-20T01:00:00.000Z');
+    await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-31T00:00:01.000Z');
+
+    // Assess
+    const item = await getItem(options, CLUSTERS_PK, 'prod');
+    expect(item?.activeDays?.SS?.sort()).toEqual(['2020-01-20', '2020-01-30', '2020-01-31']);
+    expect(item?.itemType).toEqual({ S: 'cluster' });
+    expect(item?.clusterName).toEqual({ S: 'prod' });
+  });
+
+  it('leaves the cluster item identical whatever the order and number of registrations', async () => {
+    // Prepare
+    const registrations: [string, string][] = [
+      ['2020-01-10T00:00:00.000Z', '2020-01-10T05:00:00.000Z'],
+      ['2020-01-11T00:00:00.000Z', '2020-01-10T05:00:00.000Z'],
+      ['2020-01-11T00:00:00.000Z', '2020-01-11T05:00:00.000Z'],
+      ['2020-01-25T00:00:00.000Z', '2020-01-02T05:00:00.000Z'],
+      ['2020-01-25T00:00:00.000Z', '2020-01-25T05:00:00.000Z'],
+    ];
+    const reference = await freshStore();
+    for (const [seenAt, listedAt] of registrations) {
+      await reference.store.registerCluster('prod', seenAt, listedAt);
+    }
+    const expected = normalizedItem(await getItem(reference.options, CLUSTERS_PK, 'prod'));
+
+    // Act and assess
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray([...registrations, ...registrations], {
+          minLength: 2 * registrations.length,
+          maxLength: 2 * registrations.length,
+        }),
+        async (order) => {
+          const { store, options } = await freshStore();
+          for (const [seenAt, listedAt] of order) await store.registerCluster('prod', seenAt, listedAt);
+          expect(normalizedItem(await getItem(options, CLUSTERS_PK, 'prod'))).toEqual(expected);
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
+  it('writes the cluster item once when it registers a new cluster', async () => {
+    // Prepare
+    const { store, writes } = await countingStore();
+
+    // Act
+    await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-31T01:00:00.000Z');
+
+    // Assess
+    expect(writes).toEqual(['UpdateItemCommand']);
+  });
+
+  it('prunes days older than the retention window, except the newest of them', async () => {
+    // Prepare
+    const { store, options } = await freshStore();
+    const oldestListed = '2019-11-03'; // NOW_MS minus 90 days
+    for (const day of ['2019-10-01', '2019-10-20', '2019-11-02', oldestListed]) {
+      await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', `${day}T12:00:00.000Z`);
+    }
+
+    // Act
+    await store.registerCluster('prod', '2020-02-01T00:00:00.000Z', '2020-02-01T00:00:00.000Z');
+
+    // Assess
+    const item = await getItem(options, CLUSTERS_PK, 'prod');
+    expect(item?.activeDays?.SS?.sort()).toEqual(['2019-11-02', oldestListed, '2020-02-01']);
+  });
+
+  it('starts the registry of a cluster item written before it existed with every day of the window', async () => {
+    // Prepare
+    const { store, options } = await freshStore();
+    await putLegacyClusterItem(options, 'prod', '2020-01-20T00:00:00.000Z');
+
+    // Act
+    await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-31T10:00:00.000Z');
+
+    // Assess
+    const item = await getItem(options, CLUSTERS_PK, 'prod');
+    const days = item?.activeDays?.SS?.sort() ?? [];
+    expect(days).toHaveLength(RETENTION_DAYS + 1);
+    expect(days[0]).toBe('2019-11-03');
+    expect(days.at(-1)).toBe('2020-02-01');
+    expect(item?.lastSeenAt).toEqual({ S: '2020-01-31T00:00:00.000Z' });
+  });
+
+  it('fails when DynamoDB rejects the write', async () => {
+    const { options } = await freshStore();
+    const missing = new DynamoDbTransitionStore({ ...options, tableName: 'no-such-table' });
+
+    await expect(
+      missing.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-31T10:00:00.000Z'),
+    ).rejects.toThrow(/non-existent table|not found/i);
+  });
 });
+
+describe('backfillActiveDays', () => {
+  it('gives a cluster item written before the registry the days of its summaries', async () => {
+    // Prepare
+    const { store, options } = await freshStore();
+    await putLegacyClusterItem(options, 'FargateCluster', '2020-01-23T00:00:00.000Z');
+    await putLegacyClusterItem(options, 'empty', '2020-01-23T00:00:00.000Z');
+    await store.registerCluster('current', '2020-01-30T00:00:00.000Z', '2020-01-30T01:00:00.000Z');
+    const running = transition('lifecycle-fargate-4-running');
+    const later = { ...running, taskId: 'later', createdAt: '2020-01-28T10:00:00.000Z' };
+    await store.advanceSummary({ summary: running });
+    await store.advanceSummary({ summary: later });
+
+    // Act
+    const filled = await backfillActiveDays(options);
+    const again = await backfillActiveDays(options);
+
+    // Assess
+    expect(filled.sort()).toEqual(['FargateCluster', 'empty']);
+    expect(again).toEqual([]);
+    const fargate = await getItem(options, CLUSTERS_PK, 'FargateCluster');
+    expect(fargate?.activeDays?.SS?.sort()).toEqual(['2020-01-23', '2020-01-28']);
+    expect(fargate?.lastSeenAt).toEqual({ S: '2020-01-23T00:00:00.000Z' });
+    // Before the window: a listing of the empty cluster reads nothing.
+    expect((await getItem(options, CLUSTERS_PK, 'empty'))?.activeDays?.SS).toEqual(['2019-11-02']);
+    expect((await getItem(options, CLUSTERS_PK, 'current'))?.activeDays?.SS).toEqual(['2020-01-30']);
+  });
+});
+
+/** A cluster item as the recorder wrote it before the active-day registry existed. */
+async function putLegacyClusterItem(options: DynamoDbTableOptions, clusterName: string, seenAt: string) {
+  await options.client.send(
+    new PutItemCommand({
+      TableName: options.tableName,
+      Item: {
+        pk: { S: CLUSTERS_PK },
+        sk: { S: clusterName },
+        itemType: { S: 'cluster' },
+        clusterName: { S: clusterName },
+        lastSeenAt: { S: seenAt },
+        expiresAt: { N: String(Date.parse(seenAt) / 1000 + RETENTION_DAYS * DAY_S) },
+      },
+    }),
+  );
+}
+
+/** The item with its string sets sorted: a set has no order, and DynamoDB returns any. */
+function normalizedItem(item: Record<string, AttributeValue> | undefined) {
+  return Object.fromEntries(
+    Object.entries(item ?? {}).map(([name, value]) => [
+      name,
+      value.SS ? { SS: [...value.SS].sort() } : value,
+    ]),
+  );
+}
+
+/** A store whose client notes every write command it sends. */
+async function countingStore() {
+  const { options } = await freshStore();
+  const client = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'dynalite', secretAccessKey: 'dynalite' },
+  });
+  clients.push(client);
+  const writes: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (/^(PutItem|UpdateItem|DeleteItem)Command$/.test(context.commandName ?? '')) {
+        writes.push(context.commandName ?? '');
+      }
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return { store: new DynamoDbTransitionStore({ ...options, client }), writes };
+}

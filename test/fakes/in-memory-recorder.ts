@@ -1,7 +1,8 @@
 /**
  * In-memory implementations of the recorder's ports with the same idempotence rules as the DynamoDB
  * adapters: first write of a transition wins, the summary only moves to a higher version, lastSeenAt only
- * moves forward, and service events are keyed by (cluster, service, createdAt, eventId).
+ * moves forward while active days accumulate, and service events are keyed by (cluster, service,
+ * createdAt, eventId).
  */
 import type { Logger } from '../../lambda/config/logger.js';
 import type { ServiceEvent, TaskDefinitionInfo, TaskTransition } from '../../lambda/core/model.js';
@@ -17,7 +18,10 @@ import type {
 export class InMemoryTransitionStore implements TransitionStore {
   readonly transitions = new Map<string, TaskTransition>();
   readonly summaries = new Map<string, RecordedTask>();
+  /** Cluster name → lastSeenAt. */
   readonly clusters = new Map<string, string>();
+  /** Cluster name → the UTC days its tasks are listed under. */
+  readonly activeDays = new Map<string, Set<string>>();
   readonly calls = { putTransition: 0, advanceSummary: 0, registerCluster: 0 };
   /** Set to make the next calls fail, as DynamoDB does when it keeps throttling. */
   failWith: Error | undefined;
@@ -41,11 +45,16 @@ export class InMemoryTransitionStore implements TransitionStore {
     return 'advanced';
   }
 
-  async registerCluster(clusterName: string, seenAt: string): Promise<void> {
+  async registerCluster(clusterName: string, seenAt: string, listedAt: string): Promise<void> {
     this.calls.registerCluster += 1;
+    // Yield once, so that concurrent registrations overlap as they would on the network.
+    await Promise.resolve();
     if (this.failWith) throw this.failWith;
     const stored = this.clusters.get(clusterName);
     if (stored === undefined || stored < seenAt) this.clusters.set(clusterName, seenAt);
+    const days = this.activeDays.get(clusterName) ?? new Set<string>();
+    days.add(listedAt.slice(0, 10));
+    this.activeDays.set(clusterName, days);
   }
 
   summary(clusterName: string, taskId: string): RecordedTask | undefined {

@@ -111,6 +111,41 @@ function oomTaskEvents(): RawEvent[] {
   return [pending, stopped];
 }
 
+/**
+ * A second task of the Fargate cluster, created just before midnight two days after the first: its events
+ * arrive on the next day, but it is listed under its createdAt day. The cluster then has two active days,
+ * whose order in the stored set would follow the delivery order.
+ */
+function midnightTaskEvents(): RawEvent[] {
+  const taskArn = 'arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/0a1b2c3d4e5f40718293a4b5c6d7e8f9';
+  const times: [string, number, string, Record<string, string>][] = [
+    ['lifecycle-fargate-4-running', 4, '2020-01-26T00:00:30Z', {}],
+    [
+      'lifecycle-fargate-6-stopped',
+      6,
+      '2020-01-26T00:10:00Z',
+      {
+        stoppingAt: '2020-01-26T00:09:00.000Z',
+        executionStoppedAt: '2020-01-26T00:09:30.000Z',
+        stoppedAt: '2020-01-26T00:09:59.000Z',
+      },
+    ],
+  ];
+  return times.map(([name, version, time, stops], index) => {
+    const event = loadEvent(name);
+    event.id = `5e0c7a1d-2b3f-4c5d-8e9f-00000000000${index}`;
+    event.time = time;
+    Object.assign(event.detail, {
+      taskArn,
+      version,
+      createdAt: '2020-01-25T23:59:00.000Z',
+      startedAt: '2020-01-26T00:00:20.000Z',
+      ...stops,
+    });
+    return event;
+  });
+}
+
 const serviceActions = [
   loadEvent('service-action_service_steady_state_awsdocs'),
   loadEvent('deployment-state-change_service_deployment_completed_awsdocs'),
@@ -159,8 +194,13 @@ async function deliver(tableName: string, events: readonly RawEvent[], batchSize
   return deps;
 }
 
+/** The whole table, with string sets sorted: a set has no order, and DynamoDB returns any. */
 async function tableContents(tableName: string): Promise<Record<string, AttributeValue>[]> {
-  return scanTable(db.client, tableName);
+  return (await scanTable(db.client, tableName)).map((item) =>
+    Object.fromEntries(
+      Object.entries(item).map(([name, value]) => [name, value.SS ? { SS: [...value.SS].sort() } : value]),
+    ),
+  );
 }
 
 /**
@@ -205,7 +245,13 @@ describe('recorder idempotence', () => {
 
   it('stores several interleaved tasks and service events the same whatever the delivery order', async () => {
     // Prepare
-    const events = [...lifecycle, ...serviceTaskEvents(), ...oomTaskEvents(), ...serviceActions];
+    const events = [
+      ...lifecycle,
+      ...midnightTaskEvents(),
+      ...serviceTaskEvents(),
+      ...oomTaskEvents(),
+      ...serviceActions,
+    ];
     const reference = await freshTable();
     await deliver(reference, events);
     const expected = await tableContents(reference);
@@ -225,7 +271,13 @@ describe('recorder idempotence', () => {
   it('keeps what a trace needs from the in-order delivery, including a revision ECS deleted', async () => {
     // Prepare
     const tableName = await freshTable();
-    const events = [...lifecycle, ...serviceTaskEvents(), ...oomTaskEvents(), ...serviceActions];
+    const events = [
+      ...lifecycle,
+      ...midnightTaskEvents(),
+      ...serviceTaskEvents(),
+      ...oomTaskEvents(),
+      ...serviceActions,
+    ];
 
     // Act
     const deps = await deliver(tableName, events);
@@ -251,6 +303,11 @@ describe('recorder idempotence', () => {
     expect(deps.taskDefinitionSource.described.sort()).toEqual(
       [FARGATE_TD, NGINX_TD, 'arn:aws:ecs:eu-west-1:0123456789:task-definition/webapp:15'].sort(),
     );
+    const fargate = await history.listTasks({ clusterName: 'FargateCluster', limit: 10 });
+    expect(fargate.items.map((t) => t.summary.taskId)).toEqual([
+      '0a1b2c3d4e5f40718293a4b5c6d7e8f9',
+      'c13b4cb40f1f4fe4a2971f76ae5a47ad',
+    ]);
     expect((await history.listClusters()).map((c) => c.clusterName)).toEqual([
       // DynamoDB orders sort keys by UTF-8 bytes: 'Fa' < 'Fe' < 'de'.
       'FargateCluster',
@@ -295,6 +352,40 @@ describe('recorder write cost', () => {
     expect(duplicatesBefore).toBe(2 * (lifecycle.length - 1));
     // A duplicate still attempts both conditional puts (and is charged for them), and writes nothing.
     expect(writes.length - duplicatesBefore).toBe(2 * (lifecycle.length - 1));
+    client.destroy();
+  });
+
+  it('registers the cluster with one write when a batch of its new tasks arrives at cold start', async () => {
+    // Prepare
+    const tableName = await freshTable();
+    const client = new DynamoDBClient({
+      endpoint: db.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'dynalite', secretAccessKey: 'dynalite' },
+    });
+    const clusterWrites: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: Record<string, AttributeValue> };
+        if (input.Key?.pk?.S === 'CLUSTERS') clusterWrites.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const { handler } = recorderFor(tableName, client);
+    const bodies = Array.from({ length: 8 }, (_, index) => {
+      const event = loadEvent('lifecycle-fargate-4-running');
+      event.id = `cold-start-${index}`;
+      event.detail.taskArn = `arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/${String(index).padStart(32, '0')}`;
+      return JSON.stringify(event);
+    });
+
+    // Act
+    const response = await handler(sqsBatch(bodies));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(clusterWrites).toEqual(['UpdateItemCommand']);
     client.destroy();
   });
 });

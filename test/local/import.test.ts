@@ -219,6 +219,13 @@ describe('tracer import --file into the table', () => {
     expect((await history.getTask('default', REFERENCE_TASK_IDS.failedPull))?.summary.stopCode).toBe(
       'TaskFailedToStart',
     );
+    // The import registered the days the tasks are listed under, so the listing finds them.
+    const listed = await history.listTasks({ clusterName: 'default', limit: 10 });
+    expect(listed.items.map((t) => t.summary.taskId)).toEqual([
+      REFERENCE_TASK_IDS.serviceReplaced,
+      REFERENCE_TASK_IDS.failedPull,
+      REFERENCE_TASK_IDS.userStopped,
+    ]);
   });
 
   it('reads standard input with --file -', async () => {

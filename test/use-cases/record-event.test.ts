@@ -353,6 +353,88 @@ describe('recordEvent registers the cluster', () => {
     // Assess
     expect(transitions.calls.registerCluster).toBe(2);
     expect(transitions.clusters.get('FargateCluster')).toBe('2020-01-24T00:00:00.000Z');
+    expect(transitions.activeDays.get('FargateCluster')).toEqual(new Set(['2020-01-23']));
+  });
+
+  it('registers the day the task is listed under (its createdAt day), not the day the event arrived', async () => {
+    // Prepare
+    const { deps, transitions } = setup();
+    const late = loadEvent('lifecycle-fargate-6-stopped');
+    late.time = '2020-01-26T09:00:00Z';
+    const fresh = loadEvent('lifecycle-fargate-1-provisioning');
+    fresh.id = 'a-task-created-on-the-26th';
+    Object.assign(fresh.detail, {
+      taskArn: 'arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/0000000000000000000000000000f00d',
+      createdAt: '2020-01-26T08:00:00.000Z',
+    });
+    fresh.time = '2020-01-26T08:00:00Z';
+
+    // Act
+    await recordEvent(deps, late);
+    await recordEvent(deps, fresh);
+    await recordEvent(deps, loadEvent('lifecycle-fargate-4-running'));
+
+    // Assess
+    expect(transitions.activeDays.get('FargateCluster')).toEqual(new Set(['2020-01-23', '2020-01-26']));
+    expect(transitions.clusters.get('FargateCluster')).toBe('2020-01-26T00:00:00.000Z');
+    expect(transitions.calls.registerCluster).toBe(2);
+  });
+
+  it('lists a task under its event day when ECS left createdAt out', async () => {
+    // Prepare
+    const { deps, transitions } = setup();
+    const event = loadEvent('lifecycle-fargate-1-provisioning');
+    delete event.detail.createdAt;
+    event.time = '2020-02-02T10:00:00Z';
+
+    // Act
+    await recordEvent(deps, event);
+
+    // Assess
+    expect(transitions.activeDays.get('FargateCluster')).toEqual(new Set(['2020-02-02']));
+  });
+
+  it('registers a cluster and day once when several of its events are recorded at the same time', async () => {
+    // Prepare
+    const { deps, transitions } = setup();
+    const events = Array.from({ length: 8 }, (_, index) => {
+      const event = loadEvent('lifecycle-fargate-4-running');
+      event.id = `concurrent-${index}`;
+      event.detail.taskArn = `arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/${String(index).padStart(32, '0')}`;
+      return event;
+    });
+
+    // Act
+    await Promise.all(events.map((event) => recordEvent(deps, event)));
+
+    // Assess
+    expect(transitions.calls.registerCluster).toBe(1);
+    expect(transitions.summaries.size).toBe(8);
+    expect(deps.cache.pendingClusterDays.size).toBe(0);
+  });
+
+  it('fails without writing the summary when the cluster cannot be registered, and registers on the retry', async () => {
+    // Prepare
+    const { deps, transitions } = setup();
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const register = transitions.registerCluster.bind(transitions);
+    let failures = 1;
+    transitions.registerCluster = async (clusterName, seenAt, listedAt) => {
+      if (failures-- > 0) throw throttled;
+      return register(clusterName, seenAt, listedAt);
+    };
+    const running = loadEvent('lifecycle-fargate-4-running');
+
+    // Act
+    const first = recordEvent(deps, running);
+    await expect(first).rejects.toBe(throttled);
+    const summaryAfterFailure = transitions.summary('FargateCluster', 'c13b4cb40f1f4fe4a2971f76ae5a47ad');
+    const retried = await recordEvent(deps, running);
+
+    // Assess
+    expect(summaryAfterFailure).toBeUndefined();
+    expect(retried).toMatchObject({ summary: 'advanced' });
+    expect(transitions.activeDays.get('FargateCluster')).toEqual(new Set(['2020-01-23']));
   });
 });
 

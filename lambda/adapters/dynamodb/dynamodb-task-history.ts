@@ -9,6 +9,7 @@ import type {
   RecordedTask,
   TaskHistory,
 } from '../../use-cases/ports.js';
+import { ACTIVE_DAYS_ATTRIBUTE, utcDay } from './active-days.js';
 import { fromItem, type Item, isExpired, liveItemFilter, withoutLayout } from './items.js';
 import {
   CLUSTERS_PK,
@@ -31,29 +32,51 @@ const FILTERED_PAGE_SIZE = 100;
 
 type ListingIndex = typeof GSI_BY_CLUSTER_TIME | typeof GSI_FAILED_BY_CLUSTER;
 
+/** What the cluster item tells a listing. */
+interface ClusterRegistry {
+  /** The cluster's active days; undefined for an item written before the registry existed. */
+  readonly activeDays?: readonly string[];
+  readonly lastSeenAt?: string;
+}
+
 /** One of the two listings: all tasks by createdAt in day buckets, failed tasks by stoppedAt in month buckets. */
 interface Listing {
   readonly index: ListingIndex;
-  /** Bucket names (`YYYY-MM-DD` or `YYYY-MM`), newest first, that cover [sinceMs, untilMs]. */
+  /** The bucket name (`YYYY-MM-DD` or `YYYY-MM`) of a time. */
+  bucketOf(ms: number): string;
+  /** Every bucket that covers [sinceMs, untilMs], newest first. */
   buckets(sinceMs: number, untilMs: number): string[];
+  /** The buckets of [sinceMs, untilMs] that may hold the cluster's tasks, newest first. */
+  activeBuckets(
+    activeDays: readonly string[],
+    lastSeenAt: string | undefined,
+    sinceMs: number,
+    untilMs: number,
+  ): string[];
   bucketPk(clusterName: string, bucket: string): string;
 }
 
 const BY_CREATED_DAY: Listing = {
   index: GSI_BY_CLUSTER_TIME,
+  bucketOf: utcDay,
   buckets(sinceMs, untilMs) {
     const out: string[] = [];
     const first = Math.floor(sinceMs / MS_PER_DAY) * MS_PER_DAY;
     for (let day = Math.floor(untilMs / MS_PER_DAY) * MS_PER_DAY; day >= first; day -= MS_PER_DAY) {
-      out.push(new Date(day).toISOString().slice(0, 10));
+      out.push(utcDay(day));
     }
     return out;
+  },
+  activeBuckets(activeDays, _lastSeenAt, sinceMs, untilMs) {
+    const [since, until] = [utcDay(sinceMs), utcDay(untilMs)];
+    return activeDays.filter((day) => day >= since && day <= until).sort(newestFirst);
   },
   bucketPk: clusterDayPk,
 };
 
 const FAILED_BY_STOPPED_MONTH: Listing = {
   index: GSI_FAILED_BY_CLUSTER,
+  bucketOf: (ms) => new Date(ms).toISOString().slice(0, 7),
   buckets(sinceMs, untilMs) {
     const out: string[] = [];
     const since = new Date(sinceMs);
@@ -66,8 +89,32 @@ const FAILED_BY_STOPPED_MONTH: Listing = {
     }
     return out;
   },
+  /**
+   * A task stops after it was created and before the event that says so, so its stop month lies between
+   * the month of the cluster's oldest active day and the month of its last seen day (plus a day for
+   * clock skew between stoppedAt and the event time). The days alone cannot narrow it further: a task
+   * may run for months.
+   */
+  activeBuckets(activeDays, lastSeenAt, sinceMs, untilMs) {
+    const oldest = activeDays.reduce<string | undefined>(
+      (min, day) => (min === undefined || day < min ? day : min),
+      undefined,
+    );
+    if (oldest === undefined) return [];
+    const lastStopMs =
+      lastSeenAt === undefined
+        ? untilMs
+        : Date.parse(`${lastSeenAt.slice(0, 10)}T00:00:00.000Z`) + 2 * MS_PER_DAY - 1;
+    const fromMs = Math.max(sinceMs, Date.parse(`${oldest}T00:00:00.000Z`));
+    const toMs = Math.min(untilMs, lastStopMs);
+    return fromMs > toMs ? [] : this.buckets(fromMs, toMs);
+  },
   bucketPk: failedMonthPk,
 };
+
+function newestFirst(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
+}
 
 /** Where a listing stopped: the bucket and the key of the last item returned. */
 interface ListCursor {
@@ -119,8 +166,10 @@ function stringAttribute(item: Item, name: string): string | undefined {
 
 /**
  * Reads what the recorder stored. Every read drops items whose TTL has passed but that DynamoDB has
- * not deleted yet. `listTasks` walks the day buckets of gsi1 (or the month buckets of gsi2 for failed
- * tasks) newest first, and its cursor says which bucket and key to resume after.
+ * not deleted yet. `listTasks` reads the cluster item's active days (one GetItem), then queries only the
+ * day buckets of gsi1 that hold tasks (or the month buckets of gsi2 that may hold failed tasks) newest
+ * first; its cursor says which bucket and key to resume after. A cluster item written before the
+ * registry existed has no active days: then every bucket of the window is walked.
  */
 export class DynamoDbTaskHistory implements TaskHistory {
   constructor(private readonly options: DynamoDbTableOptions) {}
@@ -172,8 +221,8 @@ export class DynamoDbTaskHistory implements TaskHistory {
       throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${limit}`);
     }
     const nowMs = this.options.clock.nowMs();
-    // The window is clamped to the retention period, so that a query never walks years of empty
-    // buckets: a summary expires retentionDays after its last event, which is after its createdAt.
+    // The window is clamped to the retention period: a summary expires retentionDays after its last
+    // event, which is after its createdAt.
     const oldestMs = nowMs - this.options.retentionDays * MS_PER_DAY;
     const newestMs = nowMs + MS_PER_DAY;
     const untilMs = Math.min(query.untilMs ?? nowMs, newestMs);
@@ -181,20 +230,30 @@ export class DynamoDbTaskHistory implements TaskHistory {
     if (sinceMs > untilMs) return { items: [] };
 
     const listing = query.failedOnly ? FAILED_BY_STOPPED_MONTH : BY_CREATED_DAY;
-    const buckets = listing.buckets(sinceMs, untilMs);
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, listing, clusterName);
+    if (cursor && cursor.bucket > listing.bucketOf(untilMs)) {
+      throw new InvalidInputError('cursor is not valid for this listing: it lies after the until time');
+    }
+    // The recorder registers a task's day before it writes the summary, so a cluster without an item
+    // has no tasks to list.
+    const registry = await this.readRegistry(clusterName);
+    if (!registry) return { items: [] };
+    const buckets =
+      registry.activeDays === undefined
+        ? listing.buckets(sinceMs, untilMs)
+        : listing.activeBuckets(registry.activeDays, registry.lastSeenAt, sinceMs, untilMs);
     let first = 0;
     let resumeKey: Item | undefined;
-    if (query.cursor !== undefined) {
-      const cursor = decodeCursor(query.cursor, listing, clusterName);
-      first = buckets.indexOf(cursor.bucket);
-      if (first < 0) {
-        if (buckets[0] !== undefined && cursor.bucket > buckets[0]) {
-          throw new InvalidInputError('cursor is not valid for this listing: it lies after the until time');
-        }
-        // The window moved on (the default window follows the clock) and the cursor's bucket fell out.
-        return { items: [] };
+    if (cursor) {
+      // The cursor's bucket held the last task returned; when the window moved on past it (the default
+      // window follows the clock), no bucket is left.
+      first = buckets.findIndex((bucket) => bucket <= cursor.bucket);
+      if (first < 0) return { items: [] };
+      if (buckets[first] === cursor.bucket) {
+        resumeKey = Object.fromEntries(
+          Object.entries(cursor.key).map(([name, value]) => [name, { S: value }]),
+        );
       }
-      resumeKey = Object.fromEntries(Object.entries(cursor.key).map(([name, value]) => [name, { S: value }]));
     }
 
     const { partitionKey, sortKey, indexName } = listing.index;
@@ -242,6 +301,24 @@ export class DynamoDbTaskHistory implements TaskHistory {
       } while (exclusiveStartKey);
     }
     return { items };
+  }
+
+  /** The cluster item's registry, or undefined when the cluster was never recorded (or expired and was swept). */
+  private async readRegistry(clusterName: string): Promise<ClusterRegistry | undefined> {
+    const { Item: item } = await this.options.client.send(
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: { [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK }, [TABLE_KEY.sortKey]: { S: clusterName } },
+        ProjectionExpression: '#activeDays, #lastSeenAt',
+        ExpressionAttributeNames: { '#activeDays': ACTIVE_DAYS_ATTRIBUTE, '#lastSeenAt': 'lastSeenAt' },
+        // The summary that a listing finds was written after the day was registered.
+        ConsistentRead: true,
+      }),
+    );
+    if (!item) return undefined;
+    const activeDays = item[ACTIVE_DAYS_ATTRIBUTE]?.SS;
+    const lastSeenAt = stringAttribute(item, 'lastSeenAt');
+    return { ...(activeDays ? { activeDays } : {}), ...(lastSeenAt ? { lastSeenAt } : {}) };
   }
 
   private keyOf(item: Item, index: ListingIndex): Record<string, string> {

@@ -1,6 +1,8 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { TracerError } from '../../core/errors.js';
 import { type TaskTransition, toEpochMs } from '../../core/model.js';
 import type { RecordedTask, TransitionStore } from '../../use-cases/ports.js';
+import { ACTIVE_DAYS_ATTRIBUTE, daysFromTo, oldestListedDay, prunableDays, utcDay } from './active-days.js';
 import {
   expiresAtSeconds,
   ITEM_TYPE_ATTRIBUTE,
@@ -24,6 +26,17 @@ import {
 } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 
+const MS_PER_DAY = 86_400_000;
+/**
+ * Rounds of a cluster registration. Each round but the last ends because the item changed between two
+ * conditional writes (created, upgraded, or deleted by TTL), so three rounds are plenty.
+ */
+const MAX_REGISTRATION_ROUNDS = 3;
+
+function activeDaysOf(attributes: Item): string[] {
+  return attributes[ACTIVE_DAYS_ATTRIBUTE]?.SS ?? [];
+}
+
 /** The time that places a task on the cluster's timeline: createdAt, or the event time when ECS left it out. */
 export function listingTime(task: TaskTransition): string {
   return task.createdAt ?? task.eventTime;
@@ -35,9 +48,10 @@ export function failedListingTime(task: TaskTransition): string {
 }
 
 /**
- * Writes task transitions and summaries to the tracer table. Both writes are conditional puts, so
- * duplicates and out-of-order deliveries leave the table exactly as one in-order delivery would:
- * a transition is written once per version, and the summary only ever moves to a higher version.
+ * Writes task transitions, summaries and the cluster registry to the tracer table. Every write is
+ * conditional or a set union, so duplicates and out-of-order deliveries leave the table exactly as one
+ * in-order delivery would: a transition is written once per version, the summary only ever moves to a
+ * higher version, and the cluster item's lastSeenAt only moves forward while its active days accumulate.
  */
 export class DynamoDbTransitionStore implements TransitionStore {
   constructor(private readonly options: DynamoDbTableOptions) {}
@@ -82,21 +96,130 @@ export class DynamoDbTransitionStore implements TransitionStore {
     return advanced ? 'advanced' : 'stale';
   }
 
-  async registerCluster(clusterName: string, seenAt: string): Promise<void> {
-    const item = toItem({
-      [TABLE_KEY.partitionKey]: CLUSTERS_PK,
-      [TABLE_KEY.sortKey]: clusterName,
-      [ITEM_TYPE_ATTRIBUTE]: 'cluster' satisfies ItemType,
-      clusterName,
-      lastSeenAt: seenAt,
-      [TTL_ATTRIBUTE]: this.expiresAt(seenAt),
+  /**
+   * Registers the cluster and adds the UTC day of `listedAt` to its active days (see active-days.ts).
+   * `ADD` is a set union, so duplicates and any delivery order leave the same set; lastSeenAt, and the
+   * item's TTL with it, only move forward. Usually one UpdateItem: a second one adds the day when lastSeenAt
+   * is already as new, and one more prunes days that left the retention window.
+   */
+  async registerCluster(clusterName: string, seenAt: string, listedAt: string): Promise<void> {
+    const day = listedAt.slice(0, 10);
+    for (let round = 0; round < MAX_REGISTRATION_ROUNDS; round += 1) {
+      const days =
+        (await this.advanceCluster(clusterName, seenAt, day)) ?? (await this.addActiveDay(clusterName, day));
+      if (days !== undefined) {
+        await this.pruneActiveDays(clusterName, days);
+        return;
+      }
+      await this.startLegacyRegistry(clusterName, day);
+    }
+    throw new TracerError(`cluster ${clusterName} could not be registered: its item kept changing`);
+  }
+
+  /**
+   * Creates the cluster item, or moves its lastSeenAt forward, and adds the day: the active days after the
+   * update, or undefined when lastSeenAt is already as new or the item predates the registry.
+   */
+  private async advanceCluster(
+    clusterName: string,
+    seenAt: string,
+    day: string,
+  ): Promise<string[] | undefined> {
+    // The TTL counts from the end of the seen day: the item outlives every summary it lists, each of
+    // which expires retentionDays after its own last event.
+    const seenDayEndMs = toEpochMs(`${seenAt.slice(0, 10)}T00:00:00.000Z`) + MS_PER_DAY;
+    const updated = await this.updateCluster(clusterName, {
+      UpdateExpression:
+        'SET #itemType = :itemType, #clusterName = :clusterName, #lastSeenAt = :seenAt, ' +
+        '#expiresAt = :expiresAt ADD #activeDays :days',
+      ConditionExpression:
+        'attribute_not_exists(#pk) OR (attribute_exists(#activeDays) AND #lastSeenAt < :seenAt)',
+      ExpressionAttributeNames: {
+        '#pk': TABLE_KEY.partitionKey,
+        '#itemType': ITEM_TYPE_ATTRIBUTE,
+        '#clusterName': 'clusterName',
+        '#lastSeenAt': 'lastSeenAt',
+        '#expiresAt': TTL_ATTRIBUTE,
+        '#activeDays': ACTIVE_DAYS_ATTRIBUTE,
+      },
+      ExpressionAttributeValues: {
+        ':itemType': { S: 'cluster' satisfies ItemType },
+        ':clusterName': { S: clusterName },
+        ':seenAt': { S: seenAt },
+        ':expiresAt': { N: String(expiresAtSeconds(seenDayEndMs, this.options.retentionDays)) },
+        ':days': { SS: [day] },
+      },
+      ReturnValues: 'UPDATED_NEW',
     });
-    // lastSeenAt only moves forward, so a late event from an earlier day cannot pull it back.
-    await this.putIfAbsentOr(item, {
-      condition: '#lastSeenAt < :seenAt',
-      names: { '#lastSeenAt': 'lastSeenAt' },
-      values: { ':seenAt': { S: seenAt } },
+    return updated && activeDaysOf(updated);
+  }
+
+  /** Adds the day to an existing registry: the active days after the update, or undefined without one. */
+  private async addActiveDay(clusterName: string, day: string): Promise<string[] | undefined> {
+    const updated = await this.updateCluster(clusterName, {
+      UpdateExpression: 'ADD #activeDays :days',
+      ConditionExpression: 'attribute_exists(#activeDays)',
+      ExpressionAttributeNames: { '#activeDays': ACTIVE_DAYS_ATTRIBUTE },
+      ExpressionAttributeValues: { ':days': { SS: [day] } },
+      ReturnValues: 'UPDATED_NEW',
     });
+    return updated && activeDaysOf(updated);
+  }
+
+  /**
+   * A cluster item written before the registry existed holds no days, and its tasks were recorded without
+   * any, so its registry starts with every day of the retention window up to today: listings walk them
+   * all, as they did, until those days age out.
+   */
+  private async startLegacyRegistry(clusterName: string, day: string): Promise<void> {
+    const nowMs = this.options.clock.nowMs();
+    const today = utcDay(nowMs);
+    const days = daysFromTo(oldestListedDay(nowMs, this.options.retentionDays), day > today ? day : today);
+    // Another container may have started it already, or TTL deleted the item: the next round sees which.
+    await this.updateCluster(clusterName, {
+      UpdateExpression: 'ADD #activeDays :days',
+      ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#activeDays)',
+      ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#activeDays': ACTIVE_DAYS_ATTRIBUTE },
+      ExpressionAttributeValues: { ':days': { SS: days } },
+    });
+  }
+
+  /** Drops the days that no listing reads any more, so the set stays about retentionDays long. */
+  private async pruneActiveDays(clusterName: string, days: readonly string[]): Promise<void> {
+    const stale = prunableDays(days, oldestListedDay(this.options.clock.nowMs(), this.options.retentionDays));
+    if (stale.length === 0) return;
+    await this.updateCluster(clusterName, {
+      UpdateExpression: 'DELETE #activeDays :stale',
+      ExpressionAttributeNames: { '#activeDays': ACTIVE_DAYS_ATTRIBUTE },
+      ExpressionAttributeValues: { ':stale': { SS: stale } },
+    });
+  }
+
+  /** One UpdateItem of the cluster item: the attributes it returned, or undefined when its condition failed. */
+  private async updateCluster(
+    clusterName: string,
+    update: Pick<
+      UpdateItemCommandInput,
+      | 'UpdateExpression'
+      | 'ConditionExpression'
+      | 'ExpressionAttributeNames'
+      | 'ExpressionAttributeValues'
+      | 'ReturnValues'
+    >,
+  ): Promise<Item | undefined> {
+    try {
+      const result = await this.options.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: { [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK }, [TABLE_KEY.sortKey]: { S: clusterName } },
+          ...update,
+        }),
+      );
+      return result.Attributes ?? {};
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
   }
 
   private expiresAt(iso: string): number {

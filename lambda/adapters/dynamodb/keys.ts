@@ -7,14 +7,22 @@
  * | task transition      | `T#<cluster>#<taskId>`      | `V#<version, 12 digits>`   |                                                   |
  * | task summary         | `T#<cluster>#<taskId>`      | `SUMMARY`                  | gsi1: `C#<cluster>#<createdAt day>` / `<createdAt>#<taskId>`; gsi2 (failed only): `F#<cluster>#<stoppedAt month>` / `<stoppedAt>#<taskId>` |
  * | notification ledger  | `T#<cluster>#<taskId>`      | `NOTIFY`                   |                                                   |
- * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                |                                                   |
+ * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                | none; holds `lastSeenAt` and `activeDays` (below) |
  * | task definition      | `TD#<taskDefinitionArn>`    | `TD`                       |                                                   |
  * | service event        | `S#<cluster>#<service>`     | `E#<createdAt>#<eventId>`  |                                                   |
  *
  * Why day buckets on gsi1: a cluster that runs 100,000 tasks a day writes its summaries (about five
  * updates a task) at a few writes a second on average into that day's partition key, far below the
- * 1,000 writes a second one partition takes, and each day's key stops growing at midnight. Listing newest
- * first walks the days backwards. Failed tasks are rarer, so gsi2 buckets by month.
+ * 1,000 writes a second one partition takes, and each day's key stops growing at midnight. Failed tasks
+ * are rarer, so gsi2 buckets by month.
+ *
+ * The active-day registry: the recorded-cluster item holds `activeDays`, a string set of the gsi1 days
+ * (`YYYY-MM-DD`, the createdAt day, else the event day) that hold the cluster's summaries. The recorder adds
+ * a task's day (`ADD`, a set union: order and duplicates do not matter) before it writes the summary. A
+ * listing reads the item once and queries only those days newest first, and for failed tasks the gsi2
+ * months from the oldest active day to `lastSeenAt`. Days older than the retention are pruned but the
+ * newest of them (see active-days.ts). An item without `activeDays` predates the registry: listings walk
+ * every day of the retention window.
  */
 
 export const TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;
