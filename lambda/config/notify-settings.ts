@@ -1,9 +1,13 @@
 /**
  * The notifier's settings, passed from the stack to the function as JSON in one environment variable
- * (EnvName.NOTIFY_FILTERS), so the construct and the handler share one shape.
+ * (EnvName.NOTIFY_FILTERS), so the construct and the handler share one shape. The shape itself lives in
+ * core (core/notify-settings.ts); this file validates JSON against it.
  */
 import * as z from 'zod/mini';
 import { FAILURE_KINDS } from '../core/failure.js';
+import type { NotifySettings } from '../core/notify-settings.js';
+
+export type { NotifySettings } from '../core/notify-settings.js';
 
 export const notifySettingsSchema = z.object({
   /** Only these clusters (names). Empty or absent: every cluster. */
@@ -23,7 +27,19 @@ export const notifySettingsSchema = z.object({
   notifySpotInterruptions: z.optional(z.boolean()),
 });
 
-export type NotifySettings = z.infer<typeof notifySettingsSchema>;
+type ParsedSettings = z.infer<typeof notifySettingsSchema>;
+/** The core type with its read-only arrays made mutable, to compare it with what zod infers. */
+type MutableSettings = {
+  -readonly [K in keyof NotifySettings]: NotifySettings[K] extends readonly (infer E)[] | undefined
+    ? E[] | undefined
+    : NotifySettings[K];
+};
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+type MutuallyAssignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Stops the build when the schema and the core type drift apart: a field added, removed or retyped on one side.
+const schemaMatchesCoreType: SameKeys<ParsedSettings, NotifySettings> &
+  MutuallyAssignable<ParsedSettings, MutableSettings> = true;
+void schemaMatchesCoreType;
 
 /**
  * Parses the settings JSON, with an error that names the bad field.

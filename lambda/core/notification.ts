@@ -4,10 +4,10 @@
  * applications) custom-notification JSON, and the filters that decide whether a stop is worth a message.
  * Pure: no I/O and no clock.
  */
-import type { NotifySettings } from '../config/notify-settings.js';
 import { serviceOfGroup } from './arn.js';
 import type { FailureClassification } from './failure.js';
 import type { TaskSummary } from './model.js';
+import type { NotifySettings } from './notify-settings.js';
 
 /** SNS wants a subject of "less than 100 characters": 99 keeps it inside that wording. */
 export const SNS_MAX_SUBJECT_CHARS = 99;

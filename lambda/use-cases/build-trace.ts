@@ -38,7 +38,7 @@ import {
   taskTransitionLines,
 } from '../core/trace.js';
 import { decodeTraceCursor, pageTrace, type TraceCursor } from '../core/trace-page.js';
-import { findTask, resolveTaskDefinition } from './find-task.js';
+import { clientSafeReason, findTask, resolveTaskDefinition } from './find-task.js';
 import type {
   Clock,
   LiveTaskSource,
@@ -260,8 +260,7 @@ async function collectServiceEvents(
     try {
       recent = (await deps.serviceEventSource.recentServiceEvents(clusterName, serviceName)) ?? [];
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      notice = `recent events of service ${serviceName} could not be read from ECS (${reason}); recorded events are shown`;
+      notice = `recent events of service ${serviceName} could not be read from ECS (${clientSafeReason(error)}); recorded events are shown`;
     }
   }
   // The same event may be recorded and still remembered by ECS: one copy per message and time.

@@ -3,9 +3,9 @@
  * first, then ECS itself for what it still remembers.
  */
 import { arnToName } from '../core/arn.js';
-import { TaskNotFoundError } from '../core/errors.js';
+import { AccessDeniedError, TaskNotFoundError, ThrottledError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
-import type { TaskDefinitionInfo } from '../core/model.js';
+import type { TaskDefinitionInfo, TaskSummary } from '../core/model.js';
 import type {
   LiveTaskSource,
   RecordedTask,
@@ -13,6 +13,56 @@ import type {
   TaskDefinitionStore,
   TaskHistory,
 } from './ports.js';
+
+/**
+ * ECS's answer for a task tracer did not record. The stack may scope ecs:DescribeTasks to the watched
+ * clusters, so a denial means "not a cluster tracer looks at": for the caller that is the same as an
+ * unknown task, and answering 403 would wrongly suggest that their own permissions are at fault.
+ */
+async function describeLiveTask(
+  live: LiveTaskSource,
+  clusterName: string,
+  taskId: string,
+): Promise<TaskSummary | undefined> {
+  try {
+    return await live.describeTask(clusterName, taskId);
+  } catch (error) {
+    if (error instanceof AccessDeniedError) return undefined;
+    throw error;
+  }
+}
+
+const ACCESS_DENIED_NAME = /AccessDenied|UnauthorizedOperation|NotAuthorized|UnrecognizedClient/i;
+const THROTTLED_NAME = /Throttl|TooManyRequests|LimitExceeded|RequestLimitExceeded/i;
+const NETWORK_NAME = /Timeout|TimedOut|ECONNRESET|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|NetworkingError/i;
+// An SDK exception name (ClientException, ServerException): a class of fault that carries no account data.
+const EXCEPTION_NAME = /^[A-Z][A-Za-z0-9]{2,80}$/;
+
+/**
+ * What a client may be told about a failed AWS call: the class of fault and the exception name, never the
+ * AWS message, which for a denial names the role ARN and the account id. The full error stays in `cause`
+ * and in the function's log.
+ * @example clientSafeReason(Object.assign(new Error('User: arn:aws:sts::123…'), { name: 'AccessDeniedException' })) === 'access denied: AccessDeniedException'
+ */
+export function clientSafeReason(error: unknown): string {
+  if (error instanceof AccessDeniedError) return 'access denied';
+  if (error instanceof ThrottledError) return 'throttled by AWS';
+  return reasonOfName(error instanceof Error ? error.name : '');
+}
+
+/** The same classification for a reason recorded as `Name: message` (an unavailable task definition). */
+function clientSafeRecordedReason(reason: string): string {
+  const name = /^([A-Za-z0-9]+): /.exec(reason)?.[1];
+  // Without an exception name the reason is tracer's own wording, which carries nothing from AWS.
+  return name ? reasonOfName(name) : reason;
+}
+
+function reasonOfName(name: string): string {
+  if (ACCESS_DENIED_NAME.test(name)) return `access denied: ${name}`;
+  if (THROTTLED_NAME.test(name)) return `throttled by AWS: ${name}`;
+  if (NETWORK_NAME.test(name)) return `AWS could not be reached in time: ${name}`;
+  return EXCEPTION_NAME.test(name) && name !== 'Error' ? name : 'an unexpected error';
+}
 
 export interface FoundTask {
   readonly task: RecordedTask;
@@ -30,7 +80,7 @@ export async function findTask(
 ): Promise<FoundTask> {
   const recorded = await deps.history.getTask(clusterName, taskId);
   if (recorded) return { task: recorded, source: 'recorded' };
-  const summary = deps.live ? await deps.live.describeTask(clusterName, taskId) : undefined;
+  const summary = deps.live ? await describeLiveTask(deps.live, clusterName, taskId) : undefined;
   if (!summary) throw new TaskNotFoundError(clusterName, taskId);
   const failure = classifyFailure(summary);
   return { task: failure ? { summary, failure } : { summary }, source: 'live' };
@@ -63,9 +113,8 @@ export async function resolveTaskDefinition(
     try {
       info = await deps.taskDefinitionSource.describeTaskDefinition(taskDefinitionArn);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
       return {
-        notice: `task definition ${name} could not be described (${reason}), so the logs of its containers cannot be located`,
+        notice: `task definition ${name} could not be described (${clientSafeReason(error)}), so the logs of its containers cannot be located`,
       };
     }
     try {
@@ -82,7 +131,7 @@ export async function resolveTaskDefinition(
   if (info.status === 'unavailable') {
     return {
       taskDefinition: info,
-      notice: `task definition ${name} could not be described (${info.reason}), so the logs of its containers cannot be located`,
+      notice: `task definition ${name} could not be described (${clientSafeRecordedReason(info.reason)}), so the logs of its containers cannot be located`,
     };
   }
   return { taskDefinition: info };

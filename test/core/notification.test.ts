@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { NotifySettings } from '../../lambda/config/notify-settings.js';
 import { classifyFailure, type FailureClassification } from '../../lambda/core/failure.js';
 import type { TaskSummary } from '../../lambda/core/model.js';
 import {
@@ -17,6 +16,7 @@ import {
   shouldNotify,
   traceUrl,
 } from '../../lambda/core/notification.js';
+import type { NotifySettings } from '../../lambda/core/notify-settings.js';
 import { loadSummary } from '../support/notify-fixtures.js';
 
 const FIXTURES = [

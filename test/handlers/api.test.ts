@@ -459,13 +459,14 @@ describe('errors', () => {
     });
   });
 
-  it('answers 403 when ECS refuses the live lookup of an unrecorded task', async () => {
+  it('answers 404 for an unrecorded task in a cluster tracer may not describe', async () => {
     const live = new FakeLiveTaskSource();
     live.error = new AccessDeniedError(
       'tracer may not describe tasks in cluster default (ecs:DescribeTasks)',
     );
     const response = await harness({ live }).handler(get(tracePath('0123456789abcdef0123456789abcdef')));
-    expect(response.statusCode).toBe(403);
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body ?? '{}').error.code).toBe('NotFound');
   });
 });
 

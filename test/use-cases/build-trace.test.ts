@@ -1,6 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, LogUnavailableError, TaskNotFoundError } from '../../lambda/core/errors.js';
+import {
+  AccessDeniedError,
+  InvalidInputError,
+  LogUnavailableError,
+  TaskNotFoundError,
+} from '../../lambda/core/errors.js';
 import { formatTraceText } from '../../lambda/core/format.js';
 import type {
   ContainerLogConfig,
@@ -187,22 +192,43 @@ describe('buildTaskTrace: service events', () => {
     expect(serviceLines(trace.lines)).toEqual(await goldenServiceLines());
   });
 
-  it('adds a notice and keeps the recorded events when DescribeServices fails', async () => {
-    // Prepare
-    const source = new FakeServiceEventSource([]);
-    source.error = new Error('Rate exceeded');
-    const { deps, serviceEvents } = world(fixture, { serviceEventSource: source });
-    await serviceEvents.putServiceEvents(fixture.serviceEvents);
+  it.each([
+    [
+      'access denied',
+      Object.assign(
+        new Error(
+          'User: arn:aws:sts::123456789012:assumed-role/tracer-api/fn is not authorized to perform: ecs:DescribeServices',
+        ),
+        { name: 'AccessDeniedException' },
+      ),
+      'access denied: AccessDeniedException',
+    ],
+    [
+      'throttling',
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+      'throttled by AWS: ThrottlingException',
+    ],
+    ['an unnamed fault', new Error('socket hang up at 10.0.0.1'), 'an unexpected error'],
+  ])(
+    'adds a client-safe notice and keeps the recorded events when DescribeServices fails with %s',
+    async (_name, error, reason) => {
+      // Prepare
+      const source = new FakeServiceEventSource([]);
+      source.error = error;
+      const { deps, serviceEvents } = world(fixture, { serviceEventSource: source });
+      await serviceEvents.putServiceEvents(fixture.serviceEvents);
 
-    // Act
-    const trace = await buildTaskTrace(deps, request(fixture));
+      // Act
+      const trace = await buildTaskTrace(deps, request(fixture));
 
-    // Assess
-    expect(serviceLines(trace.lines)).toHaveLength(6);
-    expect(notices(trace.lines)).toEqual([
-      'recent events of service nginx-local could not be read from ECS (Rate exceeded); recorded events are shown',
-    ]);
-  });
+      // Assess
+      expect(serviceLines(trace.lines)).toHaveLength(6);
+      expect(notices(trace.lines)).toEqual([
+        `recent events of service nginx-local could not be read from ECS (${reason}); recorded events are shown`,
+      ]);
+      expect(notices(trace.lines).join('\n')).not.toContain(error.message);
+    },
+  );
 
   it('shows no service lines for a standalone task', async () => {
     const standalone = loadReference(REFERENCE_TASK_IDS.userStopped);
@@ -277,7 +303,7 @@ describe('buildTaskTrace: partial failures become notices', () => {
       'ecs/nginx/834a5628bef14f2dbb81c7bc0b272160',
       new LogUnavailableError(
         'access-denied',
-        'access to log group /ecs/nginx-local was denied (AccessDeniedException: no)',
+        'access to log stream ecs/nginx/834a5628bef14f2dbb81c7bc0b272160 in log group /ecs/nginx-local was denied (AccessDeniedException)',
       ),
     );
 
@@ -286,7 +312,7 @@ describe('buildTaskTrace: partial failures become notices', () => {
 
     // Assess
     expect(notices(trace.lines)).toEqual([
-      'logs of container nginx could not be read: access to log group /ecs/nginx-local was denied (AccessDeniedException: no)',
+      'logs of container nginx could not be read: access to log stream ecs/nginx/834a5628bef14f2dbb81c7bc0b272160 in log group /ecs/nginx-local was denied (AccessDeniedException)',
     ]);
     expect(trace.lines.filter((l) => l.kind === 'log')).toEqual([]);
     expect(trace.lines.filter((l) => l.kind === 'service')).toHaveLength(6);
@@ -361,23 +387,61 @@ describe('buildTaskTrace: partial failures become notices', () => {
     });
     const trace = await buildTaskTrace(deps, request(fixture));
     expect(notices(trace.lines)).toEqual([
-      'task definition nginx-local:3 could not be described (ClientException: Unable to describe task definition.), so the logs of its containers cannot be located',
+      'task definition nginx-local:3 could not be described (ClientException), so the logs of its containers cannot be located',
     ]);
     expect(trace.taskDefinition?.status).toBe('unavailable');
   });
 
-  it('reports a task definition lookup that failed', async () => {
-    const source = new FakeTaskDefinitionSource([]);
-    source.error = new Error('ThrottlingException: Rate exceeded');
-    const { deps } = world(fixture, {
-      taskDefinitions: new InMemoryTaskDefinitionStore(),
-      taskDefinitionSource: source,
+  it('reports a recorded denial to describe the task definition without the AWS message', async () => {
+    // Prepare
+    const store = new InMemoryTaskDefinitionStore();
+    await store.putTaskDefinition({
+      status: 'unavailable',
+      taskDefinitionArn: arn,
+      reason:
+        'AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/tracer-api/fn is not authorized to perform: ecs:DescribeTaskDefinition',
+      describedAt: '2021-11-26T17:30:00.000Z',
     });
+    const { deps } = world(fixture, { taskDefinitions: store });
+
+    // Act
     const trace = await buildTaskTrace(deps, request(fixture));
+
+    // Assess
     expect(notices(trace.lines)).toEqual([
-      'task definition nginx-local:3 could not be described (ThrottlingException: Rate exceeded), so the logs of its containers cannot be located',
+      'task definition nginx-local:3 could not be described (access denied: AccessDeniedException), so the logs of its containers cannot be located',
     ]);
   });
+
+  it.each([
+    ['throttling', 'ThrottlingException', 'Rate exceeded', 'throttled by AWS: ThrottlingException'],
+    [
+      'access denied',
+      'AccessDeniedException',
+      'User: arn:aws:sts::123456789012:assumed-role/tracer-api/fn is not authorized to perform: ecs:DescribeTaskDefinition',
+      'access denied: AccessDeniedException',
+    ],
+    ['a server fault', 'ServerException', 'Service unavailable in account 123456789012', 'ServerException'],
+  ])(
+    'reports a task definition lookup that failed with %s, without the AWS message',
+    async (_case, name, message, reason) => {
+      // Prepare
+      const source = new FakeTaskDefinitionSource([]);
+      source.error = Object.assign(new Error(message), { name });
+      const { deps } = world(fixture, {
+        taskDefinitions: new InMemoryTaskDefinitionStore(),
+        taskDefinitionSource: source,
+      });
+
+      // Act
+      const trace = await buildTaskTrace(deps, request(fixture));
+
+      // Assess
+      expect(notices(trace.lines)).toEqual([
+        `task definition nginx-local:3 could not be described (${reason}), so the logs of its containers cannot be located`,
+      ]);
+    },
+  );
 
   it('describes an unrecorded task definition, records it, and finds the logs with it', async () => {
     // Prepare
@@ -449,6 +513,12 @@ describe('buildTaskTrace: tasks tracer never recorded', () => {
   it.each([
     ['no live source is wired', undefined],
     ['ECS does not know the task either', new FakeLiveTaskSource([])],
+    [
+      'ECS denies DescribeTasks in a cluster tracer does not watch',
+      Object.assign(new FakeLiveTaskSource([]), {
+        error: new AccessDeniedError('tracer may not describe tasks in cluster default (ecs:DescribeTasks)'),
+      }),
+    ],
   ])('fails with TaskNotFoundError when %s', async (_name, live) => {
     const { deps } = world(fixture, { history: new InMemoryTaskHistory(), ...(live ? { live } : {}) });
     const failure = buildTaskTrace(deps, request(fixture));

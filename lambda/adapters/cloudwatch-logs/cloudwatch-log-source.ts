@@ -157,9 +157,10 @@ export class CloudWatchLogSource implements LogSource {
       name === 'AccessDenied' ||
       name === 'UnrecognizedClientException'
     ) {
+      // The AWS message names the role ARN and account id: it stays in `cause`, out of the client's trace.
       return new LogUnavailableError(
         'access-denied',
-        `access to log group ${group} was denied (${name}: ${message})`,
+        `access to log stream ${stream} in log group ${group} was denied (${name})`,
         { cause: error },
       );
     }
@@ -172,7 +173,7 @@ export class CloudWatchLogSource implements LogSource {
     }
     return new LogUnavailableError(
       'error',
-      `reading log stream ${stream} in log group ${group} failed (${name}: ${message})`,
+      `reading log stream ${stream} in log group ${group} failed (${name})`,
       { cause: error },
     );
   }
