@@ -2,6 +2,8 @@
  * Environment-variable names shared by the CDK constructs that set them and the handlers that read them.
  * `lib/` imports this module and nothing else from `lambda/`.
  */
+import type { LogLevel } from './logger.js';
+
 export const EnvName = {
   TABLE_NAME: 'TRACER_TABLE_NAME',
   RETENTION_DAYS: 'TRACER_RETENTION_DAYS',
@@ -56,4 +58,52 @@ export function intEnv(name: EnvName, fallback: number, env: NodeJS.ProcessEnv =
     throw new Error(`environment variable ${name} must be a non-negative integer, got "${raw}"`);
   }
   return value;
+}
+
+/** How long tracer keeps a task's records unless the stack says otherwise. */
+export const DEFAULT_RETENTION_DAYS = 90;
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * Reads an optional setting that must be one of `allowed` (case-insensitive), with a default.
+ * @example const format = oneOfEnv(EnvName.NOTIFY_FORMAT, ['text', 'chatbot'], 'text');
+ */
+export function oneOfEnv<T extends string>(
+  name: EnvName,
+  allowed: readonly T[],
+  fallback: T,
+  env: NodeJS.ProcessEnv = process.env,
+): T {
+  const raw = optionalEnv(name, env);
+  if (raw === undefined) return fallback;
+  const value = allowed.find((candidate) => candidate === raw.trim().toLowerCase());
+  if (!value) {
+    throw new Error(`environment variable ${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * The functions' log level (EnvName.LOG_LEVEL), `info` unless set.
+ * @example const logger = createLogger({ service: 'api' }, { level: logLevelEnv() });
+ */
+export function logLevelEnv(env: NodeJS.ProcessEnv = process.env): LogLevel {
+  return oneOfEnv(EnvName.LOG_LEVEL, LOG_LEVELS, 'info', env);
+}
+
+/**
+ * The retention period in days (EnvName.RETENTION_DAYS), at least 1: items expire that many days after
+ * their task was last seen, and a task not found is explained with it.
+ * @example const days = retentionDaysEnv(); // 90 unless set
+ */
+export function retentionDaysEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  fallback: number = DEFAULT_RETENTION_DAYS,
+): number {
+  const days = intEnv(EnvName.RETENTION_DAYS, fallback, env);
+  if (days < 1) {
+    throw new Error(`environment variable ${EnvName.RETENTION_DAYS} must be at least 1, got ${days}`);
+  }
+  return days;
 }

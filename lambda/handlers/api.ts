@@ -10,20 +10,17 @@
  * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
-import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
 import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { systemClock } from '../adapters/system-clock.js';
-import { EnvName, intEnv, optionalEnv, requireEnv } from '../config/env.js';
-import { createLogger, type Logger, type LogLevel } from '../config/logger.js';
+import { logLevelEnv } from '../config/env.js';
+import { createLogger, type Logger } from '../config/logger.js';
 import type { TraceResponse } from '../core/api-types.js';
 import { normalizeCluster, normalizeTaskId } from '../core/arn.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
@@ -37,6 +34,7 @@ import { type BuildTraceDeps, buildTaskTrace, type TaskTrace } from '../use-case
 import type { ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
 import { RouteError, toHttpError } from './http-errors.js';
+import { sharedDepsFromEnv } from './shared-deps.js';
 
 /** Lambda's response limit is 6 MB for the whole serialised response; this leaves room for the envelope. */
 export const MAX_RESPONSE_BYTES = 5_500_000;
@@ -48,8 +46,6 @@ export const MAX_LIST_LIMIT = 100;
 export const MAX_DURATION_MS = 24 * 3_600_000;
 /** The header that carries the next page's cursor of a text trace. */
 export const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
-
-const DEFAULT_RETENTION_DAYS = 90;
 
 const TASK_STATUSES = [
   'PROVISIONING',
@@ -498,34 +494,12 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
   };
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
-function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
-  const raw = optionalEnv(EnvName.LOG_LEVEL, env);
-  if (raw === undefined) return 'info';
-  const level = LOG_LEVELS.find((l) => l === raw.toLowerCase());
-  if (!level) {
-    throw new Error(
-      `environment variable ${EnvName.LOG_LEVEL} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`,
-    );
-  }
-  return level;
-}
-
 /**
  * The production dependencies, from the function's environment (table name, retention, log level), with
  * SDK clients built the standard way so AWS_REGION and AWS_ENDPOINT_URL_* apply.
  */
 export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
-  const tableName = requireEnv(EnvName.TABLE_NAME, env);
-  const retentionDays = intEnv(EnvName.RETENTION_DAYS, DEFAULT_RETENTION_DAYS, env);
-  const table: DynamoDbTableOptions = {
-    client: new DynamoDBClient({ maxAttempts: 8 }),
-    tableName,
-    retentionDays,
-    clock: systemClock,
-  };
-  const ecs = new ECSClient({ maxAttempts: 5 });
+  const { table, ecs, retentionDays } = sharedDepsFromEnv(env);
   return {
     history: new DynamoDbTaskHistory(table),
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),
@@ -536,7 +510,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     live: new EcsLiveTaskSource(ecs),
     clock: systemClock,
     retentionDays,
-    logger: createLogger({ service: 'api' }, { level: logLevelFromEnv(env) }),
+    logger: createLogger({ service: 'api' }, { level: logLevelEnv(env) }),
   };
 }
 

@@ -2,10 +2,10 @@
  * The failure notifier Lambda. EventBridge sends each `ECS Task State Change` with lastStatus STOPPED to an
  * SQS delay queue (DeliveryDelay = the settle delay), which invokes this function with batches. Each
  * record's body is the EventBridge event; the answer is a partial batch response, so that SQS delivers
- * again only the records that asked for it and dead-letters them after the queue's receive count.
+ * again only the records that asked for it and dead-letters them after the queue's receive count. A record
+ * that only has to wait (not settled, not recorded yet, claimed by another attempt) is made visible again
+ * after a short, growing delay rather than the queue's whole visibility timeout.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
@@ -13,32 +13,63 @@ import { DynamoDbNotificationLedger } from '../adapters/dynamodb/dynamodb-notifi
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
-import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
 import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
+import { SqsVisibility } from '../adapters/sqs/sqs-visibility.js';
 import { systemClock } from '../adapters/system-clock.js';
-import { EnvName, intEnv, optionalEnv, requireEnv } from '../config/env.js';
-import { createLogger, type Logger, type LogLevel } from '../config/logger.js';
+import {
+  EnvName,
+  intEnv,
+  logLevelEnv,
+  oneOfEnv,
+  optionalEnv,
+  DEFAULT_RETENTION_DAYS as RETENTION_DAYS,
+  requireEnv,
+} from '../config/env.js';
+import { createLogger, type Logger } from '../config/logger.js';
 import { parseNotifySettings } from '../config/notify-settings.js';
 import { InvalidTaskEventError } from '../core/errors.js';
 import {
   DEFAULT_SETTLE_MS,
   type NotificationFormat,
+  NotificationInProgressError,
   type NotifyFailureDeps,
   type NotifyFailureResult,
   NotifyRetryableError,
   notifyFailure,
+  SettleDelayPendingError,
 } from '../use-cases/notify-failure.js';
+import { sharedDepsFromEnv } from './shared-deps.js';
 
-export const DEFAULT_RETENTION_DAYS = 90;
+export const DEFAULT_RETENTION_DAYS = RETENTION_DAYS;
 /** Kept free at the end of an invocation for building the trace and publishing after a settle wait. */
 export const DEFAULT_RESERVE_MS = 45_000;
 /** Added to the invocation's remaining time, so a claim outlives the attempt that holds it. */
 export const DEFAULT_LEASE_MARGIN_MS = 30_000;
+/**
+ * The first delay before a record that waits for the recorder comes back; it doubles with each receive,
+ * up to MAX_RETRY_DELAY_SECONDS. With the queue's receive count (10) that rides out about an hour of
+ * recorder lag, where the queue's visibility timeout (six times the function timeout) would dead-letter
+ * the notification after three receives.
+ */
+export const RETRY_BASE_DELAY_SECONDS = 30;
+/** Fifteen minutes: no wait of the notifier (settle delay, claim lease) is longer. */
+export const MAX_RETRY_DELAY_SECONDS = 900;
+
+/**
+ * Makes SQS deliver a received message again after a delay. Implemented by `SqsVisibility`
+ * (ChangeMessageVisibility); without it a record that asks for a later delivery waits the queue's
+ * visibility timeout.
+ */
+export interface MessageVisibility {
+  delay(message: Pick<SQSRecord, 'eventSourceARN' | 'receiptHandle'>, seconds: number): Promise<void>;
+}
 
 export interface NotifierHandlerDeps extends NotifyFailureDeps {
   readonly logger: Logger;
+  /** @default - records that ask for a later delivery wait the queue's visibility timeout */
+  readonly visibility?: MessageVisibility;
   /** @default DEFAULT_RESERVE_MS */
   readonly reserveMs?: number;
   /** @default DEFAULT_LEASE_MARGIN_MS */
@@ -69,6 +100,7 @@ function describeResult(result: NotifyFailureResult): Record<string, unknown> {
         waitedMs: result.waitedMs,
         notices: result.notices,
         fellBack: result.fellBack,
+        shortened: result.shortened,
       };
     case 'filtered':
       return {
@@ -84,12 +116,28 @@ function describeResult(result: NotifyFailureResult): Record<string, unknown> {
 }
 
 /**
+ * How long a record that asked for a later delivery should stay invisible: until the settle point, until
+ * the other attempt's claim expires, or (not recorded yet) a delay that doubles with each receive.
+ * @example retryDelaySeconds(new TaskNotRecordedYetError('default', 'abc', 3), 2, Date.now()) === 60
+ */
+export function retryDelaySeconds(error: NotifyRetryableError, receiveCount: number, nowMs: number): number {
+  const clamp = (seconds: number) => Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(1, Math.ceil(seconds)));
+  if (error instanceof SettleDelayPendingError) return clamp((error.settleAtMs - nowMs) / 1000);
+  if (error instanceof NotificationInProgressError) {
+    return clamp(Math.max(RETRY_BASE_DELAY_SECONDS, (error.leaseUntilMs - nowMs) / 1000 + 1));
+  }
+  const attempt = Math.max(1, Math.floor(receiveCount) || 1);
+  return clamp(RETRY_BASE_DELAY_SECONDS * 2 ** Math.min(attempt - 1, 10));
+}
+
+/**
  * Builds the notifier handler from its dependencies. Records are handled one after the other, so that a
  * batch never bursts CloudWatch Logs; a record that arrived early may sleep towards its settle point as
  * long as the invocation has time to spare. A record is reported in `batchItemFailures` when it is
  * malformed (logged with its event id and reason; after the receive count it lands in the dead-letter
  * queue), when a later delivery will do better (not settled, not recorded yet, claimed by another
- * attempt), or when SNS or DynamoDB failed after the SDK's retries.
+ * attempt), or when SNS or DynamoDB failed after the SDK's retries. A record that asked for a later
+ * delivery is made visible again after `retryDelaySeconds` through `visibility`.
  * @example export const handler = makeNotifierHandler(notifierDepsFromEnv());
  */
 export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler {
@@ -126,6 +174,12 @@ export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler 
       const described = { ...fields, eventId: eventIdOf(body), ...describeResult(result) };
       if (result.outcome === 'published') {
         log.info('published a failure notification', described);
+        if (result.traceError !== undefined) {
+          log.warn('published what the recorded task says: the trace could not be built', {
+            ...described,
+            error: result.traceError,
+          });
+        }
         if (result.ledgerError) {
           log.error('published, but could not mark the notification sent; its claim will expire', {
             ...described,
@@ -140,12 +194,24 @@ export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler 
       if (error instanceof InvalidTaskEventError) {
         log.error('rejected a malformed event', { ...fields, eventId: error.eventId, reason: error.reason });
       } else if (error instanceof NotifyRetryableError) {
+        const delaySeconds = retryDelaySeconds(error, fields.receiveCount, deps.trace.clock.nowMs());
         log.info('will notify on a later delivery', {
           ...fields,
           eventId: eventIdOf(body),
           reason: error.message,
           error: error.name,
+          ...(deps.visibility ? { delaySeconds } : {}),
         });
+        if (deps.visibility) {
+          try {
+            await deps.visibility.delay(record, delaySeconds);
+          } catch (visibilityError) {
+            log.warn('could not shorten the wait; SQS delivers the record after its visibility timeout', {
+              ...fields,
+              error: visibilityError,
+            });
+          }
+        }
       } else {
         log.error('could not notify; SQS will deliver the event again', {
           ...fields,
@@ -173,52 +239,20 @@ export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler 
   };
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const FORMATS: readonly NotificationFormat[] = ['text', 'chatbot'];
-
-function oneOf<T extends string>(
-  name: EnvName,
-  allowed: readonly T[],
-  fallback: T,
-  env: NodeJS.ProcessEnv,
-): T {
-  const raw = optionalEnv(name, env);
-  if (raw === undefined) return fallback;
-  const value = allowed.find((candidate) => candidate === raw.trim().toLowerCase());
-  if (!value)
-    throw new Error(`environment variable ${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-  return value;
-}
 
 /**
  * The production dependencies, from the function's environment: table, topic, settle delay, filters,
  * format, API URL, retention and log level. Fails loudly at cold start when a setting is missing or bad.
  */
 export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierHandlerDeps {
-  const tableName = requireEnv(EnvName.TABLE_NAME, env);
+  const { table, ecs } = sharedDepsFromEnv(env);
   const topicArn = requireEnv(EnvName.TOPIC_ARN, env);
   const settleMs = intEnv(EnvName.NOTIFY_SETTLE_SECONDS, DEFAULT_SETTLE_MS / 1000, env) * 1000;
   const settings = parseNotifySettings(optionalEnv(EnvName.NOTIFY_FILTERS, env));
-  const format = oneOf(EnvName.NOTIFY_FORMAT, FORMATS, 'text', env);
+  const format = oneOfEnv(EnvName.NOTIFY_FORMAT, FORMATS, 'text', env);
   const apiUrl = optionalEnv(EnvName.API_URL, env);
-  const retentionDays = intEnv(EnvName.RETENTION_DAYS, DEFAULT_RETENTION_DAYS, env);
-  if (retentionDays < 1) {
-    throw new Error(
-      `environment variable ${EnvName.RETENTION_DAYS} must be at least 1, got ${retentionDays}`,
-    );
-  }
-  const logger = createLogger(
-    { service: 'notifier' },
-    { level: oneOf(EnvName.LOG_LEVEL, LOG_LEVELS, 'info', env) },
-  );
-  // The SDK retries throttling with backoff; more attempts ride out a burst of stopped tasks.
-  const table: DynamoDbTableOptions = {
-    client: new DynamoDBClient({ maxAttempts: 8 }),
-    tableName,
-    retentionDays,
-    clock: systemClock,
-  };
-  const ecs = new ECSClient({ maxAttempts: 5 });
+  const logger = createLogger({ service: 'notifier' }, { level: logLevelEnv(env) });
   return {
     trace: {
       history: new DynamoDbTaskHistory(table),
@@ -237,6 +271,7 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Notif
     format,
     ...(apiUrl ? { apiUrl } : {}),
     logger,
+    visibility: new SqsVisibility(),
   };
 }
 

@@ -3,8 +3,6 @@
  * records, answered with a partial batch response) or directly (one event, Lambda's async retries and
  * on-failure destination take over on error).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import type {
   EventBridgeEvent,
   SQSBatchItemFailure,
@@ -15,12 +13,11 @@ import type {
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTransitionStore } from '../adapters/dynamodb/dynamodb-transition-store.js';
-import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
 import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { systemClock } from '../adapters/system-clock.js';
-import { EnvName, intEnv, optionalEnv, requireEnv } from '../config/env.js';
-import { createLogger, type Logger, type LogLevel } from '../config/logger.js';
+import { logLevelEnv, DEFAULT_RETENTION_DAYS as RETENTION_DAYS } from '../config/env.js';
+import { createLogger, type Logger } from '../config/logger.js';
 import { InvalidTaskEventError } from '../core/errors.js';
 import {
   createRecorderCache,
@@ -28,10 +25,11 @@ import {
   type RecordEventResult,
   recordEvent,
 } from '../use-cases/record-event.js';
+import { sharedDepsFromEnv } from './shared-deps.js';
 
 /** Records processed at once: enough to hide DynamoDB latency, few enough to stay clear of ECS API limits. */
 export const DEFAULT_CONCURRENCY = 8;
-export const DEFAULT_RETENTION_DAYS = 90;
+export const DEFAULT_RETENTION_DAYS = RETENTION_DAYS;
 
 export interface RecorderHandlerDeps extends RecordEventDeps {
   /** @default DEFAULT_CONCURRENCY */
@@ -183,41 +181,13 @@ export function makeRecorderHandler(deps: RecorderHandlerDeps): RecorderHandler 
   };
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
-function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
-  const raw = optionalEnv(EnvName.LOG_LEVEL, env);
-  if (raw === undefined) return 'info';
-  const level = LOG_LEVELS.find((l) => l === raw.toLowerCase());
-  if (!level) {
-    throw new Error(
-      `environment variable ${EnvName.LOG_LEVEL} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`,
-    );
-  }
-  return level;
-}
-
 /**
  * The production dependencies, from the function's environment: the table name, the retention period
  * and the log level. Fails loudly at cold start when the stack did not set them.
  */
 export function recorderDepsFromEnv(env: NodeJS.ProcessEnv = process.env): RecorderHandlerDeps {
-  const tableName = requireEnv(EnvName.TABLE_NAME, env);
-  const retentionDays = intEnv(EnvName.RETENTION_DAYS, DEFAULT_RETENTION_DAYS, env);
-  if (retentionDays < 1) {
-    throw new Error(
-      `environment variable ${EnvName.RETENTION_DAYS} must be at least 1, got ${retentionDays}`,
-    );
-  }
-  const logger: Logger = createLogger({ service: 'recorder' }, { level: logLevelFromEnv(env) });
-  // The SDK retries throttling with backoff; more attempts ride out a burst of task launches.
-  const table: DynamoDbTableOptions = {
-    client: new DynamoDBClient({ maxAttempts: 8 }),
-    tableName,
-    retentionDays,
-    clock: systemClock,
-  };
-  const ecs = new ECSClient({ maxAttempts: 5 });
+  const { table, ecs } = sharedDepsFromEnv(env);
+  const logger: Logger = createLogger({ service: 'recorder' }, { level: logLevelEnv(env) });
   return {
     transitions: new DynamoDbTransitionStore(table),
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),

@@ -20,7 +20,13 @@
  */
 import type { NotifySettings } from '../config/notify-settings.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
-import { LogUnavailableError, TracerError } from '../core/errors.js';
+import {
+  AccessDeniedError,
+  LogUnavailableError,
+  TaskNotFoundError,
+  ThrottledError,
+  TracerError,
+} from '../core/errors.js';
 import { classifyFailure, type FailureClassification } from '../core/failure.js';
 import { DEFAULT_TIME_ZONE, formatTraceText } from '../core/format.js';
 import { DEFAULT_LOG_WINDOW_MS } from '../core/log-windows.js';
@@ -40,10 +46,14 @@ import {
   type TraceLine,
   taskTransitionLines,
 } from '../core/trace.js';
+import { encodeTraceCursor } from '../core/trace-page.js';
 import { type BuildTraceDeps, buildTaskTrace } from './build-trace.js';
 import type {
   LedgerClaim,
+  LogEvent,
   LogSource,
+  LogStreamRequest,
+  LogStreamResult,
   Notification,
   NotificationLedger,
   Notifier,
@@ -60,6 +70,17 @@ export const DEFAULT_SETTLE_MS = 30_000;
  * claim. Handlers pass a tighter lease from the invocation's remaining time.
  */
 export const DEFAULT_LEASE_MS = 15 * 60_000;
+/**
+ * The trace lines one notification reads: the start of the task and, when it logged more, as many again
+ * from its end. SNS takes 256 KB, so a longer trace would be cut anyway; the bound keeps a chatty container
+ * from exhausting the notifier's memory and time (and the GetLogEvents quota) before it publishes.
+ */
+export const NOTIFY_TRACE_MAX_LINES = 20_000;
+/**
+ * Reads a tail pass may make per container window while it searches where the window's last lines start:
+ * a binary search over time, so 20 reads narrow even a long window to a millisecond.
+ */
+export const MAX_TAIL_READS = 20;
 
 export type NotificationFormat = 'text' | 'chatbot';
 
@@ -104,8 +125,15 @@ export type NotifyFailureResult =
       readonly notices: number;
       /** True when the trace could not be built and the message tells what the summary knows. */
       readonly fellBack: boolean;
+      /** True when the trace was longer than NOTIFY_TRACE_MAX_LINES and the middle of its logs was left out. */
+      readonly shortened: boolean;
       /** Why markSent failed after the publish; the claim then expires on its own. */
       readonly ledgerError?: string;
+      /**
+       * The raw error that kept the trace from being built (`fellBack`), for the function's log only: the
+       * message itself carries a classified reason.
+       */
+      readonly traceError?: unknown;
     }
   | {
       readonly outcome: 'ignored';
@@ -209,27 +237,136 @@ async function claim(
     : { outcome: 'sent' };
 }
 
+/**
+ * A client-safe reason for a trace that could not be built. The raw error (request ids, ARNs, SDK text) stays
+ * in the function's log; the message only says what kind of fault it was.
+ */
+export function traceFailureReason(error: unknown): string {
+  const name = error instanceof Error ? error.name : '';
+  if (error instanceof AccessDeniedError || /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)) {
+    return 'access was denied';
+  }
+  if (
+    error instanceof ThrottledError ||
+    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TooManyRequests|LimitExceeded/i.test(name)
+  ) {
+    return 'AWS throttled the requests';
+  }
+  if (error instanceof TaskNotFoundError) return 'the task could not be found';
+  if (/Timeout|TimedOut|ECONNRESET|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|NetworkingError/i.test(name)) {
+    return 'AWS could not be reached in time';
+  }
+  if (/InternalServer|InternalFailure|ServiceUnavailable|ServerException/i.test(name)) {
+    return 'an AWS service failed';
+  }
+  return 'an unexpected error occurred';
+}
+
+/**
+ * A log source that returns the last `maxEvents` lines of each window instead of the first. When the window
+ * holds more, it searches (by halving the time range, at most MAX_TAIL_READS reads of at most `maxEvents`)
+ * for a start from which the rest of the window fits, and returns that suffix: the lines just before the
+ * stop, with nothing missing between them.
+ */
+function tailLogs(logs: LogSource, maxEvents: number, onCut: (containerName: string) => void): LogSource {
+  return {
+    async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
+      const keep = request.maxEvents ?? maxEvents;
+      const first = await logs.readLogStream({ ...request, maxEvents: keep });
+      if (!first.truncated) return first;
+      onCut(request.containerName);
+      let calls = first.calls;
+      // Invariant: from `lowMs` on the window holds more than `keep` lines; from `highMs` on it does not.
+      let lowMs = request.startMs;
+      let highMs = request.endMs + 1;
+      let best: LogEvent[] = [];
+      let fallback = first.events;
+      for (let read = 1; read < MAX_TAIL_READS && highMs - lowMs > 1; read++) {
+        const midMs = lowMs + Math.floor((highMs - lowMs) / 2);
+        const result = await logs.readLogStream({ ...request, startMs: midMs, maxEvents: keep });
+        calls += result.calls;
+        if (result.truncated) {
+          lowMs = midMs;
+          fallback = result.events;
+        } else {
+          highMs = midMs;
+          best = result.events;
+          // Half a budget of the very last lines tells the story; more reads would only add older ones.
+          if (best.length >= keep / 2) break;
+        }
+      }
+      // More lines in one millisecond than the budget: the latest read that got near the end will do.
+      return { events: best.length > 0 ? best : fallback, calls, truncated: false };
+    },
+  };
+}
+
+interface TraceLinesResult {
+  readonly lines: readonly TraceLine[];
+  readonly fellBack: boolean;
+  readonly shortened: boolean;
+  readonly traceError?: unknown;
+}
+
+/**
+ * The trace within NOTIFY_TRACE_MAX_LINES. A trace that fits is read whole. A longer one is read twice:
+ * its first lines (the start-up), and then its tail window (the last lines before the stop, the ones an
+ * on-call engineer needs first), keeping each container's last lines; a notice tells what was left out.
+ */
+async function boundedTrace(deps: NotifyFailureDeps, summary: TaskSummary): Promise<TraceLinesResult> {
+  const durationMs = deps.traceDurationMs ?? DEFAULT_LOG_WINDOW_MS;
+  const logs = tolerantLogs(deps.trace.logs);
+  const request = { clusterName: summary.clusterName, taskId: summary.taskId, durationMs };
+  const head = await buildTaskTrace(
+    { ...deps.trace, logs },
+    { ...request, maxLines: NOTIFY_TRACE_MAX_LINES },
+  );
+  if (!head.nextCursor) return { lines: head.lines, fellBack: false, shortened: false };
+
+  // The tail window of the log windows (core/log-windows), on its own even when it overlaps the head.
+  const stopped = head.task.summary;
+  const tailStartMs =
+    (lifecycleMs(stopped, 'stoppingAt') ?? lifecycleMs(stopped, 'stoppedAt') ?? deps.trace.clock.nowMs()) -
+    durationMs;
+  const cutContainers = new Set<string>();
+  // No maxLines: a page would cut the end, which is what this pass is for; tailLogs bounds each read.
+  const tail = await buildTaskTrace(
+    { ...deps.trace, logs: tailLogs(logs, NOTIFY_TRACE_MAX_LINES, (name) => cutContainers.add(name)) },
+    { ...request, cursor: encodeTraceCursor({ epochMs: tailStartMs, skip: 0 }) },
+  );
+  const headLines = head.lines.filter((line) => line.epochMs < tailStartMs);
+  const lastHeadMs = headLines[headLines.length - 1]?.epochMs ?? tailStartMs;
+  const containers = [...cutContainers].sort();
+  const messages = [
+    `the trace is longer than a notification reads (${NOTIFY_TRACE_MAX_LINES} lines): this message shows its first lines and the last ones before the stop; the trace API has them all`,
+    ...(containers.length > 0
+      ? [`only the last log lines of container ${containers.join(', ')} near the stop are shown`]
+      : []),
+  ];
+  const notices = noticeLines(summary, messages).map((line) => ({ ...line, epochMs: lastHeadMs }));
+  // Lifecycle transitions between the two parts still belong to the story.
+  const between = taskTransitionLines(stopped).filter(
+    (line) => line.epochMs > lastHeadMs && line.epochMs < tailStartMs,
+  );
+  return {
+    lines: [...headLines, ...notices, ...between, ...tail.lines],
+    fellBack: false,
+    shortened: true,
+  };
+}
+
 /** The trace's lines, or what the summary alone tells when the trace cannot be built. */
 async function traceLines(
   deps: NotifyFailureDeps,
   recorded: RecordedTask,
   classification: FailureClassification,
-): Promise<{ lines: readonly TraceLine[]; fellBack: boolean }> {
+): Promise<TraceLinesResult> {
   const summary = recorded.summary;
   try {
-    const trace = await buildTaskTrace(
-      { ...deps.trace, logs: tolerantLogs(deps.trace.logs) },
-      {
-        clusterName: summary.clusterName,
-        taskId: summary.taskId,
-        durationMs: deps.traceDurationMs ?? DEFAULT_LOG_WINDOW_MS,
-      },
-    );
-    return { lines: trace.lines, fellBack: false };
+    return await boundedTrace(deps, summary);
   } catch (error) {
     // The SDK clients already retried; a later attempt would most likely fail the same way, and a
-    // notification without the logs beats none.
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // notification without the logs beats none. The raw error goes to the log, not to subscribers.
     const diagnosis = diagnosisLine(summary, classification);
     const lines = buildTrace({
       transitions: taskTransitionLines(summary),
@@ -237,11 +374,11 @@ async function traceLines(
       logs: [],
       statusLines: containerStatusLines(summary),
       notices: noticeLines(summary, [
-        `the full trace could not be built (${reason}); this is what the recorded task says`,
+        `the full trace could not be built (${traceFailureReason(error)}); this is what the recorded task says`,
       ]),
       ...(diagnosis ? { diagnosis } : {}),
     });
-    return { lines, fellBack: true };
+    return { lines, fellBack: true, shortened: false, traceError: error };
   }
 }
 
@@ -336,7 +473,7 @@ export async function notifyFailure(
   if (claimed.outcome === 'held')
     throw new NotificationInProgressError(clusterName, taskId, claimed.leaseUntilMs);
 
-  const { lines, fellBack } = await traceLines(deps, recorded, classification);
+  const { lines, fellBack, shortened, traceError } = await traceLines(deps, recorded, classification);
   const traceText = formatTraceText(lines, { timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE });
   const notification = buildNotification(deps, summary, classification, traceText);
   await deps.notifier.publish(notification);
@@ -360,6 +497,8 @@ export async function notifyFailure(
     waitedMs: waitMs,
     notices: lines.filter((line) => line.kind === 'notice' && line.message !== diagnosis).length,
     fellBack,
+    shortened,
     ...(ledgerError ? { ledgerError } : {}),
+    ...(fellBack ? { traceError } : {}),
   };
 }

@@ -16,11 +16,30 @@ import type { NotifySettings } from '../../lambda/config/notify-settings.js';
 import { deadLetterAlarm, functionErrorsAlarm } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
-import { type EcsReadAction, grantEcsRead, grantTableData, grantTraceLogsRead } from './grants.js';
+import {
+  type EcsReadAction,
+  grantEcsRead,
+  grantNotificationLedger,
+  grantTableData,
+  grantTraceLogsRead,
+} from './grants.js';
 
 export const NOTIFIER_ENTRY = 'lambda/handlers/notifier.ts';
 export const NOTIFIER_TIMEOUT = Duration.minutes(2);
-export const NOTIFIER_MAX_RECEIVE_COUNT = 3;
+/**
+ * Receives before a notification is dead-lettered. The notifier makes a record that waits (for the
+ * recorder, the settle point or another attempt's claim) visible again after a short delay that doubles with
+ * each receive, so ten receives ride out about an hour of recorder lag; a message that keeps failing for
+ * any other reason still waits the visibility timeout between receives.
+ */
+export const NOTIFIER_MAX_RECEIVE_COUNT = 10;
+/**
+ * Concurrent notifier invocations. GetLogEvents has a small account quota (25 requests per second, shared
+ * with the trace API and anyone else reading logs); two invocations that read their records one after the
+ * other keep a burst of failed tasks from throttling the on-call engineer's own trace requests. Records
+ * wait in the queue meanwhile. Two is the lowest value SQS event sources accept.
+ */
+export const NOTIFIER_MAX_CONCURRENCY = 2;
 export const DEFAULT_SETTLE_DELAY = Duration.seconds(30);
 /** SQS holds a message back for at most 15 minutes (DelaySeconds / DeliveryDelay). */
 export const MAX_SETTLE_DELAY_SECONDS = 900;
@@ -177,15 +196,20 @@ export class FailureNotifier extends Construct {
     this.topic.grants.actions(notifier, ['sns:Publish'], {
       keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
     });
-    // Read/write: the notification ledger is a conditional write that makes each task notify once.
-    grantTableData(notifier, props.table, 'readWrite');
+    // Reads for the trace; the ledger (a conditional write that makes each task notify once) and the task
+    // definition cache need PutItem and UpdateItem only.
+    grantTableData(notifier, props.table, 'read');
+    grantNotificationLedger(notifier, props.table);
     grantTraceLogsRead(notifier);
     grantEcsRead(notifier, clusters, NOTIFIER_ECS_READS);
 
     this.function.addEventSource(
+      // The mapping grants sqs:ChangeMessageVisibility on this queue, which the notifier also calls to bring
+      // back a record that asked for a later delivery sooner than the visibility timeout.
       new SqsEventSource(this.queue, {
         batchSize,
         reportBatchItemFailures: true,
+        maxConcurrency: NOTIFIER_MAX_CONCURRENCY,
       }),
     );
 

@@ -103,6 +103,22 @@ export function grantTaskDefinitionCache(grantee: Grantee, table: dynamodb.ITabl
   });
 }
 
+/**
+ * Lets the notifier keep its ledger and cache task definitions: PutItem and UpdateItem on the table, and no
+ * other write (no DeleteItem, no batch writes). The ledger's items (`T#…` keys with a NOTIFY sort key) and
+ * the task definition items (`TD#…`) share no partition key prefix that a `dynamodb:LeadingKeys` condition
+ * could name without also naming recorded tasks, so the grant is the table; the adapters' condition
+ * expressions keep each write to its own items.
+ * @example grantNotificationLedger(notifierFunction, table)
+ */
+export function grantNotificationLedger(grantee: Grantee, table: dynamodb.ITable): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    resourceArns: [table.tableArn],
+  });
+}
+
 function addScopedStatement(
   grantee: Grantee,
   actions: readonly string[],

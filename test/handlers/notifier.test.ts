@@ -183,6 +183,48 @@ describe('makeNotifierHandler', () => {
     );
   });
 
+  it('logs the raw error of a trace that could not be built, while the message tells a safe reason', async () => {
+    const { deps, entries, notifier } = fakeDeps();
+    const history = deps.trace.history;
+    let reads = 0;
+    // The first read finds the task; the trace's own read fails.
+    const failingHistory: typeof history = {
+      listTransitions: (clusterName, taskId) => history.listTransitions(clusterName, taskId),
+      listTasks: (query) => history.listTasks(query),
+      listClusters: () => history.listClusters(),
+      getTask: async (clusterName, taskId) => {
+        reads += 1;
+        if (reads > 1) {
+          throw Object.assign(new Error('arn:aws:dynamodb:x:1:table/t is broken'), {
+            name: 'InternalServerError',
+          });
+        }
+        return history.getTask(clusterName, taskId);
+      },
+    };
+
+    const response = await makeNotifierHandler({
+      ...deps,
+      trace: { ...deps.trace, history: failingHistory },
+    })(batch(sqsRecord('m1', JSON.stringify(loadEventJson('failure-image-pull.json')))));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(notifier.published[0]?.body).toContain(
+      'the full trace could not be built (an AWS service failed)',
+    );
+    expect(notifier.published[0]?.body).not.toContain('is broken');
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'published what the recorded task says: the trace could not be built',
+        error: expect.objectContaining({
+          name: 'InternalServerError',
+          message: 'arn:aws:dynamodb:x:1:table/t is broken',
+        }),
+      }),
+    );
+  });
+
   it('rejects an invocation that is not an SQS batch', async () => {
     const { deps } = fakeDeps();
 

@@ -81,10 +81,11 @@ describe('FailureNotifier with the defaults', () => {
     });
   });
 
-  it('dead-letters a task after three receives, keeps it 14 days and alarms on it', () => {
+  it('dead-letters a task after ten receives, keeps it 14 days and alarms on it', () => {
     const dlq = logicalIdOf(template, 'AWS::SQS::Queue', 'NotifierDeadLetterQueue');
     expect(propertiesOf(template, 'AWS::SQS::Queue', 'NotifierDelayQueue')).toMatchObject({
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 10 },
+      VisibilityTimeout: 720,
     });
     expect(propertiesOf(template, 'AWS::SQS::Queue', 'NotifierDeadLetterQueue')).toMatchObject({
       MessageRetentionPeriod: 1_209_600,
@@ -109,6 +110,29 @@ describe('FailureNotifier with the defaults', () => {
     });
   });
 
+  it('runs at most two notifiers at once, to spare the GetLogEvents quota', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('lets the notifier change the visibility of its own queue’s messages only', () => {
+    const queue = logicalIdOf(template, 'AWS::SQS::Queue', 'NotifierDelayQueue');
+    const statement = functionStatements(template, 'NotifierFunction').find((s) =>
+      ([] as unknown[]).concat(s.Action).includes('sqs:ChangeMessageVisibility'),
+    );
+    expect(statement).toMatchObject({ Effect: 'Allow', Resource: { 'Fn::GetAtt': [queue, 'Arn'] } });
+  });
+
+  it('writes the table with PutItem and UpdateItem only, on the table itself', () => {
+    const table = logicalIdOf(template, 'AWS::DynamoDB::Table', 'Table');
+    expect(functionStatements(template, 'NotifierFunction')).toContainEqual({
+      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+    });
+  });
+
   it('tells the notifier its table, topic, settle delay, filters, format, retention and the API URL', () => {
     expect(environmentOf(template, 'NotifierFunction')).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
@@ -126,9 +150,7 @@ describe('FailureNotifier with the defaults', () => {
     expect(allowedActions(template, 'NotifierFunction')).toEqual(
       [
         'dynamodb:BatchGetItem',
-        'dynamodb:BatchWriteItem',
         'dynamodb:ConditionCheckItem',
-        'dynamodb:DeleteItem',
         'dynamodb:DescribeTable',
         'dynamodb:GetItem',
         'dynamodb:GetRecords',

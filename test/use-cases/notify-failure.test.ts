@@ -3,13 +3,17 @@ import type { NotifySettings } from '../../lambda/config/notify-settings.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { InvalidTaskEventError, LogUnavailableError } from '../../lambda/core/errors.js';
 import type { TaskSummary } from '../../lambda/core/model.js';
+import { SNS_MAX_MESSAGE_BYTES } from '../../lambda/core/notification.js';
 import {
+  NOTIFY_TRACE_MAX_LINES,
   NotificationInProgressError,
   type NotifyFailureDeps,
   notifyFailure,
   SettleDelayPendingError,
   TaskNotRecordedYetError,
+  traceFailureReason,
 } from '../../lambda/use-cases/notify-failure.js';
+import type { LogSource, LogStreamRequest, LogStreamResult } from '../../lambda/use-cases/ports.js';
 import {
   awslogsTaskDefinition,
   BooleanLedger,
@@ -94,7 +98,119 @@ function oomWorld(options: { settings?: NotifySettings; nowMs?: number } = {}) {
   return { ...h, event, summary };
 }
 
+/**
+ * One container stream of `count` lines spread evenly over [firstMs, lastMs], generated on demand so that
+ * a test can log hundreds of thousands of lines without holding them. It honours maxEvents the way the
+ * CloudWatch Logs adapter does (truncated, resumeAfterMs) and counts the events it hands out.
+ */
+class ChattyLogSource implements LogSource {
+  eventsRead = 0;
+  readonly requests: LogStreamRequest[] = [];
+
+  constructor(
+    private readonly logStream: string,
+    private readonly count: number,
+    private readonly firstMs: number,
+    private readonly lastMs: number,
+  ) {}
+
+  private timestampOf(index: number): number {
+    return this.firstMs + Math.floor(((this.lastMs - this.firstMs) * index) / (this.count - 1));
+  }
+
+  /** The first line at or after `ms`. */
+  private indexAt(ms: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.timestampOf(mid) < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
+    this.requests.push(request);
+    if (request.logStream !== this.logStream) return { events: [], calls: 1, truncated: false };
+    const events = [];
+    for (let i = this.indexAt(request.startMs); i < this.count; i++) {
+      const timestampMs = this.timestampOf(i);
+      if (timestampMs > request.endMs) break;
+      if (request.maxEvents !== undefined && events.length === request.maxEvents) {
+        this.eventsRead += events.length;
+        return { events, calls: 1, truncated: true, resumeAfterMs: events[events.length - 1]?.timestampMs };
+      }
+      events.push({ timestampMs, message: `line ${i}` });
+    }
+    this.eventsRead += events.length;
+    return { events, calls: 1, truncated: false };
+  }
+}
+
+describe('traceFailureReason', () => {
+  it.each([
+    [
+      Object.assign(new Error('User: arn:aws:sts::1:assumed-role/x is not authorized'), {
+        name: 'AccessDeniedException',
+      }),
+      'access was denied',
+    ],
+    [
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+      'AWS throttled the requests',
+    ],
+    [
+      Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }),
+      'AWS could not be reached in time',
+    ],
+    [Object.assign(new Error('oops'), { name: 'InternalServerError' }), 'an AWS service failed'],
+    [new Error('arn:aws:dynamodb:eu-west-1:123456789012:table/secret broke'), 'an unexpected error occurred'],
+    ['not an error', 'an unexpected error occurred'],
+  ])('tells a client-safe reason without the raw message (%#)', (error, reason) => {
+    expect(traceFailureReason(error)).toBe(reason);
+  });
+});
+
 describe('notifyFailure', () => {
+  it('keeps the last log line of a task that logged 200,000 lines, within the SNS size limit', async () => {
+    const { deps, event, summary } = oomWorld();
+    const startedAtMs = Date.parse(summary.startedAt ?? '');
+    const stoppingAtMs = Date.parse(summary.stoppingAt ?? '');
+    const logs = new ChattyLogSource(`ecs/app/${summary.taskId}`, 200_000, startedAtMs, stoppingAtMs - 1_000);
+    const notifier = new FakeNotifier();
+
+    const result = await notifyFailure({ ...deps, notifier, trace: { ...deps.trace, logs } }, { event });
+
+    expect(result).toMatchObject({ outcome: 'published', shortened: true, fellBack: false });
+    const body = notifier.published[0]?.body ?? '';
+    expect(body).toContain('CONTAINER:app\tline 199999');
+    expect(body).toContain('CONTAINER:app\tSTOPPED (exit code: 137)');
+    expect(body).toContain(`the trace is longer than a notification reads (${NOTIFY_TRACE_MAX_LINES} lines)`);
+    expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
+    // Bounded: the head pass and the tail pass each hold at most a budget of lines per read.
+    expect(logs.eventsRead).toBeLessThan(200_000);
+    expect(
+      Math.max(...logs.requests.map((r) => r.maxEvents ?? Number.POSITIVE_INFINITY)),
+    ).toBeLessThanOrEqual(NOTIFY_TRACE_MAX_LINES);
+  });
+
+  it('reads a trace within the line budget whole, without shortening it', async () => {
+    const { deps, event, summary } = oomWorld();
+    const startedAtMs = Date.parse(summary.startedAt ?? '');
+    const stoppingAtMs = Date.parse(summary.stoppingAt ?? '');
+    const logs = new ChattyLogSource(`ecs/app/${summary.taskId}`, 1_000, startedAtMs, stoppingAtMs - 1_000);
+    const notifier = new FakeNotifier();
+
+    const result = await notifyFailure({ ...deps, notifier, trace: { ...deps.trace, logs } }, { event });
+
+    expect(result).toMatchObject({ outcome: 'published', shortened: false });
+    const body = notifier.published[0]?.body ?? '';
+    expect(body).toContain('CONTAINER:app\tline 0');
+    expect(body).toContain('CONTAINER:app\tline 999');
+    expect(body).not.toContain('longer than a notification reads');
+  });
+
   it('publishes one notification for the reference pull failure, matching the reference trace', async () => {
     // Prepare
     const event = loadEventJson('failure-image-pull.json');
@@ -341,9 +457,9 @@ describe('notifyFailure', () => {
 
     expect(result).toMatchObject({ outcome: 'published', fellBack: true });
     const body = notifier.published[0]?.body ?? '';
-    expect(body).toContain(
-      'TRACER\tthe full trace could not be built (InternalServerError: Internal server error)',
-    );
+    expect(body).toContain('TRACER\tthe full trace could not be built (an AWS service failed)');
+    expect(body).not.toContain('Internal server error');
+    expect(result).toMatchObject({ traceError: { name: 'InternalServerError' } });
     expect(body).toContain('TASK\tStoppedCode:EssentialContainerExited');
     expect(body).toContain('CONTAINER:app\tSTOPPED (exit code: 137)');
     expect(body).toContain('TRACER\tDiagnosis (out-of-memory)');

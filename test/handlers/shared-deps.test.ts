@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { EnvName, MissingEnvError } from '../../lambda/config/env.js';
+import { apiDepsFromEnv } from '../../lambda/handlers/api.js';
+import { notifierDepsFromEnv } from '../../lambda/handlers/notifier.js';
+import { recorderDepsFromEnv } from '../../lambda/handlers/recorder.js';
+import { sharedDepsFromEnv } from '../../lambda/handlers/shared-deps.js';
+
+const env = {
+  [EnvName.TABLE_NAME]: 'tracer',
+  [EnvName.TOPIC_ARN]: 'arn:aws:sns:us-east-1:123456789012:tracer',
+  AWS_REGION: 'us-east-1',
+};
+
+describe('sharedDepsFromEnv', () => {
+  it('builds the table options with the retention, and the ECS client', async () => {
+    const shared = sharedDepsFromEnv({ ...env, [EnvName.RETENTION_DAYS]: '30' });
+
+    expect(shared.table).toMatchObject({ tableName: 'tracer', retentionDays: 30 });
+    expect(shared.retentionDays).toBe(30);
+    expect(await shared.table.client.config.maxAttempts()).toBe(8);
+    expect(await shared.ecs.config.maxAttempts()).toBe(5);
+  });
+
+  it('fails with MissingEnvError without a table name', () => {
+    expect(() => sharedDepsFromEnv({})).toThrow(MissingEnvError);
+  });
+});
+
+describe('the three handlers read their environment the same way', () => {
+  const builders = [
+    ['api', apiDepsFromEnv],
+    ['recorder', recorderDepsFromEnv],
+    ['notifier', notifierDepsFromEnv],
+  ] as const;
+
+  it.each(builders)('the %s rejects a retention of zero days', (_name, build) => {
+    expect(() => build({ ...env, [EnvName.RETENTION_DAYS]: '0' })).toThrow(
+      'environment variable TRACER_RETENTION_DAYS must be at least 1, got 0',
+    );
+  });
+
+  it.each(builders)('the %s rejects an unknown log level', (_name, build) => {
+    expect(() => build({ ...env, [EnvName.LOG_LEVEL]: 'loud' })).toThrow(
+      'environment variable TRACER_LOG_LEVEL must be one of debug, info, warn, error, got "loud"',
+    );
+  });
+
+  it('tells the API the retention it quotes for a task not found', () => {
+    expect(apiDepsFromEnv({ ...env, [EnvName.RETENTION_DAYS]: '14' }).retentionDays).toBe(14);
+    expect(apiDepsFromEnv(env).retentionDays).toBe(90);
+  });
+});
