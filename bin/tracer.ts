@@ -2,6 +2,10 @@
 import { processIo } from '../lambda/cli/io.js';
 import { runCli } from '../lambda/cli/main.js';
 
+// stderr carries one line per error; the SDK's multi-line notice that Node 20 nears its end of support would
+// bury it on every run, and the engine field already tells users which Node versions tracer supports.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   // `tracer ... | head` closes stdout early: that is a normal end, not an error.
   if (error.code === 'EPIPE') process.exit(0);
