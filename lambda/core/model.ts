@@ -15,6 +15,19 @@ export interface ContainerState {
   readonly runtimeId?: string;
 }
 
+/** The lastStatus values of an ECS task, in lifecycle order; listings filter on them. */
+export const TASK_STATUSES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+  'DELETED',
+] as const;
+
 /** The lifecycle timestamps that ECS reports, in the order a task passes them. */
 export const LIFECYCLE_TIMESTAMPS = [
   'createdAt',

@@ -27,6 +27,7 @@ import { formatDuration, parseDuration } from '../core/duration.js';
 import { InvalidInputError } from '../core/errors.js';
 import { assertTimeZone, DEFAULT_TIME_ZONE, formatTraceLine, toTraceLineJson } from '../core/format.js';
 import { DEFAULT_LOG_WINDOW_MS } from '../core/log-windows.js';
+import { TASK_STATUSES } from '../core/model.js';
 import { toTaskSummaryResponse } from '../core/task-view.js';
 import { TRACER_SOURCE, type TraceLine } from '../core/trace.js';
 import { cursorAfter, decodeTraceCursor, encodeTraceCursor } from '../core/trace-page.js';
@@ -46,18 +47,6 @@ export const MAX_LIST_LIMIT = 100;
 export const MAX_DURATION_MS = 24 * 3_600_000;
 /** The header that carries the next page's cursor of a text trace. */
 export const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
-
-const TASK_STATUSES = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-  'DELETED',
-] as const;
 
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */

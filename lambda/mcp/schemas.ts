@@ -5,19 +5,10 @@
  */
 import { z } from 'zod';
 import { FAILURE_KINDS } from '../core/failure.js';
+import { TASK_STATUSES } from '../core/model.js';
 
 /** ECS task statuses (lastStatus) that `list_tasks` can filter on. */
-export const TASK_STATUSES = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-  'DELETED',
-] as const;
+export { TASK_STATUSES };
 
 /** The largest page of `list_tasks`: one page of the API. */
 export const MAX_TASK_PAGE = 100;
