@@ -107,7 +107,11 @@ function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
 }
 
-function eventIdOf(raw: unknown): string | undefined {
+/**
+ * The EventBridge id of a raw event, when it has one, for logs about events that may not parse.
+ * @example eventIdOf({ id: 'abc' }) === 'abc'
+ */
+export function eventIdOf(raw: unknown): string | undefined {
   if (typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string') return raw.id;
   return undefined;
 }

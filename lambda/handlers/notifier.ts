@@ -29,6 +29,7 @@ import {
 } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { parseNotifySettings } from '../config/notify-settings.js';
+import { eventIdOf } from '../core/ecs-event.js';
 import { InvalidTaskEventError } from '../core/errors.js';
 import {
   DEFAULT_SETTLE_MS,
@@ -80,12 +81,6 @@ export type NotifierHandler = (
   event: SQSEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ) => Promise<SQSBatchResponse>;
-
-function eventIdOf(body: unknown): string | undefined {
-  return typeof body === 'object' && body !== null && 'id' in body && typeof body.id === 'string'
-    ? body.id
-    : undefined;
-}
 
 function describeResult(result: NotifyFailureResult): Record<string, unknown> {
   switch (result.outcome) {

@@ -18,6 +18,8 @@ import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-sou
 import { systemClock } from '../adapters/system-clock.js';
 import { logLevelEnv, DEFAULT_RETENTION_DAYS as RETENTION_DAYS } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
+import { mapWithConcurrency } from '../core/concurrency.js';
+import { eventIdOf } from '../core/ecs-event.js';
 import { InvalidTaskEventError } from '../core/errors.js';
 import {
   createRecorderCache,
@@ -56,31 +58,6 @@ function isSqsEvent(input: unknown): input is SQSEvent {
 
 function isEventBridgeEvent(input: unknown): input is EventBridgeEvent<string, unknown> {
   return typeof input === 'object' && input !== null && 'detail-type' in input;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight, keeping results in input order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
-function eventIdOf(body: unknown): string | undefined {
-  return typeof body === 'object' && body !== null && 'id' in body && typeof body.id === 'string'
-    ? body.id
-    : undefined;
 }
 
 function describeResult(result: RecordEventResult): Record<string, unknown> {
@@ -154,7 +131,9 @@ export function makeRecorderHandler(deps: RecorderHandlerDeps): RecorderHandler 
 
   return async (input) => {
     if (isSqsEvent(input)) {
-      const outcomes = await mapBounded(input.Records, concurrency, recordSqsMessage);
+      const outcomes = await mapWithConcurrency(input.Records, concurrency, (record) =>
+        recordSqsMessage(record),
+      );
       const batchItemFailures = outcomes.filter((o): o is SQSBatchItemFailure => o !== undefined);
       log.info('recorded a batch', { records: input.Records.length, failed: batchItemFailures.length });
       return { batchItemFailures };

@@ -2,6 +2,7 @@
  * Where `tracer import` writes: the tracer table through the recorder's own code, or a local server's
  * `POST /events`, which runs the same code.
  */
+import { mapWithConcurrency } from '../core/concurrency.js';
 import { InvalidTaskEventError, TracerError } from '../core/errors.js';
 import type { EventOutcome, EventSink } from '../use-cases/import-history.js';
 import { type RecordEventDeps, type RecordEventResult, recordEvent } from '../use-cases/record-event.js';
@@ -24,24 +25,14 @@ export class RecorderEventSink implements EventSink {
   ) {}
 
   async record(events: readonly unknown[]): Promise<EventOutcome[]> {
-    const outcomes = new Array<EventOutcome>(events.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < events.length) {
-        const index = next;
-        next += 1;
-        try {
-          outcomes[index] = outcomeOf(await recordEvent(this.deps, events[index]));
-        } catch (error) {
-          if (!(error instanceof InvalidTaskEventError)) throw error;
-          outcomes[index] = { status: 'rejected', reason: error.reason };
-        }
+    return mapWithConcurrency(events, this.concurrency, async (event) => {
+      try {
+        return outcomeOf(await recordEvent(this.deps, event));
+      } catch (error) {
+        if (!(error instanceof InvalidTaskEventError)) throw error;
+        return { status: 'rejected', reason: error.reason } satisfies EventOutcome;
       }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(Math.max(1, this.concurrency), Math.max(1, events.length)) }, worker),
-    );
-    return outcomes;
+    });
   }
 }
 

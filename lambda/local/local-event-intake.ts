@@ -5,6 +5,7 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { Logger } from '../config/logger.js';
+import { mapWithConcurrency } from '../core/concurrency.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
 import { InvalidTaskEventError } from '../core/errors.js';
 import type { RecorderHandler } from '../handlers/recorder.js';
@@ -123,17 +124,9 @@ export async function recordPostedEvents(
   text: string,
 ): Promise<{ readonly statusCode: number; readonly body: PostedEventsAnswer }> {
   const records = parseEventDocument(text);
-  const results = new Array<PostedEventResult>(records.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < records.length) {
-      const index = next;
-      next += 1;
-      results[index] = await recordOne(deps, records[index] as HistoryRecord, index);
-    }
-  };
-  const concurrency = Math.max(1, deps.concurrency ?? INTAKE_CONCURRENCY);
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, records.length)) }, worker));
+  const results = await mapWithConcurrency(records, deps.concurrency ?? INTAKE_CONCURRENCY, (record, index) =>
+    recordOne(deps, record, index),
+  );
   const count = (status: PostedEventResult['status']) => results.filter((r) => r.status === status).length;
   const body: PostedEventsAnswer = {
     received: records.length,

@@ -16,6 +16,7 @@
  * log with awslogs or an unknown task definition each becomes a `TRACER` notice line in the trace.
  */
 import { serviceOfGroup } from '../core/arn.js';
+import { mapWithConcurrency } from '../core/concurrency.js';
 import { InvalidInputError, LogUnavailableError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
 import {
@@ -170,23 +171,6 @@ function planLogTargets(
     });
   }
   return { targets, notices };
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
-  return results;
 }
 
 /** Reads one container's windows in order, within the page's event budget. */
