@@ -11,14 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
-import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
-import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
-import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
 import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
-import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
-import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
-import { systemClock } from '../adapters/system-clock.js';
 import { logLevelEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import type { TraceResponse } from '../core/api-types.js';
@@ -36,6 +29,7 @@ import type { ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
 import { RouteError, toHttpError } from './http-errors.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
+import { recordedTraceDeps } from './trace-deps.js';
 
 /** Lambda's response limit is 6 MB for the whole serialised response; this leaves room for the envelope. */
 export const MAX_RESPONSE_BYTES = 5_500_000;
@@ -488,17 +482,11 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
  * SDK clients built the standard way so AWS_REGION and AWS_ENDPOINT_URL_* apply.
  */
 export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
-  const { table, ecs, retentionDays } = sharedDepsFromEnv(env);
+  const shared = sharedDepsFromEnv(env);
   return {
-    history: new DynamoDbTaskHistory(table),
-    taskDefinitions: new DynamoDbTaskDefinitionStore(table),
-    taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
-    serviceEvents: new DynamoDbServiceEventStore(table),
-    serviceEventSource: new EcsServiceEventSource({ client: ecs }),
-    logs: new CloudWatchLogSource(),
-    live: new EcsLiveTaskSource(ecs),
-    clock: systemClock,
-    retentionDays,
+    ...recordedTraceDeps(shared),
+    live: new EcsLiveTaskSource(shared.ecs),
+    retentionDays: shared.retentionDays,
     logger: createLogger({ service: 'api' }, { level: logLevelEnv(env) }),
   };
 }

@@ -8,16 +8,9 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { DynamoDbNotificationLedger } from '../adapters/dynamodb/dynamodb-notification-ledger.js';
-import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
-import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
-import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
-import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
-import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { SnsNotifier } from '../adapters/sns/sns-notifier.js';
 import { SqsVisibility } from '../adapters/sqs/sqs-visibility.js';
-import { systemClock } from '../adapters/system-clock.js';
 import {
   EnvName,
   intEnv,
@@ -42,6 +35,7 @@ import {
   SettleDelayPendingError,
 } from '../use-cases/notify-failure.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
+import { recordedTraceDeps } from './trace-deps.js';
 
 export const DEFAULT_RETENTION_DAYS = RETENTION_DAYS;
 /** Kept free at the end of an invocation for building the trace and publishing after a settle wait. */
@@ -241,7 +235,8 @@ const FORMATS: readonly NotificationFormat[] = ['text', 'chatbot'];
  * format, API URL, retention and log level. Fails loudly at cold start when a setting is missing or bad.
  */
 export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierHandlerDeps {
-  const { table, ecs } = sharedDepsFromEnv(env);
+  const shared = sharedDepsFromEnv(env);
+  const { table } = shared;
   const topicArn = requireEnv(EnvName.TOPIC_ARN, env);
   const settleMs = intEnv(EnvName.NOTIFY_SETTLE_SECONDS, DEFAULT_SETTLE_MS / 1000, env) * 1000;
   const settings = parseNotifySettings(optionalEnv(EnvName.NOTIFY_FILTERS, env));
@@ -249,15 +244,7 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Notif
   const apiUrl = optionalEnv(EnvName.API_URL, env);
   const logger = createLogger({ service: 'notifier' }, { level: logLevelEnv(env) });
   return {
-    trace: {
-      history: new DynamoDbTaskHistory(table),
-      taskDefinitions: new DynamoDbTaskDefinitionStore(table),
-      taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
-      serviceEvents: new DynamoDbServiceEventStore(table),
-      serviceEventSource: new EcsServiceEventSource({ client: ecs }),
-      logs: new CloudWatchLogSource(),
-      clock: systemClock,
-    },
+    trace: recordedTraceDeps(shared),
     ledger: new DynamoDbNotificationLedger(table),
     notifier: new SnsNotifier({ client: new SNSClient({}), topicArn }),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,0 +1,30 @@
+/**
+ * The trace's production dependencies, shared by the trace API and the notifier: recorded history first,
+ * ECS for task definitions and service events it does not hold, CloudWatch Logs for container logs.
+ */
+import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
+import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
+import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
+import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
+import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
+import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
+import { systemClock } from '../adapters/system-clock.js';
+import type { BuildTraceDeps } from '../use-cases/build-trace.js';
+import type { SharedDeps } from './shared-deps.js';
+
+/**
+ * Builds the recorded-trace dependencies over the shared table and ECS client. No live ECS fallback:
+ * the caller adds one where a never-recorded task may be asked for.
+ * @example const deps = { ...recordedTraceDeps(sharedDepsFromEnv(env)), live: new EcsLiveTaskSource(ecs) };
+ */
+export function recordedTraceDeps({ table, ecs }: SharedDeps): BuildTraceDeps {
+  return {
+    history: new DynamoDbTaskHistory(table),
+    taskDefinitions: new DynamoDbTaskDefinitionStore(table),
+    taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
+    serviceEvents: new DynamoDbServiceEventStore(table),
+    serviceEventSource: new EcsServiceEventSource({ client: ecs }),
+    logs: new CloudWatchLogSource(),
+    clock: systemClock,
+  };
+}
