@@ -2,8 +2,8 @@
  * Helpers for local-mode tests: temporary data folders, HTTP calls to a local server, and local mode run
  * as a child process the way `npm start` runs it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,19 +57,66 @@ export async function call(
 export interface LocalChild {
   readonly url: string;
   readonly process: ChildProcess;
+  /** The server's own process (the one that holds the data folder), as its `server.pid` names it. */
+  readonly serverPid: number;
   /** Everything the child wrote to stdout so far. */
   stdout(): string;
   stderr(): string;
-  /** Sends a signal to the whole process group and resolves when npx exits. */
+  /**
+   * Sends a signal to the whole process group and resolves when the child exits and the server process
+   * has ended (exited, or a zombie nobody has reaped: either way it holds nothing any more).
+   */
   stop(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** How the server process is started. */
+export type LocalChildParent =
+  /** As `npm start` does, through npx and tsx. */
+  | 'npx'
+  /**
+   * As the background job of a shell that then becomes `sleep`, which never waits for children: once the
+   * server ends it stays a zombie for as long as the test wants.
+   */
+  | 'non-reaping';
+
+/**
+ * The state letter of a process as `ps` shows it (`R`, `S`, `Z`, ...), or undefined when there is no such
+ * process. `ps -o stat=` works alike on Linux and macOS.
+ */
+export function processState(pid: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('ps', ['-o', 'stat=', '-p', String(pid)], (error, stdout) => {
+      const state = stdout.trim();
+      resolve(error || state === '' ? undefined : state.slice(0, 1));
+    });
+  });
+}
+
+/** Resolves once the process has ended: gone, or a zombie. */
+export async function waitUntilEnded(pid: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await processState(pid);
+    if (state === undefined || state === 'Z') return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} is still running (state ${state})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**
  * Starts local mode as `npm start` does and waits for the banner's URL.
  * @example const child = await startLocalChild({ TRACER_DATA_DIR: dir }); ...; await child.stop('SIGINT');
  */
-export async function startLocalChild(env: Record<string, string>, timeoutMs = 60_000): Promise<LocalChild> {
-  const child = spawn('npx', ['tsx', 'lambda/local/main.ts'], {
+export async function startLocalChild(
+  env: Record<string, string>,
+  options: { readonly parent?: LocalChildParent; readonly timeoutMs?: number } = {},
+): Promise<LocalChild> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const [command, ...args] =
+    options.parent === 'non-reaping'
+      ? ['sh', '-c', 'node --import tsx lambda/local/main.ts & exec sleep 86400']
+      : ['npx', 'tsx', 'lambda/local/main.ts'];
+  const child = spawn(command as string, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: '0', TRACER_LOCAL_AWS: 'off', TRACER_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,16 +150,22 @@ export async function startLocalChild(env: Record<string, string>, timeoutMs = 6
       reject(new Error(`local mode exited with ${code}: ${stdout}${stderr}`));
     });
   });
+  const dataDir = env.TRACER_DATA_DIR;
+  if (!dataDir) throw new Error('startLocalChild needs TRACER_DATA_DIR');
+  const serverPid = Number((await readFile(join(dataDir, 'server.pid'), 'utf8')).trim());
   return {
     url,
     process: child,
+    serverPid,
     stdout: () => stdout,
     stderr: () => stderr,
     stop: async (signal) => {
       if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
         process.kill(-child.pid, signal);
       }
-      return exited;
+      const code = await exited;
+      await waitUntilEnded(serverPid);
+      return code;
     },
   };
 }

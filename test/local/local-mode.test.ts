@@ -18,7 +18,14 @@ import {
 import { runTracer } from '../cli/run-cli.js';
 import { loadEvent } from '../support/fixtures.js';
 import { loadReference, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
-import { call, type LocalChild, removeDir, startLocalChild, tempDir } from './local-harness.js';
+import {
+  call,
+  type LocalChild,
+  processState,
+  removeDir,
+  startLocalChild,
+  tempDir,
+} from './local-harness.js';
 
 /** A fixed "now", so that the samples' age never depends on the day the tests run. */
 const NOW_MS = Date.parse('2024-06-01T00:00:00Z');
@@ -514,5 +521,39 @@ describe('local mode as npm start runs it', () => {
     expect(task.json).toMatchObject({ taskId: FARGATE_TASK_ID, lastStatus: 'STOPPED' });
     expect(health.json).toMatchObject({ logStreams: 3, logEvents: 238 });
     expect(child.stdout()).toContain('3 sample incidents in cluster default\n');
+  });
+
+  it('starts at once on a data folder whose killed server is a zombie nobody has reaped', async () => {
+    // Prepare
+    const zombieDir = await tempDir();
+    let holder: LocalChild | undefined;
+    try {
+      holder = await startLocalChild(
+        { TRACER_DATA_DIR: zombieDir, TRACER_LOCAL_SAMPLES: 'off' },
+        { parent: 'non-reaping' },
+      );
+      const posted = await call(holder.url, 'POST', '/events', JSON.stringify(FARGATE_EVENTS[5]));
+      process.kill(holder.serverPid, 'SIGKILL');
+      // Its parent never waits for it, so the killed server stays a zombie: a process id that still exists.
+      let state = await processState(holder.serverPid);
+      while (state !== 'Z') {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        state = await processState(holder.serverPid);
+      }
+
+      // Act
+      const restarted = await start(zombieDir, { samples: false });
+      const task = await call(restarted.url, 'GET', `/clusters/FargateCluster/tasks/${FARGATE_TASK_ID}`);
+      await restarted.close();
+
+      // Assess
+      expect(posted.status).toBe(200);
+      expect(await processState(holder.serverPid)).toBe('Z');
+      expect(task.status).toBe(200);
+      expect(task.json).toMatchObject({ taskId: FARGATE_TASK_ID, lastStatus: 'STOPPED' });
+    } finally {
+      await holder?.stop('SIGKILL');
+      await removeDir(zombieDir);
+    }
   });
 });
