@@ -46,7 +46,8 @@ async function recordedHolder(dataDir: string): Promise<number | undefined> {
 }
 
 function heldBy(dataDir: string, pid: number | undefined): LocalServerStartError {
-  const who = pid === undefined ? 'another tracer local server' : `another tracer local server (process ${pid})`;
+  const who =
+    pid === undefined ? 'another tracer local server' : `another tracer local server (process ${pid})`;
   return new LocalServerStartError(
     `${who} is using ${dataDir}; stop it, or set TRACER_DATA_DIR to another folder`,
   );
