@@ -20,7 +20,7 @@ import {
 import { runTracer } from './run-cli.js';
 
 const TASK_ID = '9f654c76cde14c7c85cf54dce087658a';
-const USAGE = 'usage: tracer [flags] [CLUSTER [TASK]]   (tracer --help for more)\n';
+const USAGE = 'usage: tracer [flags] [CLUSTER [TASK] | TASK_ARN]   (tracer --help for more)\n';
 
 let api: FakeTracerApi | undefined;
 afterEach(async () => {
