@@ -12,13 +12,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, symlink } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, tempDir } from '../local/local-harness.js';
-import { textOf } from '../mcp/mcp-harness.js';
+import { connectStdioMcp, textOf } from '../mcp/mcp-harness.js';
 import { requireBuiltCli } from '../support/build-cli.global.js';
 import { type FakeTracerApi, startFakeTracerApi } from '../support/fake-tracer-api.js';
 
@@ -156,26 +154,19 @@ describe('the npm package', () => {
 
     it('serves tracer mcp over stdio', async () => {
       // Prepare
-      const transport = new StdioClientTransport({
-        command: process.execPath,
-        args: [cli, 'mcp', '--endpoint', api.url],
-        env: getDefaultEnvironment(),
+      const { client, stderr } = await connectStdioMcp(cli, ['--endpoint', api.url], {
         cwd: elsewhere,
-        stderr: 'pipe',
+        env: getDefaultEnvironment(),
       });
-      const stderr: Buffer[] = [];
-      (transport.stderr as Readable | null)?.on('data', (chunk: Buffer) => stderr.push(chunk));
-      const client = new Client({ name: 'tracer-package-test', version: '1.0.0' });
 
       // Act
-      await client.connect(transport);
       const server = client.getServerVersion();
       const clusters = (await client.callTool({ name: 'list_clusters', arguments: {} })) as CallToolResult;
       await client.close();
 
       // Assess
       expect(server).toMatchObject({ name: 'tracer', version: PACKAGE.version });
-      expect(clusters.isError, Buffer.concat(stderr).toString()).toBeFalsy();
+      expect(clusters.isError, stderr()).toBeFalsy();
       expect(textOf(clusters)).toContain('default');
     });
   });
