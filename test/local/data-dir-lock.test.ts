@@ -3,20 +3,26 @@
  * ended, whatever `server.pid` says.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalServerStartError, lockDataDir } from '../../lambda/local/data-dir-lock.js';
-import { REPO_ROOT, removeDir, tempDir, waitUntilEnded } from './local-harness.js';
+import { REPO_ROOT, removeDir, tempDir } from './local-harness.js';
 
 let dataDir: string | undefined;
 let holder: ChildProcess | undefined;
 
+/** Kills this test's lock holder and resolves once Node has reaped it: it holds nothing any more. */
+async function killHolder(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
 afterEach(async () => {
-  if (holder?.pid !== undefined && holder.exitCode === null && holder.signalCode === null) {
-    holder.kill('SIGKILL');
-    await waitUntilEnded(holder.pid);
-  }
+  if (holder) await killHolder(holder);
   holder = undefined;
   await removeDir(dataDir);
   dataDir = undefined;
@@ -95,9 +101,7 @@ describe('lockDataDir', () => {
     // Prepare
     dataDir = await tempDir();
     holder = await lockInAnotherProcess(dataDir);
-    const pid = holder.pid as number;
-    holder.kill('SIGKILL');
-    await waitUntilEnded(pid);
+    await killHolder(holder);
 
     // Act
     const lock = await lockDataDir(dataDir);

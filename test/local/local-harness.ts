@@ -3,6 +3,7 @@
  * as a child process the way `npm start` runs it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,14 +81,26 @@ export type LocalChildParent =
   | 'non-reaping';
 
 /**
- * The state letter of a process as `ps` shows it (`R`, `S`, `Z`, ...), or undefined when there is no such
- * process. `ps -o stat=` works alike on Linux and macOS.
+ * The state letter of a process (`R`, `S`, `Z`, ...), or undefined when there is no such process: from
+ * `/proc/<pid>/stat` on Linux, else from `ps -o stat=`, which works alike on macOS.
+ * @throws when neither can tell, rather than calling a process gone that may still run.
  */
-export function processState(pid: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('ps', ['-o', 'stat=', '-p', String(pid)], (error, stdout) => {
+export async function processState(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name in parentheses may hold spaces and parentheses itself; the state follows the last one.
+    const end = stat.lastIndexOf(')');
+    return stat.slice(end + 2, end + 3);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync('/proc/self/stat')) return undefined;
+  }
+  return new Promise((resolve, reject) => {
+    execFile('ps', ['-o', 'stat=', '-p', String(pid)], (error, stdout, stderr) => {
       const state = stdout.trim();
-      resolve(error || state === '' ? undefined : state.slice(0, 1));
+      if (!error && state !== '') resolve(state.slice(0, 1));
+      // ps exits 1 and prints nothing when the process does not exist.
+      else if (error?.code === 1 && state === '') resolve(undefined);
+      else reject(new Error(`ps could not tell the state of process ${pid}: ${error?.message ?? stderr}`));
     });
   });
 }
