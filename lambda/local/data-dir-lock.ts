@@ -10,6 +10,7 @@
  */
 import { readFile, realpath, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ClassicLevel } from 'classic-level';
 import { TracerError } from '../core/errors.js';
 
@@ -20,6 +21,13 @@ export class LocalServerStartError extends TracerError {}
 export const LOCK_STORE = 'server.lock';
 /** The holder's process id, for messages. */
 export const PID_FILE = 'server.pid';
+/**
+ * How long a start waits for a held lock before it gives up. A server killed a moment ago may still be
+ * letting go: its main thread can be a zombie while its other threads (LevelDB's, libuv's) finish exiting,
+ * and the open files, locks included, go with the last of them.
+ */
+export const LOCK_WAIT_MS = 2000;
+const LOCK_POLL_MS = 100;
 
 /** A held data-folder lock. */
 export interface DataDirLock {
@@ -55,22 +63,34 @@ function heldBy(dataDir: string, pid: number | undefined): LocalServerStartError
 
 /**
  * Takes the data folder's lock and writes this process's id to `server.pid`. A lock left by a process that
- * was killed is free at once: the kernel released it when the process ended.
+ * was killed is free as soon as the process has ended; a held lock is asked for again for up to `waitMs`.
  * @throws LocalServerStartError when a running process holds the folder, naming it.
  * @example const lock = await lockDataDir('.data'); try { ... } finally { await lock.release(); }
  */
-export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+export async function lockDataDir(
+  dataDir: string,
+  options: { readonly waitMs?: number } = {},
+): Promise<DataDirLock> {
   const key = await realpath(dataDir);
   if (heldHere.has(key)) throw heldBy(dataDir, process.pid);
   heldHere.add(key);
-  const store = new ClassicLevel(join(dataDir, LOCK_STORE));
-  try {
-    await store.open();
-  } catch (error) {
-    heldHere.delete(key);
-    if (isLocked(error)) throw heldBy(dataDir, await recordedHolder(dataDir));
-    const reason = (error as { cause?: Error } | undefined)?.cause?.message ?? String(error);
-    throw new LocalServerStartError(`cannot lock ${dataDir} (${reason})`, { cause: error });
+  const deadline = performance.now() + (options.waitMs ?? LOCK_WAIT_MS);
+  let store: ClassicLevel;
+  for (;;) {
+    store = new ClassicLevel(join(dataDir, LOCK_STORE));
+    try {
+      await store.open();
+      break;
+    } catch (error) {
+      if (isLocked(error) && performance.now() < deadline) {
+        await sleep(LOCK_POLL_MS);
+        continue;
+      }
+      heldHere.delete(key);
+      if (isLocked(error)) throw heldBy(dataDir, await recordedHolder(dataDir));
+      const reason = (error as { cause?: Error } | undefined)?.cause?.message ?? String(error);
+      throw new LocalServerStartError(`cannot lock ${dataDir} (${reason})`, { cause: error });
+    }
   }
   try {
     await writeFile(join(dataDir, PID_FILE), `${process.pid}\n`);

@@ -97,6 +97,21 @@ describe('lockDataDir', () => {
     );
   });
 
+  it('waits for a holder that lets go while it asks', async () => {
+    // Prepare
+    dataDir = await tempDir();
+    holder = await lockInAnotherProcess(dataDir);
+    const attempt = lockDataDir(dataDir, { waitMs: 20_000 });
+
+    // Act
+    await killHolder(holder);
+    const lock = await attempt;
+    await lock.release();
+
+    // Assess
+    expect(lock).toBeDefined();
+  });
+
   it('takes the lock of a process killed with SIGKILL', async () => {
     // Prepare
     dataDir = await tempDir();

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,14 +105,29 @@ export async function processState(pid: number): Promise<string | undefined> {
   });
 }
 
-/** Resolves once the process has ended: gone, or a zombie. */
+/**
+ * Whether a process has ended: gone, or a zombie whose threads have all exited. A process's main thread
+ * shows as a zombie while its other threads may still be exiting, and its open files, and their locks, go
+ * only with the last thread; `/proc/<pid>/task` lists the threads that remain (Linux; elsewhere the state
+ * alone is what can be seen).
+ */
+export async function hasEnded(pid: number): Promise<boolean> {
+  const state = await processState(pid);
+  if (state === undefined) return true;
+  if (state !== 'Z') return false;
+  try {
+    return (await readdir(`/proc/${pid}/task`)).length <= 1;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** Resolves once the process has ended: gone, or a zombie (see `hasEnded`). */
 export async function waitUntilEnded(pid: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await processState(pid);
-    if (state === undefined || state === 'Z') return;
-    if (Date.now() > deadline) throw new Error(`process ${pid} is still running (state ${state})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  while (!(await hasEnded(pid))) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} is still running`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

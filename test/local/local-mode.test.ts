@@ -18,7 +18,15 @@ import {
 import { runTracer } from '../cli/run-cli.js';
 import { loadEvent } from '../support/fixtures.js';
 import { loadReference, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
-import { call, type LocalChild, processState, removeDir, startLocalChild, tempDir } from './local-harness.js';
+import {
+  call,
+  type LocalChild,
+  processState,
+  removeDir,
+  startLocalChild,
+  tempDir,
+  waitUntilEnded,
+} from './local-harness.js';
 
 /** A fixed "now", so that the samples' age never depends on the day the tests run. */
 const NOW_MS = Date.parse('2024-06-01T00:00:00Z');
@@ -599,11 +607,7 @@ describe('local mode as npm start runs it', () => {
       const posted = await call(holder.url, 'POST', '/events', JSON.stringify(FARGATE_EVENTS[5]));
       process.kill(holder.serverPid, 'SIGKILL');
       // Its parent never waits for it, so the killed server stays a zombie: a process id that still exists.
-      let state = await processState(holder.serverPid);
-      while (state !== 'Z') {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        state = await processState(holder.serverPid);
-      }
+      await waitUntilEnded(holder.serverPid);
 
       // Act
       const restarted = await start(zombieDir, { samples: false });
