@@ -16,6 +16,7 @@ import { logLevelEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import type { TraceResponse } from '../core/api-types.js';
 import { normalizeCluster, normalizeTaskId } from '../core/arn.js';
+import { type RemainingTime, reserving, soonest } from '../core/deadline.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { InvalidInputError } from '../core/errors.js';
 import { assertTimeZone, DEFAULT_TIME_ZONE, formatTraceLine, toTraceLineJson } from '../core/format.js';
@@ -25,10 +26,11 @@ import { toTaskSummaryResponse } from '../core/task-view.js';
 import { TRACER_SOURCE, type TraceLine } from '../core/trace.js';
 import { cursorAfter, decodeTraceCursor, encodeTraceCursor } from '../core/trace-page.js';
 import { type BuildTraceDeps, buildTaskTrace, type TaskTrace } from '../use-cases/build-trace.js';
-import type { ListTasksQuery } from '../use-cases/ports.js';
+import type { Clock, ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
-import { RouteError, toHttpError } from './http-errors.js';
+import { OutOfTimeError, RouteError, toHttpError } from './http-errors.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
+import { settleWithin } from './time-limit.js';
 import { recordedTraceDeps } from './trace-deps.js';
 
 /** Lambda's response limit is 6 MB for the whole serialised response; this leaves room for the envelope. */
@@ -41,6 +43,20 @@ export const MAX_LIST_LIMIT = 100;
 export const MAX_DURATION_MS = 24 * 3_600_000;
 /** The header that carries the next page's cursor of a text trace. */
 export const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
+/** API Gateway gives up on a Lambda integration after 29 seconds and answers 504 itself. */
+export const API_GATEWAY_TIMEOUT_MS = 29_000;
+/** Kept back from a trace's reads for merging, formatting and sending the page. */
+export const RESPONSE_RESERVE_MS = 3_000;
+/**
+ * The last moment to answer: with this little time left, a request still waiting on AWS gets a 503 that
+ * says to retry, rather than API Gateway's 504 or a Lambda timeout.
+ */
+export const ANSWER_MARGIN_MS = 1_000;
+/**
+ * The longest a request may have waited between API Gateway and the handler (a cold start); an older
+ * `requestTimeEpoch` belongs to a replayed or synthetic event and is not counted.
+ */
+export const MAX_QUEUED_MS = 10_000;
 
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */
@@ -69,10 +85,13 @@ export type ApiRequestEvent = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'> 
     >
   >;
 
-export type ApiHandler = (
-  event: ApiRequestEvent,
-  context?: { readonly awsRequestId?: string },
-) => Promise<APIGatewayProxyResult>;
+/** What the handler reads of Lambda's context; the local server passes none. */
+export interface ApiContext {
+  readonly awsRequestId?: string;
+  getRemainingTimeInMillis?(): number;
+}
+
+export type ApiHandler = (event: ApiRequestEvent, context?: ApiContext) => Promise<APIGatewayProxyResult>;
 
 type Route =
   | { readonly name: 'clusters' }
@@ -356,6 +375,22 @@ function cutTrace(
   return next ? { count, nextCursor: encodeTraceCursor(next) } : { count };
 }
 
+/** The notice at the instant where a page's reads ran out of time; the cursor goes on from there. */
+export const STOPPED_EARLY_NOTICE =
+  'reading stopped here to answer within the time limit of the API; the next page goes on from this point';
+
+/** The trace, with the stopped-early notice after its last line when time ran out. */
+function withStopNotice(trace: TaskTrace): TaskTrace {
+  if (trace.stoppedAtMs === undefined) return trace;
+  const notice: TraceLine = {
+    epochMs: trace.stoppedAtMs,
+    source: TRACER_SOURCE,
+    message: STOPPED_EARLY_NOTICE,
+    kind: 'notice',
+  };
+  return { ...trace, lines: [...trace.lines, notice] };
+}
+
 function textTraceAnswer(trace: TaskTrace, params: TraceParams, maxBytes: number): TraceAnswer {
   const parts = trace.lines.map((line) => `${formatTraceLine(line, params.timeZone)}\n`);
   // Room for the closing TRACER line that says how to get the rest.
@@ -405,8 +440,24 @@ function jsonTraceAnswer(trace: TaskTrace, params: TraceParams, maxBytes: number
   };
 }
 
-function requestIdOf(event: ApiRequestEvent, context?: { readonly awsRequestId?: string }): string {
+function requestIdOf(event: ApiRequestEvent, context?: ApiContext): string {
   return event.requestContext?.requestId ?? context?.awsRequestId ?? randomUUID();
+}
+
+/**
+ * The time this request has left: the sooner of API Gateway's integration timeout (counted from when API
+ * Gateway received the request, so a cold start's wait counts too) and the function's own remaining time.
+ */
+function timeLeftOf(event: ApiRequestEvent, context: ApiContext | undefined, clock: Clock): RemainingTime {
+  const startedMs = clock.nowMs();
+  const receivedMs = event.requestContext?.requestTimeEpoch;
+  const queuedMs =
+    typeof receivedMs === 'number' && Number.isFinite(receivedMs)
+      ? Math.min(Math.max(0, startedMs - receivedMs), MAX_QUEUED_MS)
+      : 0;
+  const gatewayDeadlineMs = startedMs - queuedMs + API_GATEWAY_TIMEOUT_MS;
+  const lambda = context?.getRemainingTimeInMillis?.bind(context);
+  return soonest(() => gatewayDeadlineMs - clock.nowMs(), lambda) as RemainingTime;
 }
 
 /**
@@ -416,54 +467,65 @@ function requestIdOf(event: ApiRequestEvent, context?: { readonly awsRequestId?:
 export function makeApiHandler(deps: ApiDeps): ApiHandler {
   const maxBytes = deps.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const maxTraceLines = deps.maxTraceLines ?? DEFAULT_TRACE_PAGE_LINES;
+
+  const answer = async (
+    event: ApiRequestEvent,
+    fields: Record<string, unknown>,
+    timeLeft: RemainingTime,
+  ): Promise<APIGatewayProxyResult> => {
+    const route = routeOf(event);
+    fields.route = route.name;
+    const params = queryOf(event, QUERY_PARAMETERS[route.name]);
+    switch (route.name) {
+      case 'clusters':
+        return jsonResponse(200, await listClusters(deps));
+      case 'tasks':
+        return jsonResponse(200, await listTasks(deps, listQuery(route.cluster, params)));
+      case 'task':
+        return jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
+      case 'trace': {
+        const trace = traceParams(event, params);
+        const result = await buildTaskTrace(deps, {
+          clusterName: route.cluster,
+          taskId: route.taskId,
+          durationMs: trace.durationMs,
+          full: trace.full,
+          maxLines: maxTraceLines,
+          timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
+          ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
+        });
+        const page = withStopNotice(result);
+        const answered =
+          trace.format === 'json'
+            ? jsonTraceAnswer(page, trace, maxBytes)
+            : textTraceAnswer(page, trace, maxBytes);
+        Object.assign(fields, {
+          format: trace.format,
+          full: trace.full,
+          source: result.source,
+          lines: answered.lines,
+          logCalls: result.logCalls,
+          paged: answered.nextCursor !== undefined,
+          ...(result.stoppedAtMs !== undefined ? { stoppedEarly: true } : {}),
+        });
+        return answered.response;
+      }
+    }
+  };
+
   return async (event, context) => {
     const startedAt = performance.now();
     const requestId = requestIdOf(event, context);
     const fields: Record<string, unknown> = { requestId, method: event.httpMethod, path: event.path };
+    const timeLeft = timeLeftOf(event, context, deps.clock);
     let response: APIGatewayProxyResult;
     try {
-      const route = routeOf(event);
-      fields.route = route.name;
-      const params = queryOf(event, QUERY_PARAMETERS[route.name]);
-      switch (route.name) {
-        case 'clusters':
-          response = jsonResponse(200, await listClusters(deps));
-          break;
-        case 'tasks':
-          response = jsonResponse(200, await listTasks(deps, listQuery(route.cluster, params)));
-          break;
-        case 'task':
-          response = jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
-          break;
-        case 'trace': {
-          const trace = traceParams(event, params);
-          const result = await buildTaskTrace(deps, {
-            clusterName: route.cluster,
-            taskId: route.taskId,
-            durationMs: trace.durationMs,
-            full: trace.full,
-            maxLines: maxTraceLines,
-            ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
-          });
-          const answer =
-            trace.format === 'json'
-              ? jsonTraceAnswer(result, trace, maxBytes)
-              : textTraceAnswer(result, trace, maxBytes);
-          Object.assign(fields, {
-            format: trace.format,
-            full: trace.full,
-            source: result.source,
-            lines: answer.lines,
-            logCalls: result.logCalls,
-            paged: answer.nextCursor !== undefined,
-          });
-          response = answer.response;
-          break;
-        }
-      }
+      const settled = await settleWithin(answer(event, fields, timeLeft), timeLeft, ANSWER_MARGIN_MS);
+      if (!settled.done) throw new OutOfTimeError(API_GATEWAY_TIMEOUT_MS);
+      response = settled.value;
     } catch (error) {
       const mapped = toHttpError(error, { requestId, retentionDays: deps.retentionDays });
-      response = jsonResponse(mapped.statusCode, mapped.body);
+      response = jsonResponse(mapped.statusCode, mapped.body, mapped.headers);
       fields.errorCode = mapped.body.error.code;
       if (mapped.statusCode >= 500) fields.error = error;
       else fields.errorMessage = mapped.body.error.message;
@@ -494,7 +556,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
 let coldStartHandler: ApiHandler | undefined;
 
 /** The Lambda entry point. Built on first invocation, so that importing this module reads no environment. */
-export const handler = (event: APIGatewayProxyEvent, context?: { readonly awsRequestId?: string }) => {
+export const handler = (event: APIGatewayProxyEvent, context?: ApiContext) => {
   coldStartHandler ??= makeApiHandler(apiDepsFromEnv());
   return coldStartHandler(event, context);
 };
