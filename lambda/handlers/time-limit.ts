@@ -7,6 +7,23 @@ import type { RemainingTime } from '../core/deadline.js';
 
 export type Settled<T> = { readonly done: true; readonly value: T } | { readonly done: false };
 
+/** Waits `ms`, or less when `signal` aborts first. Injected so that a test decides when time is up. */
+export type Timer = (ms: number, signal: AbortSignal) => Promise<void>;
+
+/** The real timer, cleared as soon as the signal aborts so that it never holds the process open. */
+export const realTimer: Timer = (ms, signal) =>
+  new Promise<void>((resolve) => {
+    const timeout = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timeout);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
 /**
  * Waits for `work` until `timeLeft` is down to `marginMs`. Work that is still running then is abandoned
  * (its later failure is swallowed, there is no one left to answer); the caller answers without it.
@@ -16,15 +33,16 @@ export async function settleWithin<T>(
   work: Promise<T>,
   timeLeft: RemainingTime,
   marginMs: number,
+  timer: Timer = realTimer,
 ): Promise<Settled<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const outOfTime = new Promise<Settled<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ done: false }), Math.max(0, timeLeft() - marginMs));
-  });
+  const done = new AbortController();
+  const outOfTime = timer(Math.max(0, timeLeft() - marginMs), done.signal).then(
+    (): Settled<T> => ({ done: false }),
+  );
   try {
     return await Promise.race([work.then((value): Settled<T> => ({ done: true, value })), outOfTime]);
   } finally {
-    clearTimeout(timer);
+    done.abort();
     work.catch(() => undefined);
   }
 }

@@ -131,8 +131,10 @@ export class FakeLogSource {
   readonly streams = new Map<string, FakeLogLine[]>();
   readonly requests: LogStreamRequest[] = [];
   failure?: Error;
+  /** How far each read moves the fake clock. */
+  readCostMs = 0;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: FakeClock) {}
 
   add(logGroup: string, logStream: string, lines: readonly FakeLogLine[]): void {
     this.streams.set(`${logGroup}\u0000${logStream}`, [...lines]);
@@ -141,6 +143,11 @@ export class FakeLogSource {
   async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
     this.requests.push(request);
     if (this.failure) throw this.failure;
+    // As the CloudWatch Logs adapter: no read once the time left has run out.
+    if (request.timeLeftMs && request.timeLeftMs() <= 0) {
+      return { events: [], calls: 0, truncated: true, stoppedEarly: true };
+    }
+    this.clock.advance(this.readCostMs);
     const now = this.clock.nowMs();
     const events = (this.streams.get(`${request.logGroup}\u0000${request.logStream}`) ?? [])
       .filter((line) => (line.availableAtMs ?? line.timestampMs) <= now)
