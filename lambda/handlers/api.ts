@@ -14,23 +14,28 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { logLevelEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import type { TraceResponse } from '../core/api-types.js';
 import { normalizeCluster, normalizeTaskId } from '../core/arn.js';
-import { type RemainingTime, reserving, soonest } from '../core/deadline.js';
+import { type RemainingTime, reserving } from '../core/deadline.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { InvalidInputError } from '../core/errors.js';
-import { assertTimeZone, DEFAULT_TIME_ZONE, formatTraceLine, toTraceLineJson } from '../core/format.js';
+import { assertTimeZone, DEFAULT_TIME_ZONE } from '../core/format.js';
 import { DEFAULT_LOG_WINDOW_MS } from '../core/log-windows.js';
 import { TASK_STATUSES } from '../core/model.js';
-import { toTaskSummaryResponse } from '../core/task-view.js';
-import { TRACER_SOURCE, type TraceLine } from '../core/trace.js';
-import { cursorAfter, decodeTraceCursor, encodeTraceCursor } from '../core/trace-page.js';
-import { type BuildTraceDeps, buildTaskTrace, type TaskTrace } from '../use-cases/build-trace.js';
-import type { Clock, ListTasksQuery } from '../use-cases/ports.js';
+import { decodeTraceCursor } from '../core/trace-page.js';
+import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
+import type { ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
 import { OutOfTimeError, RouteError, toHttpError } from './http-errors.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
-import { settleWithin } from './time-limit.js';
+import { API_GATEWAY_TIMEOUT_MS, apiTimeLeft, settleWithin } from './time-limit.js';
+import {
+  jsonResponse,
+  jsonTraceAnswer,
+  NEXT_CURSOR_HEADER,
+  STOPPED_EARLY_NOTICE,
+  textTraceAnswer,
+  withStopNotice,
+} from './trace-answer.js';
 import { recordedTraceDeps } from './trace-deps.js';
 
 /** Lambda's response limit is 6 MB for the whole serialised response; this leaves room for the envelope. */
@@ -41,10 +46,6 @@ export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 100;
 /** The widest log window padding a caller may ask for; `full=true` reads a whole life instead. */
 export const MAX_DURATION_MS = 24 * 3_600_000;
-/** The header that carries the next page's cursor of a text trace. */
-export const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
-/** API Gateway gives up on a Lambda integration after 29 seconds and answers 504 itself. */
-export const API_GATEWAY_TIMEOUT_MS = 29_000;
 /** Kept back from a trace's reads for merging, formatting and sending the page. */
 export const RESPONSE_RESERVE_MS = 3_000;
 /**
@@ -52,11 +53,8 @@ export const RESPONSE_RESERVE_MS = 3_000;
  * says to retry, rather than API Gateway's 504 or a Lambda timeout.
  */
 export const ANSWER_MARGIN_MS = 1_000;
-/**
- * The longest a request may have waited between API Gateway and the handler (a cold start); an older
- * `requestTimeEpoch` belongs to a replayed or synthetic event and is not counted.
- */
-export const MAX_QUEUED_MS = 10_000;
+
+export { NEXT_CURSOR_HEADER, STOPPED_EARLY_NOTICE };
 
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */
@@ -328,136 +326,8 @@ function traceParams(event: ApiRequestEvent, params: Map<string, string>): Trace
   };
 }
 
-/** Bytes a string takes inside Lambda's JSON response envelope, where quotes, tabs and controls are escaped. */
-function envelopeBytes(text: string): number {
-  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
-}
-
-/** How many of `parts` fit the budget (at least one, so that a page always moves forward). */
-function fittingCount(parts: readonly string[], budgetBytes: number, separatorBytes: number): number {
-  let used = 0;
-  for (let i = 0; i < parts.length; i++) {
-    used += envelopeBytes(parts[i] as string) + separatorBytes;
-    if (used > budgetBytes) return Math.max(1, i);
-  }
-  return parts.length;
-}
-
-function jsonResponse(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
-  return {
-    statusCode,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  };
-}
-
-interface TraceAnswer {
-  readonly response: APIGatewayProxyResult;
-  readonly lines: number;
-  readonly nextCursor?: string;
-}
-
-function cutTrace(
-  trace: TaskTrace,
-  parts: readonly string[],
-  budgetBytes: number,
-  separatorBytes: number,
-  requestCursor: string | undefined,
-): { count: number; nextCursor?: string } {
-  const count = fittingCount(parts, budgetBytes, separatorBytes);
-  if (count >= parts.length) return trace.nextCursor ? { count, nextCursor: trace.nextCursor } : { count };
-  const previous = requestCursor === undefined ? undefined : decodeTraceCursor(requestCursor);
-  const next = cursorAfter(trace.lines.slice(0, count), previous);
-  return next ? { count, nextCursor: encodeTraceCursor(next) } : { count };
-}
-
-/** The notice at the instant where a page's reads ran out of time; the cursor goes on from there. */
-export const STOPPED_EARLY_NOTICE =
-  'reading stopped here to answer within the time limit of the API; the next page goes on from this point';
-
-/** The trace, with the stopped-early notice after its last line when time ran out. */
-function withStopNotice(trace: TaskTrace): TaskTrace {
-  if (trace.stoppedAtMs === undefined) return trace;
-  const notice: TraceLine = {
-    epochMs: trace.stoppedAtMs,
-    source: TRACER_SOURCE,
-    message: STOPPED_EARLY_NOTICE,
-    kind: 'notice',
-  };
-  return { ...trace, lines: [...trace.lines, notice] };
-}
-
-function textTraceAnswer(trace: TaskTrace, params: TraceParams, maxBytes: number): TraceAnswer {
-  const parts = trace.lines.map((line) => `${formatTraceLine(line, params.timeZone)}\n`);
-  // Room for the closing TRACER line that says how to get the rest.
-  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params.cursor);
-  let body = parts.slice(0, count).join('');
-  if (nextCursor) {
-    const last = trace.lines[count - 1];
-    const more: TraceLine = {
-      epochMs: last?.epochMs ?? 0,
-      source: TRACER_SOURCE,
-      message: `more lines follow: repeat the request with cursor=${nextCursor}`,
-      kind: 'notice',
-    };
-    body += `${formatTraceLine(more, params.timeZone)}\n`;
-  }
-  return {
-    response: {
-      statusCode: 200,
-      headers: {
-        'Content-Type': 'text/plain; charset=utf-8',
-        'Cache-Control': 'no-store',
-        ...(nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
-      },
-      body,
-    },
-    lines: count,
-    ...(nextCursor ? { nextCursor } : {}),
-  };
-}
-
-function jsonTraceAnswer(trace: TaskTrace, params: TraceParams, maxBytes: number): TraceAnswer {
-  const task = toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition);
-  const taskJson = JSON.stringify(task);
-  const parts = trace.lines.map((line) => JSON.stringify(toTraceLineJson(line)));
-  const budget = maxBytes - envelopeBytes(taskJson) - 2048;
-  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params.cursor);
-  const tail: Omit<TraceResponse, 'task' | 'lines'> = {
-    ...(nextCursor ? { nextCursor } : {}),
-    logCalls: trace.logCalls,
-  };
-  const tailJson = JSON.stringify(tail).slice(1, -1);
-  const body = `{"task":${taskJson},"lines":[${parts.slice(0, count).join(',')}],${tailJson}}`;
-  return {
-    response: jsonResponse(200, body, nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
-    lines: count,
-    ...(nextCursor ? { nextCursor } : {}),
-  };
-}
-
 function requestIdOf(event: ApiRequestEvent, context?: ApiContext): string {
   return event.requestContext?.requestId ?? context?.awsRequestId ?? randomUUID();
-}
-
-/**
- * The time this request has left: the sooner of API Gateway's integration timeout (counted from when API
- * Gateway received the request, so a cold start's wait counts too) and the function's own remaining time.
- */
-function timeLeftOf(event: ApiRequestEvent, context: ApiContext | undefined, clock: Clock): RemainingTime {
-  const startedMs = clock.nowMs();
-  const receivedMs = event.requestContext?.requestTimeEpoch;
-  const queuedMs =
-    typeof receivedMs === 'number' && Number.isFinite(receivedMs)
-      ? Math.min(Math.max(0, startedMs - receivedMs), MAX_QUEUED_MS)
-      : 0;
-  const gatewayDeadlineMs = startedMs - queuedMs + API_GATEWAY_TIMEOUT_MS;
-  const lambda = context?.getRemainingTimeInMillis?.bind(context);
-  return soonest(() => gatewayDeadlineMs - clock.nowMs(), lambda) as RemainingTime;
 }
 
 /**
@@ -517,7 +387,11 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
     const startedAt = performance.now();
     const requestId = requestIdOf(event, context);
     const fields: Record<string, unknown> = { requestId, method: event.httpMethod, path: event.path };
-    const timeLeft = timeLeftOf(event, context, deps.clock);
+    const timeLeft = apiTimeLeft(
+      event.requestContext?.requestTimeEpoch,
+      context?.getRemainingTimeInMillis?.bind(context),
+      deps.clock,
+    );
     let response: APIGatewayProxyResult;
     try {
       const settled = await settleWithin(answer(event, fields, timeLeft), timeLeft, ANSWER_MARGIN_MS);

@@ -3,7 +3,16 @@
  * call that hangs (the SDK backing off, a slow network) must not carry the invocation past its limit, where
  * API Gateway answers 504 or Lambda fails the whole SQS batch.
  */
-import type { RemainingTime } from '../core/deadline.js';
+import { type RemainingTime, soonest } from '../core/deadline.js';
+import type { Clock } from '../use-cases/ports.js';
+
+/** API Gateway gives up on a Lambda integration after 29 seconds and answers 504 itself. */
+export const API_GATEWAY_TIMEOUT_MS = 29_000;
+/**
+ * The longest a request may have waited between API Gateway and the handler (a cold start); an older
+ * `requestTimeEpoch` belongs to a replayed or synthetic event and is not counted.
+ */
+export const MAX_QUEUED_MS = 10_000;
 
 export type Settled<T> = { readonly done: true; readonly value: T } | { readonly done: false };
 
@@ -45,4 +54,24 @@ export async function settleWithin<T>(
     done.abort();
     work.catch(() => undefined);
   }
+}
+
+/**
+ * The time an API request has left: the sooner of API Gateway's integration timeout, counted from when
+ * API Gateway received the request (`requestTimeEpoch`, so that a cold start's wait counts too), and the
+ * function's own remaining time.
+ * @example const timeLeft = apiTimeLeft(event.requestContext?.requestTimeEpoch, () => context.getRemainingTimeInMillis(), clock);
+ */
+export function apiTimeLeft(
+  requestTimeEpoch: number | undefined,
+  functionTimeLeft: RemainingTime | undefined,
+  clock: Clock,
+): RemainingTime {
+  const startedMs = clock.nowMs();
+  const queuedMs =
+    typeof requestTimeEpoch === 'number' && Number.isFinite(requestTimeEpoch)
+      ? Math.min(Math.max(0, startedMs - requestTimeEpoch), MAX_QUEUED_MS)
+      : 0;
+  const gatewayDeadlineMs = startedMs - queuedMs + API_GATEWAY_TIMEOUT_MS;
+  return soonest(() => gatewayDeadlineMs - clock.nowMs(), functionTimeLeft) as RemainingTime;
 }
