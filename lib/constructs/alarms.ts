@@ -124,54 +124,44 @@ export function queueAgeAlarm(
 }
 
 /**
- * Raises an alarm when a function invocation fails as a whole (a crash or a timeout, not a reported
- * batch item failure).
- * @example functionErrorsAlarm(this, 'ErrorsAlarm', fn, 'recorder', [])
+ * The two alarms of every tracer function, with the construct ids `ErrorsAlarm` and `ThrottlesAlarm`:
+ * - errors: an invocation failed as a whole (a crash or a timeout, not a reported batch item failure);
+ * - throttles: Lambda throttled the function in two of three 5-minute periods. A single burst is absorbed
+ *   by SQS redelivery and the clients' retries; throttling that recurs means the account's (or the
+ *   function's) concurrency is exhausted.
+ * @example const [errors, throttles] = functionAlarms(this, fn, 'recorder', []);
  */
-export function functionErrorsAlarm(
+export function functionAlarms(
   scope: Construct,
-  id: string,
   fn: lambda.IFunction,
   feature: string,
   actions: readonly cloudwatch.IAlarmAction[],
-): cloudwatch.Alarm {
-  return alarm(
-    scope,
-    id,
-    {
-      description: `tracer ${feature}: the function failed. Its log group has the error with its cause.`,
-      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-    },
-    actions,
-  );
-}
-
-/**
- * Raises an alarm when Lambda throttles a function in two of three 5-minute periods: a single burst is
- * absorbed by SQS redelivery and the clients' retries, throttling that recurs means the account's (or the
- * function's) concurrency is exhausted.
- * @example functionThrottlesAlarm(this, 'ThrottlesAlarm', fn, 'recorder', [])
- */
-export function functionThrottlesAlarm(
-  scope: Construct,
-  id: string,
-  fn: lambda.IFunction,
-  feature: string,
-  actions: readonly cloudwatch.IAlarmAction[],
-): cloudwatch.Alarm {
-  return alarm(
-    scope,
-    id,
-    {
-      description: `tracer ${feature}: Lambda keeps throttling the function. Check the account's concurrency (ConcurrentExecutions) and other functions' reserved concurrency.`,
-      metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-    },
-    actions,
-  );
+): cloudwatch.Alarm[] {
+  const fiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+  return [
+    alarm(
+      scope,
+      'ErrorsAlarm',
+      {
+        description: `tracer ${feature}: the function failed. Its log group has the error with its cause.`,
+        metric: fn.metricErrors(fiveMinutes),
+        threshold: 1,
+      },
+      actions,
+    ),
+    alarm(
+      scope,
+      'ThrottlesAlarm',
+      {
+        description: `tracer ${feature}: Lambda keeps throttling the function. Check the account's concurrency (ConcurrentExecutions) and other functions' reserved concurrency.`,
+        metric: fn.metricThrottles(fiveMinutes),
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      },
+      actions,
+    ),
+  ];
 }
 
 /**

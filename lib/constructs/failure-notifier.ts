@@ -16,8 +16,7 @@ import type { NotifySettings } from '../../lambda/config/notify-settings.js';
 import {
   AlarmThresholds,
   deadLetterAlarm,
-  functionErrorsAlarm,
-  functionThrottlesAlarm,
+  functionAlarms,
   notificationsNotSentAlarm,
   queueAgeAlarm,
 } from './alarms.js';
@@ -236,8 +235,7 @@ export class FailureNotifier extends Construct {
 
     this.alarms = [
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'notifier', alarmActions),
-      functionErrorsAlarm(this, 'ErrorsAlarm', this.function, 'notifier', alarmActions),
-      functionThrottlesAlarm(this, 'ThrottlesAlarm', this.function, 'notifier', alarmActions),
+      ...functionAlarms(this, this.function, 'notifier', alarmActions),
       notificationsNotSentAlarm(this, 'NotSentAlarm', this.function, alarmActions),
       queueAgeAlarm(
         this,

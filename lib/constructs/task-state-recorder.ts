@@ -9,13 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/config/env.js';
-import {
-  AlarmThresholds,
-  deadLetterAlarm,
-  functionErrorsAlarm,
-  functionThrottlesAlarm,
-  queueAgeAlarm,
-} from './alarms.js';
+import { AlarmThresholds, deadLetterAlarm, functionAlarms, queueAgeAlarm } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
 import { grantEcsRead, grantTableData } from './grants.js';
@@ -153,8 +147,7 @@ export class TaskStateRecorder extends Construct {
 
     this.alarms = [
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'recorder', alarmActions),
-      functionErrorsAlarm(this, 'ErrorsAlarm', this.function, 'recorder', alarmActions),
-      functionThrottlesAlarm(this, 'ThrottlesAlarm', this.function, 'recorder', alarmActions),
+      ...functionAlarms(this, this.function, 'recorder', alarmActions),
       queueAgeAlarm(
         this,
         'QueueAgeAlarm',

@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/config/env.js';
-import { apiServerErrorsAlarm, functionErrorsAlarm, functionThrottlesAlarm } from './alarms.js';
+import { apiServerErrorsAlarm, functionAlarms } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
 import {
@@ -237,8 +237,7 @@ export class TraceApi extends Construct {
 
     const alarmActions = props.alarmActions ?? [];
     this.alarms = [
-      functionErrorsAlarm(this, 'ErrorsAlarm', this.function, 'trace API', alarmActions),
-      functionThrottlesAlarm(this, 'ThrottlesAlarm', this.function, 'trace API', alarmActions),
+      ...functionAlarms(this, this.function, 'trace API', alarmActions),
       apiServerErrorsAlarm(this, 'ServerErrorsAlarm', this.restApi.deploymentStage, alarmActions),
     ];
   }

@@ -10,7 +10,7 @@ import type {
   TaskTransition,
 } from '../../lambda/core/model.js';
 import type { BuildTraceDeps } from '../../lambda/use-cases/build-trace.js';
-import type { Sleep } from '../../lambda/use-cases/notify-failure.js';
+import type { NotifyFailureDeps, Sleep } from '../../lambda/use-cases/notify-failure.js';
 import type {
   Clock,
   LedgerClaim,
@@ -262,4 +262,26 @@ export function awslogsTaskDefinition(
       essential: true,
     })),
   };
+}
+
+/**
+ * The notifier's dependencies over a fake world: an in-memory ledger and notifier, the fake sleep, no
+ * filters, a 30-second settle delay; `overrides` replace any of them.
+ */
+export function fakeNotifyDeps(
+  world: FakeTraceWorld,
+  overrides: Partial<NotifyFailureDeps> = {},
+): { deps: NotifyFailureDeps; ledger: FakeNotificationLedger; notifier: FakeNotifier } {
+  const ledger = new FakeNotificationLedger();
+  const notifier = new FakeNotifier();
+  const deps: NotifyFailureDeps = {
+    trace: world.traceDeps,
+    ledger,
+    notifier,
+    sleep: fakeSleep(world.clock),
+    settings: {},
+    settleMs: 30_000,
+    ...overrides,
+  };
+  return { deps, ledger, notifier };
 }

@@ -18,12 +18,17 @@ import {
   FakeLiveTaskSource,
   FakeServiceEventSource,
   fixedClock,
-  InMemoryLogSource,
+  type InMemoryLogSource,
   InMemoryServiceEventStore,
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
-import { loadReference, loadReferences, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
+import {
+  loadReference,
+  loadReferences,
+  REFERENCE_TASK_IDS,
+  referenceLogSource,
+} from '../support/reference-fixtures.js';
 
 const { userStopped, failedPull, serviceReplaced } = REFERENCE_TASK_IDS;
 const fixtures = loadReferences();
@@ -38,19 +43,9 @@ interface Harness {
 /** The API over in-memory ports holding the three reference tasks; logs are read `pageSize` events a call. */
 function harness(overrides: Partial<ApiDeps> = {}, pageSize?: number): Harness {
   const history = new InMemoryTaskHistory();
-  const logs = new InMemoryLogSource(pageSize);
+  const logs = referenceLogSource(fixtures, pageSize);
   const serviceEvents = fixtures.flatMap((f) => f.serviceEvents);
-  for (const fixture of fixtures) {
-    history.recordEvents(fixture.events);
-    for (const group of fixture.logGroups) logs.createLogGroup(group);
-    for (const stream of fixture.streams) {
-      logs.putLogEvents(
-        stream.logGroup,
-        stream.logStream,
-        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-      );
-    }
-  }
+  for (const fixture of fixtures) history.recordEvents(fixture.events);
   const logLines: Array<Record<string, unknown>> = [];
   const deps: ApiDeps = {
     history,

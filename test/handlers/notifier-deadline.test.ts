@@ -13,30 +13,16 @@ import {
 } from '../../lambda/handlers/notifier.js';
 import type { Timer } from '../../lambda/handlers/time-limit.js';
 import type { Notification, Notifier } from '../../lambda/use-cases/ports.js';
-import { FakeNotificationLedger, FakeNotifier, fakeSleep, fakeTraceWorld } from '../fakes/notify-fakes.js';
-import { loadEventJson, loadSummary } from '../support/notify-fixtures.js';
+import { FakeNotifier, fakeNotifyDeps, fakeTraceWorld } from '../fakes/notify-fakes.js';
+import { loadEventJson, loadSummary, sqsRecord } from '../support/notify-fixtures.js';
 
 const SETTLE_MS = 30_000;
 const PULL = loadSummary('failure-image-pull.json');
 const PULL_KEY = `${PULL.clusterName}/${PULL.taskId}`;
 
-function sqsRecord(messageId: string, body: unknown = loadEventJson('failure-image-pull.json')): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body: JSON.stringify(body),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '1637947797070',
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: '1637947827070',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:ap-northeast-1:123456789012:tracer-notify',
-    awsRegion: 'ap-northeast-1',
-  };
+/** A delivery of a stopped task's event, the reference pull failure unless told otherwise. */
+function delivery(messageId: string, event: unknown = loadEventJson('failure-image-pull.json')): SQSRecord {
+  return sqsRecord(messageId, JSON.stringify(event));
 }
 
 /** Remembers every delay the handler asks SQS for. */
@@ -91,15 +77,9 @@ function harness(overrides: Partial<NotifierHandlerDeps> = {}) {
   world.history.record(PULL);
   const entries: Record<string, unknown>[] = [];
   const visibility = new RecordingVisibility();
-  const ledger = new FakeNotificationLedger();
-  const notifier = new FakeNotifier();
+  const { deps: notifyDeps, ledger, notifier } = fakeNotifyDeps(world, { settleMs: SETTLE_MS });
   const deps: NotifierHandlerDeps = {
-    trace: world.traceDeps,
-    ledger,
-    notifier,
-    sleep: fakeSleep(world.clock),
-    settings: {},
-    settleMs: SETTLE_MS,
+    ...notifyDeps,
     logger: createLogger({}, { write: (line) => entries.push(JSON.parse(line) as Record<string, unknown>) }),
     visibility,
     ...overrides,
@@ -114,7 +94,7 @@ describe('the notifier near its timeout', () => {
 
     // Act
     const response = await makeNotifierHandler(deps)(
-      { Records: [sqsRecord('m1'), sqsRecord('m2')] },
+      { Records: [delivery('m1'), delivery('m2')] },
       { getRemainingTimeInMillis: () => RECORD_MIN_MS - 1 },
     );
 
@@ -156,7 +136,7 @@ describe('the notifier near its timeout', () => {
 
     // Act: the same stopped task three times; the first publishes, the second finds it sent.
     const response = await makeNotifierHandler(slowDeps)(
-      { Records: [sqsRecord('m1'), sqsRecord('m2'), sqsRecord('m3')] },
+      { Records: [delivery('m1'), delivery('m2'), delivery('m3')] },
       { getRemainingTimeInMillis: () => endMs - world.clock.nowMs() },
     );
 
@@ -176,7 +156,7 @@ describe('the notifier near its timeout', () => {
 
     // Act: the deadline of the batch answer arrives while the publish hangs.
     const answering = handler(
-      { Records: [sqsRecord('m1'), sqsRecord('m2', loadEventJson('failure-oom.json'))] },
+      { Records: [delivery('m1'), delivery('m2', loadEventJson('failure-oom.json'))] },
       { getRemainingTimeInMillis: () => remainingMs, functionName: 'tracer-notifier' },
     );
     await hanging.started;
@@ -216,9 +196,9 @@ describe('the notifier near its timeout', () => {
     const notifier = new FakeNotifier();
     const retry = makeNotifierHandler({ ...deps, notifier });
     const context = { getRemainingTimeInMillis: () => 100_000 };
-    const early = await retry({ Records: [sqsRecord('m1')] }, context);
+    const early = await retry({ Records: [delivery('m1')] }, context);
     world.clock.set((claim?.leaseUntilMs ?? 0) + 1);
-    const late = await retry({ Records: [sqsRecord('m1')] }, context);
+    const late = await retry({ Records: [delivery('m1')] }, context);
 
     // Assess
     expect(early.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
@@ -232,7 +212,7 @@ describe('the notifier near its timeout', () => {
     notifier.failuresLeft = 1;
 
     const response = await makeNotifierHandler(deps)(
-      { Records: [sqsRecord('m1')] },
+      { Records: [delivery('m1')] },
       { getRemainingTimeInMillis: () => 100_000, functionName: 'tracer-notifier' },
     );
 
@@ -251,7 +231,7 @@ describe('the notifier near its timeout', () => {
     const { timer, armed } = manualTimer();
 
     const response = await makeNotifierHandler({ ...deps, timer })(
-      { Records: [sqsRecord('m1')] },
+      { Records: [delivery('m1')] },
       { getRemainingTimeInMillis: () => ANSWER_MARGIN_MS + RECORD_MIN_MS },
     );
 

@@ -13,6 +13,7 @@ import { TracerTable } from '../../lib/constructs/tracer-table.js';
 import {
   allowedActions,
   environmentOf,
+  expectQueueAgeAlarm,
   functionStatements,
   KNOWN_ENV,
   logicalIdOf,
@@ -105,27 +106,8 @@ describe('FailureNotifier with the defaults', () => {
   });
 
   it('alarms when a stopped task has waited an hour for its notification, or a dead-lettered one 10 days', () => {
-    for (const [queue, seconds] of [
-      ['NotifierDelayQueue', 3600],
-      ['NotifierDeadLetterQueue', 864_000],
-    ] as const) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'ApproximateAgeOfOldestMessage',
-        Namespace: 'AWS/SQS',
-        Dimensions: [
-          {
-            Name: 'QueueName',
-            Value: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', queue), 'QueueName'] },
-          },
-        ],
-        Statistic: 'Maximum',
-        Period: 300,
-        EvaluationPeriods: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Threshold: seconds,
-        TreatMissingData: 'notBreaching',
-      });
-    }
+    expectQueueAgeAlarm(template, 'NotifierDelayQueue', 3600);
+    expectQueueAgeAlarm(template, 'NotifierDeadLetterQueue', 864_000);
   });
 
   it('alarms on the first notification that could not be claimed or sent, from the notifier’s EMF metric', () => {

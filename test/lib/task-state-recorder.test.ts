@@ -9,6 +9,7 @@ import { TracerTable } from '../../lib/constructs/tracer-table.js';
 import {
   allowedActions,
   environmentOf,
+  expectQueueAgeAlarm,
   functionStatements,
   KNOWN_ENV,
   logicalIdOf,
@@ -96,27 +97,8 @@ describe('TaskStateRecorder without a cluster filter', () => {
   });
 
   it('alarms when an event has waited 30 minutes in the queue, or a dead-lettered one 10 days', () => {
-    for (const [queue, seconds] of [
-      ['RecorderQueue', 1800],
-      ['RecorderDeadLetterQueue', 864_000],
-    ] as const) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'ApproximateAgeOfOldestMessage',
-        Namespace: 'AWS/SQS',
-        Dimensions: [
-          {
-            Name: 'QueueName',
-            Value: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', queue), 'QueueName'] },
-          },
-        ],
-        Statistic: 'Maximum',
-        Period: 300,
-        EvaluationPeriods: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Threshold: seconds,
-        TreatMissingData: 'notBreaching',
-      });
-    }
+    expectQueueAgeAlarm(template, 'RecorderQueue', 1800);
+    expectQueueAgeAlarm(template, 'RecorderDeadLetterQueue', 864_000);
   });
 
   it('alarms when Lambda throttles the recorder in two of three 5-minute periods', () => {

@@ -27,7 +27,7 @@ import {
   FakeServiceEventSource,
   FakeTaskDefinitionSource,
   fixedClock,
-  InMemoryLogSource,
+  type InMemoryLogSource,
   InMemoryServiceEventStore,
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
@@ -39,6 +39,7 @@ import {
   REFERENCE_TASK_IDS,
   REFERENCE_TIME_ZONE,
   type ReferenceFixture,
+  referenceLogSource,
 } from '../support/reference-fixtures.js';
 
 const MINUTE = 60_000;
@@ -55,15 +56,7 @@ interface World {
 function world(fixture: ReferenceFixture, overrides: Partial<BuildTraceDeps> = {}): World {
   const history = new InMemoryTaskHistory();
   history.recordEvents(fixture.events);
-  const logs = new InMemoryLogSource();
-  for (const group of fixture.logGroups) logs.createLogGroup(group);
-  for (const stream of fixture.streams) {
-    logs.putLogEvents(
-      stream.logGroup,
-      stream.logStream,
-      stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-    );
-  }
+  const logs = referenceLogSource([fixture]);
   const taskDefinitions = new InMemoryTaskDefinitionStore(fixture.taskDefinitions);
   const serviceEvents = new InMemoryServiceEventStore();
   const deps: BuildTraceDeps = {
@@ -747,15 +740,7 @@ describe('buildTaskTrace: deadlines', () => {
 
   it('stops where time ran out, and pages from there add up to the whole trace', async () => {
     // Prepare: a page of five events costs a second; each call of the use case has two.
-    const logs = new InMemoryLogSource(5);
-    for (const group of fixture.logGroups) logs.createLogGroup(group);
-    for (const stream of fixture.streams) {
-      logs.putLogEvents(
-        stream.logGroup,
-        stream.logStream,
-        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-      );
-    }
+    const logs = referenceLogSource([fixture], 5);
     const { deps } = world(fixture, { logs });
     let leftMs = 0;
     logs.onPage = () => {

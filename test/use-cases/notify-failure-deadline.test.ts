@@ -2,17 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { BOUNDED_STOPPED_EARLY_NOTICE } from '../../lambda/use-cases/bounded-trace.js';
 import {
   ClaimExpiringError,
-  type NotifyFailureDeps,
   notifyFailure,
   PUBLISH_RESERVE_MS,
 } from '../../lambda/use-cases/notify-failure.js';
-import {
-  awslogsTaskDefinition,
-  FakeNotificationLedger,
-  FakeNotifier,
-  fakeSleep,
-  fakeTraceWorld,
-} from '../fakes/notify-fakes.js';
+import { awslogsTaskDefinition, fakeNotifyDeps, fakeTraceWorld } from '../fakes/notify-fakes.js';
 import { loadEventJson, loadSummary } from '../support/notify-fixtures.js';
 
 const SETTLE_MS = 30_000;
@@ -34,18 +27,7 @@ function oomWorld() {
     { timestampMs: Date.parse('2020-03-16T15:34:05.000Z'), message: 'listening on :8080' },
     { timestampMs: Date.parse('2020-03-16T15:34:59.500Z'), message: 'allocating a 4 GiB buffer' },
   ]);
-  const ledger = new FakeNotificationLedger();
-  const notifier = new FakeNotifier();
-  const deps: NotifyFailureDeps = {
-    trace: world.traceDeps,
-    ledger,
-    notifier,
-    sleep: fakeSleep(world.clock),
-    settings: {},
-    settleMs: SETTLE_MS,
-    timeZone: 'UTC',
-    traceDurationMs: 1_000,
-  };
+  const { deps, ledger, notifier } = fakeNotifyDeps(world, { timeZone: 'UTC', traceDurationMs: 1_000 });
   return { event, world, ledger, notifier, deps };
 }
 
