@@ -19,6 +19,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { backfillActiveDays } from '../adapters/dynamodb/active-days-backfill.js';
+import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
@@ -153,13 +154,15 @@ async function startTable(path: string): Promise<{ server: DynaliteServer; clien
   await mkdir(path, { recursive: true });
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listen(server, 0, '127.0.0.1');
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    // dynalite checks that requests are signed, not who signed them.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 3,
-  });
+  const client = withDomainErrors(
+    new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      // dynalite checks that requests are signed, not who signed them.
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 3,
+    }),
+  );
   return { server, client };
 }
 

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import {
@@ -15,8 +15,8 @@ export interface TracerTableProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Refuse DeleteTable calls, even from CloudFormation.
-   * @default false
+   * Refuse DeleteTable calls, even from CloudFormation, until it is turned off.
+   * @default - on, unless the removal policy is DESTROY (a stack that means to delete its table)
    */
   readonly deletionProtection?: boolean;
 }
@@ -30,6 +30,14 @@ export class TracerTable extends Construct {
 
   constructor(scope: Construct, id: string, props: TracerTableProps = {}) {
     super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const deletionProtection = props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY;
+    if (deletionProtection && removalPolicy === RemovalPolicy.DESTROY) {
+      Annotations.of(this).addWarningV2(
+        'tracer:table-deletion-protection',
+        'The table has deletion protection and the DESTROY removal policy: deleting the stack fails until deletion protection is turned off.',
+      );
+    }
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TABLE_KEY.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE_KEY.sortKey, type: dynamodb.AttributeType.STRING },
@@ -38,8 +46,8 @@ export class TracerTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      deletionProtection: props.deletionProtection ?? false,
+      removalPolicy,
+      deletionProtection,
     });
     for (const index of [GSI_BY_CLUSTER_TIME, GSI_FAILED_BY_CLUSTER]) {
       this.table.addGlobalSecondaryIndex({

@@ -13,31 +13,25 @@ import { type ApiDeps, makeApiHandler } from '../../lambda/handlers/api.js';
 import {
   FakeServiceEventSource,
   fixedClock,
-  InMemoryLogSource,
   InMemoryServiceEventStore,
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
 import { connectMcp, textOf } from '../mcp/mcp-harness.js';
-import { loadReference, loadReferences, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
+import {
+  loadReference,
+  loadReferences,
+  REFERENCE_TASK_IDS,
+  referenceLogSource,
+} from '../support/reference-fixtures.js';
 import { runTracer } from './run-cli.js';
 
 const fixtures = loadReferences();
 
 function referenceDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
   const history = new InMemoryTaskHistory();
-  const logs = new InMemoryLogSource();
-  for (const fixture of fixtures) {
-    history.recordEvents(fixture.events);
-    for (const group of fixture.logGroups) logs.createLogGroup(group);
-    for (const stream of fixture.streams) {
-      logs.putLogEvents(
-        stream.logGroup,
-        stream.logStream,
-        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-      );
-    }
-  }
+  const logs = referenceLogSource(fixtures);
+  for (const fixture of fixtures) history.recordEvents(fixture.events);
   return {
     history,
     taskDefinitions: new InMemoryTaskDefinitionStore(fixtures.flatMap((f) => f.taskDefinitions)),
