@@ -5,6 +5,7 @@
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { LogUnavailableError } from '../../lambda/core/errors.js';
 import { classifyFailure } from '../../lambda/core/failure.js';
+import { toRecordEvent } from '../../lambda/core/log-records.js';
 import {
   type ServiceEvent,
   type TaskDefinitionInfo,
@@ -225,7 +226,9 @@ export class InMemoryLogSource implements LogSource {
         `log stream ${request.logStream} does not exist in log group ${request.logGroup}`,
       );
     }
-    const inWindow = all.filter((e) => e.timestampMs >= request.startMs && e.timestampMs <= request.endMs);
+    const inWindow = all
+      .filter((e) => e.timestampMs >= request.startMs && e.timestampMs <= request.endMs)
+      .flatMap((e) => toRecordEvent(e.timestampMs, e.message, request.records) ?? []);
     const max = request.maxEvents ?? Number.POSITIVE_INFINITY;
     if (inWindow.length <= max) {
       return { events: inWindow, calls: Math.ceil(inWindow.length / this.pageSize) + 1, truncated: false };
