@@ -74,7 +74,12 @@ describe('EcsTaskDefinitionSource', () => {
           },
           essential: false,
         },
-        { containerName: 'app', logDriver: 'awsfirelens', logOptions: { Name: 'cloudwatch' }, essential: true },
+        {
+          containerName: 'app',
+          logDriver: 'awsfirelens',
+          logOptions: { Name: 'cloudwatch' },
+          essential: true,
+        },
         { containerName: 'init', essential: true },
       ],
     });
