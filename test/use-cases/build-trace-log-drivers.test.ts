@@ -5,6 +5,7 @@ import type { ContainerLogConfig, TaskDefinitionInfo } from '../../lambda/core/m
 import type { TraceLine } from '../../lambda/core/trace.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../../lambda/use-cases/build-trace.js';
 import {
+  FakeTaskDefinitionSource,
   fixedClock,
   InMemoryLogSource,
   InMemoryServiceEventStore,
@@ -245,6 +246,59 @@ describe('buildTaskTrace: a FireLens task', () => {
       region: 'eu-central-1',
       records: { format: 'firelens-json', taskArn: TASK_ARN, shared: false },
     });
+  });
+});
+
+describe('buildTaskTrace: a revision recorded before tracer kept log options', () => {
+  const fixture = loadLogDriverFixture('fireLens');
+  const request = { clusterName: 'test', taskId: FIRELENS_TASK, durationMs: MINUTE };
+  /** What an earlier tracer stored: drivers and awslogs fields, no options, no router configuration. */
+  const recordedEarlier: TaskDefinitionInfo[] = fixture.taskDefinitions.map((info) =>
+    info.status === 'described'
+      ? {
+          ...info,
+          containers: info.containers.map(
+            ({
+              logOptions: _options,
+              secretOptionNames: _secrets,
+              firelensConfiguration: _router,
+              ...rest
+            }) => rest,
+          ),
+        }
+      : info,
+  );
+
+  it('describes the revision again, keeps the answer, and reads the FireLens logs', async () => {
+    // Prepare
+    const { deps } = world(fixture, recordedEarlier);
+    const source = new FakeTaskDefinitionSource(fixture.taskDefinitions);
+    const store = deps.taskDefinitions as InMemoryTaskDefinitionStore;
+
+    // Act
+    const trace = await buildTaskTrace({ ...deps, taskDefinitionSource: source }, request);
+
+    // Assess
+    expect(source.calls).toHaveLength(1);
+    expect(store.puts).toEqual(fixture.taskDefinitions);
+    expect(sourceLines(trace.lines, 'CONTAINER:app')).toContain('process exiting with code 1');
+  });
+
+  it('says why it cannot locate the logs when ECS no longer describes the revision', async () => {
+    // Prepare
+    const { deps } = world(fixture, recordedEarlier);
+
+    // Act
+    const trace = await buildTaskTrace(
+      { ...deps, taskDefinitionSource: new FakeTaskDefinitionSource() },
+      request,
+    );
+
+    // Assess
+    expect(notices(trace.lines)).toContain(
+      'logs of container app could not be located: it logs through FireLens, and the recorded task definition predates tracer keeping log options',
+    );
+    expect(sourceLines(trace.lines, 'CONTAINER:log_router')).not.toEqual([]);
   });
 });
 
