@@ -206,6 +206,24 @@ export class InMemoryLogSource implements LogSource {
     streams.set(logStream, list);
   }
 
+  /** Puts fixture streams as CloudWatch Logs has them (`{ logGroup, logStream, events: [{ timestamp, message }] }`). */
+  putStreams(
+    streams: ReadonlyArray<{
+      readonly logGroup: string;
+      readonly logStream: string;
+      readonly events: ReadonlyArray<{ readonly timestamp: number; readonly message: string }>;
+    }>,
+  ): this {
+    for (const stream of streams) {
+      this.putLogEvents(
+        stream.logGroup,
+        stream.logStream,
+        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
+      );
+    }
+    return this;
+  }
+
   /** Makes every read of the stream fail with `error`. */
   fail(logGroup: string, logStream: string, error: LogUnavailableError | Error): void {
     this.faults.set(`${logGroup}\n${logStream}`, error);

@@ -360,14 +360,7 @@ describe('get_trace of a FireLens task', () => {
     // Prepare: ECS still knows the task (live), its log router and app on FireLens.
     const fixture = loadLogDriverFixture('fireLens');
     const summary = parseTaskEvent(fixture.events.at(-1));
-    const logs = new InMemoryLogSource();
-    for (const stream of fixture.streams) {
-      logs.putLogEvents(
-        stream.logGroup,
-        stream.logStream,
-        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-      );
-    }
+    const logs = new InMemoryLogSource().putStreams(fixture.streams);
     const source = new LiveSource({
       catalog: { listClusterNames: async () => ['test'], listTasks: async () => [summary] },
       live: new FakeLiveTaskSource([summary]),

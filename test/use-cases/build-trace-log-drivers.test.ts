@@ -29,15 +29,7 @@ function world(
 ) {
   const history = new InMemoryTaskHistory();
   history.recordEvents(fixture.events);
-  const logs = new InMemoryLogSource();
-  for (const group of fixture.logGroups) logs.createLogGroup(group);
-  for (const stream of fixture.streams) {
-    logs.putLogEvents(
-      stream.logGroup,
-      stream.logStream,
-      stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-    );
-  }
+  const logs = new InMemoryLogSource().putStreams(fixture.streams);
   const deps: BuildTraceDeps = {
     history,
     taskDefinitions: new InMemoryTaskDefinitionStore(taskDefinitions),
@@ -177,13 +169,11 @@ describe('buildTaskTrace: a FireLens task', () => {
       log_stream_name: 'app',
     });
     const { deps, logs } = world(fixture, shared);
-    for (const stream of fixture.streams.filter((s) => s.containerName === 'app')) {
-      logs.putLogEvents(
-        '/ecs/example-api',
-        'app',
-        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-      );
-    }
+    logs.putStreams(
+      fixture.streams
+        .filter((s) => s.containerName === 'app')
+        .map((s) => ({ ...s, logGroup: '/ecs/example-api', logStream: 'app' })),
+    );
     logs.putLogEvents('/ecs/example-api', 'app', [
       { timestampMs: Date.parse('2024-05-14T09:13:00.000Z'), message: 'a line without a record' },
     ]);

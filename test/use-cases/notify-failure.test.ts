@@ -250,14 +250,7 @@ describe('notifyFailure', () => {
     const fixture = loadLogDriverFixture('fireLens');
     const event = fixture.events.at(-1) as Record<string, unknown>;
     const h = harness(event);
-    const logs = new InMemoryLogSource();
-    for (const stream of fixture.streams) {
-      logs.putLogEvents(
-        stream.logGroup,
-        stream.logStream,
-        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-      );
-    }
+    const logs = new InMemoryLogSource().putStreams(fixture.streams);
     const deps: NotifyFailureDeps = {
       ...h.deps,
       trace: {
