@@ -55,6 +55,19 @@ export type CloudWatchOutputLocation =
   /** The name depends on something tracer cannot know before reading the records. */
   | { readonly kind: 'unresolvable'; readonly reason: string };
 
+/** The options that name the group, the stream or the region. */
+const NAME_OPTIONS = [
+  'region',
+  'log_group_name',
+  'log_group_template',
+  'default_log_group_name',
+  'log_stream_name',
+  'log_stream_prefix',
+  'log_stream_template',
+  'default_log_stream_name',
+] as const;
+const ENVIRONMENT_VARIABLE = /\$\{[^}]*\}/;
+
 const GO_DEFAULT_GROUP = 'fluentbit-default';
 const GO_DEFAULT_STREAM = '/fluentbit-default';
 const GO_MAX_NAME_BYTES = 512;
@@ -439,6 +452,17 @@ export function locateCloudWatchOutput(
   task: FireLensTask,
 ): CloudWatchOutputLocation {
   const option = optionReader(options);
+  // Fluent Bit puts the router's environment into ${VAR} when it loads its configuration, before the plugin
+  // sees the value; tracer does not see that environment.
+  for (const name of NAME_OPTIONS) {
+    const variable = ENVIRONMENT_VARIABLE.exec(option(name) ?? '')?.[0];
+    if (variable) {
+      return {
+        kind: 'unresolvable',
+        reason: `names ${name} with ${variable}, an environment variable of the log router that tracer cannot see`,
+      };
+    }
+  }
   const invalid = invalidOptions(plugin, option);
   if (invalid) return { kind: 'invalid', reason: invalid };
   return plugin === 'cloudwatch_logs' ? locateCoreOutput(option, task) : locateGoOutput(option, task);

@@ -219,7 +219,9 @@ const traceLineOutput = z.looseObject({
   fields: z
     .record(z.string(), z.unknown())
     .optional()
-    .describe("A FireLens record's other fields (source, container_id, ecs_task_arn, ...) when message is its log."),
+    .describe(
+      "A FireLens record's other fields (source, container_id, ecs_task_arn, ...) when message is its log.",
+    ),
 });
 
 /** The answer of `get_trace`. The text trace itself is the text content; the JSON trace is here too. */

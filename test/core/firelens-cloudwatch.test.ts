@@ -144,6 +144,12 @@ describe('locateCloudWatchOutput: cloudwatch_logs (the core plugin)', () => {
       CUSTOM_CONFIG,
       'names the log group with log_group_template "/app/$env", and the log router\'s own configuration file may set the record field env',
     ],
+    [
+      'an environment variable of the log router, which Fluent Bit fills in when it loads the options',
+      { ...BASE, log_stream_name: `app/\${ECS_TASK_ID}` },
+      FARGATE,
+      `names log_stream_name with \${ECS_TASK_ID}, an environment variable of the log router that tracer cannot see`,
+    ],
   ])('cannot resolve %s', (_name, options, task, reason) => {
     expect(locateCloudWatchOutput('cloudwatch_logs', options, task)).toEqual({
       kind: 'unresolvable',
