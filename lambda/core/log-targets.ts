@@ -4,7 +4,8 @@
  * the logs went instead and why tracer cannot read them.
  */
 import { parseTaskArn } from './arn.js';
-import { type CloudWatchPlugin, type FireLensTask, locateCloudWatchOutput } from './firelens-cloudwatch.js';
+import { type CloudWatchPlugin, locateCloudWatchOutput } from './firelens-cloudwatch.js';
+import type { FireLensTask } from './fluent-bit-templates.js';
 import { describeFireLensOutput, describeLogDriver } from './log-destinations.js';
 import type { LogRecordFilter } from './log-records.js';
 import { logStreamName } from './log-windows.js';
@@ -112,8 +113,19 @@ function fireLensPlan(
     ecsMetadata: routerOptions['enable-ecs-log-metadata']?.toLowerCase() !== 'false',
     customConfig: configFile !== undefined,
   };
-  const output = `its FireLens ${plugin.toLowerCase()} output`;
-  const location = locateCloudWatchOutput(plugin.toLowerCase() as CloudWatchPlugin, options, task);
+  return cloudWatchPlan(summary, task, plugin.toLowerCase() as CloudWatchPlugin, options);
+}
+
+/** The stream a Fluent Bit CloudWatch output writes for the task, and whether other tasks share it. */
+function cloudWatchPlan(
+  summary: TaskSummary,
+  task: FireLensTask,
+  plugin: CloudWatchPlugin,
+  options: Readonly<Record<string, string>>,
+): FireLensPlan {
+  const name = task.containerName;
+  const output = `its FireLens ${plugin} output`;
+  const location = locateCloudWatchOutput(plugin, options, task);
   if (location.kind === 'invalid') {
     return {
       notices: [

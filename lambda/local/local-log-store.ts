@@ -263,7 +263,9 @@ export class LocalLogStore implements LogSource {
     for (let i = lowerBound(all, request.startMs); i < all.length; i++) {
       const stored = all[i] as LogEvent;
       if (stored.timestampMs > request.endMs) break;
-      const event = toRecordEvent(stored.timestampMs, stored.message, request.records);
+      const event = request.records
+        ? toRecordEvent(stored.timestampMs, stored.message, request.records)
+        : stored;
       if (!event) continue;
       if (events.length === max) {
         const last = events.at(-1);

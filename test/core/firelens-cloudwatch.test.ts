@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type CloudWatchOutputLocation,
   type CloudWatchPlugin,
-  type FireLensTask,
-  fireLensTag,
   locateCloudWatchOutput,
 } from '../../lambda/core/firelens-cloudwatch.js';
+import { type FireLensTask, fireLensTag } from '../../lambda/core/fluent-bit-templates.js';
 
 const TASK_ID = 'a6eaf0150a4248dAA1bcbd688121014e';
 const TAG = `app-firelens-${TASK_ID}`;
