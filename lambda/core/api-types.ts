@@ -87,6 +87,11 @@ export interface TraceLineJson {
   readonly source: string;
   readonly message: string;
   readonly kind: TraceLineKind;
+  /**
+   * The other fields of a FireLens record whose `log` field is the message: `source`, `container_id`,
+   * `container_name`, `ecs_cluster`, `ecs_task_arn`, `ecs_task_definition`, ...
+   */
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
 
 /** GET /clusters/{cluster}/tasks/{taskId}/trace?format=json */

@@ -165,5 +165,6 @@ export function toTraceLineJson(line: TraceLine): TraceLineJson {
     source: line.source,
     message: line.message,
     kind: line.kind,
+    ...(line.fields ? { fields: line.fields } : {}),
   };
 }

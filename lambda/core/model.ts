@@ -82,14 +82,35 @@ export interface TaskTransition extends LifecycleTimestamps {
 /** The newest known state of a task: the projection of its highest-version transition. */
 export type TaskSummary = TaskTransition;
 
+/** The `firelensConfiguration` of a task's log router container. */
+export interface FireLensConfiguration {
+  /** `fluentbit` or `fluentd`. */
+  readonly type: string;
+  /** `enable-ecs-log-metadata`, `config-file-type`, `config-file-value`. */
+  readonly options?: Readonly<Record<string, string>>;
+}
+
 /** A container's log configuration, read once per task definition revision. */
 export interface ContainerLogConfig {
   readonly containerName: string;
   /** `awslogs`, `awsfirelens`, `splunk`, ... or undefined when the container has no log configuration. */
   readonly logDriver?: string;
+  /** `awslogs-group`. */
   readonly logGroup?: string;
+  /** `awslogs-stream-prefix`. */
   readonly streamPrefix?: string;
+  /** `awslogs-region`. */
   readonly region?: string;
+  /**
+   * The log driver's options (`logConfiguration.options`), with the values of credential options replaced
+   * by `[REDACTED]`. Present (maybe empty) whenever the container has a log configuration; absent in
+   * revisions recorded before tracer kept options.
+   */
+  readonly logOptions?: Readonly<Record<string, string>>;
+  /** Names of the options that ECS fills from Secrets Manager or SSM (`secretOptions`); never their source. */
+  readonly secretOptionNames?: readonly string[];
+  /** Set on the FireLens log router container. */
+  readonly firelensConfiguration?: FireLensConfiguration;
   /** Containers are essential unless the task definition says otherwise. */
   readonly essential: boolean;
 }

@@ -20,6 +20,8 @@ export interface TraceLine {
   readonly source: string;
   readonly message: string;
   readonly kind: TraceLineKind;
+  /** A FireLens record's other fields (`source`, `container_id`, `ecs_task_arn`, ...), redacted. */
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
 
 export const TASK_SOURCE = 'TASK';
@@ -38,7 +40,11 @@ export function containerSource(containerName: string): string {
 /** A container's log events, oldest first, as the log source returned them. */
 export interface ContainerLogs {
   readonly containerName: string;
-  readonly events: ReadonlyArray<{ readonly timestampMs: number; readonly message: string }>;
+  readonly events: ReadonlyArray<{
+    readonly timestampMs: number;
+    readonly message: string;
+    readonly fields?: Readonly<Record<string, unknown>>;
+  }>;
 }
 
 function validMs(task: TaskSummary, field: LifecycleTimestamp): number | undefined {
@@ -193,17 +199,28 @@ function stripTrailingNewlines(message: string): string {
   return end === message.length ? message : message.slice(0, end);
 }
 
+/** Redacts the string values of a record's fields, nested ones too. */
+function redactFields(fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const redact = (value: unknown): unknown => {
+    if (typeof value === 'string') return redactSecrets(value);
+    if (Array.isArray(value)) return value.map(redact);
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redact(inner)]));
+    }
+    return value;
+  };
+  return redact(fields) as Record<string, unknown>;
+}
+
 function logLines(logs: ContainerLogs): readonly TraceLine[] {
   const source = containerSource(logs.containerName);
   const lines: TraceLine[] = new Array(logs.events.length);
   for (let i = 0; i < logs.events.length; i++) {
     const event = logs.events[i] as ContainerLogs['events'][number];
-    lines[i] = {
-      epochMs: event.timestampMs,
-      source,
-      message: redactSecrets(stripTrailingNewlines(event.message)),
-      kind: 'log',
-    };
+    const message = redactSecrets(stripTrailingNewlines(event.message));
+    lines[i] = event.fields
+      ? { epochMs: event.timestampMs, source, message, kind: 'log', fields: redactFields(event.fields) }
+      : { epochMs: event.timestampMs, source, message, kind: 'log' };
   }
   // CloudWatch Logs returns a stream in time order; the check is linear and sorting is only a fallback.
   return sortedStable(lines);

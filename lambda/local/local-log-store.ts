@@ -5,6 +5,7 @@
 import { type FileHandle, mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LogUnavailableError, TracerError } from '../core/errors.js';
+import { toRecordEvent } from '../core/log-records.js';
 import type { LogEvent, LogSource, LogStreamRequest, LogStreamResult } from '../use-cases/ports.js';
 
 /** The log events of one stream, as `POST /logs` takes them once validated. */
@@ -51,7 +52,8 @@ function lowerBound(events: readonly LogEvent[], startMs: number): number {
 /**
  * Log streams kept in memory, sorted by time (ties keep the order they were posted in), and appended to a
  * JSON Lines file before an append resolves, so that a restart replays exactly what was acknowledged.
- * Reads answer like CloudWatch Logs: a missing group or stream is a `LogUnavailableError`.
+ * Reads answer like CloudWatch Logs: a missing group or stream is a `LogUnavailableError`, and FireLens
+ * records are unwrapped and kept for their task only, as CloudWatchLogSource does.
  */
 export class LocalLogStore implements LogSource {
   private readonly groups = new Map<string, Map<string, LogEvent[]>>();
@@ -196,8 +198,12 @@ export class LocalLogStore implements LogSource {
     const max = request.maxEvents ?? Number.POSITIVE_INFINITY;
     const events: LogEvent[] = [];
     for (let i = lowerBound(all, request.startMs); i < all.length; i++) {
-      const event = all[i] as LogEvent;
-      if (event.timestampMs > request.endMs) break;
+      const stored = all[i] as LogEvent;
+      if (stored.timestampMs > request.endMs) break;
+      const event = request.records
+        ? toRecordEvent(stored.timestampMs, stored.message, request.records)
+        : stored;
+      if (!event) continue;
       if (events.length === max) {
         const last = events.at(-1);
         return last

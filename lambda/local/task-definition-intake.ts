@@ -2,6 +2,7 @@
  * Task definitions posted to the local server (`POST /task-definitions`): without AWS credentials, local
  * mode cannot call DescribeTaskDefinition, so the containers' log configuration comes from here.
  */
+import { toContainerLogConfig } from '../core/container-log-config.js';
 import { TracerError } from '../core/errors.js';
 import type { ContainerLogConfig, TaskDefinitionInfo } from '../core/model.js';
 
@@ -12,7 +13,7 @@ export class InvalidTaskDefinitionError extends TracerError {
   }
 }
 
-const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/;
+const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d+:task-definition\/[A-Za-z0-9_-]+:\d+$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -20,22 +21,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function logConfigOf(container: Record<string, unknown>, name: string): ContainerLogConfig {
-  const log = isObject(container.logConfiguration) ? container.logConfiguration : {};
-  const options = isObject(log.options) ? log.options : {};
-  const config: Record<string, unknown> = {
-    containerName: name,
-    logDriver: optionalString(log.logDriver),
-    logGroup: optionalString(options['awslogs-group']),
-    streamPrefix: optionalString(options['awslogs-stream-prefix']),
-    region: optionalString(options['awslogs-region']),
-    essential: container.essential !== false,
-  };
-  return Object.fromEntries(
-    Object.entries(config).filter(([, value]) => value !== undefined),
-  ) as unknown as ContainerLogConfig;
 }
 
 /**
@@ -72,7 +57,7 @@ export function parseTaskDefinitions(body: unknown, describedAt: string): TaskDe
         problems.push(`${where}containerDefinitions[${containerIndex}] must have a name`);
         return;
       }
-      containers.push(logConfigOf(container, name));
+      containers.push(toContainerLogConfig(container, name));
     });
     infos.push({ status: 'described', taskDefinitionArn: arn, containers, describedAt });
   });

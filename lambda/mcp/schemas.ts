@@ -126,7 +126,8 @@ export function getTraceInput(defaults: TraceDefaults, durationText: string, max
       .optional()
       .describe(
         '"text" (the default): one "<timestamp>\\t<source>\\t<message>" line per event, exactly as the tracer ' +
-          'command prints it. "json": the task summary and the lines as data (epochMs, source, message, kind). ' +
+          'command prints it. "json": the task summary and the lines as data (epochMs, source, message, kind, ' +
+          'and the fields of FireLens records). ' +
           `Either way an answer holds at most about ${maxResultKiB} KB of trace.`,
       ),
   };
@@ -218,6 +219,12 @@ const traceLineOutput = z.looseObject({
   source: z.string(),
   message: z.string(),
   kind: z.string(),
+  fields: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      "A FireLens record's other fields (source, container_id, ecs_task_arn, ...) when message is its log.",
+    ),
 });
 
 /** The answer of `get_trace`. The text trace itself is the text content; the JSON trace is here too. */

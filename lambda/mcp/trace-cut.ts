@@ -261,6 +261,10 @@ export function shortenJsonLine(item: JsonTraceLine, maxBytes: number): JsonTrac
     message = utf8Prefix(message, Buffer.byteLength(message, 'utf8') - excess - SHORTENED_MARK_BYTES);
     shortened = toJsonTraceLine({ ...item.line, message: `${message}${SHORTENED_MARK}` });
   }
-  if (shortened.bytes > maxBytes) shortened = toJsonTraceLine({ ...item.line, message: SHORTENED_MARK });
+  if (shortened.bytes > maxBytes) {
+    // The record's fields go too when even the mark does not fit beside them.
+    const { fields: _fields, ...line } = item.line;
+    shortened = toJsonTraceLine({ ...line, message: SHORTENED_MARK });
+  }
   return shortened;
 }

@@ -8,12 +8,13 @@
  * 2. Find its containers' log configuration: the recorded task definition, else DescribeTaskDefinition
  *    (and record what it says).
  * 3. Work out the log windows (head and tail, or the whole life in full mode), from the cursor on.
- * 4. In parallel, with bounded concurrency: read each awslogs container's stream in those windows, and
- *    collect the service's recorded events and its recent DescribeServices events in the same windows.
+ * 4. In parallel, with bounded concurrency: read each container's CloudWatch Logs stream (awslogs, or a
+ *    FireLens Fluent Bit CloudWatch output, core/log-targets) in those windows, and collect the service's
+ *    recorded events and its recent DescribeServices events in the same windows.
  * 5. Classify the failure, merge everything into one ordered trace, and cut a page of it.
  *
- * Partial failure is never fatal: a missing log group or stream, denied access, a container that does not
- * log with awslogs or an unknown task definition each becomes a `TRACER` notice line in the trace.
+ * Partial failure is never fatal: a missing log group or stream, denied access, a container whose logs
+ * are not in CloudWatch Logs or an unknown task definition each becomes a `TRACER` notice line in the trace.
  *
  * Deadline: with `timeLeftMs`, reads stop when the time runs out. The page then ends where the reads
  * stopped (`stoppedAtMs`), keeping every line read before that instant, with a cursor to go on from there.
@@ -23,15 +24,15 @@ import { mapWithConcurrency } from '../core/concurrency.js';
 import { expired, type RemainingTime } from '../core/deadline.js';
 import { InvalidInputError, LogUnavailableError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
+import { type LogTarget, planLogTargets } from '../core/log-targets.js';
 import {
   clipWindows,
   DEFAULT_LOG_WINDOW_MS,
   inWindows,
   type LogWindow,
-  logStreamName,
   logWindows,
 } from '../core/log-windows.js';
-import type { ContainerLogConfig, ServiceEvent, TaskDefinitionInfo, TaskSummary } from '../core/model.js';
+import type { ServiceEvent, TaskDefinitionInfo, TaskSummary } from '../core/model.js';
 import { toEpochMs } from '../core/model.js';
 import {
   buildTrace,
@@ -116,14 +117,6 @@ export interface TaskTrace {
   readonly stoppedAtMs?: number;
 }
 
-/** One container whose logs can be read, with where they are. */
-interface LogTarget {
-  readonly containerName: string;
-  readonly logGroup: string;
-  readonly logStream: string;
-  readonly region?: string;
-}
-
 interface ContainerRead {
   readonly logs: ContainerLogs;
   readonly calls: number;
@@ -142,52 +135,6 @@ function validateRequest(request: BuildTraceRequest): TraceCursor | undefined {
     throw new InvalidInputError(`maxLines must be a positive integer, got ${request.maxLines}`);
   }
   return request.cursor === undefined ? undefined : decodeTraceCursor(request.cursor);
-}
-
-/** Where each container's logs are, and a notice for each container whose logs tracer cannot read. */
-function planLogTargets(
-  summary: TaskSummary,
-  containers: readonly ContainerLogConfig[],
-): { targets: LogTarget[]; notices: string[] } {
-  const targets: LogTarget[] = [];
-  const notices: string[] = [];
-  for (const config of containers) {
-    const name = config.containerName;
-    if (!config.logDriver) {
-      notices.push(`container ${name} has no log configuration, so its output was not kept`);
-      continue;
-    }
-    if (config.logDriver !== 'awslogs') {
-      notices.push(
-        `logs of container ${name} are not in CloudWatch Logs (log driver ${config.logDriver}); tracer reads awslogs only`,
-      );
-      continue;
-    }
-    if (!config.logGroup) {
-      notices.push(
-        `logs of container ${name} could not be read: its awslogs configuration names no awslogs-group`,
-      );
-      continue;
-    }
-    // Without a stream prefix, awslogs names the stream after the Docker container id.
-    const runtimeId = summary.containers.find((c) => c.name === name)?.runtimeId;
-    const logStream = config.streamPrefix
-      ? logStreamName(config.streamPrefix, name, summary.taskId)
-      : runtimeId;
-    if (!logStream) {
-      notices.push(
-        `logs of container ${name} could not be read: without awslogs-stream-prefix the stream is named after the container id, which ECS did not report`,
-      );
-      continue;
-    }
-    targets.push({
-      containerName: name,
-      logGroup: config.logGroup,
-      logStream,
-      ...(config.region ? { region: config.region } : {}),
-    });
-  }
-  return { targets, notices };
 }
 
 /** Reads one container's windows in order, within the page's event budget. */
@@ -223,6 +170,7 @@ async function readContainer(
         logGroup: target.logGroup,
         logStream: target.logStream,
         ...(target.region ? { region: target.region } : {}),
+        ...(target.records ? { records: target.records } : {}),
         startMs: window.startMs,
         endMs: window.endMs,
         ...(remaining !== undefined ? { maxEvents: remaining } : {}),

@@ -3,6 +3,7 @@
  * first, then ECS itself for what it still remembers.
  */
 import { arnToName } from '../core/arn.js';
+import { predatesLogOptions } from '../core/container-log-config.js';
 import { AccessDeniedError, TaskNotFoundError, ThrottledError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
 import type { TaskDefinitionInfo, TaskSummary } from '../core/model.js';
@@ -92,6 +93,15 @@ export interface ResolvedTaskDefinition {
   readonly notice?: string;
 }
 
+async function keepCopy(store: TaskDefinitionStore, info: TaskDefinitionInfo): Promise<TaskDefinitionInfo> {
+  try {
+    await store.putTaskDefinition(info);
+  } catch {
+    // Keeping a copy is an optimisation for later traces; this trace already has what it needs.
+  }
+  return info;
+}
+
 /**
  * The task definition's log configuration: the recorded copy, else ECS (whose answer is recorded, so the
  * trace still finds the logs after the revision is deleted). Never fails: what cannot be learnt becomes a
@@ -109,6 +119,13 @@ export async function resolveTaskDefinition(
   }
   const name = arnToName(taskDefinitionArn);
   let info = await deps.taskDefinitions.getTaskDefinition(taskDefinitionArn);
+  if (info && predatesLogOptions(info) && deps.taskDefinitionSource) {
+    // Recorded before tracer kept log options: ECS may still describe the revision in full.
+    const described = await deps.taskDefinitionSource
+      .describeTaskDefinition(taskDefinitionArn)
+      .catch(() => undefined);
+    if (described?.status === 'described') info = await keepCopy(deps.taskDefinitions, described);
+  }
   if (!info && deps.taskDefinitionSource) {
     try {
       info = await deps.taskDefinitionSource.describeTaskDefinition(taskDefinitionArn);
@@ -117,11 +134,7 @@ export async function resolveTaskDefinition(
         notice: `task definition ${name} could not be described (${clientSafeReason(error)}), so the logs of its containers cannot be located`,
       };
     }
-    try {
-      await deps.taskDefinitions.putTaskDefinition(info);
-    } catch {
-      // Keeping a copy is an optimisation for later traces; this trace already has what it needs.
-    }
+    await keepCopy(deps.taskDefinitions, info);
   }
   if (!info) {
     return {

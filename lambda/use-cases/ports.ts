@@ -6,6 +6,7 @@
 import type { RemainingTime } from '../core/deadline.js';
 import type { LogUnavailableError } from '../core/errors.js';
 import type { FailureClassification } from '../core/failure.js';
+import type { LogRecordFilter } from '../core/log-records.js';
 import type { ServiceEvent, TaskDefinitionInfo, TaskSummary, TaskTransition } from '../core/model.js';
 
 /** Time, injected so that use cases and the core never read the clock themselves. */
@@ -117,6 +118,8 @@ export interface ServiceEventSource {
 export interface LogEvent {
   readonly timestampMs: number;
   readonly message: string;
+  /** The other fields of a FireLens record whose `log` field is the message. */
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
 
 /** Where a container's log stream lives and which time range to read (epoch ms, inclusive start). */
@@ -135,6 +138,11 @@ export interface LogStreamRequest {
    * @default - no deadline
    */
   readonly timeLeftMs?: RemainingTime;
+  /**
+   * The events are FireLens records: unwrap them, and keep only this task's (`core/log-records`). Events
+   * left out do not count against `maxEvents`.
+   */
+  readonly records?: LogRecordFilter;
 }
 
 export interface LogStreamResult {

@@ -22,6 +22,7 @@
 
 import type { Logger } from '../config/logger.js';
 import { serviceOfGroup } from '../core/arn.js';
+import { predatesLogOptions } from '../core/container-log-config.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
 import { classifyFailure, type FailureClassification } from '../core/failure.js';
 import { type ServiceEvent, type TaskDefinitionInfo, type TaskTransition, toEpochMs } from '../core/model.js';
@@ -195,9 +196,12 @@ async function refreshTaskDefinition(
   today: string,
 ): Promise<TaskDefinitionInfo | undefined> {
   let info = cached ?? (await deps.taskDefinitions.getTaskDefinition(taskDefinitionArn));
-  if (info?.status !== 'described') {
+  if (info?.status !== 'described' || predatesLogOptions(info)) {
+    const recorded: TaskDefinitionInfo | undefined = info;
     try {
       info = await deps.taskDefinitionSource.describeTaskDefinition(taskDefinitionArn);
+      // A revision deleted since it was recorded: the old description is still the best one.
+      if (info.status === 'unavailable' && recorded?.status === 'described') info = recorded;
     } catch (error) {
       deps.logger.warn('could not describe the task definition; will try again on a later event', {
         taskDefinitionArn,

@@ -57,7 +57,7 @@ export function grantEcsRead(
 export function grantTraceLogsRead(grantee: Grantee): void {
   const logGroups = Stack.of(grantee.role).formatArn({
     service: 'logs',
-    // A container may log to another region (awslogs-region); the functions follow it.
+    // A container may log to another region (awslogs-region, a FireLens output's region); the functions follow it.
     region: '*',
     resource: 'log-group',
     resourceName: '*',
@@ -67,9 +67,9 @@ export function grantTraceLogsRead(grantee: Grantee): void {
     grantee,
     ['logs:GetLogEvents', 'logs:DescribeLogGroups'],
     [logGroups],
-    // Task definitions name their log groups (awslogs-group) and are registered after tracer is deployed,
-    // so the groups cannot be listed here; the account bounds them.
-    'task definitions name their log groups (awslogs-group, awslogs-region) after tracer is deployed; the grant stays in this account',
+    // Task definitions name their log groups (awslogs-group, a FireLens output's log_group_name or template)
+    // and are registered after tracer is deployed, so the groups cannot be listed here; the account bounds them.
+    'task definitions name their log groups (awslogs-group, FireLens log_group_name) and regions after tracer is deployed; the grant stays in this account',
   );
 }
 

@@ -195,6 +195,115 @@ describe('CloudWatchLogSource paging', () => {
   });
 });
 
+describe('CloudWatchLogSource FireLens records', () => {
+  const OURS = 'arn:aws:ecs:eu-central-1:111111111111:task/test/c1d3e8a2f6b74a0e9d2c5b8a7f4e1d36';
+  const NEIGHBOUR = 'arn:aws:ecs:eu-central-1:111111111111:task/test/5f0b2d7e9a8c4b1f8e3d6a2c7b9e0f14';
+  const FIRELENS_GROUP = '/ecs/example-api';
+  const SHARED_STREAM = 'app';
+
+  /** Records as Fluent Bit's cloudwatch_logs output writes them: one JSON object per event. */
+  function records(taskArn: string, count: number, startMs = T0): FakeLogEvent[] {
+    return Array.from({ length: count }, (_, i) => ({
+      timestamp: startMs + i * 10,
+      message: JSON.stringify({
+        container_id: 'c1d3e8a2f6b74a0e9d2c5b8a7f4e1d36-527074092',
+        container_name: 'app',
+        source: i % 2 === 0 ? 'stdout' : 'stderr',
+        log: `${taskArn === OURS ? 'ours' : 'theirs'} ${i}`,
+        ecs_cluster: 'test',
+        ecs_task_arn: taskArn,
+        ecs_task_definition: 'example-api-v1:21',
+      }),
+    }));
+  }
+
+  it("unwraps this task's records into their log field and keeps the other fields, in the output's region", async () => {
+    // Prepare
+    fake.putLogEvents(FIRELENS_GROUP, SHARED_STREAM, [...records(OURS, 2), ...records(NEIGHBOUR, 2, T0 + 5)]);
+    const regions: Array<string | undefined> = [];
+    const logs = new CloudWatchLogSource({
+      clientFor: (region) => {
+        regions.push(region);
+        return new CloudWatchLogsClient(fake.clientConfig({ region: region ?? 'us-east-1' }));
+      },
+    });
+
+    // Act
+    const result = await logs.readLogStream(
+      request({
+        logGroup: FIRELENS_GROUP,
+        logStream: SHARED_STREAM,
+        region: 'eu-central-1',
+        records: { format: 'firelens-json', taskArn: OURS, shared: true },
+      }),
+    );
+
+    // Assess
+    expect(result.events.map((e) => e.message)).toEqual(['ours 0', 'ours 1']);
+    expect(result.events[1]).toEqual({
+      timestampMs: T0 + 10,
+      message: 'ours 1',
+      fields: {
+        container_id: 'c1d3e8a2f6b74a0e9d2c5b8a7f4e1d36-527074092',
+        container_name: 'app',
+        source: 'stderr',
+        ecs_cluster: 'test',
+        ecs_task_arn: OURS,
+        ecs_task_definition: 'example-api-v1:21',
+      },
+    });
+    expect(regions).toEqual(['eu-central-1']);
+  });
+
+  it("leaves lines that name no task out of a shared stream, and keeps them in the task's own stream", async () => {
+    // Prepare
+    const lines = [{ timestamp: T0, message: 'a plain line' }, ...records(OURS, 1, T0 + 1)];
+    fake.putLogEvents(FIRELENS_GROUP, SHARED_STREAM, lines);
+    fake.putLogEvents(FIRELENS_GROUP, 'own', lines);
+    const read = (logStream: string, shared: boolean) =>
+      source().readLogStream(
+        request({
+          logGroup: FIRELENS_GROUP,
+          logStream,
+          records: { format: 'firelens-json', taskArn: OURS, shared },
+        }),
+      );
+
+    // Act
+    const shared = await read(SHARED_STREAM, true);
+    const own = await read('own', false);
+
+    // Assess
+    expect(shared.events.map((e) => e.message)).toEqual(['ours 0']);
+    expect(own.events.map((e) => e.message)).toEqual(['a plain line', 'ours 0']);
+  });
+
+  it("counts only this task's records against maxEvents, reading a shared stream in full pages", async () => {
+    // Prepare: this task's 30 records among 3,000 of a busier neighbour.
+    fake.putLogEvents(FIRELENS_GROUP, SHARED_STREAM, [
+      ...records(NEIGHBOUR, 3_000),
+      ...records(OURS, 30, T0 + 3),
+    ]);
+
+    // Act
+    const result = await source().readLogStream(
+      request({
+        logGroup: FIRELENS_GROUP,
+        logStream: SHARED_STREAM,
+        maxEvents: 20,
+        records: { format: 'firelens-json', taskArn: OURS, shared: true },
+      }),
+    );
+
+    // Assess
+    expect(result.events).toHaveLength(20);
+    expect(result.events.every((e) => e.message.startsWith('ours'))).toBe(true);
+    expect(result.truncated).toBe(true);
+    expect(result.resumeAfterMs).toBe(T0 + 3 + 19 * 10);
+    expect(fake.calls[0]?.input.limit).toBe(GET_LOG_EVENTS_MAX_LIMIT);
+  });
+});
+
 describe('CloudWatchLogSource retries', () => {
   it('retries throttling and then reads everything, counting every attempt', async () => {
     // Prepare

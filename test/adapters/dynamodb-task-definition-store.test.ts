@@ -4,6 +4,7 @@ import { DynamoDbTaskDefinitionStore } from '../../lambda/adapters/dynamodb/dyna
 import { TASK_DEFINITION_SK, taskDefinitionPk } from '../../lambda/adapters/dynamodb/keys.js';
 import type { TaskDefinitionInfo } from '../../lambda/core/model.js';
 import { createTracerTable, type DynaliteHandle, startDynalite } from '../support/dynalite.js';
+import { loadLogDriverFixture } from '../support/log-driver-fixtures.js';
 
 const ARN = 'arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:1';
 const RETENTION_DAYS = 90;
@@ -23,6 +24,12 @@ const described: TaskDefinitionInfo = {
     },
     { containerName: 'sidecar', essential: false },
   ],
+};
+
+/** The FireLens fixture's revision: a router's firelensConfiguration, options and secret option names. */
+const fireLensDescribed: TaskDefinitionInfo = {
+  ...(loadLogDriverFixture('fireLens').taskDefinitions[0] as TaskDefinitionInfo),
+  taskDefinitionArn: ARN,
 };
 
 const unavailable: TaskDefinitionInfo = {
@@ -60,6 +67,7 @@ describe('DynamoDbTaskDefinitionStore', () => {
   it.each([
     ['a described revision', described],
     ['an unavailable revision', unavailable],
+    ['a FireLens revision, with its router and log options', fireLensDescribed],
   ])('returns %s as it was stored', async (_label, info) => {
     const { store } = await freshStore('2020-01-24T00:00:00Z');
 

@@ -66,12 +66,85 @@ describe('EcsTaskDefinitionSource', () => {
           logGroup: '/ecs/example-api-v1',
           streamPrefix: 'envoy',
           region: 'eu-central-1',
+          logOptions: {
+            'awslogs-group': '/ecs/example-api-v1',
+            'awslogs-stream-prefix': 'envoy',
+            'awslogs-region': 'eu-central-1',
+            'awslogs-create-group': 'true',
+          },
           essential: false,
         },
-        { containerName: 'app', logDriver: 'awsfirelens', essential: true },
+        {
+          containerName: 'app',
+          logDriver: 'awsfirelens',
+          logOptions: { Name: 'cloudwatch' },
+          essential: true,
+        },
         { containerName: 'init', essential: true },
       ],
     });
+  });
+
+  it('keeps the FireLens router configuration and the log options, but never a credential or a secret reference', async () => {
+    // Prepare: the AWS documentation's Datadog example, with the API key in the options.
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: ARN }).resolves({
+      taskDefinition: {
+        taskDefinitionArn: ARN,
+        containerDefinitions: [
+          {
+            name: 'log_router',
+            firelensConfiguration: { type: 'fluentbit', options: { 'enable-ecs-log-metadata': 'true' } },
+            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/firelens' } },
+          },
+          {
+            name: 'app',
+            logConfiguration: {
+              logDriver: 'awsfirelens',
+              options: {
+                Name: 'datadog',
+                apikey: 'dd0123456789abcdef0123456789abcd',
+                Host: 'http-intake.logs.datadoghq.com',
+                dd_service: 'checkout',
+              },
+              secretOptions: [
+                {
+                  name: 'http_passwd',
+                  valueFrom: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:dd-Ab12Cd',
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+
+    // Act
+    const info = await source.describeTaskDefinition(ARN);
+
+    // Assess
+    expect(info.status === 'described' && info.containers).toEqual([
+      {
+        containerName: 'log_router',
+        logDriver: 'awslogs',
+        logGroup: '/ecs/firelens',
+        logOptions: { 'awslogs-group': '/ecs/firelens' },
+        firelensConfiguration: { type: 'fluentbit', options: { 'enable-ecs-log-metadata': 'true' } },
+        essential: true,
+      },
+      {
+        containerName: 'app',
+        logDriver: 'awsfirelens',
+        logOptions: {
+          Name: 'datadog',
+          apikey: '[REDACTED]',
+          Host: 'http-intake.logs.datadoghq.com',
+          dd_service: 'checkout',
+        },
+        secretOptionNames: ['http_passwd'],
+        essential: true,
+      },
+    ]);
+    expect(JSON.stringify(info)).not.toMatch(/dd0123456789|secretsmanager/);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   CloudWatchLogsClient,
   DescribeLogGroupsCommand,
@@ -20,6 +21,7 @@ import type { TraceResponse } from '../../lambda/core/api-types.js';
 import { TaskNotFoundError } from '../../lambda/core/errors.js';
 import { DEFAULT_TRACE_PAGE_LINES } from '../../lambda/handlers/api.js';
 import { parseTraceText, readExpectedTrace } from '../support/fake-tracer-api.js';
+import { loadLogDriverFixture } from '../support/log-driver-fixtures.js';
 import { runTracer } from './run-cli.js';
 
 const ecs = mockClient(ECSClient);
@@ -248,6 +250,75 @@ describe('tracer --live: traces straight from ECS and CloudWatch Logs', () => {
       '2021-11-26T16:49:41.251Z\tTASK\tCreated',
       '2021-11-26T16:49:42.000Z\tSERVICE\t(service nginx-local) has started 1 tasks: (task 84b5991528504856a2f003b7da9b2b82).',
     ]);
+  });
+});
+
+describe('tracer --live: a FireLens task', () => {
+  const fixture = loadLogDriverFixture('fireLens');
+
+  /** The stopped task as DescribeTasks returns it: the last event's detail, with times as dates. */
+  function fireLensTask(): Task {
+    const detail = (fixture.events.at(-1) as { detail: Record<string, unknown> }).detail;
+    const dated = Object.fromEntries(
+      Object.entries(detail).map(([key, value]) => [
+        key,
+        key.endsWith('At') ? new Date(String(value)) : value,
+      ]),
+    );
+    return dated as unknown as Task;
+  }
+
+  /** GetLogEvents over the fixture's streams: the events of the window, then the repeated token. */
+  function serveFixtureLogs(input: GetLogEventsCommandInput) {
+    if (input.nextToken) return { ...metadata, events: [], nextForwardToken: input.nextToken };
+    const stream = fixture.streams.find(
+      (s) => s.logGroup === input.logGroupName && s.logStream === input.logStreamName,
+    );
+    if (!stream) {
+      throw Object.assign(new Error('The specified log stream does not exist.'), {
+        name: 'ResourceNotFoundException',
+      });
+    }
+    const start = input.startTime ?? 0;
+    const end = input.endTime ?? Number.MAX_SAFE_INTEGER;
+    const events = stream.events
+      .filter((e) => e.timestamp >= start && e.timestamp < end)
+      .map((e) => ({ ...e, ingestionTime: e.timestamp }));
+    return { ...metadata, events, nextForwardToken: `f/${start}` };
+  }
+
+  beforeEach(() => {
+    ecs.on(DescribeTasksCommand, { cluster: 'test', tasks: [fixture.taskId] }).resolves({
+      ...metadata,
+      tasks: [fireLensTask()],
+    });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ ...metadata, ...fixture.describeTaskDefinition });
+    ecs.on(DescribeServicesCommand).resolves({ ...metadata, services: [] });
+    logs.on(GetLogEventsCommand).callsFake(serveFixtureLogs);
+  });
+
+  it('prints the golden FireLens trace, app lines from the records of its own stream', async () => {
+    // Act
+    const run = await runTracer(['--live', '--tz', 'UTC', 'test', fixture.taskId]);
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe(readFileSync(fixture.goldenPath, 'utf8'));
+    const streams = logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input.logStreamName);
+    expect(new Set(streams)).toEqual(
+      new Set([`firelens/log_router/${fixture.taskId}`, `from-fluent-bit-app-firelens-${fixture.taskId}`]),
+    );
+  });
+
+  it('keeps the fields of the records in the JSON trace', async () => {
+    // Act
+    const run = await runTracer(['--live', '--json', 'test', fixture.taskId]);
+
+    // Assess
+    const trace = JSON.parse(run.stdout) as TraceResponse;
+    const app = trace.lines.filter((l) => l.source === 'CONTAINER:app' && l.kind === 'log');
+    expect(app).toHaveLength(7);
+    expect(app.every((l) => l.fields?.ecs_task_arn === fireLensTask().taskArn)).toBe(true);
   });
 });
 

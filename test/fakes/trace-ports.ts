@@ -5,6 +5,7 @@
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { LogUnavailableError } from '../../lambda/core/errors.js';
 import { classifyFailure } from '../../lambda/core/failure.js';
+import { toRecordEvent } from '../../lambda/core/log-records.js';
 import {
   type ServiceEvent,
   type TaskDefinitionInfo,
@@ -210,6 +211,24 @@ export class InMemoryLogSource implements LogSource {
     streams.set(logStream, list);
   }
 
+  /** Puts fixture streams as CloudWatch Logs has them (`{ logGroup, logStream, events: [{ timestamp, message }] }`). */
+  putStreams(
+    streams: ReadonlyArray<{
+      readonly logGroup: string;
+      readonly logStream: string;
+      readonly events: ReadonlyArray<{ readonly timestamp: number; readonly message: string }>;
+    }>,
+  ): this {
+    for (const stream of streams) {
+      this.putLogEvents(
+        stream.logGroup,
+        stream.logStream,
+        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
+      );
+    }
+    return this;
+  }
+
   /** Makes every read of the stream fail with `error`. */
   fail(logGroup: string, logStream: string, error: LogUnavailableError | Error): void {
     this.faults.set(`${logGroup}\n${logStream}`, error);
@@ -230,7 +249,9 @@ export class InMemoryLogSource implements LogSource {
         `log stream ${request.logStream} does not exist in log group ${request.logGroup}`,
       );
     }
-    const inWindow = all.filter((e) => e.timestampMs >= request.startMs && e.timestampMs <= request.endMs);
+    const inWindow = all
+      .filter((e) => e.timestampMs >= request.startMs && e.timestampMs <= request.endMs)
+      .flatMap((e) => toRecordEvent(e.timestampMs, e.message, request.records) ?? []);
     const max = request.maxEvents ?? Number.POSITIVE_INFINITY;
     if (request.timeLeftMs) {
       const wanted = Math.min(inWindow.length, max);

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lambda/config/logger.js';
-import type { TaskListResponse } from '../../lambda/core/api-types.js';
+import type { TaskListResponse, TraceResponse } from '../../lambda/core/api-types.js';
 import type { PostedEventsAnswer } from '../../lambda/local/local-event-intake.js';
 import {
   type LocalServer,
@@ -17,6 +17,7 @@ import {
 } from '../../lambda/local/local-server.js';
 import { runTracer } from '../cli/run-cli.js';
 import { loadEvent } from '../support/fixtures.js';
+import { loadLogDriverFixture } from '../support/log-driver-fixtures.js';
 import { loadReference, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
 import {
   call,
@@ -504,6 +505,52 @@ describe('local mode in-process', () => {
       });
       expect(tasks.tasks.map((t) => t.taskId)).toEqual([FARGATE_TASK_ID]);
     });
+  });
+});
+
+describe('local mode with a FireLens task', () => {
+  let dataDir: string;
+  let server: LocalServer;
+
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    server = await start(dataDir);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await removeDir(dataDir);
+  });
+
+  it('traces a FireLens task from posted events, task definition and records, as the API does', async () => {
+    // Prepare
+    const fixture = loadLogDriverFixture('fireLens');
+    const batches = fixture.streams.map(({ logGroup, logStream, events }) => ({
+      logGroup,
+      logStream,
+      events,
+    }));
+
+    // Act
+    const events = await call(server.url, 'POST', '/events', JSON.stringify(fixture.events));
+    const definitions = await call(
+      server.url,
+      'POST',
+      '/task-definitions',
+      JSON.stringify(fixture.describeTaskDefinition),
+    );
+    const logs = await call(server.url, 'POST', '/logs', JSON.stringify(batches));
+    const path = `/clusters/test/tasks/${fixture.taskId}/trace`;
+    const text = await call(server.url, 'GET', `${path}?tz=UTC`);
+    const json = await call(server.url, 'GET', `${path}?format=json`);
+
+    // Assess
+    expect([events.status, definitions.status, logs.status]).toEqual([200, 200, 200]);
+    expect(text.text).toBe(readFileSync(fixture.goldenPath, 'utf8'));
+    const lines = (json.json as TraceResponse).lines.filter(
+      (l) => l.source === 'CONTAINER:app' && l.kind === 'log',
+    );
+    expect(lines[0]?.fields).toMatchObject({ source: 'stdout', ecs_task_definition: 'example-api-v1:21' });
   });
 });
 

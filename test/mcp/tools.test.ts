@@ -1,13 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LiveSource } from '../../lambda/cli/live-source.js';
 import type { TaskSummaryResponse, TraceResponse } from '../../lambda/core/api-types.js';
+import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
+import type { TaskSummary } from '../../lambda/core/model.js';
+import {
+  FakeLiveTaskSource,
+  FakeServiceEventSource,
+  FakeTaskDefinitionSource,
+  fixedClock,
+  InMemoryLogSource,
+} from '../fakes/trace-ports.js';
 import {
   REFERENCE_TRACES,
   type ReferenceTaskId,
   readExpectedTrace,
   referenceTasks,
 } from '../support/fake-tracer-api.js';
+import { loadLogDriverFixture } from '../support/log-driver-fixtures.js';
 import { connectMcp, type McpHarness, textOf } from './mcp-harness.js';
 
 const FAILED_PULL = '9f654c76cde14c7c85cf54dce087658a';
@@ -18,6 +29,12 @@ const queryOf = (mcp: McpHarness, index: number) =>
   new URL(mcp.api.requests[index]?.url ?? '', 'http://x').searchParams;
 
 let mcp: McpHarness | undefined;
+
+function parseTaskEvent(event: unknown): TaskSummary {
+  const parsed = parseEcsEvent(event);
+  if (parsed.type !== 'task-state-change') throw new Error('not a task state change');
+  return parsed.transition;
+}
 afterEach(async () => {
   await mcp?.close();
   mcp = undefined;
@@ -355,5 +372,35 @@ describe('get_trace', () => {
     expect(structured.lines.map((line) => line.epochMs)).toEqual(fake?.lines.map((line) => line.epochMs));
     expect(structured.lines[0]?.timestamp).toBe('2021-11-27T02:29:15.055+09:00');
     expect(structured.task.createdAt).toBe('2021-11-27T02:29:15.055+09:00');
+  });
+});
+
+describe('get_trace of a FireLens task', () => {
+  it("answers the app's lines from its records, with their fields in the JSON trace", async () => {
+    // Prepare: ECS still knows the task (live), its log router and app on FireLens.
+    const fixture = loadLogDriverFixture('fireLens');
+    const summary = parseTaskEvent(fixture.events.at(-1));
+    const logs = new InMemoryLogSource().putStreams(fixture.streams);
+    const source = new LiveSource({
+      catalog: { listClusterNames: async () => ['test'], listTasks: async () => [summary] },
+      live: new FakeLiveTaskSource([summary]),
+      taskDefinitionSource: new FakeTaskDefinitionSource(fixture.taskDefinitions),
+      serviceEventSource: new FakeServiceEventSource(undefined),
+      logs,
+      clock: fixedClock(fixture.nowMs),
+    });
+    mcp = await connectMcp({ openSource: async () => source });
+
+    // Act
+    const text = await mcp.call('get_trace', { cluster: 'test', task: fixture.taskId, tz: 'UTC' });
+    const json = await mcp.call('get_trace', { cluster: 'test', task: fixture.taskId, format: 'json' });
+
+    // Assess
+    expect(textOf(text)).toBe(readFileSync(fixture.goldenPath, 'utf8'));
+    const lines = (json.structuredContent as unknown as TraceResponse).lines;
+    expect(lines.find((l) => l.message === 'process exiting with code 1')?.fields).toMatchObject({
+      source: 'stderr',
+      ecs_task_arn: summary.taskArn,
+    });
   });
 });

@@ -291,4 +291,26 @@ describe('text and JSON trace lines', () => {
     expect(short.line.message.endsWith('…')).toBe(true);
     expect(short.line).toMatchObject({ epochMs: json.epochMs, source: json.source, kind: 'log' });
   });
+
+  it("shortens a FireLens record's line, and drops its fields when even the mark does not fit beside them", () => {
+    // Prepare
+    const line = (fieldChars: number): TraceLineJson => ({
+      timestamp: '2024-05-14T09:12:24.611Z',
+      epochMs: 1_715_677_944_611,
+      source: 'CONTAINER:app',
+      message: 'x'.repeat(2000),
+      kind: 'log',
+      fields: { source: 'stdout', ecs_task_arn: 'a'.repeat(fieldChars) },
+    });
+
+    // Act
+    const kept = shortenJsonLine(toJsonTraceLine(line(50)), 300);
+    const dropped = shortenJsonLine(toJsonTraceLine(line(400)), 300);
+
+    // Assess
+    expect(kept.bytes).toBeLessThanOrEqual(300);
+    expect(kept.line.fields).toEqual({ source: 'stdout', ecs_task_arn: 'a'.repeat(50) });
+    expect(dropped.bytes).toBeLessThanOrEqual(300);
+    expect(dropped.line).not.toHaveProperty('fields');
+  });
 });

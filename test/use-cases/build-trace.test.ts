@@ -258,9 +258,21 @@ describe('buildTaskTrace: partial failures become notices', () => {
       'logs of container nginx could not be read: log group /ecs/app does not exist',
     ],
     [
-      'a FireLens container',
+      'a FireLens container recorded before tracer kept log options',
       [{ containerName: 'nginx', logDriver: 'awsfirelens', essential: true }],
-      'logs of container nginx are not in CloudWatch Logs (log driver awsfirelens); tracer reads awslogs only',
+      'logs of container nginx could not be located: it logs through FireLens, and the recorded task definition predates tracer keeping log options',
+    ],
+    [
+      'a container on the splunk log driver',
+      [
+        {
+          containerName: 'nginx',
+          logDriver: 'splunk',
+          logOptions: { 'splunk-url': 'https://splunk.example.com:8088', 'splunk-token': '[REDACTED]' },
+          essential: true,
+        },
+      ],
+      'logs of container nginx are not in CloudWatch Logs: the splunk log driver sends them to Splunk (url https://splunk.example.com:8088)',
     ],
     [
       'a container without log configuration',

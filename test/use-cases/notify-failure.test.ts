@@ -23,6 +23,8 @@ import {
   fakeSleep,
   fakeTraceWorld,
 } from '../fakes/notify-fakes.js';
+import { InMemoryLogSource, InMemoryTaskDefinitionStore } from '../fakes/trace-ports.js';
+import { loadLogDriverFixture } from '../support/log-driver-fixtures.js';
 import { loadEventJson } from '../support/notify-fixtures.js';
 
 const SETTLE_MS = 30_000;
@@ -241,6 +243,37 @@ describe('notifyFailure', () => {
     });
     expect(notification?.format).toBe('text');
     expect(ledger.entries.get('default/9f654c76cde14c7c85cf54dce087658a')?.state).toBe('sent');
+  });
+
+  it("publishes a FireLens task's app lines, read from the records of its own stream", async () => {
+    // Prepare
+    const fixture = loadLogDriverFixture('fireLens');
+    const event = fixture.events.at(-1) as Record<string, unknown>;
+    const h = harness(event);
+    const logs = new InMemoryLogSource().putStreams(fixture.streams);
+    const deps: NotifyFailureDeps = {
+      ...h.deps,
+      trace: {
+        ...h.deps.trace,
+        taskDefinitions: new InMemoryTaskDefinitionStore(fixture.taskDefinitions),
+        logs,
+      },
+    };
+
+    // Act
+    const result = await notifyFailure(deps, { event });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'published', failureKind: 'essential-container-exited' });
+    const body = h.notifier.published[0]?.body ?? '';
+    expectInOrder(body, [
+      '2024-05-14T18:14:41.802+09:00\tCONTAINER:app\t{"level":"error","msg":"unhandled rejection: connect ECONNREFUSED 10.0.3.12:6379"}',
+      '2024-05-14T18:14:41.803+09:00\tCONTAINER:app\tprocess exiting with code 1',
+    ]);
+    expect(body).toContain(
+      'TRACER\tlogs of container audit are not in CloudWatch Logs: FireLens (log router log_router) sends them to Datadog',
+    );
+    expect(body).not.toContain('GET /orders');
   });
 
   it('publishes no notification for a task a user stopped, and writes no claim', async () => {

@@ -331,6 +331,52 @@ describe('recordEvent resolves the task definition', () => {
   });
 });
 
+describe('recordEvent on a revision recorded before tracer kept log options', () => {
+  const recordedEarlier: TaskDefinitionInfo = {
+    ...describedFargate,
+    containers: [{ containerName: 'FargateApp', logDriver: 'awsfirelens', essential: true }],
+  };
+  const describedNow: TaskDefinitionInfo = {
+    ...describedFargate,
+    containers: [
+      {
+        containerName: 'FargateApp',
+        logDriver: 'awsfirelens',
+        logOptions: { Name: 'datadog', dd_service: 'app' },
+        essential: true,
+      },
+    ],
+  };
+
+  it('describes it again and stores the options', async () => {
+    // Prepare
+    const { deps, taskDefinitions, taskDefinitionSource } = setup();
+    await taskDefinitions.putTaskDefinition(recordedEarlier);
+    taskDefinitionSource.answers.set(FARGATE_TD, describedNow);
+
+    // Act
+    await recordEvent(deps, loadEvent('lifecycle-fargate-1-provisioning'));
+
+    // Assess
+    expect(taskDefinitionSource.described).toEqual([FARGATE_TD]);
+    expect(taskDefinitions.items.get(FARGATE_TD)).toEqual(describedNow);
+  });
+
+  it('keeps the earlier description when ECS no longer describes the revision', async () => {
+    // Prepare
+    const { deps, taskDefinitions, taskDefinitionSource } = setup();
+    await taskDefinitions.putTaskDefinition(recordedEarlier);
+    taskDefinitionSource.answers.delete(FARGATE_TD);
+
+    // Act
+    const result = await recordEvent(deps, loadEvent('lifecycle-fargate-1-provisioning'));
+
+    // Assess
+    expect(result).toMatchObject({ taskDefinition: 'described' });
+    expect(taskDefinitions.items.get(FARGATE_TD)).toEqual(recordedEarlier);
+  });
+});
+
 describe('recordEvent registers the cluster', () => {
   it('registers a cluster once a UTC day of its events, at day precision', async () => {
     // Prepare

@@ -5,6 +5,7 @@ import {
   type GetLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { LogUnavailableError } from '../../core/errors.js';
+import { toRecordEvent } from '../../core/log-records.js';
 import type { LogEvent, LogSource, LogStreamRequest, LogStreamResult } from '../../use-cases/ports.js';
 
 /** The largest page GetLogEvents returns: 10,000 events (or 1 MB, whichever comes first). */
@@ -45,7 +46,9 @@ function errorMessage(error: unknown): string {
 /**
  * Reads container logs from CloudWatch Logs with GetLogEvents: the largest pages the API gives, from the
  * head of the window forward, until the forward token repeats (the API's end-of-stream signal; a page may
- * be empty before the end). Each region gets its own client, for `awslogs-region`.
+ * be empty before the end). Each region gets its own client, for `awslogs-region` and the `region` of a
+ * FireLens output. FireLens records are unwrapped as they come, and records of other tasks left out, so
+ * `maxEvents` counts only the lines of the task asked for.
  */
 export class CloudWatchLogSource implements LogSource {
   private readonly clients = new Map<string, CloudWatchLogsClient>();
@@ -91,8 +94,10 @@ export class CloudWatchLogSource implements LogSource {
       if (leftMs !== undefined && leftMs <= 0) return this.truncated(events, calls, { stoppedEarly: true });
       // A call that outlives the deadline (a slow page, retries backing off) is abandoned, not awaited.
       const abortSignal = leftMs === undefined ? undefined : AbortSignal.timeout(leftMs);
-      // One event more than needed tells a cut read from one that ended exactly at maxEvents.
-      const wanted = maxEvents === undefined ? this.pageLimit : maxEvents - events.length + 1;
+      // One event more than needed tells a cut read from one that ended exactly at maxEvents. A stream that
+      // other tasks share is read in full pages: most of its events are left out.
+      const wanted =
+        maxEvents === undefined || request.records?.shared ? this.pageLimit : maxEvents - events.length + 1;
       let output: GetLogEventsCommandOutput;
       try {
         output = await client.send(
@@ -118,7 +123,8 @@ export class CloudWatchLogSource implements LogSource {
       calls += output.$metadata.attempts ?? 1;
       for (const event of output.events ?? []) {
         if (event.timestamp === undefined) continue;
-        events.push({ timestampMs: event.timestamp, message: event.message ?? '' });
+        const kept = toRecordEvent(event.timestamp, event.message ?? '', request.records);
+        if (kept) events.push(kept);
       }
       if (maxEvents !== undefined && events.length > maxEvents) {
         events.length = maxEvents;

@@ -1,5 +1,6 @@
-import { type ContainerDefinition, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import type { ContainerLogConfig, TaskDefinitionInfo } from '../../core/model.js';
+import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { toContainerLogConfig } from '../../core/container-log-config.js';
+import type { TaskDefinitionInfo } from '../../core/model.js';
 import { redactSecrets } from '../../core/redact.js';
 import { truncateText } from '../../core/text.js';
 import type { Clock, TaskDefinitionSource } from '../../use-cases/ports.js';
@@ -23,26 +24,6 @@ const PERMANENT_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 const MAX_REASON_CHARS = 512;
-
-function toLogConfig(container: ContainerDefinition): ContainerLogConfig {
-  const log = container.logConfiguration;
-  const options = log?.options ?? {};
-  return {
-    containerName: container.name ?? '',
-    logDriver: log?.logDriver,
-    logGroup: options['awslogs-group'],
-    streamPrefix: options['awslogs-stream-prefix'],
-    region: options['awslogs-region'],
-    essential: container.essential ?? true,
-  };
-}
-
-/** Drops the undefined fields so the stored record carries only what ECS said. */
-function compact(config: ContainerLogConfig): ContainerLogConfig {
-  return Object.fromEntries(
-    Object.entries(config).filter(([, value]) => value !== undefined),
-  ) as unknown as ContainerLogConfig;
-}
 
 /**
  * Reads a task definition revision's container log configuration with DescribeTaskDefinition. Permanent
@@ -70,7 +51,7 @@ export class EcsTaskDefinitionSource implements TaskDefinitionSource {
       return {
         status: 'described',
         taskDefinitionArn,
-        containers: (definition.containerDefinitions ?? []).map((c) => compact(toLogConfig(c))),
+        containers: (definition.containerDefinitions ?? []).map((c) => toContainerLogConfig(c, c.name ?? '')),
         describedAt,
       };
     } catch (error) {
