@@ -3,14 +3,15 @@
  *
  * Primary course:
  * 1. Parse the EventBridge event: a task state change, a service action or a deployment state change.
- * 2. Task state change: store the transition (the first write of a version wins).
- * 3. Resolve the revision's container log configuration: memory, then the table, then
- *    DescribeTaskDefinition (the answer is stored, so each revision is described once).
- * 4. Register the cluster with the day the task is listed under (before the summary, so that a listing
- *    that reads the cluster's days finds every summary), once per container for each cluster, listing
- *    day and UTC day of the event.
- * 5. Classify the failure and move the task's summary forward if this version is the newest.
- * 6. A stopped service task: copy the service's DescribeServices events around the task's life.
+ * 2. Task state change: resolve the revision's container log configuration: memory, then the table,
+ *    then DescribeTaskDefinition (the answer is stored, so each revision is described once).
+ * 3. Register the cluster with the day the task is listed under (before the task, so that a listing that
+ *    reads the cluster's days finds every task), once per container for each cluster, listing day and UTC
+ *    day of the event.
+ * 4. Classify the failure and record the transition with it: one write, and the first write of a version
+ *    wins. The newest version is the task's summary.
+ * 5. A stopped service task: copy the service's DescribeServices events around the task's life, those
+ *    this container has not copied already.
  * Service action or deployment: store it as a service event.
  *
  * Alternative courses:
@@ -134,13 +135,12 @@ export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Pro
   }
 
   const transition = event.transition;
-  const stored = await deps.transitions.putTransition(transition);
   const taskDefinition = transition.taskDefinitionArn
     ? await resolveTaskDefinition(deps, transition.taskDefinitionArn)
     : undefined;
   await registerCluster(deps, transition);
   const failure = classifyFailure(transition, taskDefinition);
-  const summary = await deps.transitions.advanceSummary(
+  const { transition: stored, summary } = await deps.transitions.recordTransition(
     failure ? { summary: transition, failure } : { summary: transition },
   );
 

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../lambda/config/env.js';
@@ -73,6 +74,7 @@ describe('tracerPropsFromContext', () => {
       [CONTEXT_KEYS.apiRateLimit]: '5',
       [CONTEXT_KEYS.tableRemovalPolicy]: 'destroy',
       [CONTEXT_KEYS.tableDeletionProtection]: 'true',
+      [CONTEXT_KEYS.tableClass]: 'STANDARD_INFREQUENT_ACCESS',
       [CONTEXT_KEYS.logRetentionDays]: '7',
       [CONTEXT_KEYS.logLevel]: 'warn',
       [CONTEXT_KEYS.notifyEmail]: 'oncall@example.com',
@@ -93,6 +95,7 @@ describe('tracerPropsFromContext', () => {
       throttling: { rateLimit: 5, burstLimit: undefined },
       tableRemovalPolicy: RemovalPolicy.DESTROY,
       tableDeletionProtection: true,
+      tableClass: dynamodb.TableClass.STANDARD_INFREQUENT_ACCESS,
       logRetention: logs.RetentionDays.ONE_WEEK,
       logLevel: 'warn',
       notifications: {
