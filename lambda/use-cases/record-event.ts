@@ -40,6 +40,7 @@ export const SERVICE_EVENT_MARGIN_MS = 60_000;
 /** Bounds on the in-memory caches, so a long-lived container cannot grow without limit. */
 const MAX_CACHED_TASK_DEFINITIONS = 1_000;
 const MAX_CACHED_CLUSTER_DAYS = 1_000;
+const MAX_CACHED_SERVICE_EVENTS = 5_000;
 
 interface CachedTaskDefinition {
   readonly info: TaskDefinitionInfo;
@@ -56,6 +57,11 @@ export interface RecorderCache {
   readonly clusterDays: Map<string, string>;
   /** Registrations in progress, so that concurrent events of one cluster and day write once. */
   readonly pendingClusterDays: Map<string, Promise<void>>;
+  /**
+   * `<cluster>\n<service>\n<eventId>` of the DescribeServices events this container stored: the tasks of
+   * one service share them, so each is written once per container rather than once per stopped task.
+   */
+  readonly copiedServiceEvents: Map<string, true>;
 }
 
 /** An empty cache, one per container. */
@@ -65,6 +71,7 @@ export function createRecorderCache(): RecorderCache {
     pendingTaskDefinitions: new Map(),
     clusterDays: new Map(),
     pendingClusterDays: new Map(),
+    copiedServiceEvents: new Map(),
   };
 }
 
@@ -254,7 +261,8 @@ function registerCluster(deps: RecordEventDeps, transition: TaskTransition): Pro
 
 /**
  * Copies the service's DescribeServices events that fall in the task's life, widened by a minute each
- * side. ECS keeps only the last 100 events of a service, so this is the only chance to keep them.
+ * side, except those this container stored already. ECS keeps only the last 100 events of a service, so
+ * this is the only chance to keep them.
  * Best effort: the task's own records are already stored, so a failure is logged and returns 0.
  */
 async function copyServiceEvents(
@@ -272,7 +280,11 @@ async function copyServiceEvents(
       const atMs = toEpochMs(e.createdAt);
       return atMs >= fromMs && atMs <= toMs;
     });
-    if (inWindow.length > 0) await deps.serviceEvents.putServiceEvents(inWindow);
+    const keyOf = (e: ServiceEvent) => `${e.clusterName}\n${e.serviceName}\n${e.eventId}`;
+    const fresh = inWindow.filter((e) => !deps.cache.copiedServiceEvents.has(keyOf(e)));
+    if (fresh.length > 0) await deps.serviceEvents.putServiceEvents(fresh);
+    for (const e of fresh)
+      remember(deps.cache.copiedServiceEvents, keyOf(e), true, MAX_CACHED_SERVICE_EVENTS);
     return inWindow.length;
   } catch (error) {
     deps.logger.warn('could not copy the service events of a stopped task', {

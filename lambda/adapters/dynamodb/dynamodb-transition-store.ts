@@ -50,6 +50,54 @@ export function failedListingTime(task: TaskTransition): string {
   return task.stoppedAt ?? task.executionStoppedAt ?? task.stoppingAt ?? task.eventTime;
 }
 
+/** Tasks whose item attributes a container remembers; a task's events mostly arrive within minutes. */
+const MAX_KNOWN_TASKS = 2_000;
+const VERSION_ATTRIBUTE = /^v\d+$/;
+
+/** `always` sets the value; `first` sets it only where the item has none (`if_not_exists`). */
+type SetMode = 'always' | 'first';
+
+function serialize(value: AttributeValue): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+  );
+}
+
+/** The SET actions of one UpdateItem, with placeholders for every name (a path's parts included). */
+class ItemUpdate {
+  readonly sets: [string, AttributeValue, SetMode][] = [];
+
+  set(path: string, value: AttributeValue, mode: SetMode): void {
+    this.sets.push([path, value, mode]);
+  }
+
+  isEmpty(): boolean {
+    return this.sets.length === 0;
+  }
+
+  expression(): Pick<
+    UpdateItemCommandInput,
+    'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+  > {
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    const actions = this.sets.map(([path, value, mode], i) => {
+      const parts = path.split('.').map((part, j) => {
+        names[`#a${i}${j === 0 ? '' : `_${j}`}`] = part;
+        return `#a${i}${j === 0 ? '' : `_${j}`}`;
+      });
+      const target = parts.join('.');
+      values[`:a${i}`] = value;
+      return mode === 'always' ? `${target} = :a${i}` : `${target} = if_not_exists(${target}, :a${i})`;
+    });
+    return {
+      UpdateExpression: `SET ${actions.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+}
+
 /**
  * Writes task items and the cluster registry to the tracer table. A transition is one conditional
  * UpdateItem of its task's item (see keys.ts and task-item.ts): it adds the version once, and everything
@@ -58,21 +106,30 @@ export function failedListingTime(task: TaskTransition): string {
  * lastSeenAt only moves forward while its active days accumulate.
  */
 export class DynamoDbTransitionStore implements TransitionStore {
+  /**
+   * What this container knows each recent task's item to hold (attribute → value), from the items its
+   * own writes returned. A later event of the task leaves those attributes out of its update: the item
+   * ends the same, and the update is smaller. What the returned item shows missing is written again.
+   */
+  private readonly known = new Map<string, Map<string, string>>();
+
   constructor(private readonly options: DynamoDbTableOptions) {}
 
   async recordTransition(task: RecordedTask): Promise<RecordOutcome> {
     const { summary: t, failure } = task;
     const encoded = encodeTransition(t, failure);
-    const names: Record<string, string> = { '#v': encoded.versionAttribute };
-    const values: Item = { ':v': { M: encoded.version } };
-    const sets = ['#v = :v'];
-    const set = (name: string, value: AttributeValue, mode: 'always' | 'first') => {
-      const n = `#a${sets.length}`;
-      const v = `:a${sets.length}`;
-      names[n] = name;
-      values[v] = value;
-      sets.push(mode === 'always' ? `${n} = ${v}` : `${n} = if_not_exists(${n}, ${v})`);
+    const key = this.taskKey(t);
+    const taskKey = taskPk(t.clusterName, t.taskId);
+    const known = this.known.get(taskKey);
+    const update = new ItemUpdate();
+    const skipped: [string, AttributeValue, SetMode][] = [];
+    const set = (name: string, value: AttributeValue, mode: SetMode) => {
+      const stored = known?.get(name);
+      if (stored !== undefined && (mode === 'first' || stored === serialize(value)))
+        skipped.push([name, value, mode]);
+      else update.set(name, value, mode);
     };
+    update.set(encoded.versionAttribute, { M: encoded.version }, 'always');
     for (const [name, value] of Object.entries(encoded.constants)) set(name, value, 'first');
     // createdAt is the same in every version; the event time differs, so only the first one counts.
     const listedAt = listingTime(t);
@@ -90,17 +147,14 @@ export class DynamoDbTransitionStore implements TransitionStore {
     const keptFrom = stopped ? (t.stoppedAt as string) : (t.createdAt ?? t.eventTime);
     set(TTL_ATTRIBUTE, { N: String(this.expiresAt(keptFrom)) }, stopped ? 'always' : 'first');
 
-    const key = this.taskKey(t);
     let before: Item | undefined;
     try {
       const result = await this.options.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: key,
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(#v)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...update.expression(),
+          ConditionExpression: 'attribute_not_exists(#a0)',
           // Free of capacity: the item before the update says whether this version is the newest.
           ReturnValues: 'ALL_OLD',
         }),
@@ -110,24 +164,50 @@ export class DynamoDbTransitionStore implements TransitionStore {
       if (isConditionalCheckFailed(error)) return { transition: 'duplicate', summary: 'stale' };
       throw error;
     }
+    const repair = new ItemUpdate();
     const conflicts = conflictingConstants(before, encoded);
     if (Object.keys(conflicts).length > 0) {
-      // The version is stored; only its own values of what the item already holds are missing.
+      // The version keeps its own values of what the item already holds with others.
+      repair.set(`${encoded.versionAttribute}.o`, { M: conflicts }, 'always');
+    }
+    // The item may have lost what this container knew (TTL deleted it between two events).
+    for (const [name, value, mode] of skipped) {
+      const stored = before?.[name];
+      if (stored === undefined || (mode === 'always' && serialize(stored) !== serialize(value))) {
+        repair.set(name, value, mode);
+      }
+    }
+    if (!repair.isEmpty()) {
       await this.options.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: key,
-          UpdateExpression: 'SET #v.#o = :o',
-          ExpressionAttributeNames: { '#v': encoded.versionAttribute, '#o': 'o' },
-          ExpressionAttributeValues: { ':o': { M: conflicts } },
-        }),
+        new UpdateItemCommand({ TableName: this.options.tableName, Key: key, ...repair.expression() }),
       );
     }
+    this.remember(taskKey, before, update, repair);
     const newest = storedVersions(before).at(-1);
     return {
       transition: 'stored',
       summary: newest === undefined || newest < t.version ? 'advanced' : 'stale',
     };
+  }
+
+  /** Remembers the item's attributes after a write: what it held, then what the write set. */
+  private remember(taskKey: string, before: Item | undefined, ...updates: ItemUpdate[]): void {
+    const attributes = new Map<string, string>();
+    for (const [name, value] of Object.entries(before ?? {})) {
+      if (!VERSION_ATTRIBUTE.test(name)) attributes.set(name, serialize(value));
+    }
+    for (const update of updates) {
+      for (const [name, value, mode] of update.sets) {
+        if (name.includes('.') || VERSION_ATTRIBUTE.test(name)) continue;
+        if (mode === 'always' || !attributes.has(name)) attributes.set(name, serialize(value));
+      }
+    }
+    this.known.delete(taskKey);
+    this.known.set(taskKey, attributes);
+    if (this.known.size > MAX_KNOWN_TASKS) {
+      const oldest = this.known.keys().next();
+      if (!oldest.done) this.known.delete(oldest.value);
+    }
   }
 
   private taskKey(t: TaskTransition): Item {
