@@ -99,13 +99,17 @@ function functionEnv(sourceMaps: boolean): NodeJS.ProcessEnv {
 export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutcome> => {
   const runs = context.options.repeats ?? (context.options.quick ? 5 : 15);
   // Loaded here, not at the top: the construct modules pull in aws-cdk-lib, which the other benchmarks skip.
-  const [{ BUNDLE_TARGET, ESM_REQUIRE_BANNER }, { RECORDER_ENTRY }, { API_ENTRY }, { NOTIFIER_ENTRY }] =
-    await Promise.all([
-      import('../lib/constructs/bundled-function.js'),
-      import('../lib/constructs/task-state-recorder.js'),
-      import('../lib/constructs/trace-api.js'),
-      import('../lib/constructs/failure-notifier.js'),
-    ]);
+  const [
+    { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER },
+    { RECORDER_ENTRY },
+    { API_ENTRY },
+    { NOTIFIER_ENTRY },
+  ] = await Promise.all([
+    import('../lib/constructs/bundled-function.js'),
+    import('../lib/constructs/task-state-recorder.js'),
+    import('../lib/constructs/trace-api.js'),
+    import('../lib/constructs/failure-notifier.js'),
+  ]);
   const entries = [
     { name: 'recorder', entry: RECORDER_ENTRY },
     { name: 'api', entry: API_ENTRY },
@@ -131,6 +135,7 @@ export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutc
         mainFields: ['module', 'main'],
         banner: { js: ESM_REQUIRE_BANNER },
         external: [],
+        alias: { ...BUNDLE_ALIASES },
         logLevel: 'warning',
         metafile: true,
         absWorkingDir: context.root,
