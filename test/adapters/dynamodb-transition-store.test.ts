@@ -209,8 +209,8 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
     const item = await getItem(options, taskPk('Features', oom.taskId), taskSk);
     expect(item?.fpk).toEqual({ S: 'F#Features#2020-06' });
     expect(item?.fsk).toEqual({ S: `2020-06-05T14:02:37.412Z#${oom.taskId}` });
-    expect(item?.[`v${oom.version}`]?.M?.f?.M?.kind).toEqual({ S: 'out-of-memory' });
-    expect(item?.[`v${oom.version}`]?.M?.f?.M?.failed).toEqual({ BOOL: true });
+    const [decoded] = decodeTaskItem(item ?? {}, 'Features', oom.taskId);
+    expect(decoded?.failure).toMatchObject({ kind: 'out-of-memory', failed: true });
   });
 
   it('keeps a task that stopped cleanly out of the failed listing', async () => {
@@ -220,7 +220,7 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
     await store.recordTransition({ summary: stopped, failure: classifyFailure(stopped) });
 
     const item = await getItem(options, taskPk('FargateCluster', stopped.taskId), taskSk);
-    expect(item?.v6?.M?.f?.M?.failed).toEqual({ BOOL: false });
+    expect(decodeTaskItem(item ?? {}, 'FargateCluster', stopped.taskId)[0]?.failure?.failed).toBe(false);
     expect(item).not.toHaveProperty('fpk');
   });
 

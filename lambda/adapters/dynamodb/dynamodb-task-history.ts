@@ -21,6 +21,7 @@ import {
   failedMonthPk,
   GSI_FAILED_BY_MONTH,
   GSI_TASKS_BY_DAY,
+  listingSk,
   parseTaskPk,
   TABLE_KEY,
   TASK_SK,
@@ -286,7 +287,9 @@ export class DynamoDbTaskHistory implements TaskHistory {
     const values: Item = {
       ':low': { S: new Date(sinceMs).toISOString() },
       // `<iso>#<taskId>` sorts below `<iso>#\uffff`, so the bound includes tasks at exactly untilMs.
-      ':high': { S: query.untilMs === undefined ? '\uffff' : `${new Date(untilMs).toISOString()}#\uffff` },
+      ':high': {
+        S: query.untilMs === undefined ? '\uffff' : listingSk(new Date(untilMs).toISOString(), '\uffff'),
+      },
     };
     const pageSize = query.status === undefined ? limit + 1 : Math.max(limit + 1, FILTERED_PAGE_SIZE);
     const accepts = (task: RecordedTask): boolean =>

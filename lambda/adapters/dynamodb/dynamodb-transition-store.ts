@@ -20,11 +20,11 @@ import {
   failedMonthPk,
   GSI_FAILED_BY_MONTH,
   GSI_TASKS_BY_DAY,
+  listingSk,
   TABLE_KEY,
   TASK_SK,
   TTL_ATTRIBUTE,
   taskPk,
-  timeTaskSk,
 } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 import { conflictingConstants, encodeTransition, storedVersions } from './task-item.js';
@@ -135,12 +135,12 @@ export class DynamoDbTransitionStore implements TransitionStore {
     const listedAt = listingTime(t);
     const listedBy = t.createdAt === undefined ? 'first' : 'always';
     set(GSI_TASKS_BY_DAY.partitionKey, { S: clusterDayPk(t.clusterName, listedAt) }, listedBy);
-    set(GSI_TASKS_BY_DAY.sortKey, { S: timeTaskSk(listedAt, t.taskId) }, listedBy);
+    set(GSI_TASKS_BY_DAY.sortKey, { S: listingSk(listedAt, t.taskId) }, listedBy);
     if (failure?.failed) {
       const failedAt = failedListingTime(t);
       const failedBy = t.stoppedAt === undefined ? 'first' : 'always';
       set(GSI_FAILED_BY_MONTH.partitionKey, { S: failedMonthPk(t.clusterName, failedAt) }, failedBy);
-      set(GSI_FAILED_BY_MONTH.sortKey, { S: timeTaskSk(failedAt, t.taskId) }, failedBy);
+      set(GSI_FAILED_BY_MONTH.sortKey, { S: listingSk(failedAt, t.taskId) }, failedBy);
     }
     // A stopped task is kept retentionDays after it stopped; a running one after it was created.
     const stopped = t.lastStatus === 'STOPPED' && t.stoppedAt !== undefined;

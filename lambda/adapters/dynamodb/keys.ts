@@ -87,8 +87,8 @@ export function failedMonthPk(clusterName: string, stoppedAtIso: string): string
   return `F#${clusterName}#${stoppedAtIso.slice(0, 7)}`;
 }
 
-/** Listing sort key: time first so that a descending query is newest first. */
-export function timeTaskSk(iso: string, taskId: string): string {
+/** Listing sort key: time first so that a descending query is newest first, then the task id for ties. */
+export function listingSk(iso: string, taskId: string): string {
   return `${iso}#${taskId}`;
 }
 

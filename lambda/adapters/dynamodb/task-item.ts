@@ -15,10 +15,11 @@
  * Should an event carry another value for something already stored (ECS never sends one today), that
  * version keeps its own value in `o` (overrides) inside its map.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { FailureClassification } from '../../core/failure.js';
 import type { ContainerState, LifecycleTimestamp, TaskTransition } from '../../core/model.js';
-import { fromItem, type Item, toItem } from './items.js';
+import type { Item } from './items.js';
 
 /** The per-version attribute: `v` and the version number. */
 export const VERSION_ATTRIBUTE_PREFIX = 'v';
@@ -74,6 +75,65 @@ const RELATIVE_ARNS: Readonly<Partial<Record<string, string>>> = {
   containerInstanceArn: 'container-instance/',
 };
 
+/**
+ * Phrases that ECS stop reasons and tracer's failure classifications repeat, as the preset dictionary of
+ * the compressed texts: a stopped reason or a classification then takes a few dozen bytes instead of a
+ * few hundred. Stored texts name the dictionary by their first byte, so this one never changes; a new one
+ * gets the next number.
+ */
+const TEXT_DICTIONARIES: Readonly<Record<number, Buffer>> = {
+  1: Buffer.from(
+    [
+      'CannotPullContainerError: ResourceInitializationError: unable to pull secrets or registry auth: ',
+      'OutOfMemoryError: Container killed due to memory usage',
+      'Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:',
+      'Task failed container health checks',
+      'Task stopped by user',
+      'Scaling activity initiated by (deployment ecs-svc/',
+      'Essential container in task exited',
+      '"hint":"Read the stopped reason and the last log lines of each container."',
+      '"diagnosis":"The task stopped: ',
+      '"diagnosis":"The task finished: its essential containers exited with code 0."',
+      '"diagnosis":"Stopped by the service scheduler (ServiceSchedulerInitiated): ',
+      '"diagnosis":"Stopped by a user or an API call (UserInitiated): ',
+      '"diagnosis":"Image pull failed: ECS could not pull ',
+      '"diagnosis":"Out of memory: container ',
+      ' was killed because it used more memory than its limit',
+      '"diagnosis":"Essential container ',
+      ' (a general application error).","hint":"Read the last log lines of ',
+      ' before the stop.","container":"',
+      '","exitCode":1,"stopCode":"EssentialContainerExited"}',
+      '{"failed":false,"kind":"not-failed",',
+      '{"failed":true,"kind":"essential-container-exited",',
+      ' exited with code ',
+      '","stopCode":"ServiceSchedulerInitiated"}',
+      '","stopCode":"UserInitiated"}',
+      '","stopCode":"EssentialContainerExited"}',
+    ].join(''),
+  ),
+};
+const TEXT_DICTIONARY = 1;
+
+/** A text as a string, or compressed with the dictionary when that is smaller (first byte: dictionary). */
+function packText(text: string): AttributeValue {
+  const packed = deflateRawSync(Buffer.from(text), {
+    level: 9,
+    dictionary: TEXT_DICTIONARIES[TEXT_DICTIONARY],
+  });
+  return packed.length + 1 < Buffer.byteLength(text)
+    ? { B: Buffer.concat([Buffer.from([TEXT_DICTIONARY]), packed]) }
+    : { S: text };
+}
+
+function unpackText(value: AttributeValue): string {
+  if (!value.B) return value.S ?? '';
+  const bytes = Buffer.from(value.B);
+  const dictionary = TEXT_DICTIONARIES[bytes[0] ?? 0];
+  if (!dictionary)
+    throw new Error(`a stored text names dictionary ${bytes[0]}, which this tracer does not know`);
+  return inflateRawSync(bytes.subarray(1), { dictionary }).toString('utf8');
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
 const HEX_ID = /^[0-9a-f]{64}$/;
@@ -87,6 +147,22 @@ export function containerAttribute(index: number, code: string): string {
 function encodeTime(iso: string): AttributeValue {
   const ms = Date.parse(iso);
   return !Number.isNaN(ms) && new Date(ms).toISOString() === iso ? { N: String(ms) } : { S: iso };
+}
+
+/**
+ * A time as milliseconds after another (updatedAt after the event time: a few digits instead of
+ * thirteen) when both read back exactly as numbers; else the text of the time.
+ */
+function encodeOffset(iso: string, fromIso: string): AttributeValue {
+  const time = encodeTime(iso);
+  const from = encodeTime(fromIso);
+  return time.N !== undefined && from.N !== undefined
+    ? { N: String(Number(time.N) - Number(from.N)) }
+    : { S: iso };
+}
+
+function decodeOffset(value: AttributeValue, from: AttributeValue): string {
+  return value.N === undefined ? (value.S ?? '') : new Date(Number(from.N) + Number(value.N)).toISOString();
 }
 
 function decodeTime(value: AttributeValue): string {
@@ -162,7 +238,17 @@ export interface EncodedTransition {
   readonly versionAttribute: string;
 }
 
-function containerDelta(container: ContainerState, index: number, constants: Item): AttributeValue {
+/** The task's own ECR registry, which most of its images come from; stored as `~/`. */
+function ownRegistry(account: string, region: string): string {
+  return `${account}.dkr.ecr.${region}.amazonaws.com/`;
+}
+
+function containerDelta(
+  container: ContainerState,
+  index: number,
+  constants: Item,
+  registry: string,
+): AttributeValue {
   constants[containerAttribute(index, 'n')] = { S: container.name };
   let bits = 0;
   CONTAINER_CONSTANTS.forEach(([field, code], bit) => {
@@ -170,12 +256,14 @@ function containerDelta(container: ContainerState, index: number, constants: Ite
     if (value === undefined) return;
     bits |= 1 << bit;
     constants[containerAttribute(index, code)] =
-      field === 'image' ? { S: value } : encodeId(value, field === 'imageDigest' ? SHA256_DIGEST : HEX_ID);
+      field === 'image'
+        ? { S: value.startsWith(registry) ? `~/${value.slice(registry.length)}` : value }
+        : encodeId(value, field === 'imageDigest' ? SHA256_DIGEST : HEX_ID);
   });
   const delta: Record<string, AttributeValue> = { p: { N: String(bits) } };
   if (container.lastStatus !== undefined) delta.s = { S: container.lastStatus };
   if (container.exitCode !== undefined) delta.x = { N: String(container.exitCode) };
-  if (container.reason !== undefined) delta.r = { S: container.reason };
+  if (container.reason !== undefined) delta.r = packText(container.reason);
   if (container.healthStatus !== undefined) delta.h = { S: container.healthStatus };
   return { M: delta };
 }
@@ -193,18 +281,27 @@ export function encodeTransition(t: TaskTransition, failure?: FailureClassificat
     bits |= 1 << bit;
     constants[code] = encodeString(value, field, t.clusterArn);
   });
+  const eventTime = encodeTime(t.eventTime);
+  const createdAt = t.createdAt === undefined ? undefined : encodeTime(t.createdAt);
   const version: Record<string, AttributeValue> = {
     e: encodeEventId(t.eventId),
-    t: encodeTime(t.eventTime),
+    // After createdAt, when both are exact: a few digits instead of thirteen.
+    t:
+      eventTime.N !== undefined && createdAt?.N !== undefined
+        ? { N: String(Number(eventTime.N) - Number(createdAt.N)) }
+        : eventTime,
     s: { S: t.lastStatus },
     p: { N: String(bits) },
   };
   if (t.desiredStatus !== undefined) version.d = { S: t.desiredStatus };
-  if (t.updatedAt !== undefined) version.u = encodeTime(t.updatedAt);
+  if (t.updatedAt !== undefined) version.u = encodeOffset(t.updatedAt, t.eventTime);
   if (t.stopCode !== undefined) version.sc = { S: t.stopCode };
-  if (t.stoppedReason !== undefined) version.sr = { S: t.stoppedReason };
-  if (t.containers.length > 0) version.c = { L: t.containers.map((c, i) => containerDelta(c, i, constants)) };
-  if (failure) version.f = { M: toItem(failure) };
+  if (t.stoppedReason !== undefined) version.sr = packText(t.stoppedReason);
+  if (t.containers.length > 0) {
+    const registry = ownRegistry(t.account, t.region);
+    version.c = { L: t.containers.map((c, i) => containerDelta(c, i, constants, registry)) };
+  }
+  if (failure) version.f = packText(JSON.stringify(failure));
   return { constants, version, versionAttribute: `${VERSION_ATTRIBUTE_PREFIX}${t.version}` };
 }
 
@@ -250,6 +347,7 @@ function decodeContainer(
   entry: AttributeValue,
   index: number,
   constantOf: (name: string) => AttributeValue | undefined,
+  registry: string,
 ): ContainerState {
   const delta = entry.M ?? {};
   const bits = Number(delta.p?.N ?? 0);
@@ -257,12 +355,13 @@ function decodeContainer(
   CONTAINER_CONSTANTS.forEach(([field, code], bit) => {
     const value = constantOf(containerAttribute(index, code));
     if (!(bits & (1 << bit)) || !value) return;
-    container[field] =
-      field === 'image' ? value.S : decodeId(value, field === 'imageDigest' ? 'sha256:' : '');
+    const image = value.S ?? '';
+    if (field !== 'image') container[field] = decodeId(value, field === 'imageDigest' ? 'sha256:' : '');
+    else container[field] = image.startsWith('~/') ? `${registry}${image.slice(2)}` : image;
   });
   if (delta.s?.S !== undefined) container.lastStatus = delta.s.S;
   if (delta.x?.N !== undefined) container.exitCode = Number(delta.x.N);
-  if (delta.r?.S !== undefined) container.reason = delta.r.S;
+  if (delta.r !== undefined) container.reason = unpackText(delta.r);
   if (delta.h?.S !== undefined) container.healthStatus = delta.h.S;
   // The parser's field order, so that a transition reads back as it was parsed.
   const order = [
@@ -299,6 +398,12 @@ function decodeVersion(item: Item, version: number, clusterName: string, taskId:
         ? `${prefix}task/${taskId}`
         : storedTaskArn;
   const bits = Number(map.p?.N ?? 0);
+  const createdAtBit = TASK_CONSTANTS.findIndex(([field]) => field === 'createdAt');
+  const createdAt = bits & (1 << createdAtBit) ? constantOf('cr') : undefined;
+  const eventTime: AttributeValue | undefined =
+    map.t?.N !== undefined && createdAt?.N !== undefined
+      ? { N: String(Number(createdAt.N) + Number(map.t.N)) }
+      : map.t;
   const constants: Partial<Record<TaskConstantField, string>> = {};
   TASK_CONSTANTS.forEach(([field, code], bit) => {
     const value = constantOf(code);
@@ -306,7 +411,7 @@ function decodeVersion(item: Item, version: number, clusterName: string, taskId:
   });
   const transition: Record<string, unknown> = {
     eventId: map.e ? decodeEventId(map.e) : '',
-    eventTime: map.t ? decodeTime(map.t) : '',
+    eventTime: eventTime ? decodeTime(eventTime) : '',
     region,
     account,
     clusterArn,
@@ -317,7 +422,7 @@ function decodeVersion(item: Item, version: number, clusterName: string, taskId:
     lastStatus: map.s?.S ?? '',
     desiredStatus: map.d?.S,
     stopCode: map.sc?.S,
-    stoppedReason: map.sr?.S,
+    stoppedReason: map.sr === undefined ? undefined : unpackText(map.sr),
     group: constants.group,
     launchType: constants.launchType,
     taskDefinitionArn: constants.taskDefinitionArn,
@@ -336,11 +441,13 @@ function decodeVersion(item: Item, version: number, clusterName: string, taskId:
     stoppingAt: constants.stoppingAt,
     executionStoppedAt: constants.executionStoppedAt,
     stoppedAt: constants.stoppedAt,
-    updatedAt: map.u ? decodeTime(map.u) : undefined,
-    containers: (map.c?.L ?? []).map((entry, index) => decodeContainer(entry, index, constantOf)),
+    updatedAt: map.u && eventTime ? decodeOffset(map.u, eventTime) : undefined,
+    containers: (map.c?.L ?? []).map((entry, index) =>
+      decodeContainer(entry, index, constantOf, ownRegistry(account, region)),
+    ),
   };
   const compacted = Object.fromEntries(Object.entries(transition).filter(([, v]) => v !== undefined));
-  const failure = map.f?.M ? (fromItem(map.f.M) as unknown as FailureClassification) : undefined;
+  const failure = map.f === undefined ? undefined : (JSON.parse(unpackText(map.f)) as FailureClassification);
   return failure
     ? { transition: compacted as unknown as TaskTransition, failure }
     : { transition: compacted as unknown as TaskTransition };
