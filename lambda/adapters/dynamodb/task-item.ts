@@ -18,7 +18,12 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { FailureClassification } from '../../core/failure.js';
-import type { ContainerState, LifecycleTimestamp, TaskTransition } from '../../core/model.js';
+import {
+  type ContainerState,
+  type LifecycleTimestamp,
+  TASK_STATUSES,
+  type TaskTransition,
+} from '../../core/model.js';
 import type { Item } from './items.js';
 
 /** The per-version attribute: `v` and the version number. */
@@ -137,6 +142,16 @@ function unpackText(value: AttributeValue): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
 const HEX_ID = /^[0-9a-f]{64}$/;
+
+/** A task or container status as its place in TASK_STATUSES (one byte or two), or as text when new. */
+function encodeStatus(status: string): AttributeValue {
+  const index = (TASK_STATUSES as readonly string[]).indexOf(status);
+  return index < 0 ? { S: status } : { N: String(index) };
+}
+
+function decodeStatus(value: AttributeValue): string {
+  return value.N === undefined ? (value.S ?? '') : (TASK_STATUSES[Number(value.N)] ?? '');
+}
 
 /** The container attribute of slot `index` (the container's position in the event) and field code. */
 export function containerAttribute(index: number, code: string): string {
@@ -261,7 +276,7 @@ function containerDelta(
         : encodeId(value, field === 'imageDigest' ? SHA256_DIGEST : HEX_ID);
   });
   const delta: Record<string, AttributeValue> = { p: { N: String(bits) } };
-  if (container.lastStatus !== undefined) delta.s = { S: container.lastStatus };
+  if (container.lastStatus !== undefined) delta.s = encodeStatus(container.lastStatus);
   if (container.exitCode !== undefined) delta.x = { N: String(container.exitCode) };
   if (container.reason !== undefined) delta.r = packText(container.reason);
   if (container.healthStatus !== undefined) delta.h = { S: container.healthStatus };
@@ -290,10 +305,10 @@ export function encodeTransition(t: TaskTransition, failure?: FailureClassificat
       eventTime.N !== undefined && createdAt?.N !== undefined
         ? { N: String(Number(eventTime.N) - Number(createdAt.N)) }
         : eventTime,
-    s: { S: t.lastStatus },
+    s: encodeStatus(t.lastStatus),
     p: { N: String(bits) },
   };
-  if (t.desiredStatus !== undefined) version.d = { S: t.desiredStatus };
+  if (t.desiredStatus !== undefined) version.d = encodeStatus(t.desiredStatus);
   if (t.updatedAt !== undefined) version.u = encodeOffset(t.updatedAt, t.eventTime);
   if (t.stopCode !== undefined) version.sc = { S: t.stopCode };
   if (t.stoppedReason !== undefined) version.sr = packText(t.stoppedReason);
@@ -359,7 +374,7 @@ function decodeContainer(
     if (field !== 'image') container[field] = decodeId(value, field === 'imageDigest' ? 'sha256:' : '');
     else container[field] = image.startsWith('~/') ? `${registry}${image.slice(2)}` : image;
   });
-  if (delta.s?.S !== undefined) container.lastStatus = delta.s.S;
+  if (delta.s !== undefined) container.lastStatus = decodeStatus(delta.s);
   if (delta.x?.N !== undefined) container.exitCode = Number(delta.x.N);
   if (delta.r !== undefined) container.reason = unpackText(delta.r);
   if (delta.h?.S !== undefined) container.healthStatus = delta.h.S;
@@ -419,8 +434,8 @@ function decodeVersion(item: Item, version: number, clusterName: string, taskId:
     taskArn,
     taskId,
     version,
-    lastStatus: map.s?.S ?? '',
-    desiredStatus: map.d?.S,
+    lastStatus: map.s === undefined ? '' : decodeStatus(map.s),
+    desiredStatus: map.d === undefined ? undefined : decodeStatus(map.d),
     stopCode: map.sc?.S,
     stoppedReason: map.sr === undefined ? undefined : unpackText(map.sr),
     group: constants.group,
