@@ -83,7 +83,9 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
     // Assess
     expect(outcome).toEqual({ transition: 'stored', summary: 'advanced' });
     const item = await getItem(options, taskPk('FargateCluster', running.taskId), taskSk);
-    expect(decodeTaskItem(item ?? {}, 'FargateCluster', running.taskId)[0]?.transition.lastStatus).toBe('RUNNING');
+    expect(decodeTaskItem(item ?? {}, 'FargateCluster', running.taskId)[0]?.transition.lastStatus).toBe(
+      'RUNNING',
+    );
     expect(item?.c0n).toEqual({ S: 'FargateApp' });
     expect(item?.expiresAt).toEqual({
       N: String(Math.floor(Date.parse('2020-01-23T17:57:34.402Z') / 1000) + RETENTION_DAYS * DAY_S),
