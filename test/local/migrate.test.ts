@@ -3,18 +3,24 @@
  * task, written here as that recorder wrote them) reads the same after the migration, in place and from
  * another table, and a second run changes nothing.
  */
-import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { join } from 'node:path';
+import { BatchWriteItemCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTaskHistory } from '../../lambda/adapters/dynamodb/dynamodb-task-history.js';
 import type { CliIo } from '../../lambda/cli/io.js';
+import { silentLogger } from '../../lambda/config/logger.js';
+import type { TaskListResponse } from '../../lambda/core/api-types.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { classifyFailure } from '../../lambda/core/failure.js';
 import type { TaskTransition } from '../../lambda/core/model.js';
+import { EARLIER_LOCAL_TABLE_NAME } from '../../lambda/local/earlier-table.js';
+import { LOCAL_TABLE_NAME, startLocalServer } from '../../lambda/local/local-server.js';
 import { runMigrate } from '../../lambda/local/migrate-command.js';
 import { captureStream } from '../cli/run-cli.js';
 import { createTracerTable, type DynaliteHandle, scanTable, startDynalite } from '../support/dynalite.js';
 import { loadEvent } from '../support/fixtures.js';
+import { call, removeDir, tempDir } from './local-harness.js';
 
 const NOW_MS = Date.parse('2020-07-01T00:00:00Z');
 const RETENTION_DAYS = 3650;
@@ -203,6 +209,41 @@ describe('tracer migrate', () => {
       FARGATE,
     );
     expect((await history(newTable).listClusters()).map((c) => c.clusterName)).toEqual(['FargateCluster']);
+  });
+
+  it('lets local mode move the history of its earlier table at start, then delete that table', async () => {
+    // Prepare
+    const dataDir = await tempDir();
+    const earlier = await startDynalite({ path: join(dataDir, 'dynamodb'), createTable: false });
+    await createTracerTable(earlier.client, EARLIER_LOCAL_TABLE_NAME);
+    await writeEarlierLayout(earlier.client, EARLIER_LOCAL_TABLE_NAME, FARGATE);
+    await earlier.stop();
+
+    // Act
+    const server = await startLocalServer({
+      port: 0,
+      dataDir,
+      clock: { nowMs: () => NOW_MS },
+      aws: 'off',
+      logger: silentLogger,
+      samples: false,
+    });
+    try {
+      const answer = await call(server.url, 'GET', '/clusters/FargateCluster/tasks');
+
+      // Assess
+      expect((answer.json as TaskListResponse).tasks.map((t) => t.taskId)).toEqual([FARGATE[0]?.taskId]);
+    } finally {
+      await server.close();
+    }
+    const after = await startDynalite({ path: join(dataDir, 'dynamodb'), createTable: false });
+    try {
+      const { TableNames = [] } = await after.client.send(new ListTablesCommand({}));
+      expect(TableNames).toEqual([LOCAL_TABLE_NAME]);
+    } finally {
+      await after.stop();
+      await removeDir(dataDir);
+    }
   });
 
   it('rejects a command line without a table, naming what to pass', async () => {
