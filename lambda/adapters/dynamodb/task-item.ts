@@ -20,7 +20,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { FailureClassification } from '../../core/failure.js';
 import {
   type ContainerState,
-  type LifecycleTimestamp,
+  LIFECYCLE_TIMESTAMPS,
   TASK_STATUSES,
   type TaskTransition,
 } from '../../core/model.js';
@@ -64,17 +64,7 @@ const CONTAINER_CONSTANTS = [
 /** Fields every transition has, kept for life without presence bits. */
 const ALWAYS = { region: 'rg', account: 'ac', clusterArn: 'ca', taskArn: 'ta' } as const;
 
-const TIME_FIELDS: ReadonlySet<string> = new Set<LifecycleTimestamp>([
-  'createdAt',
-  'connectivityAt',
-  'pullStartedAt',
-  'pullStoppedAt',
-  'startedAt',
-  'stoppingAt',
-  'executionStoppedAt',
-  'stoppedAt',
-  'updatedAt',
-]);
+const TIME_FIELDS: ReadonlySet<string> = new Set<string>(LIFECYCLE_TIMESTAMPS);
 const RELATIVE_ARNS: Readonly<Partial<Record<string, string>>> = {
   taskDefinitionArn: 'task-definition/',
   containerInstanceArn: 'container-instance/',
