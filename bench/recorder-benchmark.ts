@@ -429,7 +429,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
         },
       ],
       [
-        `before = ${readBaseline()?.measured ?? 'no bench/baseline.json'}: this benchmark on the layout before the lean recorder. Times are ratios within each run; the machine is shared and noisy.`,
+        `before = ${readBaseline()?.measured ?? 'no bench/baseline.json'}. Times are ratios within each run; the machine is shared and noisy.`,
       ],
     );
     return {
