@@ -5,16 +5,10 @@
  * the exit codes late), service deployments, and one task in five failing. Tasks start in cohorts, so
  * their events interleave as a burst of launches does.
  */
-import { loadEvent, type RawEvent } from '../../test/support/fixtures.js';
+import { eventFixtureNames, loadEvent, type RawEvent } from '../../test/support/fixtures.js';
 
-const FARGATE_LIFECYCLE = [
-  'lifecycle-fargate-1-provisioning',
-  'lifecycle-fargate-2-pending',
-  'lifecycle-fargate-3-pending',
-  'lifecycle-fargate-4-running',
-  'lifecycle-fargate-5-deprovisioning',
-  'lifecycle-fargate-6-stopped',
-] as const;
+/** The six real events of one Fargate task, PROVISIONING to STOPPED. */
+const FARGATE_LIFECYCLE = eventFixtureNames('lifecycle-fargate-');
 const FARGATE_TASK_ID = 'c13b4cb40f1f4fe4a2971f76ae5a47ad';
 const FARGATE_CLUSTER = 'FargateCluster';
 const FARGATE_TASK_DEFINITION = 'task-definition/sample-fargate:1';

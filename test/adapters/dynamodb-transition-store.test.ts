@@ -145,14 +145,7 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
   it('reads every version of a task back, whatever fields each one carried and whatever the order', async () => {
     const { store, options } = await freshStore();
-    const versions = [
-      'lifecycle-fargate-1-provisioning',
-      'lifecycle-fargate-2-pending',
-      'lifecycle-fargate-3-pending',
-      'lifecycle-fargate-4-running',
-      'lifecycle-fargate-5-deprovisioning',
-      'lifecycle-fargate-6-stopped',
-    ].map((name) => transition(name));
+    const versions = eventFixtureNames('lifecycle-fargate-').map((name) => transition(name));
 
     for (const t of [...versions].reverse()) await store.recordTransition({ summary: t });
 

@@ -19,7 +19,7 @@ import { LOCAL_TABLE_NAME, startLocalServer } from '../../lambda/local/local-ser
 import { runMigrate } from '../../lambda/local/migrate-command.js';
 import { captureStream } from '../cli/run-cli.js';
 import { createTracerTable, type DynaliteHandle, scanTable, startDynalite } from '../support/dynalite.js';
-import { loadEvent } from '../support/fixtures.js';
+import { eventFixtureNames, loadEvent } from '../support/fixtures.js';
 import { call, removeDir, tempDir } from './local-harness.js';
 
 const NOW_MS = Date.parse('2020-07-01T00:00:00Z');
@@ -50,14 +50,7 @@ function transitions(names: readonly string[]): TaskTransition[] {
   });
 }
 
-const FARGATE = transitions([
-  'lifecycle-fargate-1-provisioning',
-  'lifecycle-fargate-2-pending',
-  'lifecycle-fargate-3-pending',
-  'lifecycle-fargate-4-running',
-  'lifecycle-fargate-5-deprovisioning',
-  'lifecycle-fargate-6-stopped',
-]);
+const FARGATE = transitions(eventFixtureNames('lifecycle-fargate-'));
 const OOM = transitions(['task-stopped-oom']);
 
 /** Writes a task as the earlier recorder did: `V#` items, a `SUMMARY` with its listing keys, the cluster. */
