@@ -1,4 +1,6 @@
 /** tracer as a CDK library: add `Tracer` to your own app, or compose the feature constructs yourself. */
+
+export { AlarmThresholds } from './constructs/alarms.js';
 export { BundledFunction, type BundledFunctionProps } from './constructs/bundled-function.js';
 export { ClusterScope } from './constructs/ecs-clusters.js';
 export {
@@ -9,7 +11,11 @@ export {
   type NotificationFormat,
   type NotificationProps,
 } from './constructs/failure-notifier.js';
-export { TaskStateRecorder, type TaskStateRecorderProps } from './constructs/task-state-recorder.js';
+export {
+  RECORDER_DEFAULT_MAX_CONCURRENCY,
+  TaskStateRecorder,
+  type TaskStateRecorderProps,
+} from './constructs/task-state-recorder.js';
 export {
   type ApiAuthorization,
   type ApiThrottling,
@@ -17,6 +23,6 @@ export {
   type TraceApiProps,
 } from './constructs/trace-api.js';
 export { TracerTable, type TracerTableProps } from './constructs/tracer-table.js';
-export { CONTEXT_KEYS, tracerPropsFromContext } from './stack-context.js';
+export { alarmTopicArnFromContext, CONTEXT_KEYS, tracerPropsFromContext } from './stack-context.js';
 export { Tracer, type TracerLogLevel, type TracerProps } from './tracer.js';
 export { TracerStack, type TracerStackProps } from './tracer-stack.js';

@@ -46,6 +46,8 @@ export const CONTEXT_KEYS = {
   tableRemovalPolicy: 'tableRemovalPolicy',
   tableDeletionProtection: 'tableDeletionProtection',
   tableClass: 'tableClass',
+  recorderMaxConcurrency: 'recorderMaxConcurrency',
+  alarmTopicArn: 'alarmTopicArn',
   logRetentionDays: 'logRetentionDays',
   logLevel: 'logLevel',
 } as const;
@@ -65,6 +67,7 @@ export function tracerPropsFromContext(read: ContextReader): TracerProps {
     retentionDays: readNumber(read, K.retentionDays),
     apiAuthorization: readChoice(read, K.apiAuthorization, ['iam', 'none'] as const),
     tableDeletionProtection: readBoolean(read, K.tableDeletionProtection),
+    recorderMaxConcurrency: readNumber(read, K.recorderMaxConcurrency),
     logLevel: readChoice(read, K.logLevel, ['debug', 'info', 'warn', 'error'] as const),
   };
   const rateLimit = readNumber(read, K.apiRateLimit);
@@ -80,6 +83,25 @@ export function tracerPropsFromContext(read: ContextReader): TracerProps {
   if (logRetentionDays !== undefined) props.logRetention = toLogRetention(logRetentionDays);
   props.notifications = readBoolean(read, K.notifications) === false ? false : readNotifications(read);
   return withoutUndefined(props) as TracerProps;
+}
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/**
+ * The ARN of the SNS topic that receives tracer's alarms (`-c alarmTopicArn=...`); the stack imports it
+ * as `alarmTopic`.
+ * @throws Error for a value that is not the ARN of a standard SNS topic.
+ * @example alarmTopicArnFromContext((key) => app.node.tryGetContext(key))
+ */
+export function alarmTopicArnFromContext(read: ContextReader): string | undefined {
+  const arn = readString(read, CONTEXT_KEYS.alarmTopicArn);
+  if (arn === undefined) return undefined;
+  if (!SNS_TOPIC_ARN.test(arn)) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.alarmTopicArn} must be the ARN of a standard SNS topic (arn:aws:sns:<region>:<account>:<name>; alarms cannot publish to FIFO topics), got "${arn}"`,
+    );
+  }
+  return arn;
 }
 
 function readNotifications(read: ContextReader): NotificationProps | undefined {

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { tracerPropsFromContext } from './stack-context.js';
+import { alarmTopicArnFromContext, tracerPropsFromContext } from './stack-context.js';
 import { Tracer, type TracerProps } from './tracer.js';
 
 export interface TracerStackProps extends StackProps {
@@ -24,8 +25,15 @@ export class TracerStack extends Stack {
       description: 'tracer: records Amazon ECS task lifecycles and serves their traces',
       ...props,
     });
-    const fromContext = tracerPropsFromContext((key) => this.node.tryGetContext(key));
-    this.tracer = new Tracer(this, 'Tracer', { ...fromContext, ...props.tracer });
+    const read = (key: string) => this.node.tryGetContext(key);
+    const fromContext = tracerPropsFromContext(read);
+    const alarmTopicArn = props.tracer?.alarmTopic ? undefined : alarmTopicArnFromContext(read);
+    const alarmTopic = alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) : undefined;
+    this.tracer = new Tracer(this, 'Tracer', {
+      ...fromContext,
+      ...(alarmTopic ? { alarmTopic } : {}),
+      ...props.tracer,
+    });
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the trace API (SigV4-signed GET requests unless opened)',

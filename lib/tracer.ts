@@ -1,5 +1,6 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -43,7 +44,11 @@ export interface TracerProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
-  /** @default false */
+  /**
+   * DynamoDB deletion protection on the table: no DeleteTable call succeeds, CloudFormation's included,
+   * until it is turned off.
+   * @default - on, unless `tableRemovalPolicy` is DESTROY (a test stack that deletes its table)
+   */
   readonly tableDeletionProtection?: boolean;
   /**
    * The table's storage class: `STANDARD_INFREQUENT_ACCESS` (Standard-IA) stores for 60% less and writes
@@ -52,15 +57,26 @@ export interface TracerProps {
    */
   readonly tableClass?: dynamodb.TableClass;
   /**
+   * The most recorder invocations at once (its SQS event source's maximum concurrency), from 2 to 1000.
+   * @default 10
+   */
+  readonly recorderMaxConcurrency?: number;
+  /**
    * How long tracer's own logs (functions, API access logs) are kept.
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Actions of every tracer alarm (dead-letter queues, function errors), for example an SNS action to paging.
+   * Actions of every tracer alarm, for example an SNS action to paging. They run when an alarm fires.
    * @default - the alarms have no action; they show in the CloudWatch console
    */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * An SNS topic that receives every tracer alarm, both when it fires and when it clears (besides
+   * `alarmActions`). A topic encrypted with a customer-managed key must let `cloudwatch.amazonaws.com` use it.
+   * @default - no topic
+   */
+  readonly alarmTopic?: sns.ITopic;
   /**
    * The lowest level the functions log at.
    * @default - the handlers' default, info
@@ -97,11 +113,14 @@ export class Tracer extends Construct {
     super(scope, id);
     const retentionDays = validateRetentionDays(props.retentionDays ?? DEFAULT_RETENTION_DAYS);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const alarmActions = props.alarmActions ?? [];
+    const alarmTopicAction = props.alarmTopic ? new cloudwatchActions.SnsAction(props.alarmTopic) : undefined;
+    const alarmActions = [...(props.alarmActions ?? []), ...(alarmTopicAction ? [alarmTopicAction] : [])];
 
     this.table = new TracerTable(this, 'Table', {
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
-      deletionProtection: props.tableDeletionProtection ?? false,
+      ...(props.tableDeletionProtection !== undefined
+        ? { deletionProtection: props.tableDeletionProtection }
+        : {}),
       ...(props.tableClass ? { tableClass: props.tableClass } : {}),
     }).table;
 
@@ -111,6 +130,7 @@ export class Tracer extends Construct {
       clusters: props.clusters,
       logRetention,
       alarmActions,
+      ...(props.recorderMaxConcurrency !== undefined ? { maxConcurrency: props.recorderMaxConcurrency } : {}),
     });
     this.recorderFunction = this.recorder.function;
 
@@ -140,6 +160,8 @@ export class Tracer extends Construct {
     this.topic = this.notifier?.topic;
     this.notifierFunction = this.notifier?.function;
     this.alarms = [...this.recorder.alarms, ...this.api.alarms, ...(this.notifier?.alarms ?? [])];
+    // The topic also hears when an alarm clears, so that whoever was paged knows it is over.
+    if (alarmTopicAction) for (const alarm of this.alarms) alarm.addOkAction(alarmTopicAction);
 
     if (props.logLevel !== undefined) {
       if (!LOG_LEVELS.includes(props.logLevel)) {

@@ -1,5 +1,7 @@
 // Builds the CLI into dist/cli/tracer.mjs so `npx tracer` starts without a TypeScript loader.
-// Runs on `npm ci` (prepare) and `npm run build`. Lambda bundles are built by `cdk synth`.
+// Runs before `npm pack` (prepack) and `npm start` (prestart), and on `npm run build`; the test suite's
+// global setup runs it too. Not an install script: the packed package ships dist/cli built, and an install
+// of it runs nothing. Lambda bundles are built by `cdk synth`.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';

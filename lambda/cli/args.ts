@@ -4,16 +4,16 @@
  * `--help` and `--version` start instantly.
  */
 import { parseArgs } from 'node:util';
-import { normalizeCluster, normalizeTaskId, parseTaskArn } from '../core/arn.js';
+import { normalizeCluster, normalizeTaskId, parseTaskArn, taskOfArn } from '../core/arn.js';
 import { parseDuration } from '../core/duration.js';
 import { InvalidInputError, TracerError } from '../core/errors.js';
-import { assertTimeZone } from '../core/format.js';
+import { assertTimeZone, DEFAULT_TIME_ZONE } from '../core/format.js';
 
 /** A command line that cannot be used; exit code 2 with a usage line. */
 export class UsageError extends TracerError {}
 
 /** The first line of `--help`, also printed after a usage error. */
-export const USAGE_LINE = 'usage: tracer [flags] [CLUSTER [TASK]]   (tracer --help for more)';
+export const USAGE_LINE = 'usage: tracer [flags] [CLUSTER [TASK] | TASK_ARN]   (tracer --help for more)';
 
 export const HELP_TEXT = `tracer: the story of an Amazon ECS task, even weeks after ECS forgot it.
 
@@ -21,7 +21,9 @@ usage:
   tracer [flags]                  list the clusters
   tracer [flags] CLUSTER          list the cluster's tasks, newest first (tab-separated)
   tracer [flags] CLUSTER TASK     print the task's trace (TASK is a task id or ARN)
+  tracer [flags] TASK_ARN         print the trace of the task this ARN names, in its cluster
   tracer mcp [flags]              serve the same data to AI assistants (Model Context Protocol)
+  tracer import [flags]           backfill history from CloudWatch Logs, a file or ECS (tracer import --help)
 
 source (one of):
   --endpoint URL     the tracer API (SigV4-signed; http://127.0.0.1:PORT is used unsigned)
@@ -33,9 +35,9 @@ source (one of):
 trace:
   --duration D       log window around start and stop, Go-style: 30s, 5m, 1h (default 1m)
   --full             read the task's whole log instead of the two windows
-  --tz ZONE          time zone of the timestamps (default: the local zone)
+  --tz ZONE          time zone of the timestamps (default: the local zone; UTC with --json)
   --sns TOPIC_ARN    also publish the trace to this SNS topic
-  --json             print JSON (for jq) instead of text
+  --json             print JSON (for jq) instead of text; times in --tz, epochMs unchanged
 
 task list:
   --status STATUS    only tasks in this lastStatus (RUNNING, STOPPED, ...)
@@ -114,7 +116,10 @@ export interface CliOptions extends SourceOptions {
   readonly durationMs: number;
   readonly full: boolean;
   readonly json: boolean;
+  /** The zone of text output: `--tz`, else the local zone. */
   readonly timeZone: string;
+  /** The zone of `--json` times: `--tz`, else UTC, as the API answers. */
+  readonly jsonTimeZone: string;
   readonly snsTopicArn?: string;
   readonly status?: string;
   readonly failed: boolean;
@@ -370,6 +375,7 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
     full: booleanSetting('full'),
     json: booleanSetting('json'),
     timeZone,
+    jsonTimeZone: tz ? timeZone : DEFAULT_TIME_ZONE,
     ...(sns ? { snsTopicArn: sns.value.trim() } : {}),
     ...(status ? { status: status.value.trim().toUpperCase() } : {}),
     failed: booleanSetting('failed'),
@@ -442,6 +448,9 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     if (options.snsTopicArn) throw new UsageError('--sns needs CLUSTER and TASK');
     return { kind: 'clusters', options };
   }
+  // A task ARN alone names its cluster too: `tracer arn:aws:ecs:...:task/prod/9f65...`.
+  const arnTask = taskArg === undefined ? rephrase('TASK_ARN', () => taskOfArn(clusterArg)) : undefined;
+  if (arnTask) return { kind: 'trace', cluster: arnTask.cluster, task: arnTask.taskId, options };
   const cluster = rephrase('CLUSTER', () => normalizeCluster(clusterArg));
   if (taskArg === undefined) {
     if (options.snsTopicArn) throw new UsageError('--sns needs CLUSTER and TASK');

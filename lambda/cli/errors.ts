@@ -133,6 +133,8 @@ function describeUnreachable(error: ApiUnreachableError): string {
 function describeApiAnswer(error: ApiResponseError): string {
   const { status, code, apiMessage } = error;
   const gateway = error.details.gatewayErrorType;
+  const attempts = error.details.attempts ?? 1;
+  const tried = attempts > 1 ? `, ${attempts} attempts` : '';
   switch (status) {
     case 400:
       return `the API rejected the request: ${apiMessage}`;
@@ -160,14 +162,17 @@ function describeApiAnswer(error: ApiResponseError): string {
     case 413:
       return `${apiMessage}; narrow the trace with a shorter --duration`;
     case 429:
-      return 'the API is throttling requests (HTTP 429); wait a moment and retry';
+      return `the API is throttling requests (HTTP 429${tried}); wait a moment and retry`;
     case 500:
       return `the API failed with an internal error${error.details.requestId ? ` (request id ${error.details.requestId})` : ''}; retry, or read the API's logs`;
     case 502:
     case 503:
-      return `the API is unavailable (HTTP ${status}); retry in a moment`;
+      // 503 Throttled: the table's throughput, not the gateway's rate limit, ran out.
+      if (code === 'Throttled')
+        return `the API is throttled (HTTP 503${tried}): ${apiMessage}; wait a moment and retry`;
+      return `the API is unavailable (HTTP ${status}${tried}); retry in a moment`;
     case 504:
-      return 'the API timed out (HTTP 504); retry, or use a shorter --duration';
+      return `the API timed out (HTTP 504${tried}); retry, or use a shorter --duration`;
     default:
       return `the API answered HTTP ${status} ${code}: ${apiMessage}`;
   }

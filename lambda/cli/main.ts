@@ -4,6 +4,7 @@
  */
 import type { TaskListItem, TaskListResponse, TraceLineJson, TraceResponse } from '../core/api-types.js';
 import { TracerError } from '../core/errors.js';
+import { clusterListInZone, taskListInZone, traceInZone } from '../core/zoned-json.js';
 import {
   type CliCommand,
   type CliOptions,
@@ -157,7 +158,7 @@ function progress<T>(io: CliIo, label: string, work: () => Promise<T>): Promise<
 
 async function listClusters(source: TracerSource, options: CliOptions, io: CliIo): Promise<void> {
   const answer = await progress(io, 'listing clusters…', () => source.listClusters());
-  if (options.json) return writeText(io.stdout, formatJson(answer));
+  if (options.json) return writeText(io.stdout, formatJson(clusterListInZone(answer, options.jsonTimeZone)));
   if (answer.clusters.length === 0) {
     io.stderr.write(
       'tracer: no clusters yet; tracer lists a cluster once it has recorded one of its tasks\n',
@@ -193,7 +194,7 @@ async function listTasks(
     if (page.tasks.length === 0) break;
   } while (nextCursor && tasks.length < options.limit);
   const answer: TaskListResponse = nextCursor ? { tasks, nextCursor } : { tasks };
-  if (options.json) return writeText(io.stdout, formatJson(answer));
+  if (options.json) return writeText(io.stdout, formatJson(taskListInZone(answer, options.jsonTimeZone)));
   if (tasks.length === 0) io.stderr.write(`tracer: no tasks of cluster ${cluster} match\n`);
   await writeText(io.stdout, formatTaskList(answer, options.timeZone));
   if (nextCursor) {
@@ -259,7 +260,7 @@ async function printTrace(
     if (first) {
       // One document for the whole trace: every page's lines, and no cursor since nothing is left.
       const complete: TraceResponse = { task: first.task, lines, logCalls };
-      await writeText(io.stdout, formatJson(complete));
+      await writeText(io.stdout, formatJson(traceInZone(complete, options.jsonTimeZone)));
     }
     if (options.snsTopicArn) {
       await followPages(

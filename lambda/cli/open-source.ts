@@ -9,6 +9,12 @@ import type { TracerSource } from './source.js';
 export interface OpenSourceContext {
   /** Sent as `user-agent` to the API. */
   readonly userAgent?: string;
+  /** The waits between the API client's retries, and their clock; tests pass ones that do not wait. */
+  readonly retryTiming?: {
+    readonly sleep: (ms: number) => Promise<void>;
+    readonly nowMs?: () => number;
+    readonly random?: () => number;
+  };
 }
 
 /**
@@ -41,6 +47,7 @@ export async function openTracerSource(
         endpoint,
         ...aws,
         ...(context.userAgent ? { userAgent: context.userAgent } : {}),
+        ...context.retryTiming,
       });
     }
   }

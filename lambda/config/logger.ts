@@ -19,19 +19,46 @@ export function describeError(error: unknown): Record<string, unknown> {
   return out;
 }
 
+/** How log entries are written: JSON lines for machines, or short `level: message (field=value)` lines. */
+export type LogFormat = 'json' | 'text';
+
+function textValue(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === 'string') return /[\s,()=]/.test(value) ? JSON.stringify(value) : value;
+  return JSON.stringify(value) ?? String(value);
+}
+
 /**
- * Creates a JSON-lines logger. Lambda sends stdout/stderr to CloudWatch Logs; the CLI and the MCP server pass
- * a stderr writer so that stdout carries only data.
+ * One entry as a line of text: `warn: message (field=value, ...)`. The base fields that every entry
+ * shares (`service`) are left out; a person reading a terminal knows which program writes there.
+ * @example textLine('warn', 'slow', { ms: 3 }) === 'warn: slow (ms=3)'
+ */
+export function textLine(level: LogLevel, message: string, fields: Record<string, unknown> = {}): string {
+  const pairs = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${textValue(value)}`);
+  return `${level}: ${message}${pairs.length > 0 ? ` (${pairs.join(', ')})` : ''}`;
+}
+
+/**
+ * Creates a logger: JSON lines by default, or text lines for a person at a terminal. Lambda sends
+ * stdout/stderr to CloudWatch Logs; the CLI and the MCP server pass a stderr writer so that stdout carries
+ * only data.
  * @example const log = createLogger({ service: 'recorder' }); log.info('recorded', { taskId });
  */
 export function createLogger(
   base: Record<string, unknown> = {},
-  options: { level?: LogLevel; write?: (line: string) => void } = {},
+  options: { level?: LogLevel; write?: (line: string) => void; format?: LogFormat } = {},
 ): Logger {
   const threshold = ORDER[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < threshold) return;
+    if (options.format === 'text') {
+      const { service: _service, ...rest } = base;
+      write(textLine(level, message, { ...rest, ...fields }));
+      return;
+    }
     const entry: Record<string, unknown> = { level, message, ...base, ...fields };
     for (const [key, value] of Object.entries(entry)) {
       if (value instanceof Error) entry[key] = describeError(value);

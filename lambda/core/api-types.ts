@@ -14,6 +14,7 @@ export type ApiErrorCode =
   | 'NotFound'
   | 'AccessDenied'
   | 'Throttled'
+  | 'Unavailable'
   | 'PayloadTooLarge'
   | 'InternalError';
 

@@ -24,6 +24,33 @@ export function parseTaskArn(arn: string): TaskArnParts | undefined {
   return cluster ? { partition, region, account, cluster, taskId } : { partition, region, account, taskId };
 }
 
+/** What a task ARN given alone names. */
+export interface TaskOfArn {
+  readonly cluster: string;
+  readonly taskId: string;
+}
+
+/**
+ * The cluster and task that a task ARN names by itself, or undefined when the text is not a task ARN.
+ * @throws InvalidInputError for a task ARN in the old format (`task/<id>`), which names no cluster, and
+ *   for text that starts like a task ARN but is not one.
+ * @example taskOfArn('arn:aws:ecs:us-east-1:123456789012:task/prod/9f65') // { cluster: 'prod', taskId: '9f65' }
+ */
+export function taskOfArn(input: string): TaskOfArn | undefined {
+  const text = input.trim();
+  if (!/^arn:[^:]*:ecs:[^:]*:[^:]*:task\//.test(text)) return undefined;
+  const parts = parseTaskArn(text);
+  if (!parts || !TASK_ID.test(parts.taskId)) {
+    throw new InvalidInputError(`"${input}" is not a task ARN (arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID)`);
+  }
+  if (parts.cluster === undefined) {
+    throw new InvalidInputError(
+      `the task ARN ${text} is in the old format, which names no cluster; give the cluster too: tracer CLUSTER ${text}`,
+    );
+  }
+  return { cluster: parts.cluster, taskId: parts.taskId };
+}
+
 /**
  * The last path segment of an ECS ARN: the cluster name of a cluster ARN, the id of a task ARN, the
  * family:revision of a task definition ARN. A plain name is returned unchanged.

@@ -47,8 +47,18 @@ export class ClusterNotFoundError extends TracerError {
 /** The caller is not allowed to do what it asked (IAM denied an AWS call or the API refused the request). */
 export class AccessDeniedError extends TracerError {}
 
-/** AWS kept throttling after all retries. */
-export class ThrottledError extends TracerError {}
+/**
+ * AWS kept throttling after all retries. `retryAfterSeconds` is how long a caller should wait before it
+ * tries again, when the adapter that gave up knows better than the default.
+ */
+export class ThrottledError extends TracerError {
+  readonly retryAfterSeconds?: number;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, options);
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
 
 /** A container's logs that could not be read: the reason ends up in a TRACER notice line, never a failure. */
 export class LogUnavailableError extends TracerError {

@@ -97,12 +97,21 @@ export interface TracePage {
  * - `horizonMs` is the first instant whose lines may be incomplete because a log read stopped there
  *   (a container had more events than one page holds): lines from then on wait for the next page, where
  *   they are read in full. If the page would otherwise be empty (more events in one millisecond than a
- *   page holds), that millisecond is returned as read.
+ *   page holds), that millisecond is returned as read;
+ * - `stoppedAtMs` is the first instant whose lines may be incomplete because reading stopped early (time
+ *   ran out): lines from then on wait for the next page (but for that millisecond as read, when nothing
+ *   comes before it), and the cursor points there even when nothing was read, so that a caller can go on
+ *   where the reads stopped.
  * @example pageTrace(lines, { maxLines: 1000 }).nextCursor
  */
 export function pageTrace(
   lines: readonly TraceLine[],
-  options: { readonly cursor?: TraceCursor; readonly maxLines?: number; readonly horizonMs?: number },
+  options: {
+    readonly cursor?: TraceCursor;
+    readonly maxLines?: number;
+    readonly horizonMs?: number;
+    readonly stoppedAtMs?: number;
+  },
 ): TracePage {
   const start = startIndex(lines, options.cursor);
   let limit = lines.length;
@@ -114,9 +123,26 @@ export function pageTrace(
       while (limit < lines.length && (lines[limit] as TraceLine).epochMs <= horizonMs) limit += 1;
     }
   }
+  if (options.stoppedAtMs !== undefined) {
+    const stoppedAtMs = options.stoppedAtMs;
+    let stop = start;
+    while (stop < limit && (lines[stop] as TraceLine).epochMs < stoppedAtMs) stop += 1;
+    // As with the horizon: a page must move forward, even if that millisecond was only read in part.
+    if (stop === start) {
+      while (stop < limit && (lines[stop] as TraceLine).epochMs <= stoppedAtMs) stop += 1;
+    }
+    limit = stop;
+  }
   const end = options.maxLines !== undefined ? Math.min(limit, start + options.maxLines) : limit;
   const page = lines.slice(start, end);
-  const hasMore = end < lines.length || options.horizonMs !== undefined;
-  const next = hasMore && page.length > 0 ? cursorAfter(page, options.cursor) : undefined;
+  const hasMore = end < lines.length || options.horizonMs !== undefined || options.stoppedAtMs !== undefined;
+  let next = hasMore && page.length > 0 ? cursorAfter(page, options.cursor) : undefined;
+  if (next === undefined && options.stoppedAtMs !== undefined) {
+    const previous = options.cursor;
+    next =
+      previous && previous.epochMs >= options.stoppedAtMs
+        ? previous
+        : { epochMs: options.stoppedAtMs, skip: 0 };
+  }
   return next ? { lines: page, nextCursor: encodeTraceCursor(next) } : { lines: page };
 }

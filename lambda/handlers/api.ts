@@ -14,21 +14,28 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { logLevelEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import type { TraceResponse } from '../core/api-types.js';
 import { normalizeCluster, normalizeTaskId } from '../core/arn.js';
+import { type RemainingTime, reserving } from '../core/deadline.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { InvalidInputError } from '../core/errors.js';
-import { assertTimeZone, DEFAULT_TIME_ZONE, formatTraceLine, toTraceLineJson } from '../core/format.js';
+import { assertTimeZone, DEFAULT_TIME_ZONE } from '../core/format.js';
 import { DEFAULT_LOG_WINDOW_MS } from '../core/log-windows.js';
 import { TASK_STATUSES } from '../core/model.js';
-import { toTaskSummaryResponse } from '../core/task-view.js';
-import { TRACER_SOURCE, type TraceLine } from '../core/trace.js';
-import { cursorAfter, decodeTraceCursor, encodeTraceCursor } from '../core/trace-page.js';
-import { type BuildTraceDeps, buildTaskTrace, type TaskTrace } from '../use-cases/build-trace.js';
+import { decodeTraceCursor } from '../core/trace-page.js';
+import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
 import type { ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
-import { RouteError, toHttpError } from './http-errors.js';
+import { OutOfTimeError, RouteError, toHttpError } from './http-errors.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
+import { API_GATEWAY_TIMEOUT_MS, apiTimeLeft, settleWithin } from './time-limit.js';
+import {
+  jsonResponse,
+  jsonTraceAnswer,
+  NEXT_CURSOR_HEADER,
+  STOPPED_EARLY_NOTICE,
+  textTraceAnswer,
+  withStopNotice,
+} from './trace-answer.js';
 import { recordedTraceDeps } from './trace-deps.js';
 
 /** Lambda's response limit is 6 MB for the whole serialised response; this leaves room for the envelope. */
@@ -39,8 +46,15 @@ export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 100;
 /** The widest log window padding a caller may ask for; `full=true` reads a whole life instead. */
 export const MAX_DURATION_MS = 24 * 3_600_000;
-/** The header that carries the next page's cursor of a text trace. */
-export const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
+/** Kept back from a trace's reads for merging, formatting and sending the page. */
+export const RESPONSE_RESERVE_MS = 3_000;
+/**
+ * The last moment to answer: with this little time left, a request still waiting on AWS gets a 503 that
+ * says to retry, rather than API Gateway's 504 or a Lambda timeout.
+ */
+export const ANSWER_MARGIN_MS = 1_000;
+
+export { NEXT_CURSOR_HEADER, STOPPED_EARLY_NOTICE };
 
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */
@@ -69,10 +83,13 @@ export type ApiRequestEvent = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'> 
     >
   >;
 
-export type ApiHandler = (
-  event: ApiRequestEvent,
-  context?: { readonly awsRequestId?: string },
-) => Promise<APIGatewayProxyResult>;
+/** What the handler reads of Lambda's context; the local server passes none. */
+export interface ApiContext {
+  readonly awsRequestId?: string;
+  getRemainingTimeInMillis?(): number;
+}
+
+export type ApiHandler = (event: ApiRequestEvent, context?: ApiContext) => Promise<APIGatewayProxyResult>;
 
 type Route =
   | { readonly name: 'clusters' }
@@ -309,103 +326,7 @@ function traceParams(event: ApiRequestEvent, params: Map<string, string>): Trace
   };
 }
 
-/** Bytes a string takes inside Lambda's JSON response envelope, where quotes, tabs and controls are escaped. */
-function envelopeBytes(text: string): number {
-  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
-}
-
-/** How many of `parts` fit the budget (at least one, so that a page always moves forward). */
-function fittingCount(parts: readonly string[], budgetBytes: number, separatorBytes: number): number {
-  let used = 0;
-  for (let i = 0; i < parts.length; i++) {
-    used += envelopeBytes(parts[i] as string) + separatorBytes;
-    if (used > budgetBytes) return Math.max(1, i);
-  }
-  return parts.length;
-}
-
-function jsonResponse(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
-  return {
-    statusCode,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  };
-}
-
-interface TraceAnswer {
-  readonly response: APIGatewayProxyResult;
-  readonly lines: number;
-  readonly nextCursor?: string;
-}
-
-function cutTrace(
-  trace: TaskTrace,
-  parts: readonly string[],
-  budgetBytes: number,
-  separatorBytes: number,
-  requestCursor: string | undefined,
-): { count: number; nextCursor?: string } {
-  const count = fittingCount(parts, budgetBytes, separatorBytes);
-  if (count >= parts.length) return trace.nextCursor ? { count, nextCursor: trace.nextCursor } : { count };
-  const previous = requestCursor === undefined ? undefined : decodeTraceCursor(requestCursor);
-  const next = cursorAfter(trace.lines.slice(0, count), previous);
-  return next ? { count, nextCursor: encodeTraceCursor(next) } : { count };
-}
-
-function textTraceAnswer(trace: TaskTrace, params: TraceParams, maxBytes: number): TraceAnswer {
-  const parts = trace.lines.map((line) => `${formatTraceLine(line, params.timeZone)}\n`);
-  // Room for the closing TRACER line that says how to get the rest.
-  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params.cursor);
-  let body = parts.slice(0, count).join('');
-  if (nextCursor) {
-    const last = trace.lines[count - 1];
-    const more: TraceLine = {
-      epochMs: last?.epochMs ?? 0,
-      source: TRACER_SOURCE,
-      message: `more lines follow: repeat the request with cursor=${nextCursor}`,
-      kind: 'notice',
-    };
-    body += `${formatTraceLine(more, params.timeZone)}\n`;
-  }
-  return {
-    response: {
-      statusCode: 200,
-      headers: {
-        'Content-Type': 'text/plain; charset=utf-8',
-        'Cache-Control': 'no-store',
-        ...(nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
-      },
-      body,
-    },
-    lines: count,
-    ...(nextCursor ? { nextCursor } : {}),
-  };
-}
-
-function jsonTraceAnswer(trace: TaskTrace, params: TraceParams, maxBytes: number): TraceAnswer {
-  const task = toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition);
-  const taskJson = JSON.stringify(task);
-  const parts = trace.lines.map((line) => JSON.stringify(toTraceLineJson(line)));
-  const budget = maxBytes - envelopeBytes(taskJson) - 2048;
-  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params.cursor);
-  const tail: Omit<TraceResponse, 'task' | 'lines'> = {
-    ...(nextCursor ? { nextCursor } : {}),
-    logCalls: trace.logCalls,
-  };
-  const tailJson = JSON.stringify(tail).slice(1, -1);
-  const body = `{"task":${taskJson},"lines":[${parts.slice(0, count).join(',')}],${tailJson}}`;
-  return {
-    response: jsonResponse(200, body, nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
-    lines: count,
-    ...(nextCursor ? { nextCursor } : {}),
-  };
-}
-
-function requestIdOf(event: ApiRequestEvent, context?: { readonly awsRequestId?: string }): string {
+function requestIdOf(event: ApiRequestEvent, context?: ApiContext): string {
   return event.requestContext?.requestId ?? context?.awsRequestId ?? randomUUID();
 }
 
@@ -416,54 +337,69 @@ function requestIdOf(event: ApiRequestEvent, context?: { readonly awsRequestId?:
 export function makeApiHandler(deps: ApiDeps): ApiHandler {
   const maxBytes = deps.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const maxTraceLines = deps.maxTraceLines ?? DEFAULT_TRACE_PAGE_LINES;
+
+  const answer = async (
+    event: ApiRequestEvent,
+    fields: Record<string, unknown>,
+    timeLeft: RemainingTime,
+  ): Promise<APIGatewayProxyResult> => {
+    const route = routeOf(event);
+    fields.route = route.name;
+    const params = queryOf(event, QUERY_PARAMETERS[route.name]);
+    switch (route.name) {
+      case 'clusters':
+        return jsonResponse(200, await listClusters(deps));
+      case 'tasks':
+        return jsonResponse(200, await listTasks(deps, listQuery(route.cluster, params)));
+      case 'task':
+        return jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
+      case 'trace': {
+        const trace = traceParams(event, params);
+        const result = await buildTaskTrace(deps, {
+          clusterName: route.cluster,
+          taskId: route.taskId,
+          durationMs: trace.durationMs,
+          full: trace.full,
+          maxLines: maxTraceLines,
+          timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
+          ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
+        });
+        const page = withStopNotice(result);
+        const answered =
+          trace.format === 'json'
+            ? jsonTraceAnswer(page, trace, maxBytes)
+            : textTraceAnswer(page, trace, maxBytes);
+        Object.assign(fields, {
+          format: trace.format,
+          full: trace.full,
+          source: result.source,
+          lines: answered.lines,
+          logCalls: result.logCalls,
+          paged: answered.nextCursor !== undefined,
+          ...(result.stoppedAtMs !== undefined ? { stoppedEarly: true } : {}),
+        });
+        return answered.response;
+      }
+    }
+  };
+
   return async (event, context) => {
     const startedAt = performance.now();
     const requestId = requestIdOf(event, context);
     const fields: Record<string, unknown> = { requestId, method: event.httpMethod, path: event.path };
+    const timeLeft = apiTimeLeft(
+      event.requestContext?.requestTimeEpoch,
+      context?.getRemainingTimeInMillis?.bind(context),
+      deps.clock,
+    );
     let response: APIGatewayProxyResult;
     try {
-      const route = routeOf(event);
-      fields.route = route.name;
-      const params = queryOf(event, QUERY_PARAMETERS[route.name]);
-      switch (route.name) {
-        case 'clusters':
-          response = jsonResponse(200, await listClusters(deps));
-          break;
-        case 'tasks':
-          response = jsonResponse(200, await listTasks(deps, listQuery(route.cluster, params)));
-          break;
-        case 'task':
-          response = jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
-          break;
-        case 'trace': {
-          const trace = traceParams(event, params);
-          const result = await buildTaskTrace(deps, {
-            clusterName: route.cluster,
-            taskId: route.taskId,
-            durationMs: trace.durationMs,
-            full: trace.full,
-            maxLines: maxTraceLines,
-            ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
-          });
-          const answer =
-            trace.format === 'json'
-              ? jsonTraceAnswer(result, trace, maxBytes)
-              : textTraceAnswer(result, trace, maxBytes);
-          Object.assign(fields, {
-            format: trace.format,
-            full: trace.full,
-            source: result.source,
-            lines: answer.lines,
-            logCalls: result.logCalls,
-            paged: answer.nextCursor !== undefined,
-          });
-          response = answer.response;
-          break;
-        }
-      }
+      const settled = await settleWithin(answer(event, fields, timeLeft), timeLeft, ANSWER_MARGIN_MS);
+      if (!settled.done) throw new OutOfTimeError(API_GATEWAY_TIMEOUT_MS);
+      response = settled.value;
     } catch (error) {
       const mapped = toHttpError(error, { requestId, retentionDays: deps.retentionDays });
-      response = jsonResponse(mapped.statusCode, mapped.body);
+      response = jsonResponse(mapped.statusCode, mapped.body, mapped.headers);
       fields.errorCode = mapped.body.error.code;
       if (mapped.statusCode >= 500) fields.error = error;
       else fields.errorMessage = mapped.body.error.message;
@@ -494,7 +430,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
 let coldStartHandler: ApiHandler | undefined;
 
 /** The Lambda entry point. Built on first invocation, so that importing this module reads no environment. */
-export const handler = (event: APIGatewayProxyEvent, context?: { readonly awsRequestId?: string }) => {
+export const handler = (event: APIGatewayProxyEvent, context?: ApiContext) => {
   coldStartHandler ??= makeApiHandler(apiDepsFromEnv());
   return coldStartHandler(event, context);
 };

@@ -5,6 +5,11 @@
  * again only the records that asked for it and dead-letters them after the queue's receive count. A record
  * that only has to wait (not settled, not recorded yet, claimed by another attempt) is made visible again
  * after a short, growing delay rather than the queue's whole visibility timeout.
+ *
+ * Deadline: the handler reads the invocation's remaining time. It starts a record only with RECORD_MIN_MS
+ * left, the trace's reads stop in time to publish, and the batch answer goes back ANSWER_MARGIN_MS before
+ * the timeout even when a record is still in hand: the records it could not finish are batch item failures,
+ * not a timeout that fails the whole batch.
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -21,10 +26,13 @@ import {
   requireEnv,
 } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
+import { countMetric, MetricName } from '../config/metrics.js';
 import { parseNotifySettings } from '../config/notify-settings.js';
+import type { RemainingTime } from '../core/deadline.js';
 import { eventIdOf } from '../core/ecs-event.js';
 import { InvalidTaskEventError } from '../core/errors.js';
 import {
+  ClaimExpiringError,
   DEFAULT_SETTLE_MS,
   type NotificationFormat,
   NotificationInProgressError,
@@ -35,6 +43,7 @@ import {
   SettleDelayPendingError,
 } from '../use-cases/notify-failure.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
+import { realTimer, settleWithin, type Timer } from './time-limit.js';
 import { recordedTraceDeps } from './trace-deps.js';
 
 export const DEFAULT_RETENTION_DAYS = RETENTION_DAYS;
@@ -51,6 +60,18 @@ export const DEFAULT_LEASE_MARGIN_MS = 30_000;
 export const RETRY_BASE_DELAY_SECONDS = 30;
 /** Fifteen minutes: no wait of the notifier (settle delay, claim lease) is longer. */
 export const MAX_RETRY_DELAY_SECONDS = 900;
+/**
+ * A record is started only with this much of the invocation left: enough to read a trace (at least ten
+ * seconds of it) and still publish within the trace's PUBLISH_RESERVE_MS.
+ */
+export const RECORD_MIN_MS = 20_000;
+/**
+ * The batch answer goes back with this much of the invocation left, even with a record still in hand: time
+ * to hand the unfinished records back to SQS with a short delay.
+ */
+export const ANSWER_MARGIN_MS = 3_000;
+/** How soon a record that this invocation had no time to start is delivered again. */
+export const NOT_STARTED_DELAY_SECONDS = 1;
 
 /**
  * Makes SQS deliver a received message again after a delay. Implemented by `SqsVisibility`
@@ -69,12 +90,15 @@ export interface NotifierHandlerDeps extends NotifyFailureDeps {
   readonly reserveMs?: number;
   /** @default DEFAULT_LEASE_MARGIN_MS */
   readonly leaseMarginMs?: number;
+  /** Measures the time to the batch answer's deadline. @default realTimer */
+  readonly timer?: Timer;
 }
 
-export type NotifierHandler = (
-  event: SQSEvent,
-  context?: Pick<Context, 'getRemainingTimeInMillis'>,
-) => Promise<SQSBatchResponse>;
+/** What the handler reads of Lambda's context: the time left, and the function's name for its metrics. */
+export type NotifierContext = Pick<Context, 'getRemainingTimeInMillis'> &
+  Partial<Pick<Context, 'functionName'>>;
+
+export type NotifierHandler = (event: SQSEvent, context?: NotifierContext) => Promise<SQSBatchResponse>;
 
 function describeResult(result: NotifyFailureResult): Record<string, unknown> {
   switch (result.outcome) {
@@ -90,6 +114,7 @@ function describeResult(result: NotifyFailureResult): Record<string, unknown> {
         notices: result.notices,
         fellBack: result.fellBack,
         shortened: result.shortened,
+        ...(result.stoppedEarly ? { stoppedEarly: true } : {}),
       };
     case 'filtered':
       return {
@@ -112,7 +137,7 @@ function describeResult(result: NotifyFailureResult): Record<string, unknown> {
 export function retryDelaySeconds(error: NotifyRetryableError, receiveCount: number, nowMs: number): number {
   const clamp = (seconds: number) => Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(1, Math.ceil(seconds)));
   if (error instanceof SettleDelayPendingError) return clamp((error.settleAtMs - nowMs) / 1000);
-  if (error instanceof NotificationInProgressError) {
+  if (error instanceof NotificationInProgressError || error instanceof ClaimExpiringError) {
     return clamp(Math.max(RETRY_BASE_DELAY_SECONDS, (error.leaseUntilMs - nowMs) / 1000 + 1));
   }
   const attempt = Math.max(1, Math.floor(receiveCount) || 1);
@@ -125,18 +150,38 @@ export function retryDelaySeconds(error: NotifyRetryableError, receiveCount: num
  * long as the invocation has time to spare. A record is reported in `batchItemFailures` when it is
  * malformed (logged with its event id and reason; after the receive count it lands in the dead-letter
  * queue), when a later delivery will do better (not settled, not recorded yet, claimed by another
- * attempt), or when SNS or DynamoDB failed after the SDK's retries. A record that asked for a later
- * delivery is made visible again after `retryDelaySeconds` through `visibility`.
+ * attempt), when SNS or DynamoDB failed after the SDK's retries, or when the invocation ran out of time
+ * before it could finish the record (see the module's deadline note). A record that asked for a later
+ * delivery is made visible again after `retryDelaySeconds` through `visibility`. Each notification that
+ * could not be claimed or sent counts in the `NotificationsNotSent` metric of its log line.
  * @example export const handler = makeNotifierHandler(notifierDepsFromEnv());
  */
 export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler {
   const log = deps.logger;
   const reserveMs = deps.reserveMs ?? DEFAULT_RESERVE_MS;
   const leaseMarginMs = deps.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS;
+  const nowMs = () => deps.trace.clock.nowMs();
+
+  const notSent = (functionName: string | undefined) =>
+    countMetric(MetricName.NOTIFICATIONS_NOT_SENT, functionName ?? 'unknown', nowMs());
+
+  /** Asks SQS to deliver the record again after `seconds`; a failure only costs the longer wait. */
+  const delay = async (record: SQSRecord, seconds: number, fields: Record<string, unknown>) => {
+    if (!deps.visibility) return;
+    try {
+      await deps.visibility.delay(record, seconds);
+    } catch (visibilityError) {
+      log.warn('could not shorten the wait; SQS delivers the record after its visibility timeout', {
+        ...fields,
+        error: visibilityError,
+      });
+    }
+  };
 
   const handleRecord = async (
     record: SQSRecord,
-    context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
+    timeLeft: RemainingTime | undefined,
+    functionName: string | undefined,
   ): Promise<SQSBatchItemFailure | undefined> => {
     const fields = {
       messageId: record.messageId,
@@ -152,12 +197,16 @@ export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler 
       });
       return { itemIdentifier: record.messageId };
     }
-    const remainingMs = context?.getRemainingTimeInMillis();
+    const remainingMs = timeLeft?.();
     try {
       const result = await notifyFailure(deps, {
         event: body,
-        ...(remainingMs !== undefined
-          ? { maxSettleWaitMs: Math.max(0, remainingMs - reserveMs), leaseMs: remainingMs + leaseMarginMs }
+        ...(timeLeft !== undefined && remainingMs !== undefined
+          ? {
+              maxSettleWaitMs: Math.max(0, remainingMs - reserveMs),
+              leaseMs: remainingMs + leaseMarginMs,
+              timeLeftMs: timeLeft,
+            }
           : {}),
       });
       const described = { ...fields, eventId: eventIdOf(body), ...describeResult(result) };
@@ -183,7 +232,7 @@ export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler 
       if (error instanceof InvalidTaskEventError) {
         log.error('rejected a malformed event', { ...fields, eventId: error.eventId, reason: error.reason });
       } else if (error instanceof NotifyRetryableError) {
-        const delaySeconds = retryDelaySeconds(error, fields.receiveCount, deps.trace.clock.nowMs());
+        const delaySeconds = retryDelaySeconds(error, fields.receiveCount, nowMs());
         log.info('will notify on a later delivery', {
           ...fields,
           eventId: eventIdOf(body),
@@ -191,25 +240,57 @@ export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler 
           error: error.name,
           ...(deps.visibility ? { delaySeconds } : {}),
         });
-        if (deps.visibility) {
-          try {
-            await deps.visibility.delay(record, delaySeconds);
-          } catch (visibilityError) {
-            log.warn('could not shorten the wait; SQS delivers the record after its visibility timeout', {
-              ...fields,
-              error: visibilityError,
-            });
-          }
-        }
+        await delay(record, delaySeconds, fields);
       } else {
         log.error('could not notify; SQS will deliver the event again', {
           ...fields,
           eventId: eventIdOf(body),
           error,
+          ...notSent(functionName),
         });
       }
       return { itemIdentifier: record.messageId };
     }
+  };
+
+  /**
+   * Hands records back to SQS: the one in hand (if any) waits until a claim it may hold has expired, the
+   * ones not started come back at once.
+   */
+  const handBack = async (
+    inHand: SQSRecord | undefined,
+    notStarted: readonly SQSRecord[],
+    remainingMs: number,
+    functionName: string | undefined,
+  ): Promise<SQSBatchItemFailure[]> => {
+    const waits: Promise<void>[] = [];
+    if (inHand) {
+      // Its claim lasts until the invocation's end plus the lease margin; it is left to expire, never
+      // released, so that the attempt still running cannot publish beside the next one.
+      const delaySeconds = Math.min(
+        MAX_RETRY_DELAY_SECONDS,
+        Math.ceil((Math.max(0, remainingMs) + leaseMarginMs) / 1000) + 1,
+      );
+      const fields = { messageId: inHand.messageId, delaySeconds };
+      log.error('ran out of time with a record in hand; a later delivery notifies once its claim expires', {
+        ...fields,
+        remainingMs,
+        ...notSent(functionName),
+      });
+      waits.push(delay(inHand, delaySeconds, fields));
+    }
+    if (notStarted.length > 0) {
+      log.warn('left records for a later delivery: too little time to start them', {
+        messageIds: notStarted.map((r) => r.messageId),
+        remainingMs,
+        delaySeconds: NOT_STARTED_DELAY_SECONDS,
+      });
+      for (const record of notStarted) {
+        waits.push(delay(record, NOT_STARTED_DELAY_SECONDS, { messageId: record.messageId }));
+      }
+    }
+    await Promise.all(waits);
+    return [...(inHand ? [inHand] : []), ...notStarted].map((r) => ({ itemIdentifier: r.messageId }));
   };
 
   return async (event, context) => {
@@ -218,12 +299,28 @@ export function makeNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler 
       log.error('rejected a malformed invocation', { reason: error.reason });
       throw error;
     }
+    const timeLeft = context ? () => context.getRemainingTimeInMillis() : undefined;
+    const functionName = context?.functionName;
+    const records = event.Records;
     const batchItemFailures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
-      const failure = await handleRecord(record, context);
-      if (failure) batchItemFailures.push(failure);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as SQSRecord;
+      if (timeLeft && timeLeft() < RECORD_MIN_MS) {
+        batchItemFailures.push(...(await handBack(undefined, records.slice(i), timeLeft(), functionName)));
+        break;
+      }
+      const handling = handleRecord(record, timeLeft, functionName);
+      const settled = timeLeft
+        ? await settleWithin(handling, timeLeft, ANSWER_MARGIN_MS, deps.timer ?? realTimer)
+        : { done: true as const, value: await handling };
+      if (!settled.done) {
+        const rest = records.slice(i + 1);
+        batchItemFailures.push(...(await handBack(record, rest, timeLeft?.() ?? 0, functionName)));
+        break;
+      }
+      if (settled.value) batchItemFailures.push(settled.value);
     }
-    log.info('handled a batch', { records: event.Records.length, failed: batchItemFailures.length });
+    log.info('handled a batch', { records: records.length, failed: batchItemFailures.length });
     return { batchItemFailures };
   };
 }

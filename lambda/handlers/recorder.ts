@@ -27,6 +27,7 @@ import {
   type RecordEventResult,
   recordEvent,
 } from '../use-cases/record-event.js';
+import { CachedServiceEventSource } from '../use-cases/service-event-cache.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
 
 /** Records processed at once: enough to hide DynamoDB latency, few enough to stay clear of ECS API limits. */
@@ -172,7 +173,7 @@ export function recorderDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Recor
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),
     taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
     serviceEvents: new DynamoDbServiceEventStore(table),
-    serviceEventSource: new EcsServiceEventSource({ client: ecs }),
+    serviceEventSource: new CachedServiceEventSource(new EcsServiceEventSource({ client: ecs }), systemClock),
     clock: systemClock,
     logger,
     cache: createRecorderCache(),

@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
 import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { EnvName, requireEnv, retentionDaysEnv } from '../config/env.js';
@@ -33,7 +34,7 @@ export function sharedDepsFromEnv(env: NodeJS.ProcessEnv = process.env): SharedD
   const retentionDays = retentionDaysEnv(env);
   return {
     table: {
-      client: new DynamoDBClient({ maxAttempts: DYNAMODB_MAX_ATTEMPTS }),
+      client: withDomainErrors(new DynamoDBClient({ maxAttempts: DYNAMODB_MAX_ATTEMPTS })),
       tableName,
       retentionDays,
       clock: systemClock,

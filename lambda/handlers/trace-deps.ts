@@ -1,6 +1,7 @@
 /**
  * The trace's production dependencies, shared by the trace API and the notifier: recorded history first,
- * ECS for task definitions and service events it does not hold, CloudWatch Logs for container logs.
+ * ECS for task definitions and service events it does not hold (DescribeServices answers kept for a few
+ * seconds per service), CloudWatch Logs for container logs.
  */
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
@@ -10,6 +11,7 @@ import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { systemClock } from '../adapters/system-clock.js';
 import type { BuildTraceDeps } from '../use-cases/build-trace.js';
+import { CachedServiceEventSource } from '../use-cases/service-event-cache.js';
 import type { SharedDeps } from './shared-deps.js';
 
 /**
@@ -23,7 +25,7 @@ export function recordedTraceDeps({ table, ecs }: SharedDeps): BuildTraceDeps {
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),
     taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
     serviceEvents: new DynamoDbServiceEventStore(table),
-    serviceEventSource: new EcsServiceEventSource({ client: ecs }),
+    serviceEventSource: new CachedServiceEventSource(new EcsServiceEventSource({ client: ecs }), systemClock),
     logs: new CloudWatchLogSource(),
     clock: systemClock,
   };

@@ -29,8 +29,9 @@ export function banner(
   samples  ${samples}
 
 Ask it, from another terminal:
-  npx tracer --endpoint ${url} ${SAMPLE_CLUSTER} ${SAMPLE_TASK_ID}
-  npx tracer --endpoint ${url} ${SAMPLE_CLUSTER}
+  export TRACER_ENDPOINT=${url}
+  npx tracer ${SAMPLE_CLUSTER} ${SAMPLE_TASK_ID}
+  npx tracer ${SAMPLE_CLUSTER}
   curl '${trace}?tz=Asia/Tokyo'
   curl '${trace}?format=json'
 

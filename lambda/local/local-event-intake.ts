@@ -114,9 +114,10 @@ async function recordOne(
 }
 
 /**
- * Records the events of a `POST /events` body. The status code is 200 when every valid event was stored
- * (or was already there), 400 when the body held no valid event, and 500 when some valid event could not
- * be stored: then nothing is acknowledged, and sending the whole body again is safe.
+ * Records the events of a `POST /events` body. The status code is 200 when every event was stored (or was
+ * already there); 422 when some were rejected and the others stored, as the results say, so that
+ * `curl -f` and scripts notice; 400 when the body held no valid event; and 500 when some valid event could
+ * not be stored: then nothing is acknowledged, and sending the whole body again is safe.
  * @example const { statusCode, body } = await recordPostedEvents(deps, '{"detail-type": ...}');
  */
 export async function recordPostedEvents(
@@ -136,6 +137,7 @@ export async function recordPostedEvents(
     failed: count('failed'),
     results,
   };
-  const statusCode = body.failed > 0 ? 500 : body.stored + body.duplicates === 0 ? 400 : 200;
+  const statusCode =
+    body.failed > 0 ? 500 : body.stored + body.duplicates === 0 ? 400 : body.rejected > 0 ? 422 : 200;
   return { statusCode, body };
 }

@@ -2,7 +2,7 @@
  * HTTP plumbing of the local server: a request becomes the API Gateway REST proxy event that the API
  * Lambda receives in AWS, and the Lambda's answer becomes the HTTP response.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { TracerError } from '../core/errors.js';
 import type { ApiRequestEvent } from '../handlers/api.js';
@@ -15,6 +15,11 @@ export class BodyTooLargeError extends TracerError {
   constructor(readonly limitBytes: number) {
     super(`the request body is larger than ${limitBytes / (1024 * 1024)} MiB; send it in smaller parts`);
   }
+}
+
+/** Stops accepting connections and resolves once the open ones have ended. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
 /**

@@ -14,92 +14,26 @@ export interface LocalLogBatch {
   readonly events: readonly LogEvent[];
 }
 
-/** CloudWatch Logs' own bounds on names. */
-const MAX_NAME_CHARS = 512;
-/** CloudWatch Logs takes log events of up to 1 MiB. */
-const MAX_MESSAGE_BYTES = 1_048_576;
-/** Problems quoted in one answer; the rest are counted. */
-const MAX_PROBLEMS = 20;
-
-/** A `POST /logs` body that cannot be stored; nothing of it was stored. */
-export class InvalidLogBatchError extends TracerError {
-  constructor(readonly problems: readonly string[]) {
-    super(`the log batch cannot be stored: ${problems.join('; ')}`);
-  }
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function nameProblem(value: unknown, field: string): string | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return `${field} must be a non-empty string`;
-  if (value.length > MAX_NAME_CHARS) return `${field} must be at most ${MAX_NAME_CHARS} characters`;
-  return undefined;
-}
-
-function timestampOf(event: Record<string, unknown>): number | string {
-  const raw = event.timestampMs ?? event.timestamp;
-  if (typeof raw === 'number') {
-    return Number.isSafeInteger(raw) && raw >= 0 ? raw : 'timestamp must be whole epoch milliseconds';
-  }
-  if (typeof raw === 'string') {
-    const ms = Date.parse(raw);
-    return Number.isNaN(ms) ? `timestamp "${raw}" is not an ISO 8601 time` : ms;
-  }
-  return 'timestamp (epoch milliseconds or ISO 8601) is missing';
-}
-
 /**
- * Validates a `POST /logs` body: `{ logGroup, logStream, events: [{ timestamp | timestampMs, message }] }`
- * or an array of those. `timestamp` is epoch milliseconds, as CloudWatch Logs has it, or an ISO 8601 time.
- * @throws InvalidLogBatchError listing what is wrong, by position.
- * @example parseLogBatches({ logGroup: '/ecs/web', logStream: 'ecs/web/abc', events: [{ timestamp: 0, message: 'hi' }] })
+ * A line of the store's file as `append` wrote it, or undefined for a damaged one. Nothing but the shape is
+ * checked: what was acknowledged once is read back as it was.
  */
-export function parseLogBatches(body: unknown): LocalLogBatch[] {
-  const items = Array.isArray(body) ? body : [body];
-  const problems: string[] = [];
-  const problem = (text: string) => problems.push(text);
-  if (items.length === 0) problem('the body is an empty array');
-  const batches: LocalLogBatch[] = [];
-  items.forEach((item, index) => {
-    const where = Array.isArray(body) ? `batch ${index + 1}: ` : '';
-    if (!isObject(item)) {
-      problem(`${where}expected an object with logGroup, logStream and events`);
-      return;
-    }
-    const groupProblem = nameProblem(item.logGroup, 'logGroup');
-    const streamProblem = nameProblem(item.logStream, 'logStream');
-    if (groupProblem) problem(`${where}${groupProblem}`);
-    if (streamProblem) problem(`${where}${streamProblem}`);
-    if (!Array.isArray(item.events)) {
-      problem(`${where}events must be an array of { timestamp, message }`);
-      return;
-    }
-    const events: LogEvent[] = [];
-    item.events.forEach((event: unknown, eventIndex: number) => {
-      const at = `${where}events[${eventIndex}]: `;
-      if (!isObject(event)) {
-        problem(`${at}expected { timestamp, message }`);
-        return;
-      }
-      const timestampMs = timestampOf(event);
-      if (typeof timestampMs === 'string') problem(`${at}${timestampMs}`);
-      if (typeof event.message !== 'string') problem(`${at}message must be a string`);
-      else if (Buffer.byteLength(event.message, 'utf8') > MAX_MESSAGE_BYTES) {
-        problem(`${at}message is larger than CloudWatch Logs' 1 MiB limit`);
-      } else if (typeof timestampMs === 'number') events.push({ timestampMs, message: event.message });
-    });
-    if (!groupProblem && !streamProblem) {
-      batches.push({ logGroup: String(item.logGroup), logStream: String(item.logStream), events });
-    }
-  });
-  if (problems.length > 0) {
-    const shown = problems.slice(0, MAX_PROBLEMS);
-    if (problems.length > MAX_PROBLEMS) shown.push(`and ${problems.length - MAX_PROBLEMS} more problems`);
-    throw new InvalidLogBatchError(shown);
+function storedBatchOf(value: unknown): LocalLogBatch | undefined {
+  if (!isObject(value) || typeof value.logGroup !== 'string' || typeof value.logStream !== 'string') {
+    return undefined;
   }
-  return batches;
+  if (!Array.isArray(value.events)) return undefined;
+  const events: LogEvent[] = [];
+  for (const event of value.events as unknown[]) {
+    if (!isObject(event) || typeof event.message !== 'string') return undefined;
+    if (typeof event.timestampMs !== 'number' || !Number.isFinite(event.timestampMs)) return undefined;
+    events.push({ timestampMs: event.timestampMs, message: event.message });
+  }
+  return { logGroup: value.logGroup, logStream: value.logStream, events };
 }
 
 /** The first index whose timestamp is at or after `startMs` (events are sorted by time). */
@@ -159,11 +93,14 @@ export class LocalLogStore implements LogSource {
     if (end < content.length) await truncate(file, end);
     for (const line of content.subarray(0, end).toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
+      let batch: LocalLogBatch | undefined;
       try {
-        for (const batch of parseLogBatches(JSON.parse(line))) this.insert(batch);
+        batch = storedBatchOf(JSON.parse(line));
       } catch {
-        this.unreadable += 1;
+        batch = undefined;
       }
+      if (batch) this.insert(batch);
+      else this.unreadable += 1;
     }
   }
 

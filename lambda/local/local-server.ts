@@ -10,7 +10,7 @@
  * - `GET /health`.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -19,6 +19,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { backfillActiveDays } from '../adapters/dynamodb/active-days-backfill.js';
+import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
@@ -32,23 +33,18 @@ import { systemClock } from '../adapters/system-clock.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { TracerError } from '../core/errors.js';
 import { makeApiHandler } from '../handlers/api.js';
-import { makeRecorderHandler, type RecorderHandler } from '../handlers/recorder.js';
+import { makeRecorderHandler } from '../handlers/recorder.js';
 import type { Clock } from '../use-cases/ports.js';
-import { createRecorderCache, type RecorderCache } from '../use-cases/record-event.js';
+import { createRecorderCache } from '../use-cases/record-event.js';
 import { type AwsCredentialsDetection, detectAwsCredentials } from './aws-credentials.js';
 import { LocalServerStartError, lockDataDir } from './data-dir-lock.js';
 import { moveEarlierLocalTable } from './earlier-table.js';
 import { recordPostedEvents } from './local-event-intake.js';
 import { LocalFirstLogSource } from './local-first-log-source.js';
-import {
-  BodyTooLargeError,
-  readBody,
-  sendError,
-  sendJson,
-  sendProxyResult,
-  toApiGatewayEvent,
-} from './local-http.js';
-import { InvalidLogBatchError, LocalLogStore, parseLogBatches } from './local-log-store.js';
+import { closeServer } from './local-http.js';
+import { LocalLogStore } from './local-log-store.js';
+import type { RequestLogEntry } from './local-logging.js';
+import { LocalHttp, type RequestContext } from './local-routes.js';
 import { OfflineServiceEventSource, OfflineTaskDefinitionSource } from './offline-ecs.js';
 import {
   DEFAULT_SAMPLES_DIR,
@@ -58,7 +54,6 @@ import {
   SampleServiceEventSource,
   SampleTaskDefinitionSource,
 } from './samples.js';
-import { InvalidTaskDefinitionError, parseTaskDefinitions } from './task-definition-intake.js';
 
 export const DEFAULT_LOCAL_PORT = 8787;
 export const DEFAULT_LOCAL_HOST = '127.0.0.1';
@@ -69,8 +64,6 @@ export const LOCAL_TABLE_NAME = 'tracer-tasks';
  * TRACER_RETENTION_DAYS overrides it as in AWS.
  */
 export const DEFAULT_LOCAL_RETENTION_DAYS = 3650;
-/** How long a shutdown waits for requests in flight before it cuts their connections. */
-export const SHUTDOWN_GRACE_MS = 10_000;
 /** `.data` at the top of the repository, wherever the server is started from. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/', import.meta.url));
 /** Marks a data folder whose samples were loaded, so later starts skip the work. */
@@ -94,8 +87,10 @@ export interface LocalServerOptions {
   readonly samples?: boolean;
   /** @default DEFAULT_SAMPLES_DIR */
   readonly samplesDir?: string;
-  /** Request and recorder logs. @default JSON lines on stderr at info level */
+  /** Recorder, API and server logs. @default JSON lines on stderr at info level */
   readonly logger?: Logger;
+  /** Called once per request, after its answer. @default `logger.info('request', entry)` */
+  readonly logRequest?: (entry: RequestLogEntry) => void;
   /** The environment that credential detection reads. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default the system clock */
@@ -147,12 +142,6 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolveClose, reject) =>
-    server.close((error) => (error ? reject(error) : resolveClose())),
-  );
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -167,13 +156,15 @@ async function startTable(path: string): Promise<{ server: DynaliteServer; clien
   await mkdir(path, { recursive: true });
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listen(server, 0, '127.0.0.1');
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    // dynalite checks that requests are signed, not who signed them.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 3,
-  });
+  const client = withDomainErrors(
+    new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      // dynalite checks that requests are signed, not who signed them.
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 3,
+    }),
+  );
   return { server, client };
 }
 
@@ -191,7 +182,7 @@ async function preloadSamples(
   samplesDir: string,
   logger: Logger,
 ): Promise<void> {
-  const samples = await loadSamples(samplesDir);
+  const samples = await loadSamples(samplesDir, table.clock.nowMs());
   const recorder = makeRecorderHandler({
     transitions: new DynamoDbTransitionStore(table),
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),
@@ -212,30 +203,6 @@ async function preloadSamples(
   }
   // Streams already here were appended by an earlier start that stopped before it finished.
   await logs.append(samples.logs.filter((batch) => !logs.has(batch.logGroup, batch.logStream)));
-}
-
-/** A body that is not what the route takes; nothing of it was stored. */
-class InvalidBodyError extends TracerError {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join('; '));
-  }
-}
-
-function parseJsonBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidBodyError([`the body is not JSON (${error instanceof Error ? error.message : error})`]);
-  }
-}
-
-/** The problems of a body that a route refused, or undefined for any other error. */
-function bodyProblems(error: unknown): readonly string[] | undefined {
-  return error instanceof InvalidBodyError ||
-    error instanceof InvalidLogBatchError ||
-    error instanceof InvalidTaskDefinitionError
-    ? error.problems
-    : undefined;
 }
 
 /**
@@ -345,6 +312,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       taskDefinitions,
       cache,
       logger,
+      logRequest:
+        options.logRequest ?? (({ details, ...entry }) => logger.info('request', { ...entry, ...details })),
       clock,
       dataDir,
       useAws,
@@ -398,195 +367,4 @@ function quiet(logger: Logger): Logger {
 
 function stderrLine(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-interface RequestContext {
-  readonly recorder: RecorderHandler;
-  readonly api: ReturnType<typeof makeApiHandler>;
-  readonly logs: LocalLogStore;
-  readonly taskDefinitions: DynamoDbTaskDefinitionStore;
-  readonly cache: RecorderCache;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly dataDir: string;
-  readonly useAws: boolean;
-}
-
-/** The HTTP server, with the bookkeeping that lets it stop without dropping a request it accepted. */
-class LocalHttp {
-  readonly server: Server;
-  private readonly inFlight = new Set<Promise<void>>();
-  private closing = false;
-
-  constructor(private readonly context: RequestContext) {
-    this.server = createServer((request, response) => {
-      const work = this.handle(request, response);
-      this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
-    });
-  }
-
-  async close(): Promise<void> {
-    this.closing = true;
-    const closed = closeServer(this.server);
-    // Keep-alive connections with no request in flight would hold close() open.
-    this.server.closeIdleConnections();
-    const grace = setTimeout(() => this.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-    grace.unref();
-    try {
-      await Promise.allSettled([...this.inFlight]);
-      this.server.closeIdleConnections();
-      await closed;
-    } finally {
-      clearTimeout(grace);
-    }
-  }
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const startedAt = performance.now();
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const method = request.method ?? 'GET';
-    try {
-      if (this.closing) {
-        sendError(response, 503, 'Unavailable', 'tracer is shutting down', {
-          headers: { Connection: 'close' },
-        });
-        return;
-      }
-      switch (url.pathname) {
-        case '/health':
-          return await this.only(method, ['GET', 'HEAD'], response, () => this.health(response));
-        case '/events':
-          return await this.only(method, ['POST'], response, () => this.postEvents(request, response));
-        case '/logs':
-          return await this.only(method, ['POST'], response, () =>
-            this.postLogs(request, response, startedAt),
-          );
-        case '/task-definitions':
-          return await this.only(method, ['POST'], response, () =>
-            this.postTaskDefinitions(request, response, startedAt),
-          );
-        default:
-          sendProxyResult(response, await this.context.api(toApiGatewayEvent(request, url)));
-      }
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        sendError(response, 413, 'PayloadTooLarge', error.message, { headers: { Connection: 'close' } });
-        return;
-      }
-      this.context.logger.error('request failed', { method, path: url.pathname, error });
-      if (!response.headersSent)
-        sendError(response, 500, 'InternalError', 'internal error; see the server log');
-      else response.destroy();
-    }
-  }
-
-  private async only(
-    method: string,
-    allowed: readonly string[],
-    response: ServerResponse,
-    work: () => Promise<void> | void,
-  ): Promise<void> {
-    if (!allowed.includes(method)) {
-      sendError(response, 405, 'MethodNotAllowed', `use ${allowed.join(' or ')}`, {
-        headers: { Allow: allowed.join(', ') },
-      });
-      return;
-    }
-    await work();
-  }
-
-  private health(response: ServerResponse): void {
-    sendJson(response, 200, {
-      status: 'ok',
-      dataDir: this.context.dataDir,
-      logs: this.context.useAws ? 'local streams first, then CloudWatch Logs' : 'local log store',
-      ...this.context.logs.stats(),
-    });
-  }
-
-  private async postEvents(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const text = await readBody(request);
-    if (text.trim() === '') {
-      sendError(
-        response,
-        400,
-        'InvalidInput',
-        'the body holds no events: send one EventBridge event, a JSON array, or JSON Lines',
-      );
-      return;
-    }
-    const { statusCode, body } = await recordPostedEvents(
-      { recorder: this.context.recorder, logger: this.context.logger },
-      text,
-    );
-    this.context.logger.info('request', {
-      method: 'POST',
-      path: '/events',
-      statusCode,
-      received: body.received,
-      stored: body.stored,
-      duplicates: body.duplicates,
-      rejected: body.rejected,
-      failed: body.failed,
-    });
-    sendJson(response, statusCode, body);
-  }
-
-  private async postLogs(
-    request: IncomingMessage,
-    response: ServerResponse,
-    startedAt: number,
-  ): Promise<void> {
-    let batches: ReturnType<typeof parseLogBatches>;
-    try {
-      batches = parseLogBatches(parseJsonBody(await readBody(request)));
-    } catch (error) {
-      const details = bodyProblems(error);
-      if (!details) throw error;
-      sendError(response, 400, 'InvalidInput', 'the log batch was not stored', { details });
-      return;
-    }
-    await this.context.logs.append(batches);
-    const logEvents = batches.reduce((sum, batch) => sum + batch.events.length, 0);
-    this.context.logger.info('request', {
-      method: 'POST',
-      path: '/logs',
-      statusCode: 200,
-      logStreams: batches.length,
-      logEvents,
-      durationMs: Math.round(performance.now() - startedAt),
-    });
-    sendJson(response, 200, { stored: { logStreams: batches.length, logEvents } });
-  }
-
-  private async postTaskDefinitions(
-    request: IncomingMessage,
-    response: ServerResponse,
-    startedAt: number,
-  ): Promise<void> {
-    let infos: ReturnType<typeof parseTaskDefinitions>;
-    try {
-      const describedAt = new Date(this.context.clock.nowMs()).toISOString();
-      infos = parseTaskDefinitions(parseJsonBody(await readBody(request)), describedAt);
-    } catch (error) {
-      const details = bodyProblems(error);
-      if (!details) throw error;
-      sendError(response, 400, 'InvalidInput', 'the task definitions were not stored', { details });
-      return;
-    }
-    for (const info of infos) {
-      await this.context.taskDefinitions.putTaskDefinition(info);
-      // The recorder would otherwise keep using what it knew of the revision until tomorrow.
-      this.context.cache.taskDefinitions.delete(info.taskDefinitionArn);
-    }
-    this.context.logger.info('request', {
-      method: 'POST',
-      path: '/task-definitions',
-      statusCode: 200,
-      taskDefinitions: infos.length,
-      durationMs: Math.round(performance.now() - startedAt),
-    });
-    sendJson(response, 200, { stored: infos.map((info) => info.taskDefinitionArn) });
-  }
 }

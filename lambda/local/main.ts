@@ -1,11 +1,11 @@
 /**
  * `npm start`: tracer locally, with no AWS account. Settings come from the environment:
  * PORT (default 8787), TRACER_DATA_DIR (default `.data`), TRACER_RETENTION_DAYS (default 3650),
- * TRACER_LOG_LEVEL (default info), TRACER_LOCAL_AWS (auto, on or off; default auto) and
+ * TRACER_LOG_LEVEL (default info: a line per request; debug: JSON logs), TRACER_LOCAL_AWS (auto, on or off; default auto) and
  * TRACER_LOCAL_SAMPLES (on or off; default on).
  */
-import { createLogger } from '../config/logger.js';
 import { banner } from './banner.js';
+import { createLocalLogging } from './local-logging.js';
 import { localOptionsFromEnv } from './local-options.js';
 import { LocalServerStartError, startLocalServer } from './local-server.js';
 
@@ -19,13 +19,12 @@ async function main(): Promise<number> {
     process.stderr.write(`tracer: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
-  const logger = createLogger(
-    { service: 'tracer-local' },
-    { level: options.level, write: (line) => process.stderr.write(`${line}\n`) },
+  const { logger, logRequest } = createLocalLogging(options.level, (line) =>
+    process.stderr.write(`${line}\n`),
   );
   let server: Awaited<ReturnType<typeof startLocalServer>>;
   try {
-    server = await startLocalServer({ ...options, logger });
+    server = await startLocalServer({ ...options, logger, logRequest });
   } catch (error) {
     if (error instanceof LocalServerStartError) {
       process.stderr.write(`tracer: ${error.message}\n`);
@@ -39,7 +38,7 @@ async function main(): Promise<number> {
     let stopping = false;
     const stop = () => {
       // A terminal's Ctrl-C reaches npm, tsx and node alike, and tsx relays it: one stop is enough, and
-      // the shutdown is bounded anyway (requests in flight get SHUTDOWN_GRACE_MS).
+      // the shutdown is bounded anyway (requests in flight get SHUTDOWN_GRACE_MS of local-routes.ts).
       if (stopping) return;
       stopping = true;
       process.stdout.write('\nstopping: finishing requests in flight and closing the table...\n');

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceEvent, TaskDefinitionInfo } from '../core/model.js';
 import { parseEventDocument } from '../use-cases/import-history.js';
 import type { ServiceEventSource, TaskDefinitionSource } from '../use-cases/ports.js';
-import { type LocalLogBatch, parseLogBatches } from './local-log-store.js';
+import { parseLogBatches } from './local-log-intake.js';
+import type { LocalLogBatch } from './local-log-store.js';
 import { parseTaskDefinitions } from './task-definition-intake.js';
 
 /** Where the samples are shipped. */
@@ -32,11 +33,11 @@ async function readJson(path: string): Promise<unknown> {
 }
 
 /**
- * Reads the samples: `events.jsonl`, `logs.json` (a `POST /logs` body), `task-definitions.json`
- * (`aws ecs describe-task-definition` output) and `service-events.json`.
- * @example const samples = await loadSamples();
+ * Reads the samples: `events.jsonl`, `logs.json` (a `POST /logs` body, checked as of `nowMs`),
+ * `task-definitions.json` (`aws ecs describe-task-definition` output) and `service-events.json`.
+ * @example const samples = await loadSamples(DEFAULT_SAMPLES_DIR, Date.now());
  */
-export async function loadSamples(dir: string = DEFAULT_SAMPLES_DIR): Promise<Samples> {
+export async function loadSamples(dir: string, nowMs: number): Promise<Samples> {
   const folder = dir.endsWith('/') ? dir : `${dir}/`;
   const records = parseEventDocument(await readFile(`${folder}events.jsonl`, 'utf8'));
   const events = records.flatMap((record) => (record.kind === 'event' ? [record.event] : []));
@@ -47,7 +48,7 @@ export async function loadSamples(dir: string = DEFAULT_SAMPLES_DIR): Promise<Sa
   );
   return {
     events,
-    logs: parseLogBatches(await readJson(`${folder}logs.json`)),
+    logs: parseLogBatches(await readJson(`${folder}logs.json`), nowMs),
     taskDefinitions,
     serviceEvents: (await readJson(`${folder}service-events.json`)) as ServiceEvent[],
   };

@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTransitionStore } from '../adapters/dynamodb/dynamodb-transition-store.js';
@@ -26,7 +27,7 @@ export async function openTableSink(
   spec: Extract<ImportTargetSpec, { kind: 'table' }>,
   context: { readonly aws: AwsSettings; readonly source: ImportSourceSpec; readonly logLevel?: LogLevel },
 ): Promise<Opened<RecorderEventSink>> {
-  const dynamodb = new DynamoDBClient({ ...context.aws, maxAttempts: 8 });
+  const dynamodb = withDomainErrors(new DynamoDBClient({ ...context.aws, maxAttempts: 8 }));
   const ecs = new ECSClient({ ...context.aws, maxAttempts: 8 });
   const table: DynamoDbTableOptions = {
     client: dynamodb,

@@ -36,13 +36,14 @@ source (one of), as for tracer:
 defaults of get_trace (a tool call may override them):
   --duration D       log window around start and stop, Go-style: 30s, 5m, 1h (default 1m)
   --full             read the task's whole log instead of the two windows
-  --tz ZONE          time zone of the timestamps (default: the local zone)
+  --tz ZONE          time zone of the timestamps (default: the local zone; UTC for json)
 
 Every flag can also be set as TRACER_<FLAG>; a flag on the command line wins. A get_trace answer holds at
 most about 100 KB of trace; a longer trace ends with a TRACER line that gives the cursor for the rest.
 
-client configuration (such as .mcp.json or claude_desktop_config.json):
-  { "mcpServers": { "tracer": { "command": "npx", "args": ["tracer", "mcp", "--stack", "Tracer"] } } }
+client configuration (such as .mcp.json or claude_desktop_config.json), with tracer installed
+(npm install -g ./ecs-tracer-VERSION.tgz from npm pack, or npm link in the checkout):
+  { "mcpServers": { "tracer": { "command": "tracer", "args": ["mcp", "--stack", "Tracer"] } } }
 `;
 
 /** How long a shutdown waits for the answers of requests in flight: longer than the API client's timeout. */
@@ -143,7 +144,12 @@ function prepare(
     );
     const mcp = createTracerMcpServer({
       openSource: () => openTracerSource(options, { userAgent: `tracer-mcp/${version}` }),
-      defaults: { durationMs: options.durationMs, full: options.full, timeZone: options.timeZone },
+      defaults: {
+        durationMs: options.durationMs,
+        full: options.full,
+        timeZone: options.timeZone,
+        jsonTimeZone: options.jsonTimeZone,
+      },
       version,
       logger,
       nowMs: io.nowMs,

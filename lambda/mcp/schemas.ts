@@ -20,6 +20,8 @@ export interface TraceDefaults {
   readonly durationMs: number;
   readonly full: boolean;
   readonly timeZone: string;
+  /** The zone of JSON traces when a call names none: the server's `--tz`. @default UTC, as the API answers */
+  readonly jsonTimeZone?: string;
 }
 
 function requiredString(name: string, what: string) {
@@ -109,7 +111,8 @@ export function getTraceInput(defaults: TraceDefaults, durationText: string, max
       .string()
       .optional()
       .describe(
-        `IANA time zone of the text timestamps, such as UTC or Asia/Tokyo; ${defaults.timeZone} when absent.`,
+        `IANA time zone of the timestamps, such as UTC or Asia/Tokyo; when absent, ${defaults.timeZone} for text ` +
+          `and ${defaults.jsonTimeZone ?? 'UTC'} for json (whose epochMs never change).`,
       ),
     cursor: z
       .string()

@@ -12,7 +12,8 @@ import type { TaskListResponse, TaskSummaryResponse } from '../core/api-types.js
 import { normalizeCluster, normalizeTaskId, parseTaskArn } from '../core/arn.js';
 import { parseDuration } from '../core/duration.js';
 import { InvalidInputError, TracerError } from '../core/errors.js';
-import { assertTimeZone } from '../core/format.js';
+import { assertTimeZone, DEFAULT_TIME_ZONE } from '../core/format.js';
+import { taskSummaryInZone, traceLineInZone } from '../core/zoned-json.js';
 import { renderClusterList, renderTaskList, renderTaskSummary } from './render.js';
 import {
   DEFAULT_TASK_PAGE,
@@ -206,6 +207,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
     };
 
     if (args.format === 'json') {
+      const jsonZone = args.tz === undefined ? (defaults.jsonTimeZone ?? DEFAULT_TIME_ZONE) : tz;
       let task: TaskSummaryResponse | undefined;
       let logCalls = 0;
       const collected = await collectLines({
@@ -215,10 +217,10 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
         shorten: shortenJsonLine,
         fetchPage: async (cursor) => {
           const page = await source.getTraceJson(cluster, taskId, request(cursor));
-          task ??= page.task;
+          task ??= taskSummaryInZone(page.task, jsonZone);
           logCalls += page.logCalls;
           return {
-            lines: page.lines.map(toJsonTraceLine),
+            lines: page.lines.map((line) => toJsonTraceLine(traceLineInZone(line, jsonZone))),
             ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
           };
         },

@@ -14,9 +14,13 @@
  *
  * Partial failure is never fatal: a missing log group or stream, denied access, a container that does not
  * log with awslogs or an unknown task definition each becomes a `TRACER` notice line in the trace.
+ *
+ * Deadline: with `timeLeftMs`, reads stop when the time runs out. The page then ends where the reads
+ * stopped (`stoppedAtMs`), keeping every line read before that instant, with a cursor to go on from there.
  */
 import { serviceOfGroup } from '../core/arn.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
+import { expired, type RemainingTime } from '../core/deadline.js';
 import { InvalidInputError, LogUnavailableError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
 import {
@@ -87,6 +91,12 @@ export interface BuildTraceRequest {
    * @default - unlimited for windows, DEFAULT_FULL_MODE_MAX_LINES in full mode
    */
   readonly maxLines?: number;
+  /**
+   * The time left for reading. Once it runs out no further read starts, a log read in flight is
+   * abandoned, and the page ends where the reads stopped.
+   * @default - no deadline
+   */
+  readonly timeLeftMs?: RemainingTime;
 }
 
 export interface TaskTrace {
@@ -99,6 +109,11 @@ export interface TaskTrace {
   readonly nextCursor?: string;
   /** CloudWatch Logs calls made. */
   readonly logCalls: number;
+  /**
+   * Set when time ran out before the page was read whole: the instant where the reads stopped. The page
+   * holds every line before it, and `nextCursor` goes on from there.
+   */
+  readonly stoppedAtMs?: number;
 }
 
 /** One container whose logs can be read, with where they are. */
@@ -114,6 +129,8 @@ interface ContainerRead {
   readonly calls: number;
   /** The first instant from which this container may hold events that were not read. */
   readonly horizonMs?: number;
+  /** The first instant from which events may be missing because time ran out. */
+  readonly stoppedAtMs?: number;
   readonly notice?: string;
 }
 
@@ -188,15 +205,18 @@ async function readContainer(
   windows: readonly LogWindow[],
   budget: number | undefined,
   summary: TaskSummary,
+  timeLeftMs: RemainingTime | undefined,
 ): Promise<ContainerRead> {
   const events: LogEvent[] = [];
+  const read = { containerName: target.containerName, events };
   let calls = 0;
   for (let i = 0; i < windows.length; i++) {
     const window = windows[i] as LogWindow;
     const remaining = budget === undefined ? undefined : budget - events.length;
     if (remaining !== undefined && remaining <= 0) {
-      return { logs: { containerName: target.containerName, events }, calls, horizonMs: window.startMs };
+      return { logs: read, calls, horizonMs: window.startMs };
     }
+    if (expired(timeLeftMs)) return { logs: read, calls, stoppedAtMs: window.startMs };
     try {
       const result = await logs.readLogStream({
         containerName: target.containerName,
@@ -206,24 +226,26 @@ async function readContainer(
         startMs: window.startMs,
         endMs: window.endMs,
         ...(remaining !== undefined ? { maxEvents: remaining } : {}),
+        ...(timeLeftMs ? { timeLeftMs } : {}),
       });
       calls += result.calls;
       for (const event of result.events) events.push(event);
       if (result.truncated) {
         const last = result.events[result.events.length - 1];
-        const horizonMs = result.resumeAfterMs ?? last?.timestampMs ?? window.startMs;
-        return { logs: { containerName: target.containerName, events }, calls, horizonMs };
+        const resumeMs = result.resumeAfterMs ?? last?.timestampMs ?? window.startMs;
+        if (result.stoppedEarly) return { logs: read, calls, stoppedAtMs: resumeMs };
+        // A read that failed part way keeps its lines; the next page reads on from where it stopped.
+        const notice = result.failure
+          ? `logs of container ${target.containerName} could not be read after ${new Date(resumeMs).toISOString()}: ${result.failure.message}`
+          : undefined;
+        return { logs: read, calls, horizonMs: resumeMs, ...(notice ? { notice } : {}) };
       }
     } catch (error) {
       if (!(error instanceof LogUnavailableError)) throw error;
-      return {
-        logs: { containerName: target.containerName, events },
-        calls,
-        notice: unreadableNotice(target, error, summary),
-      };
+      return { logs: read, calls, notice: unreadableNotice(target, error, summary) };
     }
   }
-  return { logs: { containerName: target.containerName, events }, calls };
+  return { logs: read, calls };
 }
 
 /** The service's events in the windows: recorded ones, plus what DescribeServices still remembers. */
@@ -292,22 +314,32 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
       ? undefined
       : Math.ceil(maxLines / Math.max(1, plan.targets.length)) + (cursor?.skip ?? 0) + 1;
   const serviceName = serviceOfGroup(summary.group);
+  const timeLeftMs = request.timeLeftMs;
+  // Out of time before the first read (finding the task took it all): nothing is read, and the cursor
+  // points where the reads would have started.
+  const outOfTime = readWindows.length > 0 && expired(timeLeftMs);
 
   const [reads, service] = await Promise.all([
-    mapWithConcurrency(plan.targets, deps.logConcurrency ?? DEFAULT_LOG_CONCURRENCY, (target) =>
-      readContainer(deps.logs, target, readWindows, budget, summary),
+    mapWithConcurrency(
+      outOfTime ? [] : plan.targets,
+      deps.logConcurrency ?? DEFAULT_LOG_CONCURRENCY,
+      (target) => readContainer(deps.logs, target, readWindows, budget, summary, timeLeftMs),
     ),
-    serviceName
+    serviceName && !outOfTime
       ? collectServiceEvents(deps, summary.clusterName, serviceName, readWindows)
       : Promise.resolve<{ events: ServiceEvent[]; notice?: string }>({ events: [] }),
   ]);
 
   let logCalls = 0;
   let horizonMs: number | undefined;
+  let stoppedAtMs = outOfTime ? readWindows[0]?.startMs : undefined;
   for (const read of reads) {
     logCalls += read.calls;
     if (read.notice) notices.push(read.notice);
     if (read.horizonMs !== undefined) horizonMs = Math.min(horizonMs ?? read.horizonMs, read.horizonMs);
+    if (read.stoppedAtMs !== undefined) {
+      stoppedAtMs = Math.min(stoppedAtMs ?? read.stoppedAtMs, read.stoppedAtMs);
+    }
   }
   if (service.notice) notices.push(service.notice);
 
@@ -324,6 +356,7 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
     ...(cursor ? { cursor } : {}),
     ...(maxLines !== undefined ? { maxLines } : {}),
     ...(horizonMs !== undefined ? { horizonMs } : {}),
+    ...(stoppedAtMs !== undefined ? { stoppedAtMs } : {}),
   });
   return {
     task: failure ? { summary, failure } : { summary },
@@ -332,5 +365,6 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
     lines: page.lines,
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     logCalls,
+    ...(stoppedAtMs !== undefined ? { stoppedAtMs } : {}),
   };
 }

@@ -10,23 +10,20 @@
  * 4. Classify the failure and apply the filters; a stop not worth a message ends here.
  * 5. Claim the task's notification in the ledger (a conditional write). Already sent: done. Claimed by
  *    another attempt that may still crash: come back later.
- * 6. Build the trace. Logs that cannot be read become notice lines; a trace that cannot be built at all
- *    falls back to what the summary knows, with a notice. The notification goes out either way.
+ * 6. Build the trace (bounded-trace.ts). Logs that cannot be read become notice lines; reads that run
+ *    out of the invocation's time stop with what they have, and a notice says so; a trace that cannot be
+ *    built at all falls back to what the summary knows, with a notice. The notification goes out either way.
  * 7. Build the subject, body and attributes (or the Chatbot JSON), publish, and mark the ledger sent.
  *
- * Exactly once: the claim is a lease. A crash between claim and publish leaves a claim that expires, and
- * SQS delivers the message again after its visibility timeout; that attempt claims again and publishes.
- * After markSent no claim succeeds, so no retry and no duplicate event publishes twice.
+ * Exactly once: the claim is a lease, and it is never given up early. A crash between claim and publish
+ * (or an attempt that its handler abandoned at the deadline) leaves a claim that expires, and SQS delivers
+ * the message again; that attempt claims again and publishes. An attempt whose claim is about to expire
+ * does not publish. After markSent no claim succeeds, so no retry and no duplicate event publishes twice.
  */
 import type { NotifySettings } from '../config/notify-settings.js';
+import { type RemainingTime, reserving } from '../core/deadline.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
-import {
-  AccessDeniedError,
-  LogUnavailableError,
-  TaskNotFoundError,
-  ThrottledError,
-  TracerError,
-} from '../core/errors.js';
+import { AccessDeniedError, TaskNotFoundError, ThrottledError, TracerError } from '../core/errors.js';
 import { classifyFailure, type FailureClassification } from '../core/failure.js';
 import { DEFAULT_TIME_ZONE, formatTraceText } from '../core/format.js';
 import { DEFAULT_LOG_WINDOW_MS } from '../core/log-windows.js';
@@ -46,19 +43,9 @@ import {
   type TraceLine,
   taskTransitionLines,
 } from '../core/trace.js';
-import { encodeTraceCursor } from '../core/trace-page.js';
-import { type BuildTraceDeps, buildTaskTrace } from './build-trace.js';
-import type {
-  LedgerClaim,
-  LogEvent,
-  LogSource,
-  LogStreamRequest,
-  LogStreamResult,
-  Notification,
-  NotificationLedger,
-  Notifier,
-  RecordedTask,
-} from './ports.js';
+import { buildBoundedTrace } from './bounded-trace.js';
+import type { BuildTraceDeps } from './build-trace.js';
+import type { LedgerClaim, Notification, NotificationLedger, Notifier, RecordedTask } from './ports.js';
 
 /** Waits; injected so that tests decide what waiting means and never depend on time. */
 export type Sleep = (ms: number) => Promise<void>;
@@ -77,10 +64,16 @@ export const DEFAULT_LEASE_MS = 15 * 60_000;
  */
 export const NOTIFY_TRACE_MAX_LINES = 20_000;
 /**
- * Reads a tail pass may make per container window while it searches where the window's last lines start:
- * a binary search over time, so 20 reads narrow even a long window to a millisecond.
+ * Kept back from the trace's reads for formatting the message, publishing it and marking it sent: SNS and
+ * DynamoDB calls that the SDK may retry a few times.
  */
-export const MAX_TAIL_READS = 20;
+export const PUBLISH_RESERVE_MS = 10_000;
+/**
+ * A claim this close to its expiry (or half a shorter lease) is not used to publish: the attempt that
+ * would publish so late (one that was abandoned at its deadline and resumed) leaves the task to the retry
+ * that claims it next.
+ */
+export const LEASE_SAFETY_MS = 10_000;
 
 export type NotificationFormat = 'text' | 'chatbot';
 
@@ -110,6 +103,12 @@ export interface NotifyFailureRequest {
   readonly maxSettleWaitMs?: number;
   /** How long the claim protects this attempt. @default DEFAULT_LEASE_MS */
   readonly leaseMs?: number;
+  /**
+   * The invocation's time left. The trace's reads stop PUBLISH_RESERVE_MS before it runs out, and the
+   * notification goes out with the lines read by then.
+   * @default - no deadline
+   */
+  readonly timeLeftMs?: RemainingTime;
 }
 
 export type NotifyFailureResult =
@@ -127,6 +126,8 @@ export type NotifyFailureResult =
       readonly fellBack: boolean;
       /** True when the trace was longer than NOTIFY_TRACE_MAX_LINES and the middle of its logs was left out. */
       readonly shortened: boolean;
+      /** True when time ran out reading the logs, and the message holds the lines read by then. */
+      readonly stoppedEarly?: boolean;
       /** Why markSent failed after the publish; the claim then expires on its own. */
       readonly ledgerError?: string;
       /**
@@ -194,6 +195,22 @@ export class NotificationInProgressError extends NotifyRetryableError {
   }
 }
 
+/**
+ * The claim would expire (or has expired) before this attempt could publish: the attempt leaves the task
+ * to the delivery that claims it next, so that two attempts never both publish.
+ */
+export class ClaimExpiringError extends NotifyRetryableError {
+  constructor(
+    readonly clusterName: string,
+    readonly taskId: string,
+    readonly leaseUntilMs: number,
+  ) {
+    super(
+      `the claim on task ${taskId} in ${clusterName} expires at ${new Date(leaseUntilMs).toISOString()}, too soon to publish; a later delivery notifies`,
+    );
+  }
+}
+
 /** The instant the task stopped, as far as the transition knows. */
 function stoppedAtMs(transition: TaskTransition): number {
   return (
@@ -202,24 +219,6 @@ function stoppedAtMs(transition: TaskTransition): number {
     lifecycleMs(transition, 'stoppingAt') ??
     toEpochMs(transition.eventTime)
   );
-}
-
-/**
- * A log source whose faults become notices: throttling after the SDK's retries, a network error or
- * anything else must not cost the notification, only the lines that could not be read.
- */
-function tolerantLogs(logs: LogSource): LogSource {
-  return {
-    async readLogStream(request) {
-      try {
-        return await logs.readLogStream(request);
-      } catch (error) {
-        if (error instanceof LogUnavailableError) throw error;
-        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        throw new LogUnavailableError('error', reason, { cause: error });
-      }
-    },
-  };
 }
 
 async function claim(
@@ -246,10 +245,7 @@ export function traceFailureReason(error: unknown): string {
   if (error instanceof AccessDeniedError || /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)) {
     return 'access was denied';
   }
-  if (
-    error instanceof ThrottledError ||
-    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TooManyRequests|LimitExceeded/i.test(name)
-  ) {
+  if (error instanceof ThrottledError || /Throttl|TooManyRequests|LimitExceeded/i.test(name)) {
     return 'AWS throttled the requests';
   }
   if (error instanceof TaskNotFoundError) return 'the task could not be found';
@@ -262,97 +258,12 @@ export function traceFailureReason(error: unknown): string {
   return 'an unexpected error occurred';
 }
 
-/**
- * A log source that returns the last `maxEvents` lines of each window instead of the first. When the window
- * holds more, it searches (by halving the time range, at most MAX_TAIL_READS reads of at most `maxEvents`)
- * for a start from which the rest of the window fits, and returns that suffix: the lines just before the
- * stop, with nothing missing between them.
- */
-function tailLogs(logs: LogSource, maxEvents: number, onCut: (containerName: string) => void): LogSource {
-  return {
-    async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
-      const keep = request.maxEvents ?? maxEvents;
-      const first = await logs.readLogStream({ ...request, maxEvents: keep });
-      if (!first.truncated) return first;
-      onCut(request.containerName);
-      let calls = first.calls;
-      // Invariant: from `lowMs` on the window holds more than `keep` lines; from `highMs` on it does not.
-      let lowMs = request.startMs;
-      let highMs = request.endMs + 1;
-      let best: LogEvent[] = [];
-      let fallback = first.events;
-      for (let read = 1; read < MAX_TAIL_READS && highMs - lowMs > 1; read++) {
-        const midMs = lowMs + Math.floor((highMs - lowMs) / 2);
-        const result = await logs.readLogStream({ ...request, startMs: midMs, maxEvents: keep });
-        calls += result.calls;
-        if (result.truncated) {
-          lowMs = midMs;
-          fallback = result.events;
-        } else {
-          highMs = midMs;
-          best = result.events;
-          // Half a budget of the very last lines tells the story; more reads would only add older ones.
-          if (best.length >= keep / 2) break;
-        }
-      }
-      // More lines in one millisecond than the budget: the latest read that got near the end will do.
-      return { events: best.length > 0 ? best : fallback, calls, truncated: false };
-    },
-  };
-}
-
 interface TraceLinesResult {
   readonly lines: readonly TraceLine[];
   readonly fellBack: boolean;
   readonly shortened: boolean;
+  readonly stoppedEarly?: boolean;
   readonly traceError?: unknown;
-}
-
-/**
- * The trace within NOTIFY_TRACE_MAX_LINES. A trace that fits is read whole. A longer one is read twice:
- * its first lines (the start-up), and then its tail window (the last lines before the stop, the ones an
- * on-call engineer needs first), keeping each container's last lines; a notice tells what was left out.
- */
-async function boundedTrace(deps: NotifyFailureDeps, summary: TaskSummary): Promise<TraceLinesResult> {
-  const durationMs = deps.traceDurationMs ?? DEFAULT_LOG_WINDOW_MS;
-  const logs = tolerantLogs(deps.trace.logs);
-  const request = { clusterName: summary.clusterName, taskId: summary.taskId, durationMs };
-  const head = await buildTaskTrace(
-    { ...deps.trace, logs },
-    { ...request, maxLines: NOTIFY_TRACE_MAX_LINES },
-  );
-  if (!head.nextCursor) return { lines: head.lines, fellBack: false, shortened: false };
-
-  // The tail window of the log windows (core/log-windows), on its own even when it overlaps the head.
-  const stopped = head.task.summary;
-  const tailStartMs =
-    (lifecycleMs(stopped, 'stoppingAt') ?? lifecycleMs(stopped, 'stoppedAt') ?? deps.trace.clock.nowMs()) -
-    durationMs;
-  const cutContainers = new Set<string>();
-  // No maxLines: a page would cut the end, which is what this pass is for; tailLogs bounds each read.
-  const tail = await buildTaskTrace(
-    { ...deps.trace, logs: tailLogs(logs, NOTIFY_TRACE_MAX_LINES, (name) => cutContainers.add(name)) },
-    { ...request, cursor: encodeTraceCursor({ epochMs: tailStartMs, skip: 0 }) },
-  );
-  const headLines = head.lines.filter((line) => line.epochMs < tailStartMs);
-  const lastHeadMs = headLines[headLines.length - 1]?.epochMs ?? tailStartMs;
-  const containers = [...cutContainers].sort();
-  const messages = [
-    `the trace is longer than a notification reads (${NOTIFY_TRACE_MAX_LINES} lines): this message shows its first lines and the last ones before the stop; the trace API has them all`,
-    ...(containers.length > 0
-      ? [`only the last log lines of container ${containers.join(', ')} near the stop are shown`]
-      : []),
-  ];
-  const notices = noticeLines(summary, messages).map((line) => ({ ...line, epochMs: lastHeadMs }));
-  // Lifecycle transitions between the two parts still belong to the story.
-  const between = taskTransitionLines(stopped).filter(
-    (line) => line.epochMs > lastHeadMs && line.epochMs < tailStartMs,
-  );
-  return {
-    lines: [...headLines, ...notices, ...between, ...tail.lines],
-    fellBack: false,
-    shortened: true,
-  };
 }
 
 /** The trace's lines, or what the summary alone tells when the trace cannot be built. */
@@ -360,10 +271,23 @@ async function traceLines(
   deps: NotifyFailureDeps,
   recorded: RecordedTask,
   classification: FailureClassification,
+  timeLeftMs: RemainingTime | undefined,
 ): Promise<TraceLinesResult> {
   const summary = recorded.summary;
   try {
-    return await boundedTrace(deps, summary);
+    const trace = await buildBoundedTrace(deps.trace, {
+      clusterName: summary.clusterName,
+      taskId: summary.taskId,
+      durationMs: deps.traceDurationMs ?? DEFAULT_LOG_WINDOW_MS,
+      maxLines: NOTIFY_TRACE_MAX_LINES,
+      ...(timeLeftMs ? { timeLeftMs: reserving(timeLeftMs, PUBLISH_RESERVE_MS) } : {}),
+    });
+    return {
+      lines: trace.lines,
+      fellBack: false,
+      shortened: trace.shortened,
+      ...(trace.stoppedAtMs !== undefined ? { stoppedEarly: true } : {}),
+    };
   } catch (error) {
     // The SDK clients already retried; a later attempt would most likely fail the same way, and a
     // notification without the logs beats none. The raw error goes to the log, not to subscribers.
@@ -468,14 +392,26 @@ export async function notifyFailure(
     };
   }
 
-  const claimed = await claim(deps.ledger, summary, clock.nowMs(), request.leaseMs ?? DEFAULT_LEASE_MS);
+  const claimedAtMs = clock.nowMs();
+  const leaseMs = request.leaseMs ?? DEFAULT_LEASE_MS;
+  const leaseUntilMs = claimedAtMs + leaseMs;
+  const claimed = await claim(deps.ledger, summary, claimedAtMs, leaseMs);
   if (claimed.outcome === 'sent') return { outcome: 'already-notified', clusterName, taskId };
   if (claimed.outcome === 'held')
     throw new NotificationInProgressError(clusterName, taskId, claimed.leaseUntilMs);
 
-  const { lines, fellBack, shortened, traceError } = await traceLines(deps, recorded, classification);
+  const { lines, fellBack, shortened, stoppedEarly, traceError } = await traceLines(
+    deps,
+    recorded,
+    classification,
+    request.timeLeftMs,
+  );
   const traceText = formatTraceText(lines, { timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE });
   const notification = buildNotification(deps, summary, classification, traceText);
+  // The claim is kept, never released early: when it is about to run out, the next claim publishes.
+  if (clock.nowMs() > leaseUntilMs - Math.min(LEASE_SAFETY_MS, leaseMs / 2)) {
+    throw new ClaimExpiringError(clusterName, taskId, leaseUntilMs);
+  }
   await deps.notifier.publish(notification);
 
   let ledgerError: string | undefined;
@@ -498,6 +434,7 @@ export async function notifyFailure(
     notices: lines.filter((line) => line.kind === 'notice' && line.message !== diagnosis).length,
     fellBack,
     shortened,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
     ...(ledgerError ? { ledgerError } : {}),
     ...(fellBack ? { traceError } : {}),
   };

@@ -3,6 +3,8 @@
  * holds only the methods some use case calls. Adapters (lambda/adapters) are the only code that imports
  * @aws-sdk/*; tests pass in-memory fakes.
  */
+import type { RemainingTime } from '../core/deadline.js';
+import type { LogUnavailableError } from '../core/errors.js';
 import type { FailureClassification } from '../core/failure.js';
 import type { ServiceEvent, TaskDefinitionInfo, TaskSummary, TaskTransition } from '../core/model.js';
 
@@ -100,10 +102,24 @@ export interface ServiceEventStore {
   ): Promise<ServiceEvent[]>;
 }
 
+/** What a caller needs of an answer about a service's recent events. */
+export interface RecentServiceEventsOptions {
+  /**
+   * The answer must have been asked of ECS at or after this instant (epoch ms): a stopped task needs an
+   * answer that already holds its stop. A cache may serve any fresh enough answer it holds.
+   * @default - any answer a cache holds
+   */
+  readonly notBeforeMs?: number;
+}
+
 /** The service's recent events as ECS still remembers them (DescribeServices keeps the last 100). */
 export interface ServiceEventSource {
   /** Undefined when the service no longer exists. */
-  recentServiceEvents(clusterName: string, serviceName: string): Promise<ServiceEvent[] | undefined>;
+  recentServiceEvents(
+    clusterName: string,
+    serviceName: string,
+    options?: RecentServiceEventsOptions,
+  ): Promise<ServiceEvent[] | undefined>;
 }
 
 /** One log event of one container. */
@@ -122,15 +138,28 @@ export interface LogStreamRequest {
   readonly endMs: number;
   /** Stop after this many events; the result says so with `truncated`. */
   readonly maxEvents?: number;
+  /**
+   * The time left for reading. Once it runs out, no further page is asked for and a call in flight is
+   * abandoned; the result holds what was read, with `stoppedEarly`.
+   * @default - no deadline
+   */
+  readonly timeLeftMs?: RemainingTime;
 }
 
 export interface LogStreamResult {
   readonly events: LogEvent[];
   /** API calls made, a benchmark figure. */
   readonly calls: number;
-  /** True when `maxEvents` cut the read short; `resumeAfterMs` says where to go on. */
+  /**
+   * True when the read stopped before the end of the window: `maxEvents`, `stoppedEarly` or `failure` say
+   * why, and `resumeAfterMs` where to go on.
+   */
   readonly truncated: boolean;
   readonly resumeAfterMs?: number;
+  /** True when the read stopped because `timeLeftMs` ran out. */
+  readonly stoppedEarly?: boolean;
+  /** Why a read that had already returned events stopped: the events read before the fault are kept. */
+  readonly failure?: LogUnavailableError;
 }
 
 /** Reads container logs. Fails with `LogUnavailableError` (core/errors) for a missing group or stream or denied access. */

@@ -275,7 +275,10 @@ async function copyServiceEvents(
   const fromMs = toEpochMs(startIso) - SERVICE_EVENT_MARGIN_MS;
   const toMs = toEpochMs(endIso) + SERVICE_EVENT_MARGIN_MS;
   try {
-    const recent = await deps.serviceEventSource.recentServiceEvents(transition.clusterName, serviceName);
+    // An answer asked for before the stop cannot hold it; a cached one from after it can.
+    const recent = await deps.serviceEventSource.recentServiceEvents(transition.clusterName, serviceName, {
+      notBeforeMs: toEpochMs(endIso),
+    });
     const inWindow = (recent ?? []).filter((e: ServiceEvent) => {
       const atMs = toEpochMs(e.createdAt);
       return atMs >= fromMs && atMs <= toMs;

@@ -13,7 +13,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/config/env.js';
 import type { NotifySettings } from '../../lambda/config/notify-settings.js';
-import { deadLetterAlarm, functionErrorsAlarm } from './alarms.js';
+import {
+  AlarmThresholds,
+  deadLetterAlarm,
+  functionAlarms,
+  notificationsNotSentAlarm,
+  queueAgeAlarm,
+} from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
 import {
@@ -229,7 +235,33 @@ export class FailureNotifier extends Construct {
 
     this.alarms = [
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'notifier', alarmActions),
-      functionErrorsAlarm(this, 'ErrorsAlarm', this.function, 'notifier', alarmActions),
+      ...functionAlarms(this, this.function, 'notifier', alarmActions),
+      notificationsNotSentAlarm(this, 'NotSentAlarm', this.function, alarmActions),
+      queueAgeAlarm(
+        this,
+        'QueueAgeAlarm',
+        this.queue,
+        'notifier',
+        {
+          queueName: "the notifier's delay queue",
+          maxAge: AlarmThresholds.notifierQueueAge,
+          consequence:
+            'failure notifications are late. Check the recorder (the notifier waits for it) and the notifier for errors and throttles',
+        },
+        alarmActions,
+      ),
+      queueAgeAlarm(
+        this,
+        'DeadLetterAgeAlarm',
+        this.deadLetterQueue,
+        'notifier',
+        {
+          queueName: "the notifier's dead-letter queue",
+          maxAge: AlarmThresholds.deadLetterAge,
+          consequence: 'dead-lettered notifications expire after 14 days: redrive them before they are lost',
+        },
+        alarmActions,
+      ),
     ];
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,7 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/config/env.js';
-import { deadLetterAlarm, functionErrorsAlarm } from './alarms.js';
+import { AlarmThresholds, deadLetterAlarm, functionAlarms, queueAgeAlarm } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
 import { grantEcsRead, grantTableData } from './grants.js';
@@ -17,6 +17,15 @@ import { grantEcsRead, grantTableData } from './grants.js';
 export const RECORDER_ENTRY = 'lambda/handlers/recorder.ts';
 export const RECORDER_TIMEOUT = Duration.seconds(30);
 export const RECORDER_MAX_RECEIVE_COUNT = 5;
+/**
+ * Recorder invocations at once by default. One invocation records a batch of 10 events 8 at a time, about
+ * a hundred events a second; ten of them absorb a deployment of thousands of tasks while a burst (a
+ * cluster draining, a crash loop) waits in the queue instead of taking the account's Lambda concurrency
+ * and ECS's Describe* rate from everything else.
+ */
+export const RECORDER_DEFAULT_MAX_CONCURRENCY = 10;
+/** The range SQS event sources accept for their maximum concurrency. */
+export const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
 
 /** The ECS events tracer records; `ECS Deployment State Change` events name their service but not the cluster. */
 export const TASK_DETAIL_TYPES = ['ECS Task State Change', 'ECS Service Action'] as const;
@@ -36,6 +45,12 @@ export interface TaskStateRecorderProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default - the alarms have no action */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * The most recorder invocations that run at once (the SQS event source's maximum concurrency), from 2
+   * to 1000. Events beyond what they handle wait in the queue.
+   * @default RECORDER_DEFAULT_MAX_CONCURRENCY (10)
+   */
+  readonly maxConcurrency?: number;
 }
 
 /**
@@ -54,6 +69,7 @@ export class TaskStateRecorder extends Construct {
     super(scope, id);
     const clusters = ClusterScope.of(this, props.clusters);
     const alarmActions = props.alarmActions ?? [];
+    const maxConcurrency = validateMaxConcurrency(props.maxConcurrency ?? RECORDER_DEFAULT_MAX_CONCURRENCY);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -93,6 +109,7 @@ export class TaskStateRecorder extends Construct {
         // the README's cost section). The notifier has its own queue and settle delay, so nothing waits on it.
         maxBatchingWindow: Duration.seconds(10),
         reportBatchItemFailures: true,
+        maxConcurrency,
       }),
     );
 
@@ -133,7 +150,47 @@ export class TaskStateRecorder extends Construct {
 
     this.alarms = [
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'recorder', alarmActions),
-      functionErrorsAlarm(this, 'ErrorsAlarm', this.function, 'recorder', alarmActions),
+      ...functionAlarms(this, this.function, 'recorder', alarmActions),
+      queueAgeAlarm(
+        this,
+        'QueueAgeAlarm',
+        this.queue,
+        'recorder',
+        {
+          queueName: "the recorder's queue",
+          maxAge: AlarmThresholds.recorderQueueAge,
+          consequence:
+            'traces lag behind ECS. Check the recorder for errors and throttles, or raise its maxConcurrency',
+        },
+        alarmActions,
+      ),
+      queueAgeAlarm(
+        this,
+        'DeadLetterAgeAlarm',
+        this.deadLetterQueue,
+        'recorder',
+        {
+          queueName: "the recorder's dead-letter queue",
+          maxAge: AlarmThresholds.deadLetterAge,
+          consequence: 'dead-lettered events expire after 14 days: redrive them before they are lost',
+        },
+        alarmActions,
+      ),
     ];
   }
+}
+
+/**
+ * Checks a maximum concurrency against what SQS event sources accept.
+ * @throws Error naming the limits and the value.
+ */
+export function validateMaxConcurrency(maxConcurrency: number): number {
+  if (Token.isUnresolved(maxConcurrency)) return maxConcurrency;
+  const { min, max } = MAX_CONCURRENCY_RANGE;
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < min || maxConcurrency > max) {
+    throw new Error(
+      `maxConcurrency must be a whole number from ${min} to ${max} (the limits of an SQS event source), got ${maxConcurrency}`,
+    );
+  }
+  return maxConcurrency;
 }

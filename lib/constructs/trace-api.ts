@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Size, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/config/env.js';
-import { functionErrorsAlarm } from './alarms.js';
+import { apiServerErrorsAlarm, functionAlarms } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
 import {
@@ -59,7 +59,7 @@ export interface TraceApiProps {
   readonly throttling?: ApiThrottling;
   /** How long the function's logs and the access logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** @default - the alarm has no action */
+  /** @default - the alarms have no action */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
 }
 
@@ -143,7 +143,8 @@ export class TraceApi extends Construct {
     const authorizationType =
       authorization === 'iam' ? apigateway.AuthorizationType.IAM : apigateway.AuthorizationType.NONE;
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
-      restApiName: 'tracer',
+      // API Gateway's metrics (and so the 5XX alarm) are per API name: one per stack keeps them apart.
+      restApiName: `tracer-${Stack.of(this).stackName}`,
       description: 'tracer: recorded ECS task lifecycles, summaries and traces',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       cloudWatchRole: false,
@@ -234,8 +235,10 @@ export class TraceApi extends Construct {
       );
     }
 
+    const alarmActions = props.alarmActions ?? [];
     this.alarms = [
-      functionErrorsAlarm(this, 'ErrorsAlarm', this.function, 'trace API', props.alarmActions ?? []),
+      ...functionAlarms(this, this.function, 'trace API', alarmActions),
+      apiServerErrorsAlarm(this, 'ServerErrorsAlarm', this.restApi.deploymentStage, alarmActions),
     ];
   }
 

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { LISTING_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambda/adapters/dynamodb/keys.js';
@@ -17,8 +17,8 @@ export interface TracerTableProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Refuse DeleteTable calls, even from CloudFormation.
-   * @default false
+   * Refuse DeleteTable calls, even from CloudFormation, until it is turned off.
+   * @default - on, unless the removal policy is DESTROY (a stack that means to delete its table)
    */
   readonly deletionProtection?: boolean;
   /**
@@ -39,6 +39,14 @@ export class TracerTable extends Construct {
 
   constructor(scope: Construct, id: string, props: TracerTableProps = {}) {
     super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const deletionProtection = props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY;
+    if (deletionProtection && removalPolicy === RemovalPolicy.DESTROY) {
+      Annotations.of(this).addWarningV2(
+        'tracer:table-deletion-protection',
+        'The table has deletion protection and the DESTROY removal policy: deleting the stack fails until deletion protection is turned off.',
+      );
+    }
     // A new logical id for the task-item layout: CloudFormation adds or removes one index per update, so
     // an existing stack gets a new table (the old one is retained) and `tracer migrate` copies its history.
     this.table = new dynamodb.Table(this, 'TaskTable', {
@@ -49,8 +57,8 @@ export class TracerTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      deletionProtection: props.deletionProtection ?? false,
+      removalPolicy,
+      deletionProtection,
       tableClass: props.tableClass ?? dynamodb.TableClass.STANDARD,
     });
     for (const index of LISTING_INDEXES) {

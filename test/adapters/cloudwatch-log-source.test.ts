@@ -37,7 +37,10 @@ function request(overrides: Partial<LogStreamRequest> = {}): LogStreamRequest {
 }
 
 /** The adapter with real SDK clients pointed at the fake. Three attempts keep the throttling tests short. */
-function source(maxAttempts = 3, options: { maxCalls?: number } = {}): CloudWatchLogSource {
+function source(
+  maxAttempts = 3,
+  options: { maxCalls?: number; pageLimit?: number } = {},
+): CloudWatchLogSource {
   return new CloudWatchLogSource({
     clientFor: (region) =>
       new CloudWatchLogsClient(fake.clientConfig({ region: region ?? 'us-east-1', maxAttempts })),
@@ -219,7 +222,65 @@ describe('CloudWatchLogSource retries', () => {
   });
 });
 
+describe('CloudWatchLogSource deadline', () => {
+  it('asks for no further page once the time left has run out, keeping the pages it read', async () => {
+    // Prepare: time for two calls.
+    fake.putLogEvents(GROUP, STREAM, events(25));
+    let calls = 0;
+    const timeLeftMs = () => (calls++ < 2 ? 1_000 : 0);
+
+    // Act
+    const result = await source(3, { pageLimit: 10 }).readLogStream(request({ timeLeftMs }));
+
+    // Assess
+    expect(result).toMatchObject({ truncated: true, stoppedEarly: true, calls: 2 });
+    expect(result.events).toHaveLength(20);
+    expect(result.resumeAfterMs).toBe(T0 + 19);
+    expect(fake.callCount('GetLogEvents')).toBe(2);
+  });
+
+  it('abandons a call that outlives the deadline, keeping the pages read before it', async () => {
+    // Prepare: the second call hangs, and it has 50 ms.
+    fake.putLogEvents(GROUP, STREAM, events(25));
+    fake.holdNext(1, 1);
+    let calls = 0;
+    const timeLeftMs = () => (calls++ < 1 ? 10_000 : 50);
+
+    // Act
+    const result = await source(3, { pageLimit: 10 }).readLogStream(request({ timeLeftMs }));
+
+    // Assess
+    expect(fake.heldCount).toBe(1);
+    expect(result).toMatchObject({ truncated: true, stoppedEarly: true, resumeAfterMs: T0 + 9 });
+    expect(result.events.map((e) => e.message)).toEqual(events(10).map((e) => e.message));
+  });
+
+  it('reads as before with time to spare', async () => {
+    fake.putLogEvents(GROUP, STREAM, events(25));
+    const result = await source(3, { pageLimit: 10 }).readLogStream(request({ timeLeftMs: () => 60_000 }));
+    expect(result).toMatchObject({ truncated: false, calls: 4 });
+    expect(result.stoppedEarly).toBeUndefined();
+    expect(result.events).toHaveLength(25);
+  });
+});
+
 describe('CloudWatchLogSource faults', () => {
+  it('keeps the pages read before a fault, with the reason, instead of failing the read', async () => {
+    // Prepare: the second page keeps being throttled.
+    fake.putLogEvents(GROUP, STREAM, events(25));
+    fake.failNext('GetLogEvents', { type: 'ThrottlingException', message: 'Rate exceeded' }, 5, 1);
+
+    // Act
+    const result = await source(2, { pageLimit: 10 }).readLogStream(request());
+
+    // Assess
+    expect(result).toMatchObject({ truncated: true, resumeAfterMs: T0 + 9 });
+    expect(result.events).toHaveLength(10);
+    expect(result.failure).toBeInstanceOf(LogUnavailableError);
+    expect(result.failure?.reason).toBe('throttled');
+    expect(result.stoppedEarly).toBeUndefined();
+  });
+
   it('fails with log-group-not-found for a missing group', async () => {
     const error = await unavailable(source().readLogStream(request({ logGroup: '/ecs/missing' })));
     expect(error.reason).toBe('log-group-not-found');

@@ -13,31 +13,25 @@ import { type ApiDeps, makeApiHandler } from '../../lambda/handlers/api.js';
 import {
   FakeServiceEventSource,
   fixedClock,
-  InMemoryLogSource,
   InMemoryServiceEventStore,
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
 import { connectMcp, textOf } from '../mcp/mcp-harness.js';
-import { loadReference, loadReferences, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
+import {
+  loadReference,
+  loadReferences,
+  REFERENCE_TASK_IDS,
+  referenceLogSource,
+} from '../support/reference-fixtures.js';
 import { runTracer } from './run-cli.js';
 
 const fixtures = loadReferences();
 
 function referenceDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
   const history = new InMemoryTaskHistory();
-  const logs = new InMemoryLogSource();
-  for (const fixture of fixtures) {
-    history.recordEvents(fixture.events);
-    for (const group of fixture.logGroups) logs.createLogGroup(group);
-    for (const stream of fixture.streams) {
-      logs.putLogEvents(
-        stream.logGroup,
-        stream.logStream,
-        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-      );
-    }
-  }
+  const logs = referenceLogSource(fixtures);
+  for (const fixture of fixtures) history.recordEvents(fixture.events);
   return {
     history,
     taskDefinitions: new InMemoryTaskDefinitionStore(fixtures.flatMap((f) => f.taskDefinitions)),
@@ -126,6 +120,44 @@ describe('tracer against the real API handler', () => {
     const trace = JSON.parse(run.stdout) as TraceResponse;
     expect(trace.task.failure).toMatchObject({ failed: true, kind: 'image-pull' });
     expect(trace.nextCursor).toBeUndefined();
+  });
+
+  it('prints the JSON trace with its times in --tz, and epochMs as the API sent them', async () => {
+    // Prepare
+    const utc = JSON.parse(
+      (await runTracer(['--endpoint', url, '--json', 'default', REFERENCE_TASK_IDS.failedPull])).stdout,
+    ) as TraceResponse;
+
+    // Act
+    const run = await runTracer(
+      ['--endpoint', url, '--json', '--tz', 'Asia/Tokyo', 'default', REFERENCE_TASK_IDS.failedPull],
+      { localTimeZone: 'UTC' },
+    );
+
+    // Assess
+    const tokyo = JSON.parse(run.stdout) as TraceResponse;
+    expect(utc.lines[0]?.timestamp).toBe('2021-11-26T17:29:15.055Z');
+    expect(tokyo.lines[0]?.timestamp).toBe('2021-11-27T02:29:15.055+09:00');
+    expect(tokyo.lines.map((line) => line.epochMs)).toEqual(utc.lines.map((line) => line.epochMs));
+    expect(tokyo.lines.every((line) => line.timestamp.endsWith('+09:00'))).toBe(true);
+    expect(tokyo.task.createdAt).toBe('2021-11-27T02:29:15.055+09:00');
+    expect(tokyo.task.stoppedAt?.endsWith('+09:00')).toBe(true);
+  });
+
+  it('traces the task that a task ARN given alone names, in its cluster', async () => {
+    // Act
+    const run = await runTracer(
+      [
+        '--endpoint',
+        url,
+        `arn:aws:ecs:ap-northeast-1:123456789012:task/default/${REFERENCE_TASK_IDS.failedPull}`,
+      ],
+      { localTimeZone: 'Asia/Tokyo' },
+    );
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(readFileSync(loadReference(REFERENCE_TASK_IDS.failedPull).goldenPath, 'utf8'));
   });
 
   it('lists the recorded cluster and its tasks, newest first', async () => {

@@ -32,6 +32,11 @@ describe('parseCliArgs: commands', () => {
     [['default', TASK_ID], { kind: 'trace', cluster: 'default', task: TASK_ID }],
     [['default', TASK_ARN], { kind: 'trace', cluster: 'default', task: TASK_ID }],
     [['arn:aws:ecs:ap-northeast-1:123456789012:cluster/prod'], { kind: 'tasks', cluster: 'prod' }],
+    [[TASK_ARN], { kind: 'trace', cluster: 'default', task: TASK_ID }],
+    [
+      ['--json', `arn:aws-cn:ecs:cn-north-1:123456789012:task/prod/${TASK_ID}`],
+      { kind: 'trace', cluster: 'prod', task: TASK_ID },
+    ],
     [['--help'], { kind: 'help' }],
     [['-h', 'default'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
@@ -66,6 +71,7 @@ describe('parseFlags: defaults', () => {
       full: false,
       json: false,
       timeZone: 'Asia/Tokyo',
+      jsonTimeZone: 'UTC',
       failed: false,
       limit: 100,
     });
@@ -80,6 +86,7 @@ describe('parseFlags: flags', () => {
     [['--full'], { full: true }],
     [['--json'], { json: true }],
     [['--tz', 'UTC'], { timeZone: 'UTC' }],
+    [['--tz', 'Asia/Tokyo', '--json'], { timeZone: 'Asia/Tokyo', jsonTimeZone: 'Asia/Tokyo', json: true }],
     [
       ['--sns', 'arn:aws:sns:ap-northeast-1:123456789012:tracer'],
       { snsTopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:tracer' },
@@ -116,7 +123,7 @@ describe('parseFlags: TRACER_<FLAG> environment variables', () => {
     [{ TRACER_FULL: '1' }, { full: true }],
     [{ TRACER_FULL: 'false' }, { full: false }],
     [{ TRACER_JSON: 'yes' }, { json: true }],
-    [{ TRACER_TZ: 'Europe/Paris' }, { timeZone: 'Europe/Paris' }],
+    [{ TRACER_TZ: 'Europe/Paris' }, { timeZone: 'Europe/Paris', jsonTimeZone: 'Europe/Paris' }],
     [
       { TRACER_SNS: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
       { snsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
@@ -272,6 +279,18 @@ describe('parseCliArgs: bad input', () => {
       'CLUSTER: cluster "my cluster" is not a cluster name or ARN',
     ],
     ['a task id with a slash', ['default', 'a/b'], {}, 'TASK: task "a/b" is not a task id or task ARN'],
+    [
+      'an old-format task ARN alone, which names no cluster',
+      [`arn:aws:ecs:us-east-1:123456789012:task/${TASK_ID}`],
+      {},
+      `TASK_ARN: the task ARN arn:aws:ecs:us-east-1:123456789012:task/${TASK_ID} is in the old format, which names no cluster; give the cluster too: tracer CLUSTER arn:aws:ecs:us-east-1:123456789012:task/${TASK_ID}`,
+    ],
+    [
+      'a task ARN alone that is not one',
+      ['arn:aws:ecs:us-east-1:123456789012:task/prod/a/b'],
+      {},
+      'TASK_ARN: "arn:aws:ecs:us-east-1:123456789012:task/prod/a/b" is not a task ARN',
+    ],
   ])('rejects %s', (_name, argv, env, message) => {
     // Act
     const act = () => parse(argv, env);
@@ -295,7 +314,7 @@ describe('runCli: usage errors, --help and --version', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
       'tracer: --duration: "90" is not a duration ("90" has no unit); use values like 30s, 5m, 1m30s, 1.5h or 500ms\n' +
-        'usage: tracer [flags] [CLUSTER [TASK]]   (tracer --help for more)\n',
+        'usage: tracer [flags] [CLUSTER [TASK] | TASK_ARN]   (tracer --help for more)\n',
     );
     expect(openSource).not.toHaveBeenCalled();
   });
@@ -320,6 +339,9 @@ describe('runCli: usage errors, --help and --version', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^tracer: the story of an Amazon ECS task/);
     expect(run.stdout).toContain('--duration D');
+    expect(run.stdout).toMatch(/^ {2}tracer mcp \[flags\] /m);
+    expect(run.stdout).toMatch(/^ {2}tracer import \[flags\] /m);
+    expect(run.stdout).toMatch(/^ {2}tracer \[flags\] TASK_ARN /m);
     expect(run.stderr).toBe('');
     expect(openSource).not.toHaveBeenCalled();
   });

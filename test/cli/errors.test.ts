@@ -10,6 +10,7 @@ import {
 } from '../../lambda/adapters/http/api-errors.js';
 import { UsageError } from '../../lambda/cli/args.js';
 import { describeFailure, NoSourceError, SnsPublishError } from '../../lambda/cli/errors.js';
+import { openTracerSource } from '../../lambda/cli/open-source.js';
 import { AccessDeniedError, TaskNotFoundError, ThrottledError } from '../../lambda/core/errors.js';
 import {
   type FakeAnswer,
@@ -20,7 +21,7 @@ import {
 import { runTracer } from './run-cli.js';
 
 const TASK_ID = '9f654c76cde14c7c85cf54dce087658a';
-const USAGE = 'usage: tracer [flags] [CLUSTER [TASK]]   (tracer --help for more)\n';
+const USAGE = 'usage: tracer [flags] [CLUSTER [TASK] | TASK_ARN]   (tracer --help for more)\n';
 
 let api: FakeTracerApi | undefined;
 afterEach(async () => {
@@ -29,10 +30,23 @@ afterEach(async () => {
   vi.unstubAllEnvs();
 });
 
-/** Runs `tracer --endpoint <fake> default <task>` against a fake that answers `answer` to everything. */
-async function traceAgainst(answer: FakeAnswer) {
-  api = await startFakeTracerApi({ intercept: () => answer });
-  return runTracer(['--endpoint', api.url, 'default', TASK_ID]);
+/**
+ * Runs `tracer --endpoint <fake> default <task>` against a fake that answers `answer` to everything (or
+ * `answers` in turn, then the normal answers), with retries that do not really wait.
+ */
+async function traceAgainst(answer: FakeAnswer | readonly FakeAnswer[], waits: number[] = []) {
+  const queue = Array.isArray(answer) ? [...answer] : undefined;
+  api = await startFakeTracerApi({ intercept: () => (queue ? queue.shift() : (answer as FakeAnswer)) });
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+  };
+  return runTracer(['--endpoint', api.url, 'default', TASK_ID], {
+    localTimeZone: 'Asia/Tokyo',
+    deps: {
+      openSource: (options, context) =>
+        openTracerSource(options, { ...context, retryTiming: { sleep, random: () => 0.5 } }),
+    },
+  });
 }
 
 const jsonAnswer = (status: number, body: unknown, headers: Record<string, string> = {}): FakeAnswer => ({
@@ -173,13 +187,76 @@ describe('tracer error paths: exit code 1 and one line that says how to fix it',
   });
 
   it('fails when throttling outlasts the retries (429)', async () => {
+    // Prepare
+    const waits: number[] = [];
+
     // Act
-    const run = await traceAgainst(jsonAnswer(429, { message: 'Too Many Requests' }, { 'retry-after': '0' }));
+    const run = await traceAgainst(
+      jsonAnswer(429, { message: 'Too Many Requests' }, { 'retry-after': '0' }),
+      waits,
+    );
 
     // Assess
     expect(run.code).toBe(1);
-    expectOneLine(run, 'the API is throttling requests (HTTP 429); wait a moment and retry');
-    expect(api?.requests).toHaveLength(3);
+    expectOneLine(run, 'the API is throttling requests (HTTP 429, 4 attempts); wait a moment and retry');
+    expect(api?.requests).toHaveLength(4);
+    expect(waits).toEqual([188, 375, 750]);
+  });
+
+  it('retries a 503 Throttled as Retry-After says, then prints the trace', async () => {
+    // Prepare
+    const waits: number[] = [];
+    const throttled = jsonAnswer(
+      503,
+      { error: { code: 'Throttled', message: 'the table is throttling reads' } },
+      { 'retry-after': '2' },
+    );
+
+    // Act
+    const run = await traceAgainst([throttled], waits);
+
+    // Assess
+    expect(run).toEqual({ code: 0, stdout: readExpectedTrace(TASK_ID), stderr: '' });
+    expect(api?.requests).toHaveLength(2);
+    expect(waits).toEqual([2000]);
+  });
+
+  it('fails with one line when a 503 Throttled outlasts the retries', async () => {
+    // Prepare
+    const waits: number[] = [];
+
+    // Act
+    const run = await traceAgainst(
+      jsonAnswer(
+        503,
+        { error: { code: 'Throttled', message: 'the table is throttling reads' } },
+        { 'retry-after': '1' },
+      ),
+      waits,
+    );
+
+    // Assess
+    expect(run.code).toBe(1);
+    expectOneLine(
+      run,
+      'the API is throttled (HTTP 503, 4 attempts): the table is throttling reads; wait a moment and retry',
+    );
+    expect(waits).toEqual([1000, 1000, 1000]);
+  });
+
+  it('does not wait for a Retry-After longer than it would ever wait', async () => {
+    // Prepare
+    const waits: number[] = [];
+
+    // Act
+    const run = await traceAgainst(
+      jsonAnswer(503, { error: { code: 'Throttled', message: 'slow down' } }, { 'retry-after': '120' }),
+      waits,
+    );
+
+    // Assess
+    expectOneLine(run, 'the API is throttled (HTTP 503): slow down; wait a moment and retry');
+    expect(waits).toEqual([]);
   });
 
   it('fails when the endpoint answers with something that is not the API', async () => {

@@ -5,6 +5,7 @@ import {
   normalizeTaskId,
   parseTaskArn,
   serviceOfGroup,
+  taskOfArn,
 } from '../../lambda/core/arn.js';
 import { InvalidInputError } from '../../lambda/core/errors.js';
 
@@ -47,5 +48,31 @@ describe('normalizeCluster and normalizeTaskId', () => {
     expect(serviceOfGroup('service:web')).toBe('web');
     expect(serviceOfGroup('family:web')).toBeUndefined();
     expect(arnToName('arn:aws:ecs:us-east-1:1:task-definition/web:3')).toBe('web:3');
+  });
+});
+
+describe('taskOfArn', () => {
+  it.each([
+    ['arn:aws:ecs:us-east-1:123456789012:task/prod/9f654c76cde14c7c85cf54dce087658a', 'prod'],
+    [' arn:aws-us-gov:ecs:us-gov-west-1:123456789012:task/batch_jobs/abc-123 ', 'batch_jobs'],
+  ])('reads the cluster and task of %s', (arn, cluster) => {
+    expect(taskOfArn(arn)).toEqual({ cluster, taskId: arn.trim().slice(arn.trim().lastIndexOf('/') + 1) });
+  });
+
+  it.each(['default', 'arn:aws:ecs:us-east-1:123456789012:cluster/prod', '9f654c76cde14c7c85cf54dce087658a'])(
+    'says %s is no task ARN',
+    (text) => {
+      expect(taskOfArn(text)).toBeUndefined();
+    },
+  );
+
+  it('rejects an old-format task ARN, which names no cluster', () => {
+    expect(() =>
+      taskOfArn('arn:aws:ecs:us-east-1:123456789012:task/9f654c76cde14c7c85cf54dce087658a'),
+    ).toThrow(
+      new InvalidInputError(
+        'the task ARN arn:aws:ecs:us-east-1:123456789012:task/9f654c76cde14c7c85cf54dce087658a is in the old format, which names no cluster; give the cluster too: tracer CLUSTER arn:aws:ecs:us-east-1:123456789012:task/9f654c76cde14c7c85cf54dce087658a',
+      ),
+    );
   });
 });

@@ -90,6 +90,35 @@ describe('pageTrace', () => {
     expect(page.nextCursor).toBeDefined();
   });
 
+  it('holds back every line from where the reads stopped, with a cursor to go on from there', () => {
+    const page = pageTrace(trace, { stoppedAtMs: 3 });
+    expect(messages(page.lines)).toBe('abcd');
+    expect(decodeTraceCursor(page.nextCursor ?? '')).toEqual({ epochMs: 2, skip: 3 });
+  });
+
+  it('gives a cursor where the reads stopped even when they stopped before the first line', () => {
+    const page = pageTrace(trace, { stoppedAtMs: 0 });
+    expect(page.lines).toEqual([]);
+    expect(decodeTraceCursor(page.nextCursor ?? '')).toEqual({ epochMs: 0, skip: 0 });
+  });
+
+  it('keeps the request’s own cursor when nothing was read past it', () => {
+    const page = pageTrace(trace, { cursor: { epochMs: 4, skip: 1 }, stoppedAtMs: 4 });
+    expect(page.lines).toEqual([]);
+    expect(decodeTraceCursor(page.nextCursor ?? '')).toEqual({ epochMs: 4, skip: 1 });
+  });
+
+  it('moves forward through the millisecond where the reads stopped when nothing comes before it', () => {
+    const page = pageTrace(trace, { cursor: { epochMs: 2, skip: 1 }, stoppedAtMs: 2 });
+    expect(messages(page.lines)).toBe('cd');
+    expect(decodeTraceCursor(page.nextCursor ?? '')).toEqual({ epochMs: 2, skip: 3 });
+  });
+
+  it('cuts at the earlier of the horizon and the stop', () => {
+    expect(messages(pageTrace(trace, { horizonMs: 4, stoppedAtMs: 2 }).lines)).toBe('a');
+    expect(messages(pageTrace(trace, { horizonMs: 2, stoppedAtMs: 4 }).lines)).toBe('a');
+  });
+
   it('ends without a cursor when the last page is returned', () => {
     expect(pageTrace(trace, { maxLines: 6 }).nextCursor).toBeUndefined();
     expect(pageTrace(trace, { cursor: { epochMs: 4, skip: 1 } })).toEqual({ lines: [] });

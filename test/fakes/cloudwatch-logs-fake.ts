@@ -78,8 +78,16 @@ function parseForwardToken(token: string): number | undefined {
  */
 export class CloudWatchLogsFake {
   private readonly groups = new Map<string, Map<string, Stream>>();
-  private readonly faults: Array<{ operation: FakeOperation; fault: FakeFault; remaining: number }> = [];
+  private readonly faults: Array<{
+    operation: FakeOperation;
+    fault: FakeFault;
+    remaining: number;
+    after: number;
+  }> = [];
   private emptyPages = 0;
+  private holds = 0;
+  private holdAfter = 0;
+  private readonly held: ServerResponse[] = [];
   private nonce = 0;
   private readonly log: FakeCall[] = [];
   readonly maxPageEvents: number;
@@ -138,14 +146,35 @@ export class CloudWatchLogsFake {
     }
   }
 
-  /** Answers the next `times` calls of an operation with an error. */
-  failNext(operation: FakeOperation, fault: FakeFault, times = 1): void {
-    this.faults.push({ operation, fault, remaining: times });
+  /** Answers the next `times` calls of an operation with an error, after answering `after` calls as usual. */
+  failNext(operation: FakeOperation, fault: FakeFault, times = 1, after = 0): void {
+    this.faults.push({ operation, fault, remaining: times, after });
   }
 
   /** Answers the next `count` GetLogEvents calls with an empty page and a new token, as the API may. */
   emptyPagesNext(count: number): void {
     this.emptyPages += count;
+  }
+
+  /**
+   * Leaves the next `count` GetLogEvents calls unanswered, after answering `after` calls as usual, as
+   * requests that hang; `releaseHeld` (or `stop`) ends them.
+   */
+  holdNext(count: number, after = 0): void {
+    this.holds += count;
+    this.holdAfter = after;
+  }
+
+  /** Calls held so far and not yet released. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Ends the held calls with a 500, so that no connection stays open. */
+  releaseHeld(): void {
+    for (const response of this.held.splice(0)) {
+      if (!response.writableEnded) response.writeHead(500).end();
+    }
   }
 
   /** Calls answered so far, of one operation or of all. */
@@ -167,6 +196,9 @@ export class CloudWatchLogsFake {
     this.groups.clear();
     this.faults.length = 0;
     this.emptyPages = 0;
+    this.holds = 0;
+    this.holdAfter = 0;
+    this.releaseHeld();
     this.log.length = 0;
   }
 
@@ -191,7 +223,9 @@ export class CloudWatchLogsFake {
       }
       this.log.push({ operation, input });
       const fault = this.faults.find((f) => f.operation === operation && f.remaining > 0);
-      if (fault) {
+      if (fault && fault.after > 0) {
+        fault.after -= 1;
+      } else if (fault) {
         fault.remaining -= 1;
         if (fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
         this.send(response, fault.fault.status ?? 400, {
@@ -202,6 +236,13 @@ export class CloudWatchLogsFake {
       }
       switch (operation) {
         case 'GetLogEvents':
+          if (this.holds > 0 && this.holdAfter > 0) {
+            this.holdAfter -= 1;
+          } else if (this.holds > 0) {
+            this.holds -= 1;
+            this.held.push(response);
+            return;
+          }
           this.getLogEvents(input, response);
           return;
         case 'DescribeLogGroups':

@@ -10,7 +10,7 @@ import type {
   TaskTransition,
 } from '../../lambda/core/model.js';
 import type { BuildTraceDeps } from '../../lambda/use-cases/build-trace.js';
-import type { Sleep } from '../../lambda/use-cases/notify-failure.js';
+import type { NotifyFailureDeps, Sleep } from '../../lambda/use-cases/notify-failure.js';
 import type {
   Clock,
   LedgerClaim,
@@ -131,8 +131,10 @@ export class FakeLogSource {
   readonly streams = new Map<string, FakeLogLine[]>();
   readonly requests: LogStreamRequest[] = [];
   failure?: Error;
+  /** How far each read moves the fake clock. */
+  readCostMs = 0;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: FakeClock) {}
 
   add(logGroup: string, logStream: string, lines: readonly FakeLogLine[]): void {
     this.streams.set(`${logGroup}\u0000${logStream}`, [...lines]);
@@ -141,6 +143,11 @@ export class FakeLogSource {
   async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
     this.requests.push(request);
     if (this.failure) throw this.failure;
+    // As the CloudWatch Logs adapter: no read once the time left has run out.
+    if (request.timeLeftMs && request.timeLeftMs() <= 0) {
+      return { events: [], calls: 0, truncated: true, stoppedEarly: true };
+    }
+    this.clock.advance(this.readCostMs);
     const now = this.clock.nowMs();
     const events = (this.streams.get(`${request.logGroup}\u0000${request.logStream}`) ?? [])
       .filter((line) => (line.availableAtMs ?? line.timestampMs) <= now)
@@ -255,4 +262,26 @@ export function awslogsTaskDefinition(
       essential: true,
     })),
   };
+}
+
+/**
+ * The notifier's dependencies over a fake world: an in-memory ledger and notifier, the fake sleep, no
+ * filters, a 30-second settle delay; `overrides` replace any of them.
+ */
+export function fakeNotifyDeps(
+  world: FakeTraceWorld,
+  overrides: Partial<NotifyFailureDeps> = {},
+): { deps: NotifyFailureDeps; ledger: FakeNotificationLedger; notifier: FakeNotifier } {
+  const ledger = new FakeNotificationLedger();
+  const notifier = new FakeNotifier();
+  const deps: NotifyFailureDeps = {
+    trace: world.traceDeps,
+    ledger,
+    notifier,
+    sleep: fakeSleep(world.clock),
+    settings: {},
+    settleMs: 30_000,
+    ...overrides,
+  };
+  return { deps, ledger, notifier };
 }

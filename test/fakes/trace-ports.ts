@@ -189,6 +189,11 @@ export class InMemoryLogSource implements LogSource {
   private readonly groups = new Map<string, Map<string, LogEvent[]>>();
   private readonly faults = new Map<string, LogUnavailableError | Error>();
   readonly requests: LogStreamRequest[] = [];
+  /**
+   * Called after each page read under a deadline (`timeLeftMs`): a test spends its fake time there. A read
+   * under a deadline asks the time left before each page, as the CloudWatch Logs adapter does.
+   */
+  onPage: (() => void) | undefined;
 
   constructor(private readonly pageSize = 10_000) {}
 
@@ -227,6 +232,27 @@ export class InMemoryLogSource implements LogSource {
     }
     const inWindow = all.filter((e) => e.timestampMs >= request.startMs && e.timestampMs <= request.endMs);
     const max = request.maxEvents ?? Number.POSITIVE_INFINITY;
+    if (request.timeLeftMs) {
+      const wanted = Math.min(inWindow.length, max);
+      let read = 0;
+      let pages = 0;
+      while (pages === 0 || read < wanted) {
+        if (request.timeLeftMs() <= 0) {
+          const events = inWindow.slice(0, read);
+          const last = events[events.length - 1];
+          return {
+            events,
+            calls: pages,
+            truncated: true,
+            stoppedEarly: true,
+            ...(last ? { resumeAfterMs: last.timestampMs } : {}),
+          };
+        }
+        read = Math.min(wanted, read + this.pageSize);
+        pages += 1;
+        this.onPage?.();
+      }
+    }
     if (inWindow.length <= max) {
       return { events: inWindow, calls: Math.ceil(inWindow.length / this.pageSize) + 1, truncated: false };
     }

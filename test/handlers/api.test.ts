@@ -5,22 +5,30 @@ import { createLogger } from '../../lambda/config/logger.js';
 import type { TaskListResponse, TaskSummaryResponse, TraceResponse } from '../../lambda/core/api-types.js';
 import { AccessDeniedError, ThrottledError } from '../../lambda/core/errors.js';
 import {
+  ANSWER_MARGIN_MS,
   type ApiDeps,
   type ApiRequestEvent,
   makeApiHandler,
   NEXT_CURSOR_HEADER,
+  RESPONSE_RESERVE_MS,
+  STOPPED_EARLY_NOTICE,
 } from '../../lambda/handlers/api.js';
 import type { TaskHistory } from '../../lambda/use-cases/ports.js';
 import {
   FakeLiveTaskSource,
   FakeServiceEventSource,
   fixedClock,
-  InMemoryLogSource,
+  type InMemoryLogSource,
   InMemoryServiceEventStore,
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
-import { loadReference, loadReferences, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
+import {
+  loadReference,
+  loadReferences,
+  REFERENCE_TASK_IDS,
+  referenceLogSource,
+} from '../support/reference-fixtures.js';
 
 const { userStopped, failedPull, serviceReplaced } = REFERENCE_TASK_IDS;
 const fixtures = loadReferences();
@@ -29,24 +37,15 @@ const NOW = Math.max(...fixtures.map((f) => f.nowMs));
 interface Harness {
   readonly handler: ReturnType<typeof makeApiHandler>;
   readonly logLines: Array<Record<string, unknown>>;
+  readonly logs: InMemoryLogSource;
 }
 
-/** The API over in-memory ports holding the three reference tasks. */
-function harness(overrides: Partial<ApiDeps> = {}): Harness {
+/** The API over in-memory ports holding the three reference tasks; logs are read `pageSize` events a call. */
+function harness(overrides: Partial<ApiDeps> = {}, pageSize?: number): Harness {
   const history = new InMemoryTaskHistory();
-  const logs = new InMemoryLogSource();
+  const logs = referenceLogSource(fixtures, pageSize);
   const serviceEvents = fixtures.flatMap((f) => f.serviceEvents);
-  for (const fixture of fixtures) {
-    history.recordEvents(fixture.events);
-    for (const group of fixture.logGroups) logs.createLogGroup(group);
-    for (const stream of fixture.streams) {
-      logs.putLogEvents(
-        stream.logGroup,
-        stream.logStream,
-        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-      );
-    }
-  }
+  for (const fixture of fixtures) history.recordEvents(fixture.events);
   const logLines: Array<Record<string, unknown>> = [];
   const deps: ApiDeps = {
     history,
@@ -59,7 +58,7 @@ function harness(overrides: Partial<ApiDeps> = {}): Harness {
     logger: createLogger({ service: 'api' }, { write: (line) => logLines.push(JSON.parse(line)) }),
     ...overrides,
   };
-  return { handler: makeApiHandler(deps), logLines };
+  return { handler: makeApiHandler(deps), logLines, logs };
 }
 
 function get(
@@ -408,6 +407,121 @@ describe('GET /clusters/{cluster}/tasks/{taskId}/trace', () => {
   });
 });
 
+describe('deadlines', () => {
+  const notice = `\tTRACER\t${STOPPED_EARLY_NOTICE}`;
+
+  it('answers a trace it cannot read in time with the lines read so far, a TRACER notice and a cursor; the pages join into the whole trace', async () => {
+    // Prepare: three log events a call (more than the stream holds in any one millisecond), and each call
+    // spends a second of the time left.
+    const { handler, logs } = harness({}, 3);
+    let leftMs = 0;
+    logs.onPage = () => {
+      leftMs -= 1_000;
+    };
+    const context = { getRemainingTimeInMillis: () => leftMs };
+    const lines: string[] = [];
+    let cursor: string | undefined;
+    let stoppedPages = 0;
+
+    // Act: each request has three seconds for its reads.
+    for (let i = 0; i < 200; i++) {
+      leftMs = RESPONSE_RESERVE_MS + 3_000;
+      const response = await handler(
+        get(tracePath(serviceReplaced), { tz: 'Asia/Tokyo', ...(cursor ? { cursor } : {}) }),
+        context,
+      );
+      expect(response.statusCode).toBe(200);
+      cursor = response.headers?.[NEXT_CURSOR_HEADER] as string | undefined;
+      const page = response.body.trimEnd().split('\n');
+      if (cursor) page.pop();
+      if (page.at(-1)?.endsWith(notice)) {
+        stoppedPages += 1;
+        page.pop();
+      }
+      lines.push(...page);
+      if (!cursor) break;
+    }
+
+    // Assess
+    expect(stoppedPages).toBeGreaterThan(1);
+    expect(`${lines.join('\n')}\n`).toBe(golden(serviceReplaced));
+  });
+
+  it('ends a JSON page that ran out of time with the notice line and nextCursor', async () => {
+    const { handler, logs } = harness({}, 2);
+    let leftMs = RESPONSE_RESERVE_MS + 1_000;
+    logs.onPage = () => {
+      leftMs -= 1_000;
+    };
+
+    const response = await handler(get(tracePath(serviceReplaced), { format: 'json' }), {
+      getRemainingTimeInMillis: () => leftMs,
+    });
+
+    const body = json<TraceResponse>(response);
+    expect(response.statusCode).toBe(200);
+    expect(body.nextCursor).toEqual(expect.any(String));
+    expect(body.lines.at(-1)).toMatchObject({
+      source: 'TRACER',
+      kind: 'notice',
+      message: STOPPED_EARLY_NOTICE,
+    });
+  });
+
+  it('counts the time API Gateway spent before the handler ran against its 29 seconds', async () => {
+    // Prepare: a clock that each page of logs moves five seconds on.
+    const pagesRead = async (requestContext?: Partial<NonNullable<ApiRequestEvent['requestContext']>>) => {
+      let nowMs = NOW;
+      let pages = 0;
+      const { handler, logs } = harness({ clock: { nowMs: () => nowMs } }, 1);
+      logs.onPage = () => {
+        pages += 1;
+        nowMs += 5_000;
+      };
+      const event = {
+        ...get(tracePath(serviceReplaced)),
+        ...(requestContext ? { requestContext: requestContext as ApiRequestEvent['requestContext'] } : {}),
+      };
+      const response = await handler(event, { getRemainingTimeInMillis: () => 60_000 });
+      expect(response.body).toContain(STOPPED_EARLY_NOTICE);
+      return pages;
+    };
+
+    // Act
+    const fresh = await pagesRead();
+    const queued = await pagesRead({ requestId: 'r', requestTimeEpoch: NOW - 9_000 });
+    const replayed = await pagesRead({ requestId: 'r', requestTimeEpoch: NOW - 3_600_000 });
+
+    // Assess: 26 s of reads, 17 s after 9 s in the queue, and a stamp from long ago counts as 10 s at most.
+    expect(fresh).toBeGreaterThan(queued);
+    expect(queued).toBeGreaterThan(0);
+    expect(replayed).toBeGreaterThan(0);
+    expect(replayed).toBeLessThanOrEqual(queued);
+  });
+
+  it('answers 503 Unavailable with Retry-After, not a gateway timeout, when AWS does not answer in time', async () => {
+    // Prepare: a table that never answers, and 50 ms before the last moment to answer.
+    const hang = (): Promise<never> => new Promise(() => {});
+    const { handler, logLines } = harness({
+      history: { getTask: hang, listTransitions: hang, listTasks: hang, listClusters: hang },
+    });
+
+    // Act
+    const response = await handler(get(tracePath(serviceReplaced)), {
+      getRemainingTimeInMillis: () => ANSWER_MARGIN_MS + 50,
+    });
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['Retry-After']).toMatch(/^[1-9]\d*$/);
+    expect(errorOf(response)).toMatchObject({ code: 'Unavailable' });
+    expect(errorOf(response).message).toContain("within the API's time limit of 29 s");
+    expect(logLines).toContainEqual(
+      expect.objectContaining({ level: 'error', statusCode: 503, errorCode: 'Unavailable' }),
+    );
+  });
+});
+
 describe('errors', () => {
   function failingHistory(error: Error): TaskHistory {
     const fail = async (): Promise<never> => {
@@ -423,11 +537,20 @@ describe('errors', () => {
       403,
       'AccessDenied',
     ],
-    ['throttling', new ThrottledError('DynamoDB kept throttling; try again in a minute'), 429, 'Throttled'],
   ])('maps %s to its status', async (_name, error, statusCode, code) => {
     const response = await harness({ history: failingHistory(error) }).handler(get('/clusters'));
     expect(response.statusCode).toBe(statusCode);
     expect(errorOf(response)).toEqual({ code, message: error.message });
+  });
+
+  it('answers 503 with Retry-After in whole seconds when AWS throttling outlasted the retries', async () => {
+    const error = new ThrottledError('DynamoDB kept throttling GetItem; try again in a few seconds', {
+      retryAfterSeconds: 5,
+    });
+    const response = await harness({ history: failingHistory(error) }).handler(get('/clusters'));
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['Retry-After']).toBe('5');
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'Throttled', message: error.message } });
   });
 
   it('answers 500 with only the request id, and logs the error', async () => {

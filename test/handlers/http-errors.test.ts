@@ -8,7 +8,12 @@ import {
   TaskNotFoundError,
   ThrottledError,
 } from '../../lambda/core/errors.js';
-import { RouteError, toHttpError } from '../../lambda/handlers/http-errors.js';
+import {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  OutOfTimeError,
+  RouteError,
+  toHttpError,
+} from '../../lambda/handlers/http-errors.js';
 
 const context = { requestId: 'req-1', retentionDays: 30 };
 
@@ -64,7 +69,6 @@ describe('toHttpError', () => {
       'AccessDenied',
       'tracer may not describe tasks',
     ],
-    ['throttling', new ThrottledError('try again in a minute'), 429, 'Throttled', 'try again in a minute'],
     [
       'an unexpected error',
       new TypeError('Cannot read properties of undefined (reading "pk")'),
@@ -88,6 +92,34 @@ describe('toHttpError', () => {
     ],
   ])('maps %s', (_name, error, statusCode, code, message) => {
     expect(toHttpError(error, context)).toEqual({ statusCode, body: { error: { code, message } } });
+  });
+
+  it('maps AWS throttling that outlasted the retries to 503 with the default Retry-After', () => {
+    expect(toHttpError(new ThrottledError('try again in a minute'), context)).toEqual({
+      statusCode: 503,
+      body: { error: { code: 'Throttled', message: 'try again in a minute' } },
+      headers: { 'Retry-After': String(DEFAULT_RETRY_AFTER_SECONDS) },
+    });
+  });
+
+  it.each([
+    [12, '12'],
+    [2.2, '3'],
+    [0, '1'],
+  ])('rounds a throttling error’s own wait of %s s up to whole seconds, at least one', (seconds, header) => {
+    const error = new ThrottledError('slow down', { retryAfterSeconds: seconds });
+    expect(toHttpError(error, context).headers).toEqual({ 'Retry-After': header });
+  });
+
+  it('maps an answer that ran out of time to 503 Unavailable with Retry-After and the request id', () => {
+    const mapped = toHttpError(new OutOfTimeError(29_000), context);
+    expect(mapped.statusCode).toBe(503);
+    expect(mapped.headers).toEqual({ 'Retry-After': String(DEFAULT_RETRY_AFTER_SECONDS) });
+    expect(mapped.body.error).toEqual({
+      code: 'Unavailable',
+      message:
+        "tracer could not answer within the API's time limit of 29 s (request id req-1); try again, or ask for less (a shorter duration, fewer tasks)",
+    });
   });
 
   it('leaves the retention out when it is not known', () => {

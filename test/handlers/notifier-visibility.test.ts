@@ -1,5 +1,4 @@
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -22,9 +21,9 @@ import {
   TaskNotRecordedYetError,
 } from '../../lambda/use-cases/notify-failure.js';
 import { FakeNotificationLedger, FakeNotifier, fakeSleep, fakeTraceWorld } from '../fakes/notify-fakes.js';
-import { loadEventJson, loadSummary } from '../support/notify-fixtures.js';
+import { loadEventJson, loadSummary, NOTIFY_QUEUE_ARN, sqsRecord } from '../support/notify-fixtures.js';
 
-const QUEUE_ARN = 'arn:aws:sqs:ap-northeast-1:123456789012:tracer-notify';
+const QUEUE_ARN = NOTIFY_QUEUE_ARN;
 const QUEUE_URL = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/tracer-notify';
 const PULL_STOPPED_AT_MS = Date.parse('2021-11-26T17:29:57.070Z');
 const SETTLE_MS = 30_000;
@@ -34,25 +33,6 @@ const sqs = mockClient(SQSClient);
 afterEach(() => {
   sqs.reset();
 });
-
-function sqsRecord(messageId: string, body: string, receiveCount = 1): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '1637947797070',
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: '1637947827070',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: QUEUE_ARN,
-    awsRegion: 'ap-northeast-1',
-  };
-}
 
 /** Handler deps over in-memory fakes and the real SqsVisibility over a mocked SQS client. */
 function visibilityDeps(options: { record?: boolean; nowMs?: number } = {}) {

@@ -28,30 +28,11 @@ import {
 } from '../fakes/notify-fakes.js';
 import { SnsFake } from '../fakes/sns-query-fake.js';
 import { type DynaliteHandle, startDynalite } from '../support/dynalite.js';
-import { loadEventJson, loadSummary } from '../support/notify-fixtures.js';
+import { loadEventJson, loadSummary, sqsRecord } from '../support/notify-fixtures.js';
 
 const TOPIC_ARN = 'arn:aws:sns:ap-northeast-1:123456789012:tracer-failures';
 const PULL_STOPPED_AT_MS = Date.parse('2021-11-26T17:29:57.070Z');
 const SETTLE_MS = 30_000;
-
-function sqsRecord(messageId: string, body: string, receiveCount = 1): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '1637947797070',
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: '1637947827070',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:ap-northeast-1:123456789012:tracer-notify',
-    awsRegion: 'ap-northeast-1',
-  };
-}
 
 function batch(...records: SQSRecord[]): SQSEvent {
   return { Records: records };

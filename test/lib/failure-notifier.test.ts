@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../lambda/config/env.js';
+import { METRIC_DIMENSION, METRICS_NAMESPACE, MetricName } from '../../lambda/config/metrics.js';
 import { parseNotifySettings } from '../../lambda/config/notify-settings.js';
 import {
   FailureNotifier,
@@ -12,6 +13,7 @@ import { TracerTable } from '../../lib/constructs/tracer-table.js';
 import {
   allowedActions,
   environmentOf,
+  expectQueueAgeAlarm,
   functionStatements,
   KNOWN_ENV,
   logicalIdOf,
@@ -101,6 +103,47 @@ describe('FailureNotifier with the defaults', () => {
       MetricName: 'Errors',
       Namespace: 'AWS/Lambda',
     });
+  });
+
+  it('alarms when a stopped task has waited an hour for its notification, or a dead-lettered one 10 days', () => {
+    expectQueueAgeAlarm(template, 'NotifierDelayQueue', 3600);
+    expectQueueAgeAlarm(template, 'NotifierDeadLetterQueue', 864_000);
+  });
+
+  it('alarms on the first notification that could not be claimed or sent, from the notifier’s EMF metric', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: MetricName.NOTIFICATIONS_NOT_SENT,
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: [
+        {
+          Name: METRIC_DIMENSION,
+          Value: { Ref: logicalIdOf(template, 'AWS::Lambda::Function', 'NotifierFunction') },
+        },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when Lambda keeps throttling the notifier', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [
+        {
+          Name: 'FunctionName',
+          Value: { Ref: logicalIdOf(template, 'AWS::Lambda::Function', 'NotifierFunction') },
+        },
+      ],
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
   });
 
   it('feeds the notifier batches of 5 with partial batch failures', () => {

@@ -138,3 +138,23 @@ export function environmentOf(template: Template, functionPrefix: string): Recor
   const fn = propertiesOf(template, 'AWS::Lambda::Function', functionPrefix);
   return (fn.Environment as { Variables: Record<string, unknown> }).Variables;
 }
+
+/** Asserts the alarm on the age of the oldest message of one queue: its maximum over 5 minutes, at `seconds`. */
+export function expectQueueAgeAlarm(template: Template, queuePrefix: string, seconds: number): void {
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Namespace: 'AWS/SQS',
+    Dimensions: [
+      {
+        Name: 'QueueName',
+        Value: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', queuePrefix), 'QueueName'] },
+      },
+    ],
+    Statistic: 'Maximum',
+    Period: 300,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    Threshold: seconds,
+    TreatMissingData: 'notBreaching',
+  });
+}

@@ -1,11 +1,15 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../lambda/config/env.js';
-import { TaskStateRecorder } from '../../lib/constructs/task-state-recorder.js';
+import {
+  RECORDER_DEFAULT_MAX_CONCURRENCY,
+  TaskStateRecorder,
+} from '../../lib/constructs/task-state-recorder.js';
 import { TracerTable } from '../../lib/constructs/tracer-table.js';
 import {
   allowedActions,
   environmentOf,
+  expectQueueAgeAlarm,
   functionStatements,
   KNOWN_ENV,
   logicalIdOf,
@@ -81,17 +85,44 @@ describe('TaskStateRecorder without a cluster filter', () => {
     });
   });
 
-  it('feeds the recorder batches of 10 with partial batch failures', () => {
+  it('feeds the recorder batches of 10 with partial batch failures, at most 10 invocations at once', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 10,
       MaximumBatchingWindowInSeconds: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'RecorderQueue'), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: RECORDER_DEFAULT_MAX_CONCURRENCY },
+    });
+    expect(RECORDER_DEFAULT_MAX_CONCURRENCY).toBe(10);
+  });
+
+  it('alarms when an event has waited 30 minutes in the queue, or a dead-lettered one 10 days', () => {
+    expectQueueAgeAlarm(template, 'RecorderQueue', 1800);
+    expectQueueAgeAlarm(template, 'RecorderDeadLetterQueue', 864_000);
+  });
+
+  it('alarms when Lambda throttles the recorder in two of three 5-minute periods', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [
+        {
+          Name: 'FunctionName',
+          Value: { Ref: logicalIdOf(template, 'AWS::Lambda::Function', 'RecorderFunction') },
+        },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
     });
   });
 
   it('alarms on the first message in the dead-letter queue and on recorder errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Namespace: 'AWS/SQS',
@@ -212,4 +243,25 @@ it('rejects a cluster that is neither a name nor a cluster ARN', () => {
   expect(() => synthRecorder(['prod', 'not a cluster'])).toThrow(
     'clusters: "not a cluster" is neither a cluster name',
   );
+});
+
+describe('TaskStateRecorder maximum concurrency', () => {
+  function synthWith(maxConcurrency: number) {
+    return synth((stack) => {
+      const table = new TracerTable(stack, 'Table').table;
+      return new TaskStateRecorder(stack, 'Recorder', { table, retentionDays: 90, maxConcurrency });
+    });
+  }
+
+  it.each([2, 250, 1000])('sets the event source mapping to %s invocations at once when asked', (value) => {
+    synthWith(value).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: value },
+    });
+  });
+
+  it.each([1, 1001, 2.5, 0, -3])('rejects %s, naming the limits and the value', (value) => {
+    expect(() => synthWith(value)).toThrow(
+      `maxConcurrency must be a whole number from 2 to 1000 (the limits of an SQS event source), got ${value}`,
+    );
+  });
 });

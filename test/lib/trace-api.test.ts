@@ -198,6 +198,47 @@ describe('TraceApi with the defaults', () => {
     });
   });
 
+  it('names the REST API after its stack, so that its metrics and alarms are its own', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: `tracer-${stack.stackName}` });
+  });
+
+  it('alarms on three or more 5XX answers of the prod stage in 5 minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5XXError',
+      Namespace: 'AWS/ApiGateway',
+      Dimensions: Match.arrayWith([
+        { Name: 'ApiName', Value: `tracer-${stack.stackName}` },
+        {
+          Name: 'Stage',
+          Value: { Ref: logicalIdOf(template, 'AWS::ApiGateway::Stage', 'ApiRestApiDeploymentStage') },
+        },
+      ]),
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 3,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms on query function errors and on throttles in two of three 5-minute periods', () => {
+    const fn = { Ref: logicalIdOf(template, 'AWS::Lambda::Function', 'ApiFunction') };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: fn }],
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Dimensions: [{ Name: 'FunctionName', Value: fn }],
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  });
+
   it('creates no CloudFormation output of its own', () => {
     expect(template.findOutputs('*')).toEqual({});
   });

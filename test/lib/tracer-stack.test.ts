@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../lambda/config/env.js';
-import { CONTEXT_KEYS, tracerPropsFromContext } from '../../lib/stack-context.js';
+import { alarmTopicArnFromContext, CONTEXT_KEYS, tracerPropsFromContext } from '../../lib/stack-context.js';
 import { environmentOf, synthTracerStack } from './support.js';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
@@ -33,6 +33,36 @@ describe('TracerStack', () => {
     // THEN
     custom.resourceCountIs('AWS::Events::Rule', 3);
     custom.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'oncall@example.com' });
+  });
+
+  it('sends every alarm to the topic named by context, and the recorder’s concurrency and deletion protection from context', () => {
+    // GIVEN / WHEN
+    const arn = 'arn:aws:sns:eu-west-1:111122223333:paging';
+    const { template: custom } = synthTracerStack({
+      [CONTEXT_KEYS.alarmTopicArn]: arn,
+      [CONTEXT_KEYS.recorderMaxConcurrency]: '25',
+      [CONTEXT_KEYS.tableDeletionProtection]: 'false',
+    });
+    // THEN
+    const alarms = Object.values(custom.findResources('AWS::CloudWatch::Alarm')) as Array<{
+      Properties: { AlarmActions: unknown[]; OKActions: unknown[] };
+    }>;
+    expect(alarms).toHaveLength(14);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([arn]);
+      expect(alarm.Properties.OKActions).toEqual([arn]);
+    }
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 25 },
+    });
+    const table = Object.values(custom.findResources('AWS::DynamoDB::Table'))[0] as {
+      Properties: Record<string, unknown>;
+    };
+    expect(table.Properties.DeletionProtectionEnabled ?? false).toBe(false);
+  });
+
+  it('protects the table from deletion by default', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
   });
 
   it('lets explicit props win over context', () => {
@@ -75,6 +105,7 @@ describe('tracerPropsFromContext', () => {
       [CONTEXT_KEYS.tableRemovalPolicy]: 'destroy',
       [CONTEXT_KEYS.tableDeletionProtection]: 'true',
       [CONTEXT_KEYS.tableClass]: 'STANDARD_INFREQUENT_ACCESS',
+      [CONTEXT_KEYS.recorderMaxConcurrency]: '50',
       [CONTEXT_KEYS.logRetentionDays]: '7',
       [CONTEXT_KEYS.logLevel]: 'warn',
       [CONTEXT_KEYS.notifyEmail]: 'oncall@example.com',
@@ -96,6 +127,7 @@ describe('tracerPropsFromContext', () => {
       tableRemovalPolicy: RemovalPolicy.DESTROY,
       tableDeletionProtection: true,
       tableClass: dynamodb.TableClass.STANDARD_INFREQUENT_ACCESS,
+      recorderMaxConcurrency: 50,
       logRetention: logs.RetentionDays.ONE_WEEK,
       logLevel: 'warn',
       notifications: {
@@ -145,5 +177,29 @@ describe('tracerPropsFromContext', () => {
     [{ notifyEmail: 7 }, 'context notifyEmail must be a string, got 7'],
   ])('rejects %j', (context, message) => {
     expect(() => tracerPropsFromContext(reader(context))).toThrow(message);
+  });
+
+  it('passes a recorder concurrency outside 2 to 1000 on to the construct, which names the limits', () => {
+    expect(() => synthTracerStack({ [CONTEXT_KEYS.recorderMaxConcurrency]: '1' })).toThrow(
+      'maxConcurrency must be a whole number from 2 to 1000 (the limits of an SQS event source), got 1',
+    );
+  });
+});
+
+describe('alarmTopicArnFromContext', () => {
+  it('reads the ARN of a standard topic, and nothing when none is given', () => {
+    const arn = 'arn:aws:sns:us-east-1:111122223333:tracer-alarms';
+    expect(alarmTopicArnFromContext(reader({ alarmTopicArn: arn }))).toBe(arn);
+    expect(alarmTopicArnFromContext(reader({}))).toBeUndefined();
+  });
+
+  it.each([
+    'paging',
+    'arn:aws:sqs:us-east-1:111122223333:q',
+    'arn:aws:sns:us-east-1:111122223333:alarms.fifo',
+  ])('rejects %s, saying what it takes', (value) => {
+    expect(() => alarmTopicArnFromContext(reader({ alarmTopicArn: value }))).toThrow(
+      `context alarmTopicArn must be the ARN of a standard SNS topic (arn:aws:sns:<region>:<account>:<name>; alarms cannot publish to FIFO topics), got "${value}"`,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { LISTING_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambda/adapters/dynamodb/keys.js';
@@ -78,20 +78,43 @@ describe('TracerTable', () => {
     ia.template.hasResourceProperties('AWS::DynamoDB::Table', { TableClass: 'STANDARD_INFREQUENT_ACCESS' });
   });
 
-  it('leaves deletion protection off unless asked', () => {
-    const props = template.findResources('AWS::DynamoDB::Table');
-    const table = Object.values(props)[0] as { Properties: Record<string, unknown> };
+  it('protects the table from deletion by default', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
+
+  it('leaves deletion protection off when asked', () => {
+    const { template: custom } = synth(
+      (stack) => new TracerTable(stack, 'Table', { deletionProtection: false }),
+    );
+    const table = Object.values(custom.findResources('AWS::DynamoDB::Table'))[0] as {
+      Properties: Record<string, unknown>;
+    };
     expect(table.Properties.DeletionProtectionEnabled ?? false).toBe(false);
   });
 
-  it('turns deletion protection on and honours another removal policy when asked', () => {
+  it('leaves deletion protection off for a table the stack means to delete, unless asked', () => {
+    const { template: destroyed } = synth(
+      (stack) => new TracerTable(stack, 'Table', { removalPolicy: RemovalPolicy.DESTROY }),
+    );
+    const table = Object.values(destroyed.findResources('AWS::DynamoDB::Table'))[0] as {
+      Properties: Record<string, unknown>;
+    };
+    expect(table.Properties.DeletionProtectionEnabled ?? false).toBe(false);
+    destroyed.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+
+  it('turns deletion protection on with another removal policy when asked, and warns that deleting the stack will fail', () => {
     // GIVEN
-    const { template: custom } = synth(
+    const { template: custom, stack } = synth(
       (stack) =>
         new TracerTable(stack, 'Table', { deletionProtection: true, removalPolicy: RemovalPolicy.DESTROY }),
     );
     // THEN
     custom.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
     custom.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Table',
+      Match.stringLikeRegexp('deleting the stack fails until deletion protection is turned off'),
+    );
   });
 });

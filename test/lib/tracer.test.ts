@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -5,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../lambda/config/env.js';
 import { Tracer } from '../../lib/tracer.js';
-import { allStatements, environmentOf, synth, synthTracer } from './support.js';
+import { allStatements, environmentOf, logicalIdOf, synth, synthTracer } from './support.js';
 
 describe('Tracer with the defaults', () => {
   // GIVEN
@@ -71,9 +72,13 @@ describe('Tracer with the defaults', () => {
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
-  it('has an alarm for each dead-letter queue and each function', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-    expect(tracer.alarms).toHaveLength(5);
+  it('has its 14 alarms: queues, dead-letter queues, functions, the API and notifications', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    expect(tracer.alarms).toHaveLength(14);
+  });
+
+  it('protects the table from deletion', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
   });
 });
 
@@ -102,9 +107,54 @@ describe('Tracer settings', () => {
     });
     // THEN
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(14);
     for (const alarm of alarms) {
       expect((alarm as { Properties: { AlarmActions: unknown[] } }).Properties.AlarmActions).toHaveLength(1);
+      expect(alarm).not.toHaveProperty('Properties.OKActions');
+    }
+  });
+
+  it('sends every alarm to the alarm topic when it fires and when it clears, beside the alarm actions', () => {
+    // GIVEN
+    const { template } = synth((stack) => {
+      const paging = new sns.Topic(stack, 'Paging');
+      const alarmTopic = new sns.Topic(stack, 'Alarms');
+      return new Tracer(stack, 'Tracer', {
+        alarmActions: [new cloudwatchActions.SnsAction(paging)],
+        alarmTopic,
+      });
+    });
+    // THEN
+    const paging = { Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'Paging') };
+    const alarmTopic = { Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'Alarms') };
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Array<{
+      Properties: { AlarmActions: unknown[]; OKActions: unknown[] };
+    }>;
+    expect(alarms).toHaveLength(14);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([paging, alarmTopic]);
+      expect(alarm.Properties.OKActions).toEqual([alarmTopic]);
+    }
+  });
+
+  it('passes the recorder’s maximum concurrency to its event source mapping', () => {
+    const { template } = synthTracer({ recorderMaxConcurrency: 100, notifications: false });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 100 },
+    });
+  });
+
+  it('turns deletion protection off when asked, and leaves it off for a table deleted with the stack', () => {
+    const off = synthTracer({ tableDeletionProtection: false, notifications: false }).template;
+    const destroyed = synthTracer({
+      tableRemovalPolicy: RemovalPolicy.DESTROY,
+      notifications: false,
+    }).template;
+    for (const template of [off, destroyed]) {
+      const table = Object.values(template.findResources('AWS::DynamoDB::Table'))[0] as {
+        Properties: Record<string, unknown>;
+      };
+      expect(table.Properties.DeletionProtectionEnabled ?? false).toBe(false);
     }
   });
 

@@ -2,12 +2,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogUnavailableError } from '../../lambda/core/errors.js';
-import {
-  InvalidLogBatchError,
-  type LocalLogBatch,
-  LocalLogStore,
-  parseLogBatches,
-} from '../../lambda/local/local-log-store.js';
+import { type LocalLogBatch, LocalLogStore } from '../../lambda/local/local-log-store.js';
 import { removeDir, tempDir } from './local-harness.js';
 
 const GROUP = '/ecs/web';
@@ -200,105 +195,5 @@ describe('LocalLogStore', () => {
     await expect(append).rejects.toThrow('the log store is closed; the batches were not stored');
     expect(store.has(GROUP, STREAM)).toBe(false);
     expect(await readFile(file, 'utf8')).toBe('');
-  });
-});
-
-describe('parseLogBatches', () => {
-  it.each([
-    [
-      'one batch with epoch-millisecond and ISO timestamps',
-      {
-        logGroup: GROUP,
-        logStream: STREAM,
-        events: [
-          { timestamp: 5, message: 'a' },
-          { timestampMs: 6, message: 'b' },
-          { timestamp: '1970-01-01T00:00:00.007Z', message: 'c' },
-        ],
-      },
-      [
-        batch([
-          [5, 'a'],
-          [6, 'b'],
-          [7, 'c'],
-        ]),
-      ],
-    ],
-    [
-      'an array of batches',
-      [batch([]), { logGroup: GROUP, logStream: 'x', events: [] }],
-      [batch([]), batch([], 'x')],
-    ],
-  ])('reads %s', (_name, body, expected) => {
-    expect(parseLogBatches(body)).toEqual(expected);
-  });
-
-  it.each<[string, unknown, string[]]>([
-    ['an empty array', [], ['the body is an empty array']],
-    ['a string', 'hello', ['expected an object with logGroup, logStream and events']],
-    [
-      'a batch without events',
-      { logGroup: GROUP, logStream: STREAM },
-      ['events must be an array of { timestamp, message }'],
-    ],
-    [
-      'bad events',
-      {
-        logGroup: GROUP,
-        logStream: STREAM,
-        events: [
-          7,
-          { message: 'm' },
-          { timestamp: 1.5, message: 'm' },
-          { timestamp: 'soon', message: 'm' },
-          { timestamp: 1 },
-        ],
-      },
-      [
-        'events[0]: expected { timestamp, message }',
-        'events[1]: timestamp (epoch milliseconds or ISO 8601) is missing',
-        'events[2]: timestamp must be whole epoch milliseconds',
-        'events[3]: timestamp "soon" is not an ISO 8601 time',
-        'events[4]: message must be a string',
-      ],
-    ],
-    [
-      'a name too long',
-      { logGroup: 'g'.repeat(513), logStream: STREAM, events: [] },
-      ['logGroup must be at most 512 characters'],
-    ],
-    [
-      'a message over 1 MiB',
-      { logGroup: GROUP, logStream: STREAM, events: [{ timestamp: 1, message: 'x'.repeat(1_048_577) }] },
-      ["events[0]: message is larger than CloudWatch Logs' 1 MiB limit"],
-    ],
-  ])('rejects %s, listing every problem', (_name, body, problems) => {
-    // Act
-    const parse = () => parseLogBatches(body);
-
-    // Assess
-    expect(parse).toThrow(InvalidLogBatchError);
-    try {
-      parse();
-    } catch (error) {
-      expect((error as InvalidLogBatchError).problems).toEqual(problems);
-    }
-  });
-
-  it('lists at most twenty problems, and counts the rest', () => {
-    // Prepare
-    const body = { logGroup: GROUP, logStream: STREAM, events: Array.from({ length: 25 }, () => 1) };
-
-    // Act
-    let problems: readonly string[] = [];
-    try {
-      parseLogBatches(body);
-    } catch (error) {
-      problems = (error as InvalidLogBatchError).problems;
-    }
-
-    // Assess
-    expect(problems).toHaveLength(21);
-    expect(problems.at(-1)).toBe('and 5 more problems');
   });
 });

@@ -18,7 +18,15 @@ import {
 import { runTracer } from '../cli/run-cli.js';
 import { loadEvent } from '../support/fixtures.js';
 import { loadReference, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
-import { call, type LocalChild, removeDir, startLocalChild, tempDir } from './local-harness.js';
+import {
+  call,
+  type LocalChild,
+  processState,
+  removeDir,
+  startLocalChild,
+  tempDir,
+  waitUntilEnded,
+} from './local-harness.js';
 
 /** A fixed "now", so that the samples' age never depends on the day the tests run. */
 const NOW_MS = Date.parse('2024-06-01T00:00:00Z');
@@ -179,7 +187,7 @@ describe('local mode in-process', () => {
     ]);
   });
 
-  it('records JSON Lines, skipping a malformed line with its reason', async () => {
+  it('records JSON Lines, and answers 422 naming each line it rejected and why', async () => {
     // Prepare
     const lines = [
       JSON.stringify(FARGATE_EVENTS[3]),
@@ -195,7 +203,7 @@ describe('local mode in-process', () => {
 
     // Assess
     const body = answer.json as PostedEventsAnswer;
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(422);
     expect(body).toMatchObject({ received: 6, stored: 4, duplicates: 0, rejected: 2, failed: 0 });
     expect(body.results[1]).toMatchObject({
       position: 'line 2',
@@ -278,10 +286,10 @@ describe('local mode in-process', () => {
     expect(text).not.toContain('could not be described');
   });
 
-  it('rejects a log batch that is not valid, storing none of it', async () => {
+  it('stores the valid streams of a log batch, and answers 422 naming each refused one and why', async () => {
     // Prepare
     const body = JSON.stringify([
-      { logGroup: '/ecs/ok', logStream: 'ok/1', events: [{ timestamp: 1, message: 'fine' }] },
+      { logGroup: '/ecs/ok', logStream: 'ok/1', events: [{ timestamp: 1_700_000_000_000, message: 'fine' }] },
       { logGroup: '', logStream: 'x', events: [{ timestampMs: -1, message: 3 }] },
     ]);
 
@@ -290,19 +298,78 @@ describe('local mode in-process', () => {
     const health = await call(server.url, 'GET', '/health');
 
     // Assess
-    expect(answer.status).toBe(400);
+    expect(answer.status).toBe(422);
     expect(answer.json).toEqual({
-      error: {
-        code: 'InvalidInput',
-        message: 'the log batch was not stored',
-        details: [
-          'batch 2: logGroup must be a non-empty string',
-          'batch 2: events[0]: timestamp must be whole epoch milliseconds',
-          'batch 2: events[0]: message must be a string',
-        ],
-      },
+      received: { logStreams: 2, logEvents: 2 },
+      stored: { logStreams: 1, logEvents: 1 },
+      rejected: { logStreams: 1, logEvents: 1 },
+      results: [
+        {
+          index: 0,
+          position: 'batch 1',
+          status: 'stored',
+          logGroup: '/ecs/ok',
+          logStream: 'ok/1',
+          logEvents: 1,
+        },
+        {
+          index: 1,
+          position: 'batch 2',
+          status: 'rejected',
+          logGroup: '',
+          logStream: 'x',
+          logEvents: 1,
+          reason:
+            'logGroup must be a non-empty string; events[0]: timestamp -1 (1969-12-31T23:59:59.999Z) is not a plausible time in epoch milliseconds: it is before 2000-01-01T00:00:00.000Z; events[0]: message must be a string',
+        },
+      ],
     });
-    expect(health.json).toMatchObject({ logStreams: 3, logEvents: 238 });
+    expect(health.json).toMatchObject({ logStreams: 4, logEvents: 239 });
+  });
+
+  it.each([
+    ['epoch seconds', 1_700_000_000, /looks like epoch seconds .*; send epoch milliseconds: 1700000000000$/],
+    ['an ISO 8601 time without a zone', '2023-11-14T22:13:20', /has no time zone; add Z for UTC/],
+    ['a time in words', 'yesterday at noon', /is not an ISO 8601 time with a zone .* or epoch milliseconds$/],
+  ])(
+    'refuses a log event stamped with %s, with 400 and the reason, storing nothing',
+    async (_name, timestamp, reason) => {
+      // Prepare
+      const before = (await call(server.url, 'GET', '/health')).json;
+      const body = { logGroup: '/ecs/refused', logStream: 'r/1', events: [{ timestamp, message: 'when?' }] };
+
+      // Act
+      const answer = await call(server.url, 'POST', '/logs', JSON.stringify(body));
+      const after = (await call(server.url, 'GET', '/health')).json;
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.json).toMatchObject({
+        stored: { logStreams: 0, logEvents: 0 },
+        results: [{ position: 'batch 1', status: 'rejected', reason: expect.stringMatching(reason) }],
+      });
+      expect(after).toEqual(before);
+    },
+  );
+
+  it('makes curl -f fail for a batch of events with one rejected', async () => {
+    // Prepare
+    const body = [JSON.stringify(FARGATE_EVENTS[1]), '{"detail-type": "ECS Task State Change"}'].join('\n');
+
+    // Act
+    const answer = await call(server.url, 'POST', '/events', body);
+
+    // Assess
+    expect(answer.status).toBe(422);
+    expect(answer.json).toMatchObject({
+      stored: 0,
+      duplicates: 1,
+      rejected: 1,
+      results: [
+        { position: 'line 1', status: 'duplicate' },
+        { position: 'line 2', status: 'rejected', reason: expect.any(String) },
+      ],
+    });
   });
 
   it.each([
@@ -418,7 +485,7 @@ describe('local mode in-process', () => {
       expect(restarted.samples).toBe('already-loaded');
       expect(text).toContain('CONTAINER:FargateApp\tlistening on :80');
       expect(text).toContain('TASK\tStopped');
-      expect(health.json).toMatchObject({ logStreams: 3, logEvents: 238 });
+      expect(health.json).toMatchObject({ logStreams: 4, logEvents: 239 });
       expect(sample).toBe(golden(REFERENCE_TASK_IDS.serviceReplaced));
     });
 
@@ -478,9 +545,13 @@ describe('local mode as npm start runs it', () => {
     await removeDir(dataDir);
   });
 
-  it('starts, prints how to query it, serves the sample trace, and stops cleanly on Ctrl-C', async () => {
+  it('starts, prints how to query it, serves the sample trace, logs a line per request, and stops cleanly on Ctrl-C', async () => {
     // Prepare
-    child = await startLocalChild({ TRACER_DATA_DIR: dataDir, TRACER_RETENTION_DAYS: '36500' });
+    child = await startLocalChild({
+      TRACER_DATA_DIR: dataDir,
+      TRACER_RETENTION_DAYS: '36500',
+      TRACER_LOG_LEVEL: 'info',
+    });
 
     // Act
     const text = await traceText(child.url, 'default', REFERENCE_TASK_IDS.failedPull);
@@ -490,9 +561,17 @@ describe('local mode as npm start runs it', () => {
     // Assess
     expect(text).toBe(golden(REFERENCE_TASK_IDS.failedPull));
     expect(posted.status).toBe(200);
-    expect(child.stdout()).toContain(
-      `npx tracer --endpoint ${child.url} default ${REFERENCE_TASK_IDS.failedPull}`,
-    );
+    expect(child.stdout()).toContain(`export TRACER_ENDPOINT=${child.url}\n`);
+    const logLines = child
+      .stderr()
+      .split('\n')
+      .filter((line) => line !== '');
+    expect(logLines.filter((line) => !line.startsWith('warn: '))).toEqual([
+      expect.stringMatching(
+        new RegExp(`^GET /clusters/default/tasks/${REFERENCE_TASK_IDS.failedPull}/trace 200 \\d+ms$`),
+      ),
+      expect.stringMatching(/^POST \/events 200 \d+ms stored=1$/),
+    ]);
     expect(child.stdout()).toContain('stopped; the data is kept in the data folder');
   });
 
@@ -514,5 +593,35 @@ describe('local mode as npm start runs it', () => {
     expect(task.json).toMatchObject({ taskId: FARGATE_TASK_ID, lastStatus: 'STOPPED' });
     expect(health.json).toMatchObject({ logStreams: 3, logEvents: 238 });
     expect(child.stdout()).toContain('3 sample incidents in cluster default\n');
+  });
+
+  it('starts at once on a data folder whose killed server is a zombie nobody has reaped', async () => {
+    // Prepare
+    const zombieDir = await tempDir();
+    let holder: LocalChild | undefined;
+    try {
+      holder = await startLocalChild(
+        { TRACER_DATA_DIR: zombieDir, TRACER_LOCAL_SAMPLES: 'off' },
+        { parent: 'non-reaping' },
+      );
+      const posted = await call(holder.url, 'POST', '/events', JSON.stringify(FARGATE_EVENTS[5]));
+      process.kill(holder.serverPid, 'SIGKILL');
+      // Its parent never waits for it, so the killed server stays a zombie: a process id that still exists.
+      await waitUntilEnded(holder.serverPid);
+
+      // Act
+      const restarted = await start(zombieDir, { samples: false });
+      const task = await call(restarted.url, 'GET', `/clusters/FargateCluster/tasks/${FARGATE_TASK_ID}`);
+      await restarted.close();
+
+      // Assess
+      expect(posted.status).toBe(200);
+      expect(await processState(holder.serverPid)).toBe('Z');
+      expect(task.status).toBe(200);
+      expect(task.json).toMatchObject({ taskId: FARGATE_TASK_ID, lastStatus: 'STOPPED' });
+    } finally {
+      await holder?.stop('SIGKILL');
+      await removeDir(zombieDir);
+    }
   });
 });

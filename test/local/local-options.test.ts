@@ -69,9 +69,8 @@ describe('banner', () => {
     expect(lines[0]).toBe('tracer is running locally on http://127.0.0.1:8787');
     expect(lines).toContain('  data     .data  (delete it to start afresh)');
     expect(lines).toContain('  logs     local log store only (no credentials)');
-    expect(lines).toContain(
-      '  npx tracer --endpoint http://127.0.0.1:8787 default 9f654c76cde14c7c85cf54dce087658a',
-    );
+    expect(lines).toContain('  export TRACER_ENDPOINT=http://127.0.0.1:8787');
+    expect(lines).toContain('  npx tracer default 9f654c76cde14c7c85cf54dce087658a');
     expect(text).toContain('curl --data-binary @samples/events.jsonl http://127.0.0.1:8787/events');
     expect(text.endsWith('Press Ctrl-C to stop.\n')).toBe(true);
   });

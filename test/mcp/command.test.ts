@@ -66,7 +66,8 @@ describe('tracer mcp [flags]', () => {
     // Assess
     expect(code).toBe(0);
     expect(stdout.text()).toBe(MCP_HELP_TEXT);
-    expect(MCP_HELP_TEXT).toContain('"args": ["tracer", "mcp", "--stack", "Tracer"]');
+    expect(MCP_HELP_TEXT).toContain('{ "command": "tracer", "args": ["mcp", "--stack", "Tracer"] }');
+    expect(MCP_HELP_TEXT).not.toContain('npx');
   });
 
   it('is reached from the tracer command as a subcommand', async () => {

@@ -2,7 +2,9 @@
  * Connects the SDK's own MCP client to tracer's MCP server over an in-memory transport pair. The server
  * reads a loopback fake of the trace API through the CLI's real source wiring (openTracerSource).
  */
+import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { openTracerSource } from '../../lambda/cli/open-source.js';
@@ -82,4 +84,38 @@ export function textOf(result: CallToolResult): string {
     throw new Error(`expected one text content, got ${JSON.stringify(result.content).slice(0, 200)}`);
   }
   return first.text;
+}
+
+/** An SDK client connected to a `tracer mcp` child process over stdio, as an MCP client starts it. */
+export interface StdioMcp {
+  readonly client: Client;
+  /** What the server wrote to stderr so far. */
+  stderr(): string;
+  /** Errors the client saw in the protocol itself. */
+  readonly protocolErrors: Error[];
+}
+
+/**
+ * Starts `node <cli> mcp ...args` and connects the SDK's client to it.
+ * @example const { client } = await connectStdioMcp(BUILT_CLI, ['--endpoint', api.url], { cwd, env });
+ */
+export async function connectStdioMcp(
+  cli: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env: Record<string, string> },
+): Promise<StdioMcp> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cli, 'mcp', ...args],
+    env: options.env,
+    cwd: options.cwd,
+    stderr: 'pipe',
+  });
+  const chunks: Buffer[] = [];
+  (transport.stderr as Readable | null)?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const client = new Client({ name: 'tracer-stdio-test', version: '1.0.0' });
+  const protocolErrors: Error[] = [];
+  client.onerror = (error) => protocolErrors.push(error);
+  await client.connect(transport);
+  return { client, stderr: () => Buffer.concat(chunks).toString('utf8'), protocolErrors };
 }

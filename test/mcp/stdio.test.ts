@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_CLI, requireBuiltCli } from '../support/build-cli.global.js';
 import { type FakeTracerApi, readExpectedTrace, startFakeTracerApi } from '../support/fake-tracer-api.js';
-import { textOf } from './mcp-harness.js';
+import { connectStdioMcp, textOf } from './mcp-harness.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = BUILT_CLI;
@@ -43,18 +42,10 @@ describe('tracer mcp over stdio, as an MCP client starts it', () => {
 
   it('serves the four tools to the SDK client, with the reference trace and diagnosis', async () => {
     // Prepare
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'mcp', '--endpoint', api.url],
-      env: childEnv(),
+    const { client, stderr, protocolErrors } = await connectStdioMcp(CLI, ['--endpoint', api.url], {
       cwd: ROOT,
-      stderr: 'pipe',
+      env: childEnv(),
     });
-    const stderr = collect(transport.stderr as Readable);
-    const client = new Client({ name: 'tracer-stdio-test', version: '1.0.0' });
-    const protocolErrors: Error[] = [];
-    client.onerror = (error) => protocolErrors.push(error);
-    await client.connect(transport);
 
     // Act
     const { tools } = await client.listTools();

@@ -40,6 +40,59 @@ function once(path: string, answer: FakeAnswer) {
   };
 }
 
+describe('throttling', () => {
+  const throttled: FakeAnswer = {
+    status: 503,
+    headers: { 'content-type': 'application/json', 'retry-after': '1' },
+    body: JSON.stringify({ error: { code: 'Throttled', message: 'the table is throttling reads' } }),
+  };
+
+  /** The real source wiring, with retries that record their waits instead of waiting. */
+  function withRecordedWaits(waits: number[]) {
+    return (endpoint: string) =>
+      openTracerSource(
+        { selection: { kind: 'endpoint', endpoint } },
+        { retryTiming: { sleep: async (ms) => void waits.push(ms), random: () => 0 } },
+      );
+  }
+
+  it('answers a tool call after the API answered 503 Throttled once', async () => {
+    // Prepare
+    const waits: number[] = [];
+    mcp = await connectMcp({
+      api: { intercept: once('/trace', throttled) },
+      openSource: withRecordedWaits(waits),
+    });
+
+    // Act
+    const result = await mcp.call('get_trace', { cluster: 'default', task: FAILED_PULL });
+
+    // Assess
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toBe(readExpectedTrace(FAILED_PULL));
+    expect(waits).toEqual([1000]);
+  });
+
+  it('reports throttling that outlasts the retries in the one line the CLI prints', async () => {
+    // Prepare
+    const waits: number[] = [];
+    mcp = await connectMcp({
+      api: { intercept: (request) => (request.url.includes('/trace') ? throttled : undefined) },
+      openSource: withRecordedWaits(waits),
+    });
+
+    // Act
+    const result = await mcp.call('get_trace', { cluster: 'default', task: FAILED_PULL });
+
+    // Assess
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'the API is throttled (HTTP 503, 4 attempts): the table is throttling reads; wait a moment and retry',
+    );
+    expect(waits).toEqual([1000, 1000, 1000]);
+  });
+});
+
 describe('tool errors carry the one line the CLI prints, and the next call works', () => {
   it.each([
     {

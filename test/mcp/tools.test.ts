@@ -66,7 +66,7 @@ describe('the tools an MCP client lists', () => {
       { description: string }
     >;
     expect(properties.duration?.description).toContain('5m0s when absent');
-    expect(properties.tz?.description).toContain('UTC when absent');
+    expect(properties.tz?.description).toContain('when absent, UTC for text and UTC for json');
   });
 });
 
@@ -335,5 +335,25 @@ describe('get_trace', () => {
     });
     expect(JSON.parse(textOf(result))).toEqual(structured);
     expect(queryOf(mcp, 0).get('format')).toBe('json');
+  });
+
+  it('shows the times of a JSON trace in the tz it is given, keeping epochMs', async () => {
+    // Prepare
+    mcp = await connectMcp();
+    const fake = referenceTasks().find((t) => t.summary.taskId === FAILED_PULL);
+
+    // Act
+    const result = await mcp.call('get_trace', {
+      cluster: 'default',
+      task: FAILED_PULL,
+      format: 'json',
+      tz: 'Asia/Tokyo',
+    });
+
+    // Assess
+    const structured = result.structuredContent as unknown as TraceResponse;
+    expect(structured.lines.map((line) => line.epochMs)).toEqual(fake?.lines.map((line) => line.epochMs));
+    expect(structured.lines[0]?.timestamp).toBe('2021-11-27T02:29:15.055+09:00');
+    expect(structured.task.createdAt).toBe('2021-11-27T02:29:15.055+09:00');
   });
 });

@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServiceEvent, TaskDefinitionInfo } from '../../lambda/core/model.js';
+import { InMemoryLogSource } from '../fakes/trace-ports.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -106,4 +107,26 @@ export function missingFromSubsequence(
     at += 1;
   }
   return undefined;
+}
+
+/**
+ * CloudWatch Logs holding the log groups and streams of reference tasks, read `pageSize` events a call.
+ * @example const logs = referenceLogSource([loadReference(REFERENCE_TASK_IDS.userStopped)]);
+ */
+export function referenceLogSource(
+  fixtures: readonly ReferenceFixture[],
+  pageSize?: number,
+): InMemoryLogSource {
+  const logs = new InMemoryLogSource(pageSize);
+  for (const fixture of fixtures) {
+    for (const group of fixture.logGroups) logs.createLogGroup(group);
+    for (const stream of fixture.streams) {
+      logs.putLogEvents(
+        stream.logGroup,
+        stream.logStream,
+        stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
+      );
+    }
+  }
+  return logs;
 }

@@ -14,6 +14,7 @@ import type {
   TaskSummary,
 } from '../../lambda/core/model.js';
 import type { TraceLine } from '../../lambda/core/trace.js';
+import { encodeTraceCursor } from '../../lambda/core/trace-page.js';
 import {
   type BuildTraceDeps,
   type BuildTraceRequest,
@@ -26,7 +27,7 @@ import {
   FakeServiceEventSource,
   FakeTaskDefinitionSource,
   fixedClock,
-  InMemoryLogSource,
+  type InMemoryLogSource,
   InMemoryServiceEventStore,
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
@@ -38,6 +39,7 @@ import {
   REFERENCE_TASK_IDS,
   REFERENCE_TIME_ZONE,
   type ReferenceFixture,
+  referenceLogSource,
 } from '../support/reference-fixtures.js';
 
 const MINUTE = 60_000;
@@ -54,15 +56,7 @@ interface World {
 function world(fixture: ReferenceFixture, overrides: Partial<BuildTraceDeps> = {}): World {
   const history = new InMemoryTaskHistory();
   history.recordEvents(fixture.events);
-  const logs = new InMemoryLogSource();
-  for (const group of fixture.logGroups) logs.createLogGroup(group);
-  for (const stream of fixture.streams) {
-    logs.putLogEvents(
-      stream.logGroup,
-      stream.logStream,
-      stream.events.map((e) => ({ timestampMs: e.timestamp, message: e.message })),
-    );
-  }
+  const logs = referenceLogSource([fixture]);
   const taskDefinitions = new InMemoryTaskDefinitionStore(fixture.taskDefinitions);
   const serviceEvents = new InMemoryServiceEventStore();
   const deps: BuildTraceDeps = {
@@ -711,5 +705,99 @@ describe('buildTaskTrace: recorded service events reach the trace', () => {
     const { deps } = world(fixture, { serviceEventSource: new FakeServiceEventSource([far]) });
     const trace = await buildTaskTrace(deps, request(fixture));
     expect(trace.lines.filter((l) => l.kind === 'service')).toEqual([]);
+  });
+});
+
+describe('buildTaskTrace: deadlines', () => {
+  const fixture = loadReference(REFERENCE_TASK_IDS.serviceReplaced);
+
+  it('reads nothing once time has run out, and points the cursor where the reads would start', async () => {
+    // Prepare
+    const { deps, logs } = world(fixture);
+    const describeServices = new FakeServiceEventSource(fixture.serviceEvents);
+    let asked = 0;
+    const counting = {
+      recentServiceEvents: async () => {
+        asked += 1;
+        return describeServices.recentServiceEvents();
+      },
+    };
+
+    // Act
+    const trace = await buildTaskTrace(
+      { ...deps, serviceEventSource: counting },
+      request(fixture, { timeLeftMs: () => 0 }),
+    );
+
+    // Assess
+    const firstWindowStartMs = Date.parse('2021-12-03T02:05:21.633Z');
+    expect(logs.requests).toEqual([]);
+    expect(asked).toBe(0);
+    expect(trace.stoppedAtMs).toBe(firstWindowStartMs);
+    expect(trace.lines).toEqual([]);
+    expect(trace.nextCursor).toBe(encodeTraceCursor({ epochMs: firstWindowStartMs, skip: 0 }));
+  });
+
+  it('stops where time ran out, and pages from there add up to the whole trace', async () => {
+    // Prepare: a page of five events costs a second; each call of the use case has two.
+    const logs = referenceLogSource([fixture], 5);
+    const { deps } = world(fixture, { logs });
+    let leftMs = 0;
+    logs.onPage = () => {
+      leftMs -= 1_000;
+    };
+    const lines: TraceLine[] = [];
+    let cursor: string | undefined;
+    let stopped = 0;
+
+    // Act
+    for (let i = 0; i < 100; i++) {
+      leftMs = 2_000;
+      const page = await buildTaskTrace(
+        deps,
+        request(fixture, { timeLeftMs: () => leftMs, ...(cursor ? { cursor } : {}) }),
+      );
+      if (page.stoppedAtMs !== undefined) stopped += 1;
+      lines.push(...page.lines);
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+
+    // Assess
+    expect(stopped).toBeGreaterThan(1);
+    expect(text(lines)).toBe(readFileSync(fixture.goldenPath, 'utf8'));
+  });
+
+  it('keeps the lines of a read that failed part way, says why, and goes on from there on the next page', async () => {
+    // Prepare: the stream's reads are throttled after its first 20 events.
+    const { deps, logs } = world(fixture);
+    let readUntil = Number.NaN;
+    const failing: LogSource = {
+      async readLogStream(req) {
+        const result = await logs.readLogStream(req);
+        if (result.events.length <= 20) return result;
+        const events = result.events.slice(0, 20);
+        readUntil = events[19]?.timestampMs as number;
+        return {
+          events,
+          calls: result.calls,
+          truncated: true,
+          resumeAfterMs: readUntil,
+          failure: new LogUnavailableError('throttled', 'CloudWatch Logs kept throttling reads'),
+        };
+      },
+    };
+
+    // Act
+    const page = await buildTaskTrace({ ...deps, logs: failing }, request(fixture));
+
+    // Assess
+    expect(notices(page.lines)).toContain(
+      `logs of container nginx could not be read after ${new Date(readUntil).toISOString()}: CloudWatch Logs kept throttling reads`,
+    );
+    expect(page.lines.filter((l) => l.kind === 'log').length).toBeGreaterThan(0);
+    expect(page.lines.every((l) => l.epochMs <= readUntil)).toBe(true);
+    expect(page.nextCursor).toBeDefined();
+    expect(page.stoppedAtMs).toBeUndefined();
   });
 });

@@ -73,9 +73,11 @@ export class CloudWatchLogSource implements LogSource {
   }
 
   /**
-   * Reads the events of one stream between `startMs` and `endMs` (both inclusive), oldest first.
+   * Reads the events of one stream between `startMs` and `endMs` (both inclusive), oldest first. When the
+   * request's time runs out, or a page fails after earlier pages returned events, the read ends with what
+   * it has (`stoppedEarly`, or `failure` with the reason) instead of losing those events.
    * @throws LogUnavailableError when the group or stream is missing, access is denied, throttling outlasts
-   *   the retries, or CloudWatch Logs fails otherwise.
+   *   the retries, or CloudWatch Logs fails otherwise, before any event was read.
    */
   async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
     const client = this.client(request.region);
@@ -85,6 +87,10 @@ export class CloudWatchLogSource implements LogSource {
     let calls = 0;
     for (;;) {
       if (calls >= this.maxCalls) return this.truncated(events, calls);
+      const leftMs = request.timeLeftMs?.();
+      if (leftMs !== undefined && leftMs <= 0) return this.truncated(events, calls, { stoppedEarly: true });
+      // A call that outlives the deadline (a slow page, retries backing off) is abandoned, not awaited.
+      const abortSignal = leftMs === undefined ? undefined : AbortSignal.timeout(leftMs);
       // One event more than needed tells a cut read from one that ended exactly at maxEvents.
       const wanted = maxEvents === undefined ? this.pageLimit : maxEvents - events.length + 1;
       let output: GetLogEventsCommandOutput;
@@ -100,9 +106,13 @@ export class CloudWatchLogSource implements LogSource {
             limit: Math.min(this.pageLimit, wanted),
             ...(token ? { nextToken: token } : {}),
           }),
+          abortSignal ? { abortSignal } : {},
         );
       } catch (error) {
-        throw await this.unavailable(error, request, client);
+        if (abortSignal?.aborted) return this.truncated(events, calls + 1, { stoppedEarly: true });
+        const failure = await this.unavailable(error, request, client);
+        if (events.length === 0) throw failure;
+        return this.truncated(events, calls + 1, { failure });
       }
       // Retried attempts count: they are requests against the account's GetLogEvents quota too.
       calls += output.$metadata.attempts ?? 1;
@@ -120,11 +130,15 @@ export class CloudWatchLogSource implements LogSource {
     }
   }
 
-  private truncated(events: LogEvent[], calls: number): LogStreamResult {
+  private truncated(
+    events: LogEvent[],
+    calls: number,
+    why: Pick<LogStreamResult, 'stoppedEarly' | 'failure'> = {},
+  ): LogStreamResult {
     const last = events[events.length - 1];
     return last
-      ? { events, calls, truncated: true, resumeAfterMs: last.timestampMs }
-      : { events, calls, truncated: true };
+      ? { events, calls, truncated: true, resumeAfterMs: last.timestampMs, ...why }
+      : { events, calls, truncated: true, ...why };
   }
 
   private async unavailable(

@@ -1,7 +1,7 @@
 import { BatchWriteItemCommand, QueryCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { ThrottledError } from '../../core/errors.js';
 import { type ServiceEvent, toEpochMs } from '../../core/model.js';
 import type { ServiceEventStore } from '../../use-cases/ports.js';
+import { unprocessedItemsError } from './dynamodb-errors.js';
 import {
   expiresAtSeconds,
   fromItem,
@@ -123,9 +123,7 @@ export class DynamoDbServiceEventStore implements ServiceEventStore {
       pending = result.UnprocessedItems?.[this.options.tableName] ?? [];
       if (pending.length === 0) return;
       if (attempt >= this.maxAttempts) {
-        throw new ThrottledError(
-          `DynamoDB left ${pending.length} of ${requests.length} service events unprocessed after ${attempt} attempts`,
-        );
+        throw unprocessedItemsError(pending.length, requests.length, attempt);
       }
       const capMs = Math.min(MAX_DELAY_MS, this.baseDelayMs * 2 ** (attempt - 1));
       await this.sleep(Math.floor(Math.random() * capMs));

@@ -13,6 +13,8 @@ export class ApiResponseError extends TracerError {
     readonly apiMessage: string,
     readonly details: {
       readonly url: string;
+      /** How many times the request was sent before this answer was taken as final. */
+      readonly attempts?: number;
       /** API Gateway's `x-amzn-ErrorType`, present when the gateway (not tracer) refused the request. */
       readonly gatewayErrorType?: string;
       readonly requestId?: string;

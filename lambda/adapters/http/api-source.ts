@@ -20,6 +20,13 @@ import {
 } from './api-errors.js';
 import { type HttpAnswer, sendHttp } from './http-transport.js';
 import { isLoopbackHttp } from './loopback.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  nextRetryDelayMs,
+  parseRetryAfterMs,
+  RETRYABLE_STATUS,
+  type RetryPolicy,
+} from './retry-policy.js';
 import type { RequestSigner, SigningCredentials } from './sigv4-signer.js';
 
 export { isLoopbackHttp } from './loopback.js';
@@ -47,10 +54,19 @@ export interface ApiSourceOptions {
   readonly credentials?: SigningCredentials | (() => Promise<SigningCredentials>);
   /** @default 30_000 (API Gateway's own limit is 29 s) */
   readonly timeoutMs?: number;
-  /** Attempts for throttled (429) and unavailable (502, 503, 504) answers. @default 3 */
+  /**
+   * Attempts for throttled (429) and unavailable (502, 503, 504) answers and reset connections.
+   * @default DEFAULT_RETRY_POLICY.maxAttempts (4)
+   */
   readonly maxAttempts?: number;
+  /** The most time spent waiting between the attempts of one request. @default 20_000 */
+  readonly maxTotalWaitMs?: number;
   /** Waits between attempts; tests pass a function that does not wait. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The clock that an HTTP-date `Retry-After` is read against. @default Date.now */
+  readonly nowMs?: () => number;
+  /** The jitter of the backoff, in [0, 1). @default Math.random */
+  readonly random?: () => number;
   /** Sent as `user-agent`. */
   readonly userAgent?: string;
   /** Fixed signing time, for tests. */
@@ -58,7 +74,6 @@ export interface ApiSourceOptions {
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const EXECUTE_API_HOST = /^[^.]+\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
 
 /**
@@ -100,12 +115,6 @@ function oneLine(text: string, maxChars = 300): string {
   return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
 }
 
-function parseRetryAfterMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
-
 const defaultSleep = (ms: number) =>
   new Promise<void>((resolve) => {
     setTimeout(resolve, ms);
@@ -128,8 +137,10 @@ export class ApiSource implements TracerSource {
   private readonly base: URL;
   private readonly basePath: string;
   private readonly timeoutMs: number;
-  private readonly maxAttempts: number;
+  private readonly retryPolicy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly nowMs: () => number;
+  private readonly random: () => number;
   private readonly signs: boolean;
   private signer?: Promise<RequestSigner>;
 
@@ -152,8 +163,14 @@ export class ApiSource implements TracerSource {
     this.signs = signing === 'sigv4' || (signing === 'auto' && !isLoopbackHttp(base));
     this.description = `${base.origin}${this.basePath}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    this.retryPolicy = {
+      ...DEFAULT_RETRY_POLICY,
+      maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts),
+      maxTotalWaitMs: options.maxTotalWaitMs ?? DEFAULT_RETRY_POLICY.maxTotalWaitMs,
+    };
     this.sleep = options.sleep ?? defaultSleep;
+    this.nowMs = options.nowMs ?? Date.now;
+    this.random = options.random ?? Math.random;
   }
 
   /** Whether requests are SigV4-signed. */
@@ -243,6 +260,7 @@ export class ApiSource implements TracerSource {
     const url = this.urlOf(pathParts, query);
     const baseHeaders: Record<string, string> = { accept, host: url.host };
     if (this.options.userAgent) baseHeaders['user-agent'] = this.options.userAgent;
+    let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
       const headers = this.signs
         ? await (await this.getSigner())({ method: 'GET', url, headers: baseHeaders })
@@ -257,36 +275,39 @@ export class ApiSource implements TracerSource {
           maxBodyBytes: MAX_BODY_BYTES,
         });
       } catch (error) {
-        if (
-          error instanceof ApiUnreachableError &&
-          error.reason === 'connection-reset' &&
-          attempt < this.maxAttempts
-        ) {
-          await this.sleep(this.backoffMs(attempt));
-          continue;
-        }
-        throw error;
-      }
-      if (answer.status >= 200 && answer.status < 300) return answer;
-      if (RETRYABLE_STATUS.has(answer.status) && attempt < this.maxAttempts) {
-        const retryAfterMs = parseRetryAfterMs(answer.headers['retry-after']);
-        await this.sleep(Math.min(retryAfterMs ?? this.backoffMs(attempt), 5_000));
+        const delayMs =
+          error instanceof ApiUnreachableError && error.reason === 'connection-reset'
+            ? nextRetryDelayMs(this.retryPolicy, { attempt, waitedMs }, this.random)
+            : undefined;
+        if (delayMs === undefined) throw error;
+        await this.sleep(delayMs);
+        waitedMs += delayMs;
         continue;
       }
-      throw this.toApiError(answer);
+      if (answer.status >= 200 && answer.status < 300) return answer;
+      if (RETRYABLE_STATUS.has(answer.status)) {
+        const retryAfterMs = parseRetryAfterMs(answer.headers['retry-after'], this.nowMs());
+        const delayMs = nextRetryDelayMs(
+          this.retryPolicy,
+          { attempt, waitedMs, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+          this.random,
+        );
+        if (delayMs !== undefined) {
+          await this.sleep(delayMs);
+          waitedMs += delayMs;
+          continue;
+        }
+      }
+      throw this.toApiError(answer, attempt);
     }
   }
 
-  private backoffMs(attempt: number): number {
-    // Full jitter keeps several CLIs from retrying in step against a throttled stage.
-    return Math.round(Math.random() * 200 * 2 ** attempt);
-  }
-
-  private toApiError(answer: HttpAnswer): ApiResponseError {
+  private toApiError(answer: HttpAnswer, attempts: number): ApiResponseError {
     const requestId = answer.headers['x-amzn-requestid'] ?? answer.headers['x-amz-apigw-id'];
     const gatewayErrorType = answer.headers['x-amzn-errortype']?.split(':')[0];
     const details = {
       url: this.description,
+      attempts,
       ...(requestId ? { requestId } : {}),
       ...(gatewayErrorType ? { gatewayErrorType } : {}),
     };
