@@ -15,6 +15,7 @@ import { deflateRawSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { EnvName } from '../lambda/config/env.js';
 import type { Benchmark, BenchmarkOutcome } from './support/benchmark.js';
+import { fixed, goalsTable, readBaseline } from './support/goals.js';
 import { lastJsonLine, runNodeOk, scratchDir } from './support/processes.js';
 import { median, percentile, round } from './support/stats.js';
 import { kib, type Table } from './support/table.js';
@@ -33,6 +34,9 @@ if (init) {
 }
 process.stdout.write(JSON.stringify({ importMs: imported - started, sinceStartMs: imported, initMs }) + '\\n');
 `;
+
+/** The row of the reference bundle. */
+const REFERENCE = 'SDK clients only';
 
 interface TimerOutput {
   readonly importMs: number;
@@ -99,13 +103,17 @@ function functionEnv(sourceMaps: boolean): NodeJS.ProcessEnv {
 export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutcome> => {
   const runs = context.options.repeats ?? (context.options.quick ? 5 : 15);
   // Loaded here, not at the top: the construct modules pull in aws-cdk-lib, which the other benchmarks skip.
-  const [{ BUNDLE_TARGET, ESM_REQUIRE_BANNER }, { RECORDER_ENTRY }, { API_ENTRY }, { NOTIFIER_ENTRY }] =
-    await Promise.all([
-      import('../lib/constructs/bundled-function.js'),
-      import('../lib/constructs/task-state-recorder.js'),
-      import('../lib/constructs/trace-api.js'),
-      import('../lib/constructs/failure-notifier.js'),
-    ]);
+  const [
+    { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER },
+    { RECORDER_ENTRY },
+    { API_ENTRY },
+    { NOTIFIER_ENTRY },
+  ] = await Promise.all([
+    import('../lib/constructs/bundled-function.js'),
+    import('../lib/constructs/task-state-recorder.js'),
+    import('../lib/constructs/trace-api.js'),
+    import('../lib/constructs/failure-notifier.js'),
+  ]);
   const entries = [
     { name: 'recorder', entry: RECORDER_ENTRY },
     { name: 'api', entry: API_ENTRY },
@@ -114,12 +122,35 @@ export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutc
   const scratch = scratchDir('bundles');
   try {
     const bundles: (BundleFigures & { readonly file: string })[] = [];
-    for (const { name, entry } of entries) {
+    // The yardstick: the three SDK clients the functions use between them, and nothing of tracer.
+    const reference = {
+      name: REFERENCE,
+      entry: '(the DynamoDB, CloudWatch Logs and ECS clients)',
+      contents: [
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';",
+        "import { ECSClient } from '@aws-sdk/client-ecs';",
+        'export const handler = async () => [DynamoDBClient, CloudWatchLogsClient, ECSClient].length;',
+      ].join('\n'),
+    };
+    for (const { name, entry, contents } of [
+      ...entries.map((e) => ({ ...e, contents: undefined })),
+      reference,
+    ]) {
       context.progress(`bundles: building ${entry}`);
       const outdir = join(scratch.path, name);
       // The options NodejsFunction passes to esbuild for BundledFunction (see its `bundling` props).
       const result = await build({
-        entryPoints: [join(context.root, entry)],
+        ...(contents === undefined
+          ? { entryPoints: [join(context.root, entry)] }
+          : {
+              stdin: {
+                contents,
+                resolveDir: context.root,
+                sourcefile: 'reference.ts',
+                loader: 'ts' as const,
+              },
+            }),
         outfile: join(outdir, 'index.mjs'),
         bundle: true,
         platform: 'node',
@@ -131,6 +162,7 @@ export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutc
         mainFields: ['module', 'main'],
         banner: { js: ESM_REQUIRE_BANNER },
         external: [],
+        alias: { ...BUNDLE_ALIASES },
         logLevel: 'warning',
         metafile: true,
         absWorkingDir: context.root,
@@ -258,15 +290,49 @@ export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutc
         })(),
       ],
       notes: [
-        `Built like the CDK construct: esbuild, minified ESM, target ${BUNDLE_TARGET}, mainFields module,main, the AWS SDK bundled, source map without sources.`,
+        `Built like the CDK construct: esbuild, minified ESM, target ${BUNDLE_TARGET}, mainFields module,main, the AWS SDK bundled with the environment-only credential provider (BUNDLE_ALIASES), source map without sources.`,
+        `${REFERENCE} = the yardstick of the import goal: only the DynamoDB, CloudWatch Logs and ECS clients, built the same way.`,
         'zipped = index.mjs and index.mjs.map deflated (level 9), about what the uploaded asset weighs.',
         'import ms = `await import()` of the bundle inside a fresh Node process; source maps on = NODE_OPTIONS=--enable-source-maps, as the functions run.',
         'deps init = building the production dependencies once (SDK clients, settings), which the first invocation does.',
         `process = spawn to exit of that Node process, Node start-up included (local Node ${process.version}; Lambda runs Node 22+ on arm64).`,
       ],
     };
+    const referenceImport = imports.get(REFERENCE)?.importMs ?? Number.NaN;
+    const before = readBaseline();
+    const goals = goalsTable(
+      'Bundle goals',
+      bundles
+        .filter((b) => b.name !== REFERENCE)
+        .flatMap((b) => {
+          const importMs = imports.get(b.name)?.importMs ?? Number.NaN;
+          const then = before?.bundles?.[b.name];
+          return [
+            {
+              goal: `${b.name}: bundle KiB, minified`,
+              today: fixed(then?.bundleKiB, 1),
+              now: fixed(b.bundleBytes / 1024, 1),
+              target: '≤ 300',
+              met: b.bundleBytes <= 300 * 1024,
+            },
+            {
+              goal: `${b.name}: import ms ÷ the SDK clients alone`,
+              today:
+                then && before?.referenceImportMs
+                  ? `${fixed(then.importMs / before.referenceImportMs)}×`
+                  : '–',
+              now: `${fixed(importMs / referenceImport)}×`,
+              target: '≤ 1.00×',
+              met: importMs <= referenceImport,
+            },
+          ];
+        }),
+      [
+        `before = ${before?.measured ?? 'no bench/baseline.json'}. The SDK clients alone: a bundle built the same way that imports only the DynamoDB, CloudWatch Logs and ECS clients; medians of the same interleaved runs.`,
+      ],
+    );
     return {
-      tables: [table],
+      tables: [table, goals],
       data: {
         runs,
         bundles: bundles.map(({ file: _file, ...rest }) => ({ ...rest, ...imports.get(rest.name) })),

@@ -9,36 +9,22 @@
  * recorder and the bare loop, so that both see the same server state; the table gives medians.
  */
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { mapWithConcurrency } from '../lambda/core/concurrency.js';
 import type { ServiceEvent, TaskDefinitionInfo } from '../lambda/core/model.js';
 import { makeRecorderHandler } from '../lambda/handlers/recorder.js';
 import { startDynalite } from '../test/support/dynalite.js';
-import { loadEvent } from '../test/support/fixtures.js';
 import { dynamoRecorderDeps, sqsBatch } from '../test/support/recorder.js';
+import { measureCapacity, type TallyFigures } from './recorder-capacity.js';
 import type { Benchmark, BenchmarkOutcome } from './support/benchmark.js';
+import { ecsWorkload, REVISIONS, WORKLOAD_ACCOUNT, WORKLOAD_REGION } from './support/ecs-workload.js';
+import { fixed, goalsTable, readBaseline } from './support/goals.js';
 import { median, round } from './support/stats.js';
 import type { Table } from './support/table.js';
 
-/** The six events of one Fargate task's life, PROVISIONING to STOPPED (real ECS events). */
-const LIFECYCLE = [
-  'lifecycle-fargate-1-provisioning',
-  'lifecycle-fargate-2-pending',
-  'lifecycle-fargate-3-pending',
-  'lifecycle-fargate-4-running',
-  'lifecycle-fargate-5-deprovisioning',
-  'lifecycle-fargate-6-stopped',
-] as const;
-const TEMPLATE_TASK_ID = 'c13b4cb40f1f4fe4a2971f76ae5a47ad';
-const TEMPLATE_CLUSTER = 'FargateCluster';
-const TEMPLATE_TASK_DEFINITION = 'task-definition/sample-fargate:1';
-const TEMPLATE_GROUP = 'family:sample-fargate';
-const ACCOUNT_REGION = 'us-west-2:111122223333';
-/** Task definition revisions in use: each is described once, then served from memory. */
-const REVISIONS = 10;
 const SQS_BATCH_SIZE = 10;
 /** Same as the handler's default: records of a batch processed at once. */
 const CONCURRENCY = 8;
-/** Tasks that start together; their events interleave as a burst of launches would. */
-const COHORT = 10;
+const ACCOUNT_REGION = `${WORKLOAD_REGION}:${WORKLOAD_ACCOUNT}`;
 
 const WRITE_COMMANDS = new Set([
   'PutItemCommand',
@@ -110,83 +96,60 @@ function countingClient(endpoint: string, counter: RequestCounter): DynamoDBClie
   return client;
 }
 
-function taskIdOf(round: number, index: number): string {
-  return `${round.toString(16).padStart(4, '0')}${index.toString(16).padStart(28, '0')}`;
-}
-
-/** EventBridge events (as SQS message bodies) of `tasks` new tasks, in the order a burst delivers them. */
-function taskEvents(cluster: string, round: number, tasks: number): string[] {
-  const templates = LIFECYCLE.map((name) => JSON.stringify(loadEvent(name)));
-  const bodies: string[] = [];
-  for (let first = 0; first < tasks; first += COHORT) {
-    for (let v = 0; v < templates.length; v++) {
-      for (let index = first; index < Math.min(tasks, first + COHORT); index++) {
-        const taskId = taskIdOf(round, index);
-        const event = JSON.parse(
-          (templates[v] as string)
-            .replaceAll(TEMPLATE_TASK_ID, taskId)
-            .replaceAll(TEMPLATE_CLUSTER, cluster)
-            .replaceAll(TEMPLATE_TASK_DEFINITION, `task-definition/sample-fargate:${1 + (index % REVISIONS)}`)
-            // Every other task belongs to a service, so its stop copies the service's recent events.
-            .replaceAll(TEMPLATE_GROUP, index % 2 === 0 ? 'service:web' : TEMPLATE_GROUP),
-        ) as { id: string };
-        event.id = `${taskId.slice(0, 8)}-bench-${round}-${index}-${v + 1}`;
-        bodies.push(JSON.stringify(event));
-      }
-    }
-  }
-  return bodies;
-}
-
 function taskDefinitionAnswers(): Map<string, TaskDefinitionInfo> {
   const answers = new Map<string, TaskDefinitionInfo>();
+  const container = (containerName: string, logDriver: string, logGroup?: string) => ({
+    containerName,
+    logDriver,
+    ...(logGroup ? { logGroup, streamPrefix: 'ecs' } : {}),
+    essential: containerName !== 'log_router',
+  });
   for (let revision = 1; revision <= REVISIONS; revision++) {
-    const arn = `arn:aws:ecs:${ACCOUNT_REGION}:task-definition/sample-fargate:${revision}`;
-    answers.set(arn, {
-      status: 'described',
-      taskDefinitionArn: arn,
-      describedAt: '2020-01-23T17:00:00.000Z',
-      containers: [
-        {
-          containerName: 'FargateApp',
-          logDriver: 'awslogs',
-          logGroup: '/ecs/sample-fargate',
-          streamPrefix: 'ecs',
-          essential: true,
-        },
-      ],
-    });
+    for (const [family, containers] of [
+      ['sample-fargate', [container('FargateApp', 'awslogs', '/ecs/sample-fargate')]],
+      ['webapp', [container('webapp', 'awsfirelens'), container('log_router', 'awslogs', '/ecs/firelens')]],
+    ] as const) {
+      const arn = `arn:aws:ecs:${ACCOUNT_REGION}:task-definition/${family}:${revision}`;
+      answers.set(arn, {
+        status: 'described',
+        taskDefinitionArn: arn,
+        describedAt: '2020-01-23T17:00:00.000Z',
+        containers,
+      });
+    }
   }
   return answers;
 }
 
-/** What DescribeServices remembers of the service: a deployment around the tasks' lives. */
+/** What DescribeServices remembers of each service: a deployment around the tasks' lives. */
 function serviceAnswers(cluster: string): Map<string, ServiceEvent[]> {
-  const messages = [
-    '(service web) has started 10 tasks: (task 1) (task 2) (task 3).',
-    '(service web) registered 10 targets in (target-group arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/web/1)',
-    '(service web) has reached a steady state.',
-    '(service web) has stopped 10 running tasks: (task 1) (task 2) (task 3).',
-  ];
   const times = [
     '2020-01-23T17:57:30.000Z',
     '2020-01-23T17:58:10.000Z',
     '2020-01-23T18:04:00.000Z',
     '2020-01-23T18:12:00.000Z',
   ];
-  return new Map([
-    [
-      `${cluster}/web`,
+  const answers = new Map<string, ServiceEvent[]>();
+  for (const service of ['web', 'webapp']) {
+    const messages = [
+      `(service ${service}) has started 10 tasks: (task 1) (task 2) (task 3).`,
+      `(service ${service}) registered 10 targets in (target-group arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/${service}/1)`,
+      `(service ${service}) has reached a steady state.`,
+      `(service ${service}) has stopped 10 running tasks: (task 1) (task 2) (task 3).`,
+    ];
+    answers.set(
+      `${cluster}/${service}`,
       messages.map((message, i) => ({
         clusterName: cluster,
-        serviceName: 'web',
-        eventId: `bench-service-event-${i}`,
+        serviceName: service,
+        eventId: `bench-${service}-event-${i}`,
         createdAt: times[i] as string,
         message,
         source: 'describe-services' as const,
       })),
-    ],
-  ]);
+    );
+  }
+  return answers;
 }
 
 interface PhaseFigures {
@@ -231,30 +194,27 @@ async function deliver(handler: Handler, bodies: readonly string[]): Promise<num
   return failed;
 }
 
-/** One unconditional PutItem per event, 8 in flight: the least any recorder could do. Fails nothing. */
+/**
+ * One unconditional PutItem of the raw event per event, delivered as the recorder gets them (SQS batches of
+ * 10, 8 records of a batch in flight, one batch after the other): the least any recorder could do.
+ */
 async function barePuts(
   client: DynamoDBClient,
   tableName: string,
   bodies: readonly string[],
   round: number,
 ): Promise<number> {
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) {
-      const index = next++;
-      await client.send(
+  for (let first = 0; first < bodies.length; first += SQS_BATCH_SIZE) {
+    const batch = bodies.slice(first, first + SQS_BATCH_SIZE);
+    await mapWithConcurrency(batch, CONCURRENCY, (body, i) =>
+      client.send(
         new PutItemCommand({
           TableName: tableName,
-          Item: {
-            pk: { S: `BARE#${round}#${Math.floor(index / LIFECYCLE.length)}` },
-            sk: { S: `V#${String(index % LIFECYCLE.length).padStart(10, '0')}` },
-            event: { S: bodies[index] as string },
-          },
+          Item: { pk: { S: `BARE#${round}#${first + i}` }, sk: { S: 'EVENT' }, event: { S: body } },
         }),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      ),
+    );
+  }
   return 0;
 }
 
@@ -287,7 +247,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
 
     // Warm-up: JIT, sockets and the table's first writes, on another cluster and revisions.
     context.progress('recorder: warming up');
-    const warmup = taskEvents('WarmupCluster', 0xffff, 30);
+    const warmup = ecsWorkload('WarmupCluster', 0xffff, 30).bodies;
     await deliver(handler, warmup);
     await barePuts(bareClient, db.tableName, warmup, 0xffff);
 
@@ -295,7 +255,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
     const duplicate: PhaseFigures[] = [];
     const bare: PhaseFigures[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const bodies = taskEvents(cluster, round, tasksPerRound);
+      const bodies = ecsWorkload(cluster, round, tasksPerRound).bodies;
       context.progress(`recorder: round ${round} of ${rounds}, ${bodies.length} events`);
 
       bareCounter.reset();
@@ -361,7 +321,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
       row('bare PutItem', bare),
     ];
     const table: Table = {
-      title: `Recorder against dynalite (medians of ${rounds} round${rounds === 1 ? '' : 's'}; ${tasksPerRound} tasks × ${LIFECYCLE.length} events a round)`,
+      title: `Recorder against dynalite (medians of ${rounds} round${rounds === 1 ? '' : 's'}; ${tasksPerRound} tasks a round, ${ecsWorkload(cluster, 1, tasksPerRound).bodies.length} events)`,
       columns: [
         'workload',
         'events',
@@ -377,19 +337,107 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
       rows: rows.map((r) => r.cells),
       notes: [
         'recorder = the Lambda handler with the production DynamoDB adapters, SQS batches of 10, 8 records in flight; ECS answered by in-memory fakes.',
-        `Each task: 6 real Fargate events (PROVISIONING to STOPPED); every other task is a service task whose stop copies 4 DescribeServices events; ${REVISIONS} task definition revisions.`,
-        'duplicate delivery = the same events again: every write is a conditional put that fails its condition and changes nothing.',
-        'bare PutItem = one unconditional PutItem of the raw event per event, 8 in flight, same server and client settings.',
+        `The workload (bench/support/ecs-workload.ts): a third each of Fargate tasks (6 real events), Fargate service tasks (7) and EC2 service tasks with two containers (8 or 9); one in five fails; a service stop copies 4 DescribeServices events; one deployment event per 10 tasks; ${REVISIONS} revisions per family.`,
+        'duplicate delivery = the same events again: every conditional write fails its condition and changes nothing.',
+        'bare PutItem = one unconditional PutItem of the raw event (its whole JSON) per event, in the same SQS batches of 10 with 8 records in flight, same server and client settings.',
         'time/event vs bare = bare events/s ÷ recorder events/s within each round (median over rounds): the recorder overhead as a ratio. dynalite is far slower than DynamoDB; the ratio travels, the absolute rates do not.',
         'Task definitions are already cached in memory (a warm container), as for all but the first event of a revision.',
       ],
     };
+    context.progress('recorder: metering write capacity and storage');
+    const capacity = await measureCapacity(db, {
+      tasks: quick ? 30 : 60,
+      nowMs: Date.parse('2020-01-24T00:00:00.000Z'),
+      taskDefinitions: taskDefinitionAnswers(),
+      services: serviceAnswers,
+      concurrency: CONCURRENCY,
+      batchSize: SQS_BATCH_SIZE,
+    });
+    const capacityRow = (label: string, t: TallyFigures) => [
+      label,
+      capacity.events,
+      fixed(t.unitsPerEvent),
+      fixed(t.tableUnitsPerEvent),
+      fixed(t.indexUnitsPerEvent),
+      fixed(t.requestsPerEvent),
+      fixed(t.conditionalFailuresPerEvent),
+      Object.entries(t.commands)
+        .map(([name, n]) => `${name.replace(/Command$/, '')} ${fixed(n / capacity.events)}`)
+        .join(', '),
+    ];
+    const capacityTable: Table = {
+      title: `Recorder write capacity and storage, by DynamoDB's item-size rules (${capacity.tasks} tasks, ${capacity.taskEvents} task events, ${capacity.serviceEvents} deployment events)`,
+      columns: [
+        'delivery',
+        'events',
+        'WCU/event',
+        'table WCU/event',
+        'index WCU/event',
+        'write requests/event',
+        'conditional failures/event',
+        'requests by command, per event',
+      ],
+      rows: [
+        capacityRow('first delivery', capacity.first),
+        capacityRow('duplicate delivery', capacity.duplicate),
+      ],
+      notes: [
+        'WCU: the table item by the larger of its old and new sizes, rounded up to 1 KB; each index by its projection (a new entry a put, a changed key a delete and a put, an unchanged projection nothing); a failed condition still costs the item size. Sizes follow the documented rules: attribute names count, numbers take 1 byte per 2 significant digits plus 1, binaries their raw bytes, each list or map element 1 byte more.',
+        `Storage after the first delivery: ${capacity.storage.items} items and ${capacity.storage.indexEntries} index entries, ${fixed(capacity.storage.bytesPerTask / 1024)} KiB per task (table ${fixed(capacity.storage.tableBytesPerTask / 1024)}, indexes ${fixed(capacity.storage.indexBytesPerTask / 1024)}), 100 bytes of overhead per item and per index entry, every item of the table counted (service events, task definitions, cluster).`,
+        'One Lambda container from a cold start: each task definition revision is described and stored once, the cluster registered once.',
+      ],
+    };
+    const baseline = readBaseline()?.recorder;
+    const timeVsBare = rows[0]?.ratio ?? Number.NaN;
+    const goals = goalsTable(
+      'Recorder goals',
+      [
+        {
+          goal: 'WCU per ECS event, index writes included',
+          today: fixed(baseline?.unitsPerEvent),
+          now: fixed(capacity.first.unitsPerEvent),
+          target: '≤ 2',
+          met: capacity.first.unitsPerEvent <= 2,
+        },
+        {
+          goal: 'KiB stored per recorded task',
+          today: fixed(baseline && baseline.bytesPerTask / 1024),
+          now: fixed(capacity.storage.bytesPerTask / 1024),
+          target: '≤ 4',
+          met: capacity.storage.bytesPerTask <= 4096,
+        },
+        {
+          goal: 'write requests per event',
+          today: fixed(baseline?.requestsPerEvent),
+          now: fixed(capacity.first.requestsPerEvent),
+          target: '≤ 1.1',
+          met: capacity.first.requestsPerEvent <= 1.1,
+        },
+        {
+          goal: 'write requests per duplicate',
+          today: fixed(baseline?.duplicateRequestsPerEvent),
+          now: fixed(capacity.duplicate.requestsPerEvent),
+          target: '≤ 1',
+          met: capacity.duplicate.requestsPerEvent <= 1,
+        },
+        {
+          goal: 'recorder time per event ÷ bare PutItem',
+          today: baseline ? `${fixed(baseline.timeVsBare)}×` : '–',
+          now: `${fixed(timeVsBare)}×`,
+          target: '≤ 1.3×',
+          met: timeVsBare <= 1.3,
+        },
+      ],
+      [
+        `before = ${readBaseline()?.measured ?? 'no bench/baseline.json'}. Times are ratios within each run; the machine is shared and noisy.`,
+      ],
+    );
     return {
-      tables: [table],
+      tables: [table, capacityTable, goals],
       data: {
+        capacity,
         tasksPerRound,
         rounds,
-        eventsPerTask: LIFECYCLE.length,
         concurrency: CONCURRENCY,
         sqsBatchSize: SQS_BATCH_SIZE,
         overheadRatio: rows[0]?.ratio,

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { FailureKind, NotificationFilters, NotificationProps } from './constructs/failure-notifier.js';
+import { TABLE_CLASSES } from './constructs/tracer-table.js';
 import type { TracerProps } from './tracer.js';
 
 /**
@@ -44,6 +45,7 @@ export const CONTEXT_KEYS = {
   notifySpotInterruptions: 'notifySpotInterruptions',
   tableRemovalPolicy: 'tableRemovalPolicy',
   tableDeletionProtection: 'tableDeletionProtection',
+  tableClass: 'tableClass',
   recorderMaxConcurrency: 'recorderMaxConcurrency',
   alarmTopicArn: 'alarmTopicArn',
   logRetentionDays: 'logRetentionDays',
@@ -75,6 +77,8 @@ export function tracerPropsFromContext(read: ContextReader): TracerProps {
   if (removal !== undefined) {
     props.tableRemovalPolicy = removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
   }
+  const tableClass = readChoice(read, K.tableClass, ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] as const);
+  if (tableClass !== undefined) props.tableClass = TABLE_CLASSES[tableClass];
   const logRetentionDays = readNumber(read, K.logRetentionDays);
   if (logRetentionDays !== undefined) props.logRetention = toLogRetention(logRetentionDays);
   props.notifications = readBoolean(read, K.notifications) === false ? false : readNotifications(read);

@@ -24,6 +24,7 @@ usage:
   tracer [flags] TASK_ARN         print the trace of the task this ARN names, in its cluster
   tracer mcp [flags]              serve the same data to AI assistants (Model Context Protocol)
   tracer import [flags]           backfill history from CloudWatch Logs, a file or ECS (tracer import --help)
+  tracer migrate --table NAME     move history of the earlier table layout into task items (tracer migrate --help)
 
 source (one of):
   --endpoint URL     the tracer API (SigV4-signed; http://127.0.0.1:PORT is used unsigned)

@@ -17,4 +17,5 @@ export type SubcommandLoader = () => Promise<Subcommand>;
 export const SUBCOMMANDS: Readonly<Record<string, SubcommandLoader | undefined>> = {
   mcp: async () => (await import('../mcp/command.js')).runMcp,
   import: async () => (await import('../local/import-command.js')).runImport,
+  migrate: async () => (await import('../local/migrate-command.js')).runMigrate,
 };

@@ -38,8 +38,9 @@ source (one of):
                      within about an hour), as events with their real version and times
 
 target (one of):
-  --table NAME       the tracer table (default: TRACER_TABLE_NAME); needs dynamodb:PutItem,
-                     dynamodb:GetItem, dynamodb:BatchWriteItem and ecs:DescribeTaskDefinition
+  --table NAME       the tracer table (default: TRACER_TABLE_NAME); needs dynamodb:UpdateItem,
+                     dynamodb:PutItem, dynamodb:GetItem, dynamodb:BatchWriteItem and
+                     ecs:DescribeTaskDefinition
   --endpoint URL     a local tracer server (npm start), through its POST /events
   --retention-days N with --table: the stack's retention (default TRACER_RETENTION_DAYS, or 90)
 

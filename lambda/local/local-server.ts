@@ -38,6 +38,7 @@ import type { Clock } from '../use-cases/ports.js';
 import { createRecorderCache } from '../use-cases/record-event.js';
 import { type AwsCredentialsDetection, detectAwsCredentials } from './aws-credentials.js';
 import { LocalServerStartError, lockDataDir } from './data-dir-lock.js';
+import { moveEarlierLocalTable } from './earlier-table.js';
 import { recordPostedEvents } from './local-event-intake.js';
 import { LocalFirstLogSource } from './local-first-log-source.js';
 import { closeServer } from './local-http.js';
@@ -56,7 +57,8 @@ import {
 
 export const DEFAULT_LOCAL_PORT = 8787;
 export const DEFAULT_LOCAL_HOST = '127.0.0.1';
-export const LOCAL_TABLE_NAME = 'tracer';
+/** Local mode's table; `tracer` held the earlier layout (see earlier-table.ts). */
+export const LOCAL_TABLE_NAME = 'tracer-tasks';
 /**
  * Local mode keeps tasks for ten years: the samples date from 2021, and a laptop has no bill to watch.
  * TRACER_RETENTION_DAYS overrides it as in AWS.
@@ -246,6 +248,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       retentionDays,
       clock,
     };
+    const moved = await moveEarlierLocalTable(tableOptions);
+    if (moved) logger.info('moved the history of the earlier table layout', { ...moved });
     // A table from before the active-day registry: one scan now spares every listing a walk of ten years.
     const backfilled = await backfillActiveDays(tableOptions);
     if (backfilled.length > 0)

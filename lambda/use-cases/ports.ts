@@ -26,12 +26,21 @@ export interface RecordedTask {
   readonly failure?: FailureClassification;
 }
 
-/** Writes a task's transitions and moves its summary forward. Both writes are idempotent. */
+/** What recording one transition did. */
+export interface RecordOutcome {
+  /** `duplicate` when the same version of the task was already stored (the first write wins). */
+  readonly transition: 'stored' | 'duplicate';
+  /** `advanced` when the version is now the task's newest, so that it is its summary. */
+  readonly summary: 'advanced' | 'stale';
+}
+
+/** Records a task's transitions; the newest one is the task's summary. Idempotent. */
 export interface TransitionStore {
-  /** Stores the transition unless the same version of the task is already stored (first write wins). */
-  putTransition(transition: TaskTransition): Promise<'stored' | 'duplicate'>;
-  /** Replaces the summary only when `task.summary.version` is newer than the stored one. */
-  advanceSummary(task: RecordedTask): Promise<'advanced' | 'stale'>;
+  /**
+   * Stores the transition (`task.summary`) and its failure classification, unless the same version of
+   * the task is already stored.
+   */
+  recordTransition(task: RecordedTask): Promise<RecordOutcome>;
   /**
    * Remembers that the cluster has recorded tasks, for listing clusters (lastSeenAt only moves forward),
    * and the UTC day of `listedAt` (the task's createdAt, else its event time: the day its summary is

@@ -3,14 +3,15 @@
  *
  * Primary course:
  * 1. Parse the EventBridge event: a task state change, a service action or a deployment state change.
- * 2. Task state change: store the transition (the first write of a version wins).
- * 3. Resolve the revision's container log configuration: memory, then the table, then
- *    DescribeTaskDefinition (the answer is stored, so each revision is described once).
- * 4. Register the cluster with the day the task is listed under (before the summary, so that a listing
- *    that reads the cluster's days finds every summary), once per container for each cluster, listing
- *    day and UTC day of the event.
- * 5. Classify the failure and move the task's summary forward if this version is the newest.
- * 6. A stopped service task: copy the service's DescribeServices events around the task's life.
+ * 2. Task state change: resolve the revision's container log configuration: memory, then the table,
+ *    then DescribeTaskDefinition (the answer is stored, so each revision is described once).
+ * 3. Register the cluster with the day the task is listed under (before the task, so that a listing that
+ *    reads the cluster's days finds every task), once per container for each cluster, listing day and UTC
+ *    day of the event.
+ * 4. Classify the failure and record the transition with it: one write, and the first write of a version
+ *    wins. The newest version is the task's summary.
+ * 5. A stopped service task: copy the service's DescribeServices events around the task's life, those
+ *    this container has not copied already.
  * Service action or deployment: store it as a service event.
  *
  * Alternative courses:
@@ -40,6 +41,7 @@ export const SERVICE_EVENT_MARGIN_MS = 60_000;
 /** Bounds on the in-memory caches, so a long-lived container cannot grow without limit. */
 const MAX_CACHED_TASK_DEFINITIONS = 1_000;
 const MAX_CACHED_CLUSTER_DAYS = 1_000;
+const MAX_CACHED_SERVICE_EVENTS = 5_000;
 
 interface CachedTaskDefinition {
   readonly info: TaskDefinitionInfo;
@@ -56,6 +58,11 @@ export interface RecorderCache {
   readonly clusterDays: Map<string, string>;
   /** Registrations in progress, so that concurrent events of one cluster and day write once. */
   readonly pendingClusterDays: Map<string, Promise<void>>;
+  /**
+   * `<cluster>\n<service>\n<eventId>` of the DescribeServices events this container stored: the tasks of
+   * one service share them, so each is written once per container rather than once per stopped task.
+   */
+  readonly copiedServiceEvents: Map<string, true>;
 }
 
 /** An empty cache, one per container. */
@@ -65,6 +72,7 @@ export function createRecorderCache(): RecorderCache {
     pendingTaskDefinitions: new Map(),
     clusterDays: new Map(),
     pendingClusterDays: new Map(),
+    copiedServiceEvents: new Map(),
   };
 }
 
@@ -135,13 +143,12 @@ export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Pro
   }
 
   const transition = event.transition;
-  const stored = await deps.transitions.putTransition(transition);
   const taskDefinition = transition.taskDefinitionArn
     ? await resolveTaskDefinition(deps, transition.taskDefinitionArn)
     : undefined;
   await registerCluster(deps, transition);
   const failure = classifyFailure(transition, taskDefinition);
-  const summary = await deps.transitions.advanceSummary(
+  const { transition: stored, summary } = await deps.transitions.recordTransition(
     failure ? { summary: transition, failure } : { summary: transition },
   );
 
@@ -258,7 +265,8 @@ function registerCluster(deps: RecordEventDeps, transition: TaskTransition): Pro
 
 /**
  * Copies the service's DescribeServices events that fall in the task's life, widened by a minute each
- * side. ECS keeps only the last 100 events of a service, so this is the only chance to keep them.
+ * side, except those this container stored already. ECS keeps only the last 100 events of a service, so
+ * this is the only chance to keep them.
  * Best effort: the task's own records are already stored, so a failure is logged and returns 0.
  */
 async function copyServiceEvents(
@@ -279,7 +287,11 @@ async function copyServiceEvents(
       const atMs = toEpochMs(e.createdAt);
       return atMs >= fromMs && atMs <= toMs;
     });
-    if (inWindow.length > 0) await deps.serviceEvents.putServiceEvents(inWindow);
+    const keyOf = (e: ServiceEvent) => `${e.clusterName}\n${e.serviceName}\n${e.eventId}`;
+    const fresh = inWindow.filter((e) => !deps.cache.copiedServiceEvents.has(keyOf(e)));
+    if (fresh.length > 0) await deps.serviceEvents.putServiceEvents(fresh);
+    for (const e of fresh)
+      remember(deps.cache.copiedServiceEvents, keyOf(e), true, MAX_CACHED_SERVICE_EVENTS);
     return inWindow.length;
   } catch (error) {
     deps.logger.warn('could not copy the service events of a stopped task', {

@@ -29,6 +29,18 @@ export const ESM_REQUIRE_BANNER =
 
 const HANDLERS_DIR = 'lambda/handlers/';
 
+/**
+ * Modules each bundle replaces with a smaller one of ours (esbuild `alias`), by absolute path:
+ * - the SDK's default credential chain, by the environment's credentials, which is where Lambda puts the
+ *   role's: the SSO, STS, shared-file, process and metadata providers never run in a function;
+ * - the LRU cache behind the DynamoDB client's endpoint-discovery cache, which tracer never turns on.
+ * The SDK clients are still built the standard way, so AWS_REGION and AWS_ENDPOINT_URL_* keep working.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'lambda/bundling/environment-credentials.ts'),
+  'mnemonist/lru-cache': join(PROJECT_ROOT, 'lambda/bundling/lru-cache.ts'),
+};
+
 export interface BundledFunctionProps {
   /** The handler's source, relative to the project root; it lives under `lambda/handlers/` and exports `handler`. */
   readonly entry: string;
@@ -113,6 +125,9 @@ export class BundledFunction extends Construct implements iam.IGrantable {
         // Bundle the SDK: the runtime's copy changes under us and costs cold-start time to resolve.
         externalModules: [],
         bundleAwsSDK: true,
+        esbuildArgs: {
+          '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
+        },
         logLevel: LogLevel.WARNING,
       },
     });

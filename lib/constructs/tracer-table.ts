@@ -1,12 +1,14 @@
 import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import {
-  GSI_BY_CLUSTER_TIME,
-  GSI_FAILED_BY_CLUSTER,
-  TABLE_KEY,
-  TTL_ATTRIBUTE,
-} from '../../lambda/adapters/dynamodb/keys.js';
+import { LISTING_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambda/adapters/dynamodb/keys.js';
+
+/** The storage classes of the table, by the name CDK and the context use. */
+export const TABLE_CLASSES = {
+  STANDARD: dynamodb.TableClass.STANDARD,
+  STANDARD_INFREQUENT_ACCESS: dynamodb.TableClass.STANDARD_INFREQUENT_ACCESS,
+} as const;
+export type TableClassName = keyof typeof TABLE_CLASSES;
 
 export interface TracerTableProps {
   /**
@@ -19,10 +21,17 @@ export interface TracerTableProps {
    * @default - on, unless the removal policy is DESTROY (a stack that means to delete its table)
    */
   readonly deletionProtection?: boolean;
+  /**
+   * The table's storage class. Standard-IA stores for 60% less and writes for 25% more: it is cheaper once
+   * storage is more than about a third of the table's bill, as for a history written once, kept 90 days
+   * and read rarely (see the README's cost section).
+   * @default dynamodb.TableClass.STANDARD
+   */
+  readonly tableClass?: dynamodb.TableClass;
 }
 
 /**
- * The single table that holds every recorded transition, task summary, task definition and service event.
+ * The single table that holds every recorded task, task definition and service event.
  * The key schema lives in `lambda/adapters/dynamodb/keys.ts`; this construct only declares it.
  */
 export class TracerTable extends Construct {
@@ -38,7 +47,9 @@ export class TracerTable extends Construct {
         'The table has deletion protection and the DESTROY removal policy: deleting the stack fails until deletion protection is turned off.',
       );
     }
-    this.table = new dynamodb.Table(this, 'Table', {
+    // A new logical id for the task-item layout: CloudFormation adds or removes one index per update, so
+    // an existing stack gets a new table (the old one is retained) and `tracer migrate` copies its history.
+    this.table = new dynamodb.Table(this, 'TaskTable', {
       partitionKey: { name: TABLE_KEY.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE_KEY.sortKey, type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: TTL_ATTRIBUTE,
@@ -48,14 +59,16 @@ export class TracerTable extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy,
       deletionProtection,
+      tableClass: props.tableClass ?? dynamodb.TableClass.STANDARD,
     });
-    for (const index of [GSI_BY_CLUSTER_TIME, GSI_FAILED_BY_CLUSTER]) {
+    for (const index of LISTING_INDEXES) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        // Listings show the summary's columns; projecting everything spares a GetItem per row.
-        projectionType: dynamodb.ProjectionType.ALL,
+        // Keys only: a task's index entry is written once, when its keys first appear, never again as
+        // the task item grows; a listing reads a page's items with one BatchGetItem.
+        projectionType: dynamodb.ProjectionType.KEYS_ONLY,
       });
     }
   }

@@ -1,6 +1,9 @@
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbTaskHistory } from '../../lambda/adapters/dynamodb/dynamodb-task-history.js';
+import {
+  DynamoDbTaskHistory,
+  MAX_QUERY_PAGES,
+} from '../../lambda/adapters/dynamodb/dynamodb-task-history.js';
 import {
   DynamoDbTransitionStore,
   listingTime,
@@ -89,9 +92,8 @@ async function putLegacyClusterItem(options: DynamoDbTableOptions, clusterName: 
 
 /** Writes a task's transition and summary without registering its day, as the recorder did before. */
 async function recordWithoutRegistry(store: DynamoDbTransitionStore, t: TaskTransition): Promise<void> {
-  await store.putTransition(t);
   const failure = classifyFailure(t);
-  await store.advanceSummary(failure ? { summary: t, failure } : { summary: t });
+  await store.recordTransition(failure ? { summary: t, failure } : { summary: t });
 }
 
 function fixture(name: string): TaskTransition {
@@ -128,9 +130,8 @@ function task(
 /** Records a transition as the recorder does: the cluster and its listing day first, then the task. */
 async function record(store: DynamoDbTransitionStore, t: TaskTransition): Promise<void> {
   await store.registerCluster(t.clusterName, `${t.eventTime.slice(0, 10)}T00:00:00.000Z`, listingTime(t));
-  await store.putTransition(t);
   const failure = classifyFailure(t);
-  await store.advanceSummary(failure ? { summary: t, failure } : { summary: t });
+  await store.recordTransition(failure ? { summary: t, failure } : { summary: t });
 }
 
 async function listAll(history: DynamoDbTaskHistory, query: Omit<ListTasksQuery, 'cursor'>) {
@@ -314,7 +315,35 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     // first task in its day, then reads the older day.
     expect(count('QueryCommand')).toBe(4);
     expect(count('GetItemCommand')).toBe(2);
-    expect(commands).toHaveLength(6);
+    // The indexes hold only keys: each index page that found tasks reads them with one BatchGetItem.
+    expect(count('BatchGetItemCommand')).toBe(3);
+    expect(commands).toHaveLength(9);
+  });
+
+  it('reads at most MAX_QUERY_PAGES index pages a request and returns a cursor to go on', async () => {
+    // Prepare: tasks on more registered days than one request may query, listed by status so that no
+    // page fills up.
+    const { store, options } = await freshTable('2024-03-20T12:00:00Z', 90);
+    const days = MAX_QUERY_PAGES + 3;
+    for (let day = 1; day <= days; day += 1) {
+      await record(store, task(`task-${day}`, `2024-03-${String(day).padStart(2, '0')}T01:00:00.000Z`));
+    }
+    const { history, count } = countingHistory(options);
+
+    // Act
+    const first = await history.listTasks({ clusterName: 'prod', limit: 5, status: 'STOPPED' });
+    const queriesOfFirst = count('QueryCommand');
+    const rest = await listAll(history, { clusterName: 'prod', limit: 5, status: 'STOPPED' });
+    const running = await listAll(history, { clusterName: 'prod', limit: 100 });
+
+    // Assess
+    expect(first.items).toEqual([]);
+    expect(first.nextCursor).toBeDefined();
+    expect(queriesOfFirst).toBe(MAX_QUERY_PAGES);
+    expect(rest.flat()).toEqual([]);
+    expect(running.flat().map((t) => t.summary.taskId)).toEqual(
+      Array.from({ length: days }, (_, i) => `task-${days - i}`),
+    );
   });
 
   it('reads only the cluster item for a cluster it never recorded', async () => {

@@ -8,13 +8,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillActiveDays } from '../../lambda/adapters/dynamodb/active-days-backfill.js';
 import { DynamoDbTransitionStore } from '../../lambda/adapters/dynamodb/dynamodb-transition-store.js';
-import { CLUSTERS_PK, SUMMARY_SK, taskPk, transitionSk } from '../../lambda/adapters/dynamodb/keys.js';
+import { CLUSTERS_PK, taskPk } from '../../lambda/adapters/dynamodb/keys.js';
 import type { DynamoDbTableOptions } from '../../lambda/adapters/dynamodb/table-options.js';
+import { decodeTaskItem } from '../../lambda/adapters/dynamodb/task-item.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { classifyFailure } from '../../lambda/core/failure.js';
 import type { TaskTransition } from '../../lambda/core/model.js';
 import { createTracerTable, type DynaliteHandle, startDynalite } from '../support/dynalite.js';
-import { loadEvent } from '../support/fixtures.js';
+import { eventFixtureNames, loadEvent } from '../support/fixtures.js';
 
 const NOW_MS = Date.parse('2020-02-01T00:00:00Z');
 const RETENTION_DAYS = 90;
@@ -62,38 +63,160 @@ async function getItem(options: DynamoDbTableOptions, pk: string, sk: string) {
   return Item;
 }
 
-describe('DynamoDbTransitionStore.putTransition', () => {
-  it('stores a transition as native attributes with a TTL of event time plus retention', async () => {
+const taskSk = 'TASK';
+
+/** Every task state change fixture, parsed: the transitions the item layout must give back exactly. */
+const ALL_TRANSITIONS = eventFixtureNames()
+  .filter((name) => loadEvent(name)['detail-type'] === 'ECS Task State Change')
+  .map((name) => parseEcsEvent(loadEvent(name)))
+  .flatMap((event) => (event.type === 'task-state-change' ? [event.transition] : []));
+
+describe('DynamoDbTransitionStore.recordTransition', () => {
+  it('adds each version to one task item, with a TTL from createdAt while the task runs', async () => {
     // Prepare
     const { store, options } = await freshStore();
     const running = transition('lifecycle-fargate-4-running');
 
     // Act
-    const outcome = await store.putTransition(running);
+    const outcome = await store.recordTransition({ summary: running });
 
     // Assess
-    expect(outcome).toBe('stored');
-    const item = await getItem(options, taskPk('FargateCluster', running.taskId), transitionSk(4));
-    expect(item?.version).toEqual({ N: '4' });
-    expect(item?.lastStatus).toEqual({ S: 'RUNNING' });
-    expect(item?.containers?.L?.[0]?.M?.name).toEqual({ S: 'FargateApp' });
-    expect(item?.itemType).toEqual({ S: 'transition' });
+    expect(outcome).toEqual({ transition: 'stored', summary: 'advanced' });
+    const item = await getItem(options, taskPk('FargateCluster', running.taskId), taskSk);
+    expect(decodeTaskItem(item ?? {}, 'FargateCluster', running.taskId)[0]?.transition.lastStatus).toBe(
+      'RUNNING',
+    );
+    expect(item?.c0n).toEqual({ S: 'FargateApp' });
     expect(item?.expiresAt).toEqual({
-      N: String(Date.parse('2020-01-23T17:57:58Z') / 1000 + RETENTION_DAYS * DAY_S),
+      N: String(Math.floor(Date.parse('2020-01-23T17:57:34.402Z') / 1000) + RETENTION_DAYS * DAY_S),
     });
-    expect(item).not.toHaveProperty('stopCode');
+    expect(item?.v4?.M).not.toHaveProperty('sc');
+  });
+
+  it('keeps a stopped task retentionDays after it stopped', async () => {
+    const { store, options } = await freshStore();
+    const stopped = transition('lifecycle-fargate-6-stopped');
+    await store.recordTransition({ summary: transition('lifecycle-fargate-4-running') });
+
+    await store.recordTransition({ summary: stopped });
+
+    const item = await getItem(options, taskPk('FargateCluster', stopped.taskId), taskSk);
+    expect(item?.expiresAt).toEqual({
+      N: String(Math.floor(Date.parse(stopped.stoppedAt ?? '') / 1000) + RETENTION_DAYS * DAY_S),
+    });
   });
 
   it('reports the same version again as a duplicate and keeps the first write', async () => {
     const { store, options } = await freshStore();
     const first = transition('lifecycle-fargate-4-running');
-    await store.putTransition(first);
+    await store.recordTransition({ summary: first });
+    const key = taskPk('FargateCluster', first.taskId);
+    const before = await getItem(options, key, taskSk);
 
-    const outcome = await store.putTransition({ ...first, eventId: 'another-delivery' });
+    const outcome = await store.recordTransition({ summary: { ...first, eventId: 'another-delivery' } });
 
-    expect(outcome).toBe('duplicate');
-    const item = await getItem(options, taskPk('FargateCluster', first.taskId), transitionSk(4));
-    expect(item?.eventId).toEqual({ S: first.eventId });
+    expect(outcome).toEqual({ transition: 'duplicate', summary: 'stale' });
+    expect(await getItem(options, key, taskSk)).toEqual(before);
+  });
+
+  it('stores an older version that arrives late, and says it is not the newest', async () => {
+    const { store } = await freshStore();
+    await store.recordTransition({ summary: transition('lifecycle-fargate-6-stopped') });
+
+    const outcome = await store.recordTransition({ summary: transition('lifecycle-fargate-4-running') });
+
+    expect(outcome).toEqual({ transition: 'stored', summary: 'stale' });
+  });
+
+  it.each(ALL_TRANSITIONS.map((t) => [`${t.taskId}@${t.version}`, t] as const))(
+    'reads %s back exactly as it was parsed',
+    async (_label, t) => {
+      const { store, options } = await freshStore();
+      const failure = classifyFailure(t);
+
+      await store.recordTransition(failure ? { summary: t, failure } : { summary: t });
+
+      const item = await getItem(options, taskPk(t.clusterName, t.taskId), taskSk);
+      const [decoded] = decodeTaskItem(item ?? {}, t.clusterName, t.taskId);
+      expect(decoded?.transition).toStrictEqual(t);
+      expect(decoded?.failure).toStrictEqual(failure);
+    },
+  );
+
+  it('reads every version of a task back, whatever fields each one carried and whatever the order', async () => {
+    const { store, options } = await freshStore();
+    const versions = eventFixtureNames('lifecycle-fargate-').map((name) => transition(name));
+
+    for (const t of [...versions].reverse()) await store.recordTransition({ summary: t });
+
+    const item = await getItem(options, taskPk('FargateCluster', versions[0]?.taskId ?? ''), taskSk);
+    const decoded = decodeTaskItem(item ?? {}, 'FargateCluster', versions[0]?.taskId ?? '');
+    expect(decoded.map((d) => d.transition)).toStrictEqual(versions);
+  });
+
+  it('keeps a version its own value of something the task item already holds with another', async () => {
+    const { store, options } = await freshStore();
+    const running = transition('lifecycle-fargate-4-running');
+    const restarted = transition('lifecycle-fargate-6-stopped', (t) => ({
+      ...t,
+      containers: t.containers.map((c) => ({ ...c, runtimeId: 'restarted-container' })),
+      platformVersion: '1.4.0',
+    }));
+    await store.recordTransition({ summary: running });
+
+    await store.recordTransition({ summary: restarted });
+
+    const item = await getItem(options, taskPk('FargateCluster', running.taskId), taskSk);
+    expect(
+      decodeTaskItem(item ?? {}, 'FargateCluster', running.taskId).map((d) => d.transition),
+    ).toStrictEqual([running, restarted]);
+  });
+
+  it('lists the task under the UTC day it was created', async () => {
+    const { store, options } = await freshStore();
+    const running = transition('lifecycle-fargate-4-running');
+
+    await store.recordTransition({ summary: running });
+
+    const item = await getItem(options, taskPk('FargateCluster', running.taskId), taskSk);
+    expect(item?.lpk).toEqual({ S: 'C#FargateCluster#2020-01-23' });
+    expect(item?.lsk).toEqual({ S: `2020-01-23T17:57:34.402Z#${running.taskId}` });
+    expect(item).not.toHaveProperty('fpk');
+  });
+
+  it('lists the task under the event time when ECS left createdAt out', async () => {
+    const { store, options } = await freshStore();
+    const { createdAt: _createdAt, ...withoutCreatedAt } = transition('lifecycle-fargate-4-running');
+
+    await store.recordTransition({ summary: withoutCreatedAt });
+
+    const item = await getItem(options, taskPk('FargateCluster', withoutCreatedAt.taskId), taskSk);
+    expect(item?.lsk).toEqual({ S: `2020-01-23T17:57:58.000Z#${withoutCreatedAt.taskId}` });
+  });
+
+  it('lists a failed task under the month it stopped and stores its classification', async () => {
+    const { store, options } = await freshStore();
+    const oom = transition('task-stopped-oom');
+    const failure = classifyFailure(oom);
+
+    await store.recordTransition({ summary: oom, failure });
+
+    const item = await getItem(options, taskPk('Features', oom.taskId), taskSk);
+    expect(item?.fpk).toEqual({ S: 'F#Features#2020-06' });
+    expect(item?.fsk).toEqual({ S: `2020-06-05T14:02:37.412Z#${oom.taskId}` });
+    const [decoded] = decodeTaskItem(item ?? {}, 'Features', oom.taskId);
+    expect(decoded?.failure).toMatchObject({ kind: 'out-of-memory', failed: true });
+  });
+
+  it('keeps a task that stopped cleanly out of the failed listing', async () => {
+    const { store, options } = await freshStore();
+    const stopped = transition('lifecycle-fargate-6-stopped');
+
+    await store.recordTransition({ summary: stopped, failure: classifyFailure(stopped) });
+
+    const item = await getItem(options, taskPk('FargateCluster', stopped.taskId), taskSk);
+    expect(decodeTaskItem(item ?? {}, 'FargateCluster', stopped.taskId)[0]?.failure?.failed).toBe(false);
+    expect(item).not.toHaveProperty('fpk');
   });
 
   it('rejects when the table does not exist', async () => {
@@ -104,97 +227,9 @@ describe('DynamoDbTransitionStore.putTransition', () => {
       clock: { nowMs: () => NOW_MS },
     });
 
-    await expect(store.putTransition(transition('lifecycle-fargate-1-provisioning'))).rejects.toThrow(
-      /non-existent table|not found|ResourceNotFound/i,
-    );
-  });
-});
-
-describe('DynamoDbTransitionStore.advanceSummary', () => {
-  it('moves the summary forward to a newer version', async () => {
-    const { store, options } = await freshStore();
-    await store.advanceSummary({ summary: transition('lifecycle-fargate-2-pending') });
-
-    const outcome = await store.advanceSummary({ summary: transition('lifecycle-fargate-4-running') });
-
-    expect(outcome).toBe('advanced');
-    const item = await getItem(
-      options,
-      taskPk('FargateCluster', 'c13b4cb40f1f4fe4a2971f76ae5a47ad'),
-      SUMMARY_SK,
-    );
-    expect(item?.version).toEqual({ N: '4' });
-    expect(item?.lastStatus).toEqual({ S: 'RUNNING' });
-  });
-
-  it('keeps the stored state unchanged when an older version arrives late', async () => {
-    // Prepare
-    const { store, options } = await freshStore();
-    const stopped = transition('lifecycle-fargate-6-stopped');
-    await store.advanceSummary({ summary: stopped, failure: classifyFailure(stopped) });
-    const key = taskPk('FargateCluster', stopped.taskId);
-    const before = await getItem(options, key, SUMMARY_SK);
-
-    // Act
-    const outcome = await store.advanceSummary({ summary: transition('lifecycle-fargate-4-running') });
-
-    // Assess
-    expect(outcome).toBe('stale');
-    expect(await getItem(options, key, SUMMARY_SK)).toEqual(before);
-  });
-
-  it('reports the same version again as stale', async () => {
-    const { store } = await freshStore();
-    await store.advanceSummary({ summary: transition('lifecycle-fargate-4-running') });
-
-    expect(await store.advanceSummary({ summary: transition('lifecycle-fargate-4-running') })).toBe('stale');
-  });
-
-  it('lists the task under the UTC day it was created', async () => {
-    const { store, options } = await freshStore();
-    const running = transition('lifecycle-fargate-4-running');
-
-    await store.advanceSummary({ summary: running });
-
-    const item = await getItem(options, taskPk('FargateCluster', running.taskId), SUMMARY_SK);
-    expect(item?.gsi1pk).toEqual({ S: 'C#FargateCluster#2020-01-23' });
-    expect(item?.gsi1sk).toEqual({ S: `2020-01-23T17:57:34.402Z#${running.taskId}` });
-    expect(item).not.toHaveProperty('gsi2pk');
-  });
-
-  it('lists the task under the event time when ECS left createdAt out', async () => {
-    const { store, options } = await freshStore();
-    const { createdAt: _createdAt, ...withoutCreatedAt } = transition('lifecycle-fargate-4-running');
-
-    await store.advanceSummary({ summary: withoutCreatedAt });
-
-    const item = await getItem(options, taskPk('FargateCluster', withoutCreatedAt.taskId), SUMMARY_SK);
-    expect(item?.gsi1sk).toEqual({ S: `2020-01-23T17:57:58.000Z#${withoutCreatedAt.taskId}` });
-  });
-
-  it('lists a failed task under the month it stopped and stores its classification', async () => {
-    const { store, options } = await freshStore();
-    const oom = transition('task-stopped-oom');
-    const failure = classifyFailure(oom);
-
-    await store.advanceSummary({ summary: oom, failure });
-
-    const item = await getItem(options, taskPk('Features', oom.taskId), SUMMARY_SK);
-    expect(item?.gsi2pk).toEqual({ S: 'F#Features#2020-06' });
-    expect(item?.gsi2sk).toEqual({ S: `2020-06-05T14:02:37.412Z#${oom.taskId}` });
-    expect(item?.failure?.M?.kind).toEqual({ S: 'out-of-memory' });
-    expect(item?.failure?.M?.failed).toEqual({ BOOL: true });
-  });
-
-  it('keeps a task that stopped cleanly out of the failed listing', async () => {
-    const { store, options } = await freshStore();
-    const stopped = transition('lifecycle-fargate-6-stopped');
-
-    await store.advanceSummary({ summary: stopped, failure: classifyFailure(stopped) });
-
-    const item = await getItem(options, taskPk('FargateCluster', stopped.taskId), SUMMARY_SK);
-    expect(item?.failure?.M?.failed).toEqual({ BOOL: false });
-    expect(item).not.toHaveProperty('gsi2pk');
+    await expect(
+      store.recordTransition({ summary: transition('lifecycle-fargate-1-provisioning') }),
+    ).rejects.toThrow(/non-existent table|not found|ResourceNotFound/i);
   });
 });
 
@@ -316,7 +351,7 @@ describe('DynamoDbTransitionStore.registerCluster', () => {
 });
 
 describe('backfillActiveDays', () => {
-  it('gives a cluster item written before the registry the days of its summaries', async () => {
+  it('gives a cluster item written before the registry the days of its tasks', async () => {
     // Prepare
     const { store, options } = await freshStore();
     await putLegacyClusterItem(options, 'FargateCluster', '2020-01-23T00:00:00.000Z');
@@ -324,8 +359,8 @@ describe('backfillActiveDays', () => {
     await store.registerCluster('current', '2020-01-30T00:00:00.000Z', '2020-01-30T01:00:00.000Z');
     const running = transition('lifecycle-fargate-4-running');
     const later = { ...running, taskId: 'later', createdAt: '2020-01-28T10:00:00.000Z' };
-    await store.advanceSummary({ summary: running });
-    await store.advanceSummary({ summary: later });
+    await store.recordTransition({ summary: running });
+    await store.recordTransition({ summary: later });
 
     // Act
     const filled = await backfillActiveDays(options);

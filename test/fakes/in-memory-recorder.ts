@@ -1,6 +1,6 @@
 /**
  * In-memory implementations of the recorder's ports with the same idempotence rules as the DynamoDB
- * adapters: first write of a transition wins, the summary only moves to a higher version, lastSeenAt only
+ * adapters: first write of a transition wins, the summary is the highest version, lastSeenAt only
  * moves forward while active days accumulate, and service events are keyed by (cluster, service,
  * createdAt, eventId).
  */
@@ -8,6 +8,7 @@ import type { Logger } from '../../lambda/config/logger.js';
 import type { ServiceEvent, TaskDefinitionInfo, TaskTransition } from '../../lambda/core/model.js';
 import type {
   RecordedTask,
+  RecordOutcome,
   ServiceEventSource,
   ServiceEventStore,
   TaskDefinitionSource,
@@ -22,27 +23,23 @@ export class InMemoryTransitionStore implements TransitionStore {
   readonly clusters = new Map<string, string>();
   /** Cluster name → the UTC days its tasks are listed under. */
   readonly activeDays = new Map<string, Set<string>>();
-  readonly calls = { putTransition: 0, advanceSummary: 0, registerCluster: 0 };
+  readonly calls = { recordTransition: 0, registerCluster: 0 };
   /** Set to make the next calls fail, as DynamoDB does when it keeps throttling. */
   failWith: Error | undefined;
 
-  async putTransition(transition: TaskTransition): Promise<'stored' | 'duplicate'> {
-    this.calls.putTransition += 1;
+  async recordTransition(task: RecordedTask): Promise<RecordOutcome> {
+    this.calls.recordTransition += 1;
     if (this.failWith) throw this.failWith;
+    const transition = task.summary;
     const key = `${transition.clusterName}#${transition.taskId}#${transition.version}`;
-    if (this.transitions.has(key)) return 'duplicate';
+    if (this.transitions.has(key)) return { transition: 'duplicate', summary: 'stale' };
     this.transitions.set(key, transition);
-    return 'stored';
-  }
-
-  async advanceSummary(task: RecordedTask): Promise<'advanced' | 'stale'> {
-    this.calls.advanceSummary += 1;
-    if (this.failWith) throw this.failWith;
-    const key = `${task.summary.clusterName}#${task.summary.taskId}`;
-    const stored = this.summaries.get(key);
-    if (stored && stored.summary.version >= task.summary.version) return 'stale';
-    this.summaries.set(key, task);
-    return 'advanced';
+    const taskKey = `${transition.clusterName}#${transition.taskId}`;
+    const stored = this.summaries.get(taskKey);
+    if (stored && stored.summary.version >= transition.version)
+      return { transition: 'stored', summary: 'stale' };
+    this.summaries.set(taskKey, task);
+    return { transition: 'stored', summary: 'advanced' };
   }
 
   async registerCluster(clusterName: string, seenAt: string, listedAt: string): Promise<void> {

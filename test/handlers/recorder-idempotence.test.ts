@@ -318,7 +318,7 @@ describe('recorder idempotence', () => {
 });
 
 describe('recorder write cost', () => {
-  it('writes two items for a new transition of a known task definition and cluster', async () => {
+  it('writes one item for a new transition of a known task definition and cluster', async () => {
     // Prepare
     const tableName = await freshTable();
     const client = new DynamoDBClient({
@@ -347,11 +347,11 @@ describe('recorder write cost', () => {
     for (const event of lifecycle.slice(1)) await handler(sqsBatch([JSON.stringify(event)]));
 
     // Assess
-    // First event of a task: transition + summary + task definition + cluster.
-    expect(firstEventWrites).toBe(4);
-    expect(duplicatesBefore).toBe(2 * (lifecycle.length - 1));
-    // A duplicate still attempts both conditional puts (and is charged for them), and writes nothing.
-    expect(writes.length - duplicatesBefore).toBe(2 * (lifecycle.length - 1));
+    // First event of a task: task item + task definition + cluster.
+    expect(firstEventWrites).toBe(3);
+    expect(writes).toEqual(Array(2 * (lifecycle.length - 1)).fill('UpdateItemCommand'));
+    // A duplicate still attempts its conditional update (and is charged for it), and writes nothing.
+    expect(writes.length - duplicatesBefore).toBe(lifecycle.length - 1);
     client.destroy();
   });
 

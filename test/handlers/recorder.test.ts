@@ -129,10 +129,9 @@ describe('recorder handler with an SQS batch', () => {
       ...deps,
       transitions: {
         ...deps.transitions,
-        putTransition: async () => {
+        recordTransition: async () => {
           throw throttled;
         },
-        advanceSummary: deps.transitions.advanceSummary.bind(deps.transitions),
         registerCluster: deps.transitions.registerCluster.bind(deps.transitions),
       },
     };

@@ -88,7 +88,7 @@ describe('TaskStateRecorder without a cluster filter', () => {
   it('feeds the recorder batches of 10 with partial batch failures, at most 10 invocations at once', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 10,
-      MaximumBatchingWindowInSeconds: 1,
+      MaximumBatchingWindowInSeconds: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'RecorderQueue'), 'Arn'] },
       ScalingConfig: { MaximumConcurrency: RECORDER_DEFAULT_MAX_CONCURRENCY },

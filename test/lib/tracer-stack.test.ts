@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../lambda/config/env.js';
@@ -103,6 +104,7 @@ describe('tracerPropsFromContext', () => {
       [CONTEXT_KEYS.apiRateLimit]: '5',
       [CONTEXT_KEYS.tableRemovalPolicy]: 'destroy',
       [CONTEXT_KEYS.tableDeletionProtection]: 'true',
+      [CONTEXT_KEYS.tableClass]: 'STANDARD_INFREQUENT_ACCESS',
       [CONTEXT_KEYS.recorderMaxConcurrency]: '50',
       [CONTEXT_KEYS.logRetentionDays]: '7',
       [CONTEXT_KEYS.logLevel]: 'warn',
@@ -124,6 +126,7 @@ describe('tracerPropsFromContext', () => {
       throttling: { rateLimit: 5, burstLimit: undefined },
       tableRemovalPolicy: RemovalPolicy.DESTROY,
       tableDeletionProtection: true,
+      tableClass: dynamodb.TableClass.STANDARD_INFREQUENT_ACCESS,
       recorderMaxConcurrency: 50,
       logRetention: logs.RetentionDays.ONE_WEEK,
       logLevel: 'warn',

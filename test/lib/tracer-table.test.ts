@@ -1,12 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { describe, expect, it } from 'vitest';
-import {
-  GSI_BY_CLUSTER_TIME,
-  GSI_FAILED_BY_CLUSTER,
-  TABLE_KEY,
-  TTL_ATTRIBUTE,
-} from '../../lambda/adapters/dynamodb/keys.js';
+import { LISTING_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambda/adapters/dynamodb/keys.js';
 import { TracerTable } from '../../lib/constructs/tracer-table.js';
 import { synth } from './support.js';
 
@@ -28,8 +24,8 @@ describe('TracerTable', () => {
     });
   });
 
-  it.each([GSI_BY_CLUSTER_TIME, GSI_FAILED_BY_CLUSTER])(
-    'declares the $indexName index with string keys',
+  it.each(LISTING_INDEXES)(
+    'declares the $indexName index with string keys, projecting only its keys',
     (index) => {
       // THEN
       template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -40,7 +36,7 @@ describe('TracerTable', () => {
               { AttributeName: index.partitionKey, KeyType: 'HASH' },
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ]),
         AttributeDefinitions: Match.arrayWith([
@@ -68,6 +64,18 @@ describe('TracerTable', () => {
 
   it('keeps the recorded history when the stack is deleted or the table replaced', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('uses the Standard table class unless asked for Standard-IA', () => {
+    // THEN
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TableClass: 'STANDARD' });
+    // GIVEN
+    const ia = synth(
+      (stack) =>
+        new TracerTable(stack, 'Table', { tableClass: dynamodb.TableClass.STANDARD_INFREQUENT_ACCESS }),
+    );
+    // THEN
+    ia.template.hasResourceProperties('AWS::DynamoDB::Table', { TableClass: 'STANDARD_INFREQUENT_ACCESS' });
   });
 
   it('protects the table from deletion by default', () => {

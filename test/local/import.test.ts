@@ -142,7 +142,7 @@ describe('tracer import --file into the table', () => {
     expect(report(first)).toMatchObject({ read: 15, imported: 15, duplicates: 0, skipped: 0 });
     expect(report(second)).toMatchObject({ read: 15, imported: 0, duplicates: 15, skipped: 0 });
     expect(afterSecond).toEqual(afterFirst);
-    expect(afterFirst.length).toBeGreaterThan(15);
+    expect(afterFirst.filter((item) => item.sk?.S === 'TASK').length).toBeGreaterThan(0);
   });
 
   it('skips malformed lines and events it does not record, reporting each with its line and reason', async () => {

@@ -181,7 +181,7 @@ describe('recordEvent on task state changes', () => {
     delete raw.detail.lastStatus;
 
     await expect(recordEvent(deps, raw)).rejects.toThrow(InvalidTaskEventError);
-    expect(transitions.calls.putTransition).toBe(0);
+    expect(transitions.calls.recordTransition).toBe(0);
   });
 
   it('rejects when the store keeps failing, so that the event is retried', async () => {
@@ -606,6 +606,6 @@ describe('recordEvent on service events', () => {
       serviceName: 'servicetest',
     });
     expect(serviceEvents.events.size).toBe(1);
-    expect(transitions.calls.putTransition).toBe(0);
+    expect(transitions.calls.recordTransition).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Fills the active-day registry of cluster items written before it existed, from the task summaries the
+ * Fills the active-day registry of cluster items written before it existed, from the task items the
  * table holds. The recorder upgrades such an item by itself (with every day of the retention window, which
  * listings then walk until those days age out); a small table, as in local mode, can afford one scan to
  * give each legacy cluster its exact days at once.
@@ -7,7 +7,7 @@
 import { type AttributeValue, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ACTIVE_DAYS_ATTRIBUTE, oldestListedDay, prunableDays, utcDay } from './active-days.js';
 import { isConditionalCheckFailed } from './items.js';
-import { CLUSTERS_PK, GSI_BY_CLUSTER_TIME, SUMMARY_SK, TABLE_KEY } from './keys.js';
+import { CLUSTERS_PK, GSI_TASKS_BY_DAY, parseTaskPk, TABLE_KEY, TASK_SK } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -80,7 +80,7 @@ async function legacyClusters(options: DynamoDbTableOptions): Promise<string[]> 
   return names;
 }
 
-/** The listing days (`YYYY-MM-DD`, from the gsi1 sort key) of the summaries of the given clusters. */
+/** The listing days (`YYYY-MM-DD`, from the listing sort key) of the tasks of the given clusters. */
 async function summaryDays(
   options: DynamoDbTableOptions,
   clusters: ReadonlySet<string>,
@@ -91,20 +91,20 @@ async function summaryDays(
     const page = await options.client.send(
       new ScanCommand({
         TableName: options.tableName,
-        FilterExpression: '#sk = :summary',
-        ProjectionExpression: '#clusterName, #listedAt',
+        FilterExpression: '#sk = :task',
+        ProjectionExpression: '#pk, #listedAt',
         ExpressionAttributeNames: {
+          '#pk': TABLE_KEY.partitionKey,
           '#sk': TABLE_KEY.sortKey,
-          '#clusterName': 'clusterName',
-          '#listedAt': GSI_BY_CLUSTER_TIME.sortKey,
+          '#listedAt': GSI_TASKS_BY_DAY.sortKey,
         },
-        ExpressionAttributeValues: { ':summary': { S: SUMMARY_SK } },
+        ExpressionAttributeValues: { ':task': { S: TASK_SK } },
         ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
       }),
     );
     for (const item of page.Items ?? []) {
-      const clusterName = item.clusterName?.S;
-      const listedAt = item[GSI_BY_CLUSTER_TIME.sortKey]?.S;
+      const clusterName = parseTaskPk(item[TABLE_KEY.partitionKey]?.S ?? '')?.clusterName;
+      const listedAt = item[GSI_TASKS_BY_DAY.sortKey]?.S;
       if (clusterName === undefined || listedAt === undefined || !clusters.has(clusterName)) continue;
       let clusterDays = days.get(clusterName);
       if (!clusterDays) {

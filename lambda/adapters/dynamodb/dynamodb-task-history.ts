@@ -1,7 +1,11 @@
-import { GetItemCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
-import { InvalidInputError } from '../../core/errors.js';
-import type { FailureClassification } from '../../core/failure.js';
-import type { TaskSummary, TaskTransition } from '../../core/model.js';
+import {
+  BatchGetItemCommand,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { InvalidInputError, ThrottledError } from '../../core/errors.js';
+import type { TaskTransition } from '../../core/model.js';
 import type {
   ListTasksQuery,
   Page,
@@ -10,27 +14,38 @@ import type {
   TaskHistory,
 } from '../../use-cases/ports.js';
 import { ACTIVE_DAYS_ATTRIBUTE, utcDay } from './active-days.js';
-import { fromItem, type Item, isExpired, liveItemFilter, withoutLayout } from './items.js';
+import { type Item, liveItemFilter } from './items.js';
 import {
   CLUSTERS_PK,
   clusterDayPk,
   failedMonthPk,
-  GSI_BY_CLUSTER_TIME,
-  GSI_FAILED_BY_CLUSTER,
-  SUMMARY_SK,
+  GSI_FAILED_BY_MONTH,
+  GSI_TASKS_BY_DAY,
+  listingSk,
+  parseTaskPk,
   TABLE_KEY,
-  TRANSITION_SK_PREFIX,
+  TASK_SK,
+  TTL_ATTRIBUTE,
   taskPk,
 } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
+import { decodeTaskItem, newestTransition } from './task-item.js';
 
 const MS_PER_DAY = 86_400_000;
 /** The largest page a caller may ask for; bigger listings page with the cursor. */
 export const MAX_LIST_LIMIT = 1000;
-/** A status filter drops items after DynamoDB read them, so such queries read bigger pages. */
+/** A status filter drops tasks after they were read, so such listings read bigger pages. */
 const FILTERED_PAGE_SIZE = 100;
+/**
+ * The most index pages (Queries) one listing request reads. A listing that has not filled its page by
+ * then returns what it found with a cursor, so no request walks the whole retention window.
+ */
+export const MAX_QUERY_PAGES = 8;
+/** BatchGetItem reads at most 100 keys, and retries what DynamoDB left unprocessed this many times. */
+const BATCH_GET_SIZE = 100;
+const BATCH_GET_ATTEMPTS = 8;
 
-type ListingIndex = typeof GSI_BY_CLUSTER_TIME | typeof GSI_FAILED_BY_CLUSTER;
+type ListingIndex = typeof GSI_TASKS_BY_DAY | typeof GSI_FAILED_BY_MONTH;
 
 /** What the cluster item tells a listing. */
 interface ClusterRegistry {
@@ -39,7 +54,7 @@ interface ClusterRegistry {
   readonly lastSeenAt?: string;
 }
 
-/** One of the two listings: all tasks by createdAt in day buckets, failed tasks by stoppedAt in month buckets. */
+/** One of the two listings: all tasks by listing day, failed tasks by stop month. */
 interface Listing {
   readonly index: ListingIndex;
   /** The bucket name (`YYYY-MM-DD` or `YYYY-MM`) of a time. */
@@ -57,7 +72,7 @@ interface Listing {
 }
 
 const BY_CREATED_DAY: Listing = {
-  index: GSI_BY_CLUSTER_TIME,
+  index: GSI_TASKS_BY_DAY,
   bucketOf: utcDay,
   buckets(sinceMs, untilMs) {
     const out: string[] = [];
@@ -75,7 +90,7 @@ const BY_CREATED_DAY: Listing = {
 };
 
 const FAILED_BY_STOPPED_MONTH: Listing = {
-  index: GSI_FAILED_BY_CLUSTER,
+  index: GSI_FAILED_BY_MONTH,
   bucketOf: (ms) => new Date(ms).toISOString().slice(0, 7),
   buckets(sinceMs, untilMs) {
     const out: string[] = [];
@@ -116,17 +131,20 @@ function newestFirst(a: string, b: string): number {
   return a < b ? 1 : a > b ? -1 : 0;
 }
 
-/** Where a listing stopped: the bucket and the key of the last item returned. */
+/**
+ * Where a listing stopped: the bucket, and the index key of the last entry it went through there, or no
+ * key when the next request starts at the top of the bucket.
+ */
 interface ListCursor {
   readonly index: string;
   readonly bucket: string;
-  readonly key: Readonly<Record<string, string>>;
+  readonly key?: Readonly<Record<string, string>>;
 }
 
 function encodeCursor(cursor: ListCursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, i: cursor.index, b: cursor.bucket, k: cursor.key })).toString(
-    'base64url',
-  );
+  return Buffer.from(
+    JSON.stringify({ v: 2, i: cursor.index, b: cursor.bucket, k: cursor.key ?? null }),
+  ).toString('base64url');
 }
 
 function decodeCursor(raw: string, listing: Listing, clusterName: string): ListCursor {
@@ -141,10 +159,12 @@ function decodeCursor(raw: string, listing: Listing, clusterName: string): ListC
   }
   if (typeof parsed !== 'object' || parsed === null) throw invalid('not a cursor tracer issued');
   const { v, i, b, k } = parsed as Record<string, unknown>;
-  if (v !== 1 || typeof i !== 'string' || typeof b !== 'string' || typeof k !== 'object' || k === null) {
+  if (v !== 2 || typeof i !== 'string' || typeof b !== 'string' || typeof k !== 'object') {
     throw invalid('not a cursor tracer issued');
   }
   if (i !== listing.index.indexName) throw invalid('it belongs to a different filter');
+  if (!/^\d{4}-\d{2}(-\d{2})?$/.test(b)) throw invalid('not a cursor tracer issued');
+  if (k === null) return { index: i, bucket: b };
   const { partitionKey, sortKey } = listing.index;
   const key = k as Record<string, unknown>;
   const names = [TABLE_KEY.partitionKey, TABLE_KEY.sortKey, partitionKey, sortKey];
@@ -153,11 +173,19 @@ function decodeCursor(raw: string, listing: Listing, clusterName: string): ListC
   return { index: i, bucket: b, key: key as Record<string, string> };
 }
 
-function toRecordedTask(record: Record<string, unknown>): RecordedTask {
-  const { failure, ...summary } = withoutLayout(record);
-  // The recorder wrote these attributes from a TaskSummary and a FailureClassification.
-  const task = { summary: summary as unknown as TaskSummary };
-  return failure === undefined ? task : { ...task, failure: failure as FailureClassification };
+/** A task item as the port's RecordedTask: its newest transition and that version's classification. */
+function toRecordedTask(item: Item): RecordedTask | undefined {
+  const ids = parseTaskPk(item[TABLE_KEY.partitionKey]?.S ?? '');
+  const newest = ids && newestTransition(item, ids.clusterName, ids.taskId);
+  if (!newest) return undefined;
+  return newest.failure
+    ? { summary: newest.transition, failure: newest.failure }
+    : { summary: newest.transition };
+}
+
+function isExpiredItem(item: Item, nowMs: number): boolean {
+  const expiresAt = item[TTL_ATTRIBUTE]?.N;
+  return expiresAt !== undefined && Number(expiresAt) <= Math.floor(nowMs / 1000);
 }
 
 function stringAttribute(item: Item, name: string): string | undefined {
@@ -166,40 +194,38 @@ function stringAttribute(item: Item, name: string): string | undefined {
 
 /**
  * Reads what the recorder stored. Every read drops items whose TTL has passed but that DynamoDB has
- * not deleted yet. `listTasks` reads the cluster item's active days (one GetItem), then queries only the
- * day buckets of gsi1 that hold tasks (or the month buckets of gsi2 that may hold failed tasks) newest
- * first; its cursor says which bucket and key to resume after. A cluster item written before the
- * registry existed has no active days: then every bucket of the window is walked.
+ * not deleted yet. A task is one item (task-item.ts): `getTask` and `listTransitions` read it with one
+ * GetItem. `listTasks` reads the cluster item's active days (one GetItem), then queries only the day
+ * buckets of tasksByDay that hold tasks (or the month buckets of failedByMonth that may hold failed tasks)
+ * newest first, at most MAX_QUERY_PAGES Queries a request, and reads the tasks of each index page with
+ * BatchGetItem; its cursor says which bucket and key to resume after. A cluster item written before the
+ * registry existed has no active days: then every bucket of the window is walked, a few pages a request.
  */
 export class DynamoDbTaskHistory implements TaskHistory {
   constructor(private readonly options: DynamoDbTableOptions) {}
 
   async getTask(clusterName: string, taskId: string): Promise<RecordedTask | undefined> {
-    const result = await this.options.client.send(
+    const item = await this.readTaskItem(clusterName, taskId);
+    return item && toRecordedTask(item);
+  }
+
+  async listTransitions(clusterName: string, taskId: string): Promise<TaskTransition[]> {
+    const item = await this.readTaskItem(clusterName, taskId);
+    return item ? decodeTaskItem(item, clusterName, taskId).map((decoded) => decoded.transition) : [];
+  }
+
+  /** The task's item, unless it is absent or expired. */
+  private async readTaskItem(clusterName: string, taskId: string): Promise<Item | undefined> {
+    const { Item: item } = await this.options.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
         Key: {
           [TABLE_KEY.partitionKey]: { S: taskPk(clusterName, taskId) },
-          [TABLE_KEY.sortKey]: { S: SUMMARY_SK },
+          [TABLE_KEY.sortKey]: { S: TASK_SK },
         },
       }),
     );
-    if (!result.Item) return undefined;
-    const record = fromItem(result.Item);
-    return isExpired(record, this.options.clock.nowMs()) ? undefined : toRecordedTask(record);
-  }
-
-  async listTransitions(clusterName: string, taskId: string): Promise<TaskTransition[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#sk': TABLE_KEY.sortKey },
-      ExpressionAttributeValues: {
-        ':pk': { S: taskPk(clusterName, taskId) },
-        ':prefix': { S: TRANSITION_SK_PREFIX },
-      },
-    });
-    // The sort key is the zero-padded version, so query order is version order.
-    return items.map((item) => withoutLayout(fromItem(item)) as unknown as TaskTransition);
+    return item && !isExpiredItem(item, this.options.clock.nowMs()) ? item : undefined;
   }
 
   async listClusters(): Promise<RecordedCluster[]> {
@@ -249,7 +275,7 @@ export class DynamoDbTaskHistory implements TaskHistory {
       // window follows the clock), no bucket is left.
       first = buckets.findIndex((bucket) => bucket <= cursor.bucket);
       if (first < 0) return { items: [] };
-      if (buckets[first] === cursor.bucket) {
+      if (buckets[first] === cursor.bucket && cursor.key) {
         resumeKey = Object.fromEntries(
           Object.entries(cursor.key).map(([name, value]) => [name, { S: value }]),
         );
@@ -257,50 +283,93 @@ export class DynamoDbTaskHistory implements TaskHistory {
     }
 
     const { partitionKey, sortKey, indexName } = listing.index;
-    const live = liveItemFilter(nowMs);
-    const names: Record<string, string> = { '#gpk': partitionKey, '#gsk': sortKey, ...live.names };
+    const names: Record<string, string> = { '#gpk': partitionKey, '#gsk': sortKey };
     const values: Item = {
       ':low': { S: new Date(sinceMs).toISOString() },
       // `<iso>#<taskId>` sorts below `<iso>#\uffff`, so the bound includes tasks at exactly untilMs.
-      ':high': { S: query.untilMs === undefined ? '\uffff' : `${new Date(untilMs).toISOString()}#\uffff` },
-      ...live.values,
+      ':high': {
+        S: query.untilMs === undefined ? '\uffff' : listingSk(new Date(untilMs).toISOString(), '\uffff'),
+      },
     };
-    let filter = `(${live.expression})`;
-    if (query.status !== undefined) {
-      filter += ' AND #lastStatus = :status';
-      names['#lastStatus'] = 'lastStatus';
-      values[':status'] = { S: query.status };
-    }
+    const pageSize = query.status === undefined ? limit + 1 : Math.max(limit + 1, FILTERED_PAGE_SIZE);
+    const accepts = (task: RecordedTask): boolean =>
+      (query.status === undefined || task.summary.lastStatus === query.status) &&
+      // An earlier STOPPED version may have been a failure and the newest not: the index keeps the entry.
+      (!query.failedOnly || task.failure?.failed === true);
 
-    const items: RecordedTask[] = [];
-    let last: ListCursor | undefined;
+    // One more task than asked tells whether a next page exists, so the last page carries no cursor.
+    const found: { task: RecordedTask; cursor: ListCursor }[] = [];
+    let queries = 0;
     for (let index = first; index < buckets.length; index += 1) {
       const bucket = buckets[index] ?? '';
       let exclusiveStartKey = index === first ? resumeKey : undefined;
       do {
+        if (queries === MAX_QUERY_PAGES) {
+          const resumeAt: ListCursor = exclusiveStartKey
+            ? { index: indexName, bucket, key: this.keyOf(exclusiveStartKey, listing.index) }
+            : { index: indexName, bucket };
+          return { items: found.slice(0, limit).map((f) => f.task), nextCursor: encodeCursor(resumeAt) };
+        }
+        queries += 1;
         const page = await this.options.client.send(
           new QueryCommand({
             TableName: this.options.tableName,
             IndexName: indexName,
             KeyConditionExpression: '#gpk = :bucket AND #gsk BETWEEN :low AND :high',
-            FilterExpression: filter,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ...values, ':bucket': { S: listing.bucketPk(clusterName, bucket) } },
             ScanIndexForward: false,
-            // One more than asked tells whether a next page exists, so the last page carries no cursor.
-            Limit: query.status === undefined ? limit + 1 : Math.max(limit + 1, FILTERED_PAGE_SIZE),
+            Limit: pageSize,
             ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
           }),
         );
-        for (const item of page.Items ?? []) {
-          if (items.length === limit && last) return { items, nextCursor: encodeCursor(last) };
-          items.push(toRecordedTask(fromItem(item)));
-          last = { index: indexName, bucket, key: this.keyOf(item, listing.index) };
+        const entries = page.Items ?? [];
+        const tasks = await this.readTasks(entries);
+        for (const entry of entries) {
+          const item = tasks.get(entry[TABLE_KEY.partitionKey]?.S ?? '');
+          const task = item && !isExpiredItem(item, nowMs) ? toRecordedTask(item) : undefined;
+          if (!task || !accepts(task)) continue;
+          found.push({ task, cursor: { index: indexName, bucket, key: this.keyOf(entry, listing.index) } });
+          if (found.length > limit) {
+            return {
+              items: found.slice(0, limit).map((f) => f.task),
+              nextCursor: encodeCursor(found[limit - 1]?.cursor as ListCursor),
+            };
+          }
         }
         exclusiveStartKey = page.LastEvaluatedKey;
       } while (exclusiveStartKey);
     }
-    return { items };
+    return { items: found.map((f) => f.task) };
+  }
+
+  /** The task items of index entries, by partition key, with BatchGetItem. */
+  private async readTasks(entries: readonly Item[]): Promise<Map<string, Item>> {
+    const items = new Map<string, Item>();
+    const keys = entries.map((entry) => ({
+      [TABLE_KEY.partitionKey]: entry[TABLE_KEY.partitionKey] ?? { S: '' },
+      [TABLE_KEY.sortKey]: entry[TABLE_KEY.sortKey] ?? { S: TASK_SK },
+    }));
+    for (let start = 0; start < keys.length; start += BATCH_GET_SIZE) {
+      let pending = keys.slice(start, start + BATCH_GET_SIZE);
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        if (attempt > BATCH_GET_ATTEMPTS) {
+          throw new ThrottledError(
+            `DynamoDB left ${pending.length} task items unread after ${BATCH_GET_ATTEMPTS} attempts`,
+          );
+        }
+        if (attempt > 1)
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+        const result = await this.options.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.options.tableName]: { Keys: pending } } }),
+        );
+        for (const item of result.Responses?.[this.options.tableName] ?? []) {
+          items.set(item[TABLE_KEY.partitionKey]?.S ?? '', item);
+        }
+        pending = (result.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as typeof pending;
+      }
+    }
+    return items;
   }
 
   /** The cluster item's registry, or undefined when the cluster was never recorded (or expired and was swept). */

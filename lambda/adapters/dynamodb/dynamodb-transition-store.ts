@@ -1,7 +1,11 @@
-import { PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { TracerError } from '../../core/errors.js';
 import { type TaskTransition, toEpochMs } from '../../core/model.js';
-import type { RecordedTask, TransitionStore } from '../../use-cases/ports.js';
+import type { RecordedTask, RecordOutcome, TransitionStore } from '../../use-cases/ports.js';
 import { ACTIVE_DAYS_ATTRIBUTE, daysFromTo, oldestListedDay, prunableDays, utcDay } from './active-days.js';
 import {
   expiresAtSeconds,
@@ -9,22 +13,21 @@ import {
   type Item,
   type ItemType,
   isConditionalCheckFailed,
-  toItem,
 } from './items.js';
 import {
   CLUSTERS_PK,
   clusterDayPk,
   failedMonthPk,
-  GSI_BY_CLUSTER_TIME,
-  GSI_FAILED_BY_CLUSTER,
-  SUMMARY_SK,
+  GSI_FAILED_BY_MONTH,
+  GSI_TASKS_BY_DAY,
+  listingSk,
   TABLE_KEY,
+  TASK_SK,
   TTL_ATTRIBUTE,
   taskPk,
-  timeTaskSk,
-  transitionSk,
 } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
+import { conflictingConstants, encodeTransition, storedVersions } from './task-item.js';
 
 const MS_PER_DAY = 86_400_000;
 /**
@@ -47,53 +50,171 @@ export function failedListingTime(task: TaskTransition): string {
   return task.stoppedAt ?? task.executionStoppedAt ?? task.stoppingAt ?? task.eventTime;
 }
 
-/**
- * Writes task transitions, summaries and the cluster registry to the tracer table. Every write is
- * conditional or a set union, so duplicates and out-of-order deliveries leave the table exactly as one
- * in-order delivery would: a transition is written once per version, the summary only ever moves to a
- * higher version, and the cluster item's lastSeenAt only moves forward while its active days accumulate.
- */
-export class DynamoDbTransitionStore implements TransitionStore {
-  constructor(private readonly options: DynamoDbTableOptions) {}
+/** Tasks whose item attributes a container remembers; a task's events mostly arrive within minutes. */
+const MAX_KNOWN_TASKS = 2_000;
+const VERSION_ATTRIBUTE = /^v\d+$/;
 
-  async putTransition(transition: TaskTransition): Promise<'stored' | 'duplicate'> {
-    const item = toItem({
-      [TABLE_KEY.partitionKey]: taskPk(transition.clusterName, transition.taskId),
-      [TABLE_KEY.sortKey]: transitionSk(transition.version),
-      [ITEM_TYPE_ATTRIBUTE]: 'transition' satisfies ItemType,
-      ...transition,
-      [TTL_ATTRIBUTE]: this.expiresAt(transition.eventTime),
-    });
-    return (await this.putIfAbsentOr(item)) ? 'stored' : 'duplicate';
+/** `always` sets the value; `first` sets it only where the item has none (`if_not_exists`). */
+type SetMode = 'always' | 'first';
+
+function serialize(value: AttributeValue): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+  );
+}
+
+/** The SET actions of one UpdateItem, with placeholders for every name (a path's parts included). */
+class ItemUpdate {
+  readonly sets: [string, AttributeValue, SetMode][] = [];
+
+  set(path: string, value: AttributeValue, mode: SetMode): void {
+    this.sets.push([path, value, mode]);
   }
 
-  async advanceSummary(task: RecordedTask): Promise<'advanced' | 'stale'> {
-    const { summary, failure } = task;
-    const listedAt = listingTime(summary);
-    const failedAt = failure?.failed ? failedListingTime(summary) : undefined;
-    const item = toItem({
-      [TABLE_KEY.partitionKey]: taskPk(summary.clusterName, summary.taskId),
-      [TABLE_KEY.sortKey]: SUMMARY_SK,
-      [ITEM_TYPE_ATTRIBUTE]: 'summary' satisfies ItemType,
-      ...summary,
-      failure,
-      [GSI_BY_CLUSTER_TIME.partitionKey]: clusterDayPk(summary.clusterName, listedAt),
-      [GSI_BY_CLUSTER_TIME.sortKey]: timeTaskSk(listedAt, summary.taskId),
-      // gsi2 is sparse: only failed tasks carry its keys, so the failed listing reads nothing else.
-      ...(failedAt === undefined
-        ? {}
-        : {
-            [GSI_FAILED_BY_CLUSTER.partitionKey]: failedMonthPk(summary.clusterName, failedAt),
-            [GSI_FAILED_BY_CLUSTER.sortKey]: timeTaskSk(failedAt, summary.taskId),
-          }),
-      [TTL_ATTRIBUTE]: this.expiresAt(summary.eventTime),
+  isEmpty(): boolean {
+    return this.sets.length === 0;
+  }
+
+  expression(): Pick<
+    UpdateItemCommandInput,
+    'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+  > {
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    const actions = this.sets.map(([path, value, mode], i) => {
+      const parts = path.split('.').map((part, j) => {
+        names[`#a${i}${j === 0 ? '' : `_${j}`}`] = part;
+        return `#a${i}${j === 0 ? '' : `_${j}`}`;
+      });
+      const target = parts.join('.');
+      values[`:a${i}`] = value;
+      return mode === 'always' ? `${target} = :a${i}` : `${target} = if_not_exists(${target}, :a${i})`;
     });
-    const advanced = await this.putIfAbsentOr(item, {
-      condition: '#version < :version',
-      names: { '#version': 'version' },
-      values: { ':version': { N: String(summary.version) } },
-    });
-    return advanced ? 'advanced' : 'stale';
+    return {
+      UpdateExpression: `SET ${actions.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+}
+
+/**
+ * Writes task items and the cluster registry to the tracer table. A transition is one conditional
+ * UpdateItem of its task's item (see keys.ts and task-item.ts): it adds the version once, and everything
+ * else it sets is either kept for life (`if_not_exists`) or a value every version agrees on, so duplicates
+ * and out-of-order deliveries leave the item exactly as one in-order delivery would. The cluster item's
+ * lastSeenAt only moves forward while its active days accumulate.
+ */
+export class DynamoDbTransitionStore implements TransitionStore {
+  /**
+   * What this container knows each recent task's item to hold (attribute → value), from the items its
+   * own writes returned. A later event of the task leaves those attributes out of its update: the item
+   * ends the same, and the update is smaller. What the returned item shows missing is written again.
+   */
+  private readonly known = new Map<string, Map<string, string>>();
+
+  constructor(private readonly options: DynamoDbTableOptions) {}
+
+  async recordTransition(task: RecordedTask): Promise<RecordOutcome> {
+    const { summary: t, failure } = task;
+    const encoded = encodeTransition(t, failure);
+    const key = this.taskKey(t);
+    const taskKey = taskPk(t.clusterName, t.taskId);
+    const known = this.known.get(taskKey);
+    const update = new ItemUpdate();
+    const skipped: [string, AttributeValue, SetMode][] = [];
+    const set = (name: string, value: AttributeValue, mode: SetMode) => {
+      const stored = known?.get(name);
+      if (stored !== undefined && (mode === 'first' || stored === serialize(value)))
+        skipped.push([name, value, mode]);
+      else update.set(name, value, mode);
+    };
+    update.set(encoded.versionAttribute, { M: encoded.version }, 'always');
+    for (const [name, value] of Object.entries(encoded.constants)) set(name, value, 'first');
+    // createdAt is the same in every version; the event time differs, so only the first one counts.
+    const listedAt = listingTime(t);
+    const listedBy = t.createdAt === undefined ? 'first' : 'always';
+    set(GSI_TASKS_BY_DAY.partitionKey, { S: clusterDayPk(t.clusterName, listedAt) }, listedBy);
+    set(GSI_TASKS_BY_DAY.sortKey, { S: listingSk(listedAt, t.taskId) }, listedBy);
+    if (failure?.failed) {
+      const failedAt = failedListingTime(t);
+      const failedBy = t.stoppedAt === undefined ? 'first' : 'always';
+      set(GSI_FAILED_BY_MONTH.partitionKey, { S: failedMonthPk(t.clusterName, failedAt) }, failedBy);
+      set(GSI_FAILED_BY_MONTH.sortKey, { S: listingSk(failedAt, t.taskId) }, failedBy);
+    }
+    // A stopped task is kept retentionDays after it stopped; a running one after it was created.
+    const stopped = t.lastStatus === 'STOPPED' && t.stoppedAt !== undefined;
+    const keptFrom = stopped ? (t.stoppedAt as string) : (t.createdAt ?? t.eventTime);
+    set(TTL_ATTRIBUTE, { N: String(this.expiresAt(keptFrom)) }, stopped ? 'always' : 'first');
+
+    let before: Item | undefined;
+    try {
+      const result = await this.options.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: key,
+          ...update.expression(),
+          ConditionExpression: 'attribute_not_exists(#a0)',
+          // Free of capacity: the item before the update says whether this version is the newest.
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      before = result.Attributes;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return { transition: 'duplicate', summary: 'stale' };
+      throw error;
+    }
+    const repair = new ItemUpdate();
+    const conflicts = conflictingConstants(before, encoded);
+    if (Object.keys(conflicts).length > 0) {
+      // The version keeps its own values of what the item already holds with others.
+      repair.set(`${encoded.versionAttribute}.o`, { M: conflicts }, 'always');
+    }
+    // The item may have lost what this container knew (TTL deleted it between two events).
+    for (const [name, value, mode] of skipped) {
+      const stored = before?.[name];
+      if (stored === undefined || (mode === 'always' && serialize(stored) !== serialize(value))) {
+        repair.set(name, value, mode);
+      }
+    }
+    if (!repair.isEmpty()) {
+      await this.options.client.send(
+        new UpdateItemCommand({ TableName: this.options.tableName, Key: key, ...repair.expression() }),
+      );
+    }
+    this.remember(taskKey, before, update, repair);
+    const newest = storedVersions(before).at(-1);
+    return {
+      transition: 'stored',
+      summary: newest === undefined || newest < t.version ? 'advanced' : 'stale',
+    };
+  }
+
+  /** Remembers the item's attributes after a write: what it held, then what the write set. */
+  private remember(taskKey: string, before: Item | undefined, ...updates: ItemUpdate[]): void {
+    const attributes = new Map<string, string>();
+    for (const [name, value] of Object.entries(before ?? {})) {
+      if (!VERSION_ATTRIBUTE.test(name)) attributes.set(name, serialize(value));
+    }
+    for (const update of updates) {
+      for (const [name, value, mode] of update.sets) {
+        if (name.includes('.') || VERSION_ATTRIBUTE.test(name)) continue;
+        if (mode === 'always' || !attributes.has(name)) attributes.set(name, serialize(value));
+      }
+    }
+    this.known.delete(taskKey);
+    this.known.set(taskKey, attributes);
+    if (this.known.size > MAX_KNOWN_TASKS) {
+      const oldest = this.known.keys().next();
+      if (!oldest.done) this.known.delete(oldest.value);
+    }
+  }
+
+  private taskKey(t: TaskTransition): Item {
+    return {
+      [TABLE_KEY.partitionKey]: { S: taskPk(t.clusterName, t.taskId) },
+      [TABLE_KEY.sortKey]: { S: TASK_SK },
+    };
   }
 
   /**
@@ -224,33 +345,5 @@ export class DynamoDbTransitionStore implements TransitionStore {
 
   private expiresAt(iso: string): number {
     return expiresAtSeconds(toEpochMs(iso), this.options.retentionDays);
-  }
-
-  /** Puts the item when no item has its key, or when `replace` holds for the stored one. False when neither. */
-  private async putIfAbsentOr(
-    item: Item,
-    replace?: {
-      readonly condition: string;
-      readonly names: Record<string, string>;
-      readonly values: Item;
-    },
-  ): Promise<boolean> {
-    try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: item,
-          ConditionExpression: replace
-            ? `attribute_not_exists(#pk) OR ${replace.condition}`
-            : 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, ...replace?.names },
-          ...(replace ? { ExpressionAttributeValues: replace.values } : {}),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { GSI_BY_CLUSTER_TIME, GSI_FAILED_BY_CLUSTER, TABLE_KEY, TTL_ATTRIBUTE } from './keys.js';
+import { GSI_FAILED_BY_MONTH, GSI_TASKS_BY_DAY, LEGACY_LAYOUT, TABLE_KEY, TTL_ATTRIBUTE } from './keys.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -17,10 +17,11 @@ export const ITEM_TYPE_ATTRIBUTE = 'itemType';
 const LAYOUT_ATTRIBUTES: ReadonlySet<string> = new Set([
   TABLE_KEY.partitionKey,
   TABLE_KEY.sortKey,
-  GSI_BY_CLUSTER_TIME.partitionKey,
-  GSI_BY_CLUSTER_TIME.sortKey,
-  GSI_FAILED_BY_CLUSTER.partitionKey,
-  GSI_FAILED_BY_CLUSTER.sortKey,
+  GSI_TASKS_BY_DAY.partitionKey,
+  GSI_TASKS_BY_DAY.sortKey,
+  GSI_FAILED_BY_MONTH.partitionKey,
+  GSI_FAILED_BY_MONTH.sortKey,
+  ...LEGACY_LAYOUT.indexKeys,
   TTL_ATTRIBUTE,
   ITEM_TYPE_ATTRIBUTE,
 ]);

@@ -1,45 +1,67 @@
 /**
- * The single-table key schema. Every item has `pk` and `sk`; `expiresAt` (epoch seconds) is the TTL
- * attribute. Two sparse global secondary indexes serve the listings.
+ * The single-table key schema: every key tracer builds is built here. Every item has `pk` and `sk`;
+ * `expiresAt` (epoch seconds) is the TTL attribute. Two sparse, KEYS_ONLY global secondary indexes serve
+ * the listings.
  *
- * | item                 | pk                          | sk                         | GSI keys                                          |
- * |----------------------|-----------------------------|----------------------------|---------------------------------------------------|
- * | task transition      | `T#<cluster>#<taskId>`      | `V#<version, 12 digits>`   |                                                   |
- * | task summary         | `T#<cluster>#<taskId>`      | `SUMMARY`                  | gsi1: `C#<cluster>#<createdAt day>` / `<createdAt>#<taskId>`; gsi2 (failed only): `F#<cluster>#<stoppedAt month>` / `<stoppedAt>#<taskId>` |
- * | notification ledger  | `T#<cluster>#<taskId>`      | `NOTIFY`                   |                                                   |
- * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                | none; holds `lastSeenAt` and `activeDays` (below) |
- * | task definition      | `TD#<taskDefinitionArn>`    | `TD`                       |                                                   |
- * | service event        | `S#<cluster>#<service>`     | `E#<createdAt>#<eventId>`  |                                                   |
+ * | item                 | pk                          | sk                         | index keys                                          |
+ * |----------------------|-----------------------------|----------------------------|-----------------------------------------------------|
+ * | task                 | `T#<cluster>#<taskId>`      | `TASK`                     | tasksByDay: `lpk` `C#<cluster>#<listing day>` / `lsk` `<listing time>#<taskId>`; failedByMonth (failed only): `fpk` `F#<cluster>#<stop month>` / `fsk` `<stop time>#<taskId>` |
+ * | notification ledger  | `T#<cluster>#<taskId>`      | `NOTIFY`                   |                                                     |
+ * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                | none; holds `lastSeenAt` and `activeDays` (below)   |
+ * | task definition      | `TD#<taskDefinitionArn>`    | `TD`                       |                                                     |
+ * | service event        | `S#<cluster>#<service>`     | `E#<createdAt>#<eventId>`  |                                                     |
  *
- * Why day buckets on gsi1: a cluster that runs 100,000 tasks a day writes its summaries (about five
- * updates a task) at a few writes a second on average into that day's partition key, far below the
- * 1,000 writes a second one partition takes, and each day's key stops growing at midnight. Failed tasks
- * are rarer, so gsi2 buckets by month.
+ * One item per task (task-item.ts): each ECS event is one conditional UpdateItem that adds its version's
+ * map `v<version>` (condition: that version is absent), the attributes the task keeps for life with
+ * `if_not_exists`, and the index keys. The index keys come from values that every version agrees on
+ * (createdAt, stoppedAt), so they are written once: a later event sets them to the same value, which
+ * DynamoDB does not count as an index write. The summary is not stored: it is the newest version, read
+ * from the item. So any delivery order and any number of duplicates leave the same item.
  *
- * The active-day registry: the recorded-cluster item holds `activeDays`, a string set of the gsi1 days
- * (`YYYY-MM-DD`, the createdAt day, else the event day) that hold the cluster's summaries. The recorder adds
- * a task's day (`ADD`, a set union: order and duplicates do not matter) before it writes the summary. A
- * listing reads the item once and queries only those days newest first, and for failed tasks the gsi2
- * months from the oldest active day to `lastSeenAt`. Days older than the retention are pruned but the
- * newest of them (see active-days.ts). An item without `activeDays` predates the registry: listings walk
- * every day of the retention window.
+ * Listing keys: the listing time is createdAt (else the event time, kept from the first event that
+ * arrives); the failed time is stoppedAt (else executionStoppedAt, stoppingAt or the event time). A STOPPED
+ * version that is a failure adds the failed keys; a listing drops a task whose newest version is not a
+ * failure. The indexes project only their keys: a listing reads the items of a page with BatchGetItem.
+ *
+ * TTL: a task's item expires retentionDays after it stopped (stoppedAt of a STOPPED version), or, while
+ * it runs, after its createdAt.
+ *
+ * Why day buckets on tasksByDay: a cluster that runs 100,000 tasks a day writes about 1.2 index entries a
+ * second on average (each task's keys once) into that day's partition, far below the 1,000 writes a second
+ * one partition takes, and each day's key stops growing at midnight. Failed tasks are rarer, so
+ * failedByMonth buckets by month. The table's own partitions are per task.
+ *
+ * The active-day registry: the recorded-cluster item holds `activeDays`, a string set of the listing days
+ * (`YYYY-MM-DD`) that hold the cluster's tasks. The recorder adds a task's day (`ADD`, a set union: order
+ * and duplicates do not matter) before it writes the task. A listing reads the item once and queries only
+ * those days newest first, and for failed tasks the months from the oldest active day to `lastSeenAt`.
+ * Days older than the retention are pruned but the newest of them (see active-days.ts). An item without
+ * `activeDays` predates the registry: listings walk every day of the retention window.
+ *
+ * Items of the earlier layout (one `V#<version>` item per transition and a `SUMMARY` item, in the
+ * ALL-projected indexes byClusterTime and failedByCluster) are moved into task items by `tracer migrate`.
  */
 
 export const TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-export const GSI_BY_CLUSTER_TIME = {
-  indexName: 'byClusterTime',
-  partitionKey: 'gsi1pk',
-  sortKey: 'gsi1sk',
+/** All tasks of a cluster by listing day, newest first; KEYS_ONLY. */
+export const GSI_TASKS_BY_DAY = {
+  indexName: 'tasksByDay',
+  partitionKey: 'lpk',
+  sortKey: 'lsk',
 } as const;
-export const GSI_FAILED_BY_CLUSTER = {
-  indexName: 'failedByCluster',
-  partitionKey: 'gsi2pk',
-  sortKey: 'gsi2sk',
+/** Failed tasks of a cluster by stop month, newest first; sparse and KEYS_ONLY. */
+export const GSI_FAILED_BY_MONTH = {
+  indexName: 'failedByMonth',
+  partitionKey: 'fpk',
+  sortKey: 'fsk',
 } as const;
 
-export const SUMMARY_SK = 'SUMMARY';
+/** The listing indexes of the table, with the projection each has. */
+export const LISTING_INDEXES = [GSI_TASKS_BY_DAY, GSI_FAILED_BY_MONTH] as const;
+
+export const TASK_SK = 'TASK';
 export const NOTIFY_SK = 'NOTIFY';
 export const CLUSTERS_PK = 'CLUSTERS';
 export const TASK_DEFINITION_SK = 'TD';
@@ -49,25 +71,24 @@ export function taskPk(clusterName: string, taskId: string): string {
   return `T#${clusterName}#${taskId}`;
 }
 
-/** Sort key of a transition: zero-padded so that string order is version order. */
-export function transitionSk(version: number): string {
-  return `V#${String(version).padStart(12, '0')}`;
+/** The cluster name and task id of a task partition key, or undefined for another key. */
+export function parseTaskPk(pk: string): { clusterName: string; taskId: string } | undefined {
+  const m = /^T#(.+)#([^#]+)$/.exec(pk);
+  return m ? { clusterName: m[1] as string, taskId: m[2] as string } : undefined;
 }
 
-export const TRANSITION_SK_PREFIX = 'V#';
-
-/** gsi1 partition: the cluster's tasks created on one UTC day (`YYYY-MM-DD`). */
+/** tasksByDay partition: the cluster's tasks listed on one UTC day (`YYYY-MM-DD`). */
 export function clusterDayPk(clusterName: string, createdAtIso: string): string {
   return `C#${clusterName}#${createdAtIso.slice(0, 10)}`;
 }
 
-/** gsi2 partition: the cluster's failed tasks stopped in one UTC month (`YYYY-MM`). */
+/** failedByMonth partition: the cluster's failed tasks stopped in one UTC month (`YYYY-MM`). */
 export function failedMonthPk(clusterName: string, stoppedAtIso: string): string {
   return `F#${clusterName}#${stoppedAtIso.slice(0, 7)}`;
 }
 
-/** gsi1/gsi2 sort key: time first so that a descending query is newest first. */
-export function timeTaskSk(iso: string, taskId: string): string {
+/** Listing sort key: time first so that a descending query is newest first, then the task id for ties. */
+export function listingSk(iso: string, taskId: string): string {
   return `${iso}#${taskId}`;
 }
 
@@ -82,3 +103,13 @@ export function servicePk(clusterName: string, serviceName: string): string {
 export function serviceEventSk(createdAtIso: string, eventId: string): string {
   return `E#${createdAtIso}#${eventId}`;
 }
+
+/**
+ * The earlier layout, read only by `tracer migrate`: one item per transition (`sk` `V#<version, 12
+ * digits>`) and a `SUMMARY` item per task that carried gsi1pk/gsi1sk and gsi2pk/gsi2sk.
+ */
+export const LEGACY_LAYOUT = {
+  summarySk: 'SUMMARY',
+  transitionSkPrefix: 'V#',
+  indexKeys: ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'],
+} as const;

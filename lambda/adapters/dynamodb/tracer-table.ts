@@ -8,25 +8,22 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { GSI_BY_CLUSTER_TIME, GSI_FAILED_BY_CLUSTER, TABLE_KEY } from './keys.js';
+import { LISTING_INDEXES, TABLE_KEY } from './keys.js';
 
 /** How often and how long to wait for a new table to become ACTIVE. */
 const ACTIVE_POLL_MS = 10;
 const ACTIVE_POLLS = 200;
 
 /**
- * The CreateTable input of the tracer table: on-demand, `pk`/`sk`, and both listing indexes with ALL
- * projection.
+ * The CreateTable input of the tracer table: on-demand, `pk`/`sk`, and both listing indexes, which
+ * project only their keys.
  * @example await client.send(new CreateTableCommand(tracerTableDefinition('tracer')));
  */
 export function tracerTableDefinition(tableName: string): CreateTableCommandInput {
   const attributes = [
     TABLE_KEY.partitionKey,
     TABLE_KEY.sortKey,
-    GSI_BY_CLUSTER_TIME.partitionKey,
-    GSI_BY_CLUSTER_TIME.sortKey,
-    GSI_FAILED_BY_CLUSTER.partitionKey,
-    GSI_FAILED_BY_CLUSTER.sortKey,
+    ...LISTING_INDEXES.flatMap((index) => [index.partitionKey, index.sortKey]),
   ];
   return {
     TableName: tableName,
@@ -36,13 +33,13 @@ export function tracerTableDefinition(tableName: string): CreateTableCommandInpu
       { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
       { AttributeName: TABLE_KEY.sortKey, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: [GSI_BY_CLUSTER_TIME, GSI_FAILED_BY_CLUSTER].map((index) => ({
+    GlobalSecondaryIndexes: LISTING_INDEXES.map((index) => ({
       IndexName: index.indexName,
       KeySchema: [
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     })),
   };
 }

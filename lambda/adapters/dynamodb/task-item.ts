@@ -1,0 +1,477 @@
+/**
+ * The task item: everything tracer keeps about one task's transitions, in one small item that each event
+ * updates in place (see keys.ts for the layout and why). This module turns a transition into the attributes
+ * one event adds, and an item back into the task's transitions, exactly as they were parsed.
+ *
+ * A transition splits in two:
+ * - What a task keeps for life (its ARNs, launch type, revision, lifecycle timestamps, each container's
+ *   image, digest and runtime id): top-level attributes with short names, written with `if_not_exists`, so
+ *   every version shares one copy. Each version records which of them it carried (presence bits), so that a
+ *   transition reads back with exactly its own fields. Values are encoded from the event alone (ARNs
+ *   relative to the cluster's, times as epoch milliseconds, hex ids as bytes), so equal events encode equal.
+ * - What changes from version to version (status, desired status, stop code and reason, updatedAt, each
+ *   container's status, exit code, reason and health, the failure classification): one map per version,
+ *   `v<version>`, written once.
+ * Should an event carry another value for something already stored (ECS never sends one today), that
+ * version keeps its own value in `o` (overrides) inside its map.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { FailureClassification } from '../../core/failure.js';
+import {
+  type ContainerState,
+  LIFECYCLE_TIMESTAMPS,
+  TASK_STATUSES,
+  type TaskTransition,
+} from '../../core/model.js';
+import type { Item } from './items.js';
+
+/** The per-version attribute: `v` and the version number. */
+export const VERSION_ATTRIBUTE_PREFIX = 'v';
+const VERSION_ATTRIBUTE = /^v(\d+)$/;
+
+/** Optional task fields kept for life, in presence-bit order; the code is the attribute name. */
+const TASK_CONSTANTS = [
+  ['group', 'g'],
+  ['launchType', 'lt'],
+  ['taskDefinitionArn', 'td'],
+  ['capacityProviderName', 'cp'],
+  ['availabilityZone', 'az'],
+  ['cpu', 'cu'],
+  ['memory', 'me'],
+  ['platformVersion', 'pv'],
+  ['startedBy', 'sb'],
+  ['containerInstanceArn', 'ci'],
+  ['createdAt', 'cr'],
+  ['connectivityAt', 'co'],
+  ['pullStartedAt', 'ps'],
+  ['pullStoppedAt', 'pe'],
+  ['startedAt', 'st'],
+  ['stoppingAt', 'sg'],
+  ['executionStoppedAt', 'es'],
+  ['stoppedAt', 'sp'],
+] as const satisfies readonly (readonly [keyof TaskTransition, string])[];
+
+type TaskConstantField = (typeof TASK_CONSTANTS)[number][0];
+
+/** Container fields kept for life, in presence-bit order. */
+const CONTAINER_CONSTANTS = [
+  ['image', 'i'],
+  ['imageDigest', 'd'],
+  ['runtimeId', 'r'],
+] as const;
+
+/** Fields every transition has, kept for life without presence bits. */
+const ALWAYS = { region: 'rg', account: 'ac', clusterArn: 'ca', taskArn: 'ta' } as const;
+
+const TIME_FIELDS: ReadonlySet<string> = new Set<string>(LIFECYCLE_TIMESTAMPS);
+const RELATIVE_ARNS: Readonly<Partial<Record<string, string>>> = {
+  taskDefinitionArn: 'task-definition/',
+  containerInstanceArn: 'container-instance/',
+};
+
+/**
+ * Phrases that ECS stop reasons and tracer's failure classifications repeat, as the preset dictionary of
+ * the compressed texts: a stopped reason or a classification then takes a few dozen bytes instead of a
+ * few hundred. Stored texts name the dictionary by their first byte, so this one never changes; a new one
+ * gets the next number.
+ */
+const TEXT_DICTIONARIES: Readonly<Record<number, Buffer>> = {
+  1: Buffer.from(
+    [
+      'CannotPullContainerError: ResourceInitializationError: unable to pull secrets or registry auth: ',
+      'OutOfMemoryError: Container killed due to memory usage',
+      'Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:',
+      'Task failed container health checks',
+      'Task stopped by user',
+      'Scaling activity initiated by (deployment ecs-svc/',
+      'Essential container in task exited',
+      '"hint":"Read the stopped reason and the last log lines of each container."',
+      '"diagnosis":"The task stopped: ',
+      '"diagnosis":"The task finished: its essential containers exited with code 0."',
+      '"diagnosis":"Stopped by the service scheduler (ServiceSchedulerInitiated): ',
+      '"diagnosis":"Stopped by a user or an API call (UserInitiated): ',
+      '"diagnosis":"Image pull failed: ECS could not pull ',
+      '"diagnosis":"Out of memory: container ',
+      ' was killed because it used more memory than its limit',
+      '"diagnosis":"Essential container ',
+      ' (a general application error).","hint":"Read the last log lines of ',
+      ' before the stop.","container":"',
+      '","exitCode":1,"stopCode":"EssentialContainerExited"}',
+      '{"failed":false,"kind":"not-failed",',
+      '{"failed":true,"kind":"essential-container-exited",',
+      ' exited with code ',
+      '","stopCode":"ServiceSchedulerInitiated"}',
+      '","stopCode":"UserInitiated"}',
+      '","stopCode":"EssentialContainerExited"}',
+    ].join(''),
+  ),
+};
+const TEXT_DICTIONARY = 1;
+
+/** A text as a string, or compressed with the dictionary when that is smaller (first byte: dictionary). */
+function packText(text: string): AttributeValue {
+  const packed = deflateRawSync(Buffer.from(text), {
+    level: 9,
+    dictionary: TEXT_DICTIONARIES[TEXT_DICTIONARY],
+  });
+  return packed.length + 1 < Buffer.byteLength(text)
+    ? { B: Buffer.concat([Buffer.from([TEXT_DICTIONARY]), packed]) }
+    : { S: text };
+}
+
+function unpackText(value: AttributeValue): string {
+  if (!value.B) return value.S ?? '';
+  const bytes = Buffer.from(value.B);
+  const dictionary = TEXT_DICTIONARIES[bytes[0] ?? 0];
+  if (!dictionary)
+    throw new Error(`a stored text names dictionary ${bytes[0]}, which this tracer does not know`);
+  return inflateRawSync(bytes.subarray(1), { dictionary }).toString('utf8');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
+const HEX_ID = /^[0-9a-f]{64}$/;
+
+/** A task or container status as its place in TASK_STATUSES (one byte or two), or as text when new. */
+function encodeStatus(status: string): AttributeValue {
+  const index = (TASK_STATUSES as readonly string[]).indexOf(status);
+  return index < 0 ? { S: status } : { N: String(index) };
+}
+
+function decodeStatus(value: AttributeValue): string {
+  return value.N === undefined ? (value.S ?? '') : (TASK_STATUSES[Number(value.N)] ?? '');
+}
+
+/** The container attribute of slot `index` (the container's position in the event) and field code. */
+export function containerAttribute(index: number, code: string): string {
+  return `c${index}${code}`;
+}
+
+/** An ISO time as epoch milliseconds when that reads back to the same text, else the text itself. */
+function encodeTime(iso: string): AttributeValue {
+  const ms = Date.parse(iso);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === iso ? { N: String(ms) } : { S: iso };
+}
+
+/**
+ * A time as milliseconds after another (updatedAt after the event time: a few digits instead of
+ * thirteen) when both read back exactly as numbers; else the text of the time.
+ */
+function encodeOffset(iso: string, fromIso: string): AttributeValue {
+  const time = encodeTime(iso);
+  const from = encodeTime(fromIso);
+  return time.N !== undefined && from.N !== undefined
+    ? { N: String(Number(time.N) - Number(from.N)) }
+    : { S: iso };
+}
+
+function decodeOffset(value: AttributeValue, from: AttributeValue): string {
+  return value.N === undefined ? (value.S ?? '') : new Date(Number(from.N) + Number(value.N)).toISOString();
+}
+
+function decodeTime(value: AttributeValue): string {
+  return value.N !== undefined ? new Date(Number(value.N)).toISOString() : (value.S ?? '');
+}
+
+/** The `arn:<partition>:ecs:<region>:<account>:` prefix of the cluster ARN, or undefined. */
+function arnPrefix(clusterArn: string): string | undefined {
+  const at = clusterArn.indexOf(':cluster/');
+  return at > 0 ? clusterArn.slice(0, at + 1) : undefined;
+}
+
+function encodeString(value: string, field: string, clusterArn: string): AttributeValue {
+  if (TIME_FIELDS.has(field)) return encodeTime(value);
+  const kind = RELATIVE_ARNS[field];
+  const prefix = arnPrefix(clusterArn);
+  if (kind && prefix && value.startsWith(`${prefix}${kind}`))
+    return { S: value.slice(prefix.length + kind.length) };
+  return { S: value };
+}
+
+function decodeString(value: AttributeValue, field: string, clusterArn: string): string {
+  if (TIME_FIELDS.has(field)) return decodeTime(value);
+  const text = value.S ?? '';
+  const kind = RELATIVE_ARNS[field];
+  if (kind && !text.startsWith('arn:')) return `${arnPrefix(clusterArn) ?? ''}${kind}${text}`;
+  return text;
+}
+
+function encodeId(value: string, pattern: RegExp): AttributeValue {
+  const hex = pattern.exec(value)?.[1] ?? (pattern === HEX_ID && HEX_ID.test(value) ? value : undefined);
+  return hex ? { B: Buffer.from(hex, 'hex') } : { S: value };
+}
+
+function decodeId(value: AttributeValue, prefix: string): string {
+  return value.B ? `${prefix}${Buffer.from(value.B).toString('hex')}` : (value.S ?? '');
+}
+
+function encodeEventId(eventId: string): AttributeValue {
+  return UUID.test(eventId) ? { B: Buffer.from(eventId.replaceAll('-', ''), 'hex') } : { S: eventId };
+}
+
+function decodeEventId(value: AttributeValue): string {
+  if (!value.B) return value.S ?? '';
+  const h = Buffer.from(value.B).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** The cluster ARN tracer derives when an event names none; stored as `=` when it is that one. */
+function derivedClusterArn(t: Pick<TaskTransition, 'region' | 'account' | 'clusterName'>): string {
+  return `arn:aws:ecs:${t.region}:${t.account}:cluster/${t.clusterName}`;
+}
+
+function encodeAlways(t: TaskTransition): Item {
+  const prefix = arnPrefix(t.clusterArn) ?? '';
+  let taskArn = t.taskArn;
+  if (taskArn === `${prefix}task/${t.clusterName}/${t.taskId}`) taskArn = '=';
+  else if (taskArn === `${prefix}task/${t.taskId}`) taskArn = '-';
+  return {
+    [ALWAYS.region]: { S: t.region },
+    [ALWAYS.account]: { S: t.account },
+    [ALWAYS.clusterArn]: { S: t.clusterArn === derivedClusterArn(t) ? '=' : t.clusterArn },
+    [ALWAYS.taskArn]: { S: taskArn },
+  };
+}
+
+/** What one event adds to the task item. */
+export interface EncodedTransition {
+  /** Attributes kept for life, to be written with `if_not_exists`. */
+  readonly constants: Item;
+  /** The version's own map, `v<version>`, without overrides. */
+  readonly version: Record<string, AttributeValue>;
+  readonly versionAttribute: string;
+}
+
+/** The task's own ECR registry, which most of its images come from; stored as `~/`. */
+function ownRegistry(account: string, region: string): string {
+  return `${account}.dkr.ecr.${region}.amazonaws.com/`;
+}
+
+function containerDelta(
+  container: ContainerState,
+  index: number,
+  constants: Item,
+  registry: string,
+): AttributeValue {
+  constants[containerAttribute(index, 'n')] = { S: container.name };
+  let bits = 0;
+  CONTAINER_CONSTANTS.forEach(([field, code], bit) => {
+    const value = container[field];
+    if (value === undefined) return;
+    bits |= 1 << bit;
+    constants[containerAttribute(index, code)] =
+      field === 'image'
+        ? { S: value.startsWith(registry) ? `~/${value.slice(registry.length)}` : value }
+        : encodeId(value, field === 'imageDigest' ? SHA256_DIGEST : HEX_ID);
+  });
+  const delta: Record<string, AttributeValue> = { p: { N: String(bits) } };
+  if (container.lastStatus !== undefined) delta.s = encodeStatus(container.lastStatus);
+  if (container.exitCode !== undefined) delta.x = { N: String(container.exitCode) };
+  if (container.reason !== undefined) delta.r = packText(container.reason);
+  if (container.healthStatus !== undefined) delta.h = { S: container.healthStatus };
+  return { M: delta };
+}
+
+/**
+ * The attributes one transition adds to its task's item.
+ * @example encodeTransition(transition).versionAttribute === 'v4'
+ */
+export function encodeTransition(t: TaskTransition, failure?: FailureClassification): EncodedTransition {
+  const constants: Item = encodeAlways(t);
+  let bits = 0;
+  TASK_CONSTANTS.forEach(([field, code], bit) => {
+    const value = t[field];
+    if (value === undefined) return;
+    bits |= 1 << bit;
+    constants[code] = encodeString(value, field, t.clusterArn);
+  });
+  const eventTime = encodeTime(t.eventTime);
+  const createdAt = t.createdAt === undefined ? undefined : encodeTime(t.createdAt);
+  const version: Record<string, AttributeValue> = {
+    e: encodeEventId(t.eventId),
+    // After createdAt, when both are exact: a few digits instead of thirteen.
+    t:
+      eventTime.N !== undefined && createdAt?.N !== undefined
+        ? { N: String(Number(eventTime.N) - Number(createdAt.N)) }
+        : eventTime,
+    s: encodeStatus(t.lastStatus),
+    p: { N: String(bits) },
+  };
+  if (t.desiredStatus !== undefined) version.d = encodeStatus(t.desiredStatus);
+  if (t.updatedAt !== undefined) version.u = encodeOffset(t.updatedAt, t.eventTime);
+  if (t.stopCode !== undefined) version.sc = { S: t.stopCode };
+  if (t.stoppedReason !== undefined) version.sr = packText(t.stoppedReason);
+  if (t.containers.length > 0) {
+    const registry = ownRegistry(t.account, t.region);
+    version.c = { L: t.containers.map((c, i) => containerDelta(c, i, constants, registry)) };
+  }
+  if (failure) version.f = packText(JSON.stringify(failure));
+  return { constants, version, versionAttribute: `${VERSION_ATTRIBUTE_PREFIX}${t.version}` };
+}
+
+/**
+ * The constants of `encoded` that the stored item holds with another value: the version keeps its own in
+ * `o`. Empty when the item is new or agrees, as it does for every event ECS sends today.
+ */
+export function conflictingConstants(stored: Item | undefined, encoded: EncodedTransition): Item {
+  const conflicts: Item = {};
+  if (!stored) return conflicts;
+  for (const [name, value] of Object.entries(encoded.constants)) {
+    const old = stored[name];
+    if (old !== undefined && !sameValue(old, value)) conflicts[name] = value;
+  }
+  return conflicts;
+}
+
+function sameValue(a: AttributeValue, b: AttributeValue): boolean {
+  if (a.B !== undefined || b.B !== undefined) {
+    return a.B !== undefined && b.B !== undefined && Buffer.from(a.B).equals(Buffer.from(b.B));
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The versions an item holds, ascending. */
+export function storedVersions(item: Item | undefined): number[] {
+  if (!item) return [];
+  return Object.keys(item)
+    .flatMap((name) => {
+      const m = VERSION_ATTRIBUTE.exec(name);
+      return m ? [Number(m[1])] : [];
+    })
+    .sort((a, b) => a - b);
+}
+
+/** One transition read back from the item, with the failure classification recorded with it. */
+export interface DecodedTransition {
+  readonly transition: TaskTransition;
+  readonly failure?: FailureClassification;
+}
+
+function decodeContainer(
+  entry: AttributeValue,
+  index: number,
+  constantOf: (name: string) => AttributeValue | undefined,
+  registry: string,
+): ContainerState {
+  const delta = entry.M ?? {};
+  const bits = Number(delta.p?.N ?? 0);
+  const container: Record<string, unknown> = { name: constantOf(containerAttribute(index, 'n'))?.S ?? '' };
+  CONTAINER_CONSTANTS.forEach(([field, code], bit) => {
+    const value = constantOf(containerAttribute(index, code));
+    if (!(bits & (1 << bit)) || !value) return;
+    const image = value.S ?? '';
+    if (field !== 'image') container[field] = decodeId(value, field === 'imageDigest' ? 'sha256:' : '');
+    else container[field] = image.startsWith('~/') ? `${registry}${image.slice(2)}` : image;
+  });
+  if (delta.s !== undefined) container.lastStatus = decodeStatus(delta.s);
+  if (delta.x?.N !== undefined) container.exitCode = Number(delta.x.N);
+  if (delta.r !== undefined) container.reason = unpackText(delta.r);
+  if (delta.h?.S !== undefined) container.healthStatus = delta.h.S;
+  // The parser's field order, so that a transition reads back as it was parsed.
+  const order = [
+    'name',
+    'image',
+    'imageDigest',
+    'lastStatus',
+    'exitCode',
+    'reason',
+    'healthStatus',
+    'runtimeId',
+  ];
+  return Object.fromEntries(
+    order.filter((k) => container[k] !== undefined).map((k) => [k, container[k]]),
+  ) as unknown as ContainerState;
+}
+
+/** The transition of one version attribute, given the item's constants. */
+function decodeVersion(item: Item, version: number, clusterName: string, taskId: string): DecodedTransition {
+  const map = item[`${VERSION_ATTRIBUTE_PREFIX}${version}`]?.M ?? {};
+  const overrides = map.o?.M ?? {};
+  const constantOf = (name: string): AttributeValue | undefined => overrides[name] ?? item[name];
+  const region = constantOf(ALWAYS.region)?.S ?? '';
+  const account = constantOf(ALWAYS.account)?.S ?? '';
+  const storedClusterArn = constantOf(ALWAYS.clusterArn)?.S ?? '=';
+  const clusterArn =
+    storedClusterArn === '=' ? derivedClusterArn({ region, account, clusterName }) : storedClusterArn;
+  const storedTaskArn = constantOf(ALWAYS.taskArn)?.S ?? '=';
+  const prefix = arnPrefix(clusterArn) ?? '';
+  const taskArn =
+    storedTaskArn === '='
+      ? `${prefix}task/${clusterName}/${taskId}`
+      : storedTaskArn === '-'
+        ? `${prefix}task/${taskId}`
+        : storedTaskArn;
+  const bits = Number(map.p?.N ?? 0);
+  const createdAtBit = TASK_CONSTANTS.findIndex(([field]) => field === 'createdAt');
+  const createdAt = bits & (1 << createdAtBit) ? constantOf('cr') : undefined;
+  const eventTime: AttributeValue | undefined =
+    map.t?.N !== undefined && createdAt?.N !== undefined
+      ? { N: String(Number(createdAt.N) + Number(map.t.N)) }
+      : map.t;
+  const constants: Partial<Record<TaskConstantField, string>> = {};
+  TASK_CONSTANTS.forEach(([field, code], bit) => {
+    const value = constantOf(code);
+    if (bits & (1 << bit) && value) constants[field] = decodeString(value, field, clusterArn);
+  });
+  const transition: Record<string, unknown> = {
+    eventId: map.e ? decodeEventId(map.e) : '',
+    eventTime: eventTime ? decodeTime(eventTime) : '',
+    region,
+    account,
+    clusterArn,
+    clusterName,
+    taskArn,
+    taskId,
+    version,
+    lastStatus: map.s === undefined ? '' : decodeStatus(map.s),
+    desiredStatus: map.d === undefined ? undefined : decodeStatus(map.d),
+    stopCode: map.sc?.S,
+    stoppedReason: map.sr === undefined ? undefined : unpackText(map.sr),
+    group: constants.group,
+    launchType: constants.launchType,
+    taskDefinitionArn: constants.taskDefinitionArn,
+    capacityProviderName: constants.capacityProviderName,
+    availabilityZone: constants.availabilityZone,
+    cpu: constants.cpu,
+    memory: constants.memory,
+    platformVersion: constants.platformVersion,
+    startedBy: constants.startedBy,
+    containerInstanceArn: constants.containerInstanceArn,
+    createdAt: constants.createdAt,
+    connectivityAt: constants.connectivityAt,
+    pullStartedAt: constants.pullStartedAt,
+    pullStoppedAt: constants.pullStoppedAt,
+    startedAt: constants.startedAt,
+    stoppingAt: constants.stoppingAt,
+    executionStoppedAt: constants.executionStoppedAt,
+    stoppedAt: constants.stoppedAt,
+    updatedAt: map.u && eventTime ? decodeOffset(map.u, eventTime) : undefined,
+    containers: (map.c?.L ?? []).map((entry, index) =>
+      decodeContainer(entry, index, constantOf, ownRegistry(account, region)),
+    ),
+  };
+  const compacted = Object.fromEntries(Object.entries(transition).filter(([, v]) => v !== undefined));
+  const failure = map.f === undefined ? undefined : (JSON.parse(unpackText(map.f)) as FailureClassification);
+  return failure
+    ? { transition: compacted as unknown as TaskTransition, failure }
+    : { transition: compacted as unknown as TaskTransition };
+}
+
+/**
+ * Every transition a task item holds, in version order.
+ * @example decodeTaskItem(item, 'default', '9f65...').at(-1)?.transition.lastStatus === 'STOPPED'
+ */
+export function decodeTaskItem(item: Item, clusterName: string, taskId: string): DecodedTransition[] {
+  return storedVersions(item).map((version) => decodeVersion(item, version, clusterName, taskId));
+}
+
+/** The newest transition of a task item, or undefined when it holds none. */
+export function newestTransition(
+  item: Item,
+  clusterName: string,
+  taskId: string,
+): DecodedTransition | undefined {
+  const version = storedVersions(item).at(-1);
+  return version === undefined ? undefined : decodeVersion(item, version, clusterName, taskId);
+}
