@@ -38,7 +38,9 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
     const earlier = await this.readEarlier(clusterName, taskId);
     if (earlier !== undefined) {
       const outcome = this.outcomeOf(earlier);
-      if (outcome.outcome === 'sent' || outcome.leaseUntilMs >= nowMs) return outcome;
+      if (outcome.outcome === 'sent' || (outcome.outcome === 'held' && outcome.leaseUntilMs >= nowMs)) {
+        return outcome;
+      }
     }
     try {
       await this.options.client.send(
