@@ -249,7 +249,11 @@ export class TraceApi extends Construct {
   grantInvoke(grantee: iam.IGrantable, options: GrantInvokeOptions = {}): iam.Grant {
     const arn = (path: string) => this.restApi.arnForExecuteApi('GET', path, API_STAGE_NAME);
     if (options.clusters === undefined) {
-      return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [arn('/*')] });
+      return iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['execute-api:Invoke'],
+        resourceArns: [arn('/*')],
+      });
     }
     const clusters = validateClusterPatterns(options.clusters);
     const listing = options.listClusters ?? true;
@@ -283,7 +287,9 @@ const CLUSTER_PATTERN = /^[\w\-*?]{1,255}$/;
 
 function validateClusterPatterns(clusters: readonly string[]): string[] {
   if (clusters.length === 0) {
-    throw new Error('grantInvoke clusters must name at least one cluster; leave it out to grant every cluster');
+    throw new Error(
+      'grantInvoke clusters must name at least one cluster; leave it out to grant every cluster',
+    );
   }
   for (const cluster of clusters) {
     if (!Token.isUnresolved(cluster) && !CLUSTER_PATTERN.test(cluster)) {
