@@ -216,7 +216,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const mock of [ecs, cloudWatchLogs, sns, sqs]) mock.restore();
-  process.env = savedEnv;
+  for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+  Object.assign(process.env, savedEnv);
   await new Promise((resolve) => proxy?.close(resolve));
   await db?.stop();
 });
