@@ -4,7 +4,7 @@
  * key's name ends in a secret word, in any case and with any prefix (`dbPassword`, `PGPASSWORD`,
  * `client_secret`, `X-Api-Key`), so `password_reset_sent` or `max_tokens` stay readable.
  */
-import { markerLength, type Redaction, type ScanState } from './redact-scan.js';
+import { anyCase, markerLength, type Redaction, type ScanState } from './redact-scan.js';
 import { placeholderFor, type RedactionRule } from './redact-tokens.js';
 
 const SECRET_WORDS =
@@ -13,6 +13,35 @@ const SECRET_WORDS =
 const SECRET_SUFFIXES = '(?:key|id|value|hash|b64|base64|json)?';
 const SECRET_NAME_END = new RegExp(`(?:${SECRET_WORDS})${SECRET_SUFFIXES}$`);
 const SECRET_NAME = new RegExp(`^(?:${SECRET_WORDS})${SECRET_SUFFIXES}$`);
+
+/**
+ * The same names as a trigger: any case, `_`, `-` or `.` allowed between the parts (`api_key`, `Set-Cookie`),
+ * so that a key that names nothing secret never costs more than the scan itself.
+ */
+const SEP = '[_.-]?';
+const TRIGGER_WORDS = [
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'token',
+  `api${SEP}key`,
+  `access${SEP}key`,
+  `private${SEP}key`,
+  `account${SEP}key`,
+  'credentials?',
+  'auth',
+  'authorization',
+  'session',
+  'cookies?',
+  'signature',
+]
+  .map((word) => word.replace(/[a-z]+/g, anyCase))
+  .join('|');
+const TRIGGER_SUFFIXES = `(?:${SEP}(?:${['key', 'id', 'value', 'hash', 'b64', 'base64', 'json'].map(anyCase).join('|')}))?`;
+/** A key name that ends in a secret word. */
+const SECRET_KEY = `(?:${TRIGGER_WORDS})${TRIGGER_SUFFIXES}`;
 /** The shell's working-directory variables end in `pwd` but hold paths. */
 const NOT_SECRET = new Set(['PWD', 'OLDPWD']);
 /** Enough of a key name to hold any secret word and suffix; a long name is judged by its end. */
@@ -211,50 +240,75 @@ function redactValue(state: ScanState, kind: KeyKind, from: number, prose: boole
   return { start: from, end, replacement: placeholderFor(text.slice(from, end)) };
 }
 
-/** `name=value`, `name: value`, `"name": "value"`, `name => value`, `NAME := value`. */
+/** What follows a key name: an optional closing quote, `=`, `=>`, `:` or `:=`, and spaces. */
+const SEPARATOR = /(\\?["'])?[ \t]*(?:(=)(?!=)>?|(:)(?!:)(=)?)[ \t]*/y;
+const FLAG_GAP = /[ \t]+/y;
+const KEY_END_CHARS = `[\\\\"' \\t=:]`;
+
+/**
+ * `name=value`, `name: value`, `"name": "value"`, `name => value`, `NAME := value`, and the command-line
+ * flags `--password x` and `-token x`. The trigger is the character right after a name that ends in a
+ * secret word, so names that say nothing cost nothing; the name is then read backwards.
+ */
 const keyValueRule: RedactionRule = {
   name: 'key and value',
-  trigger: `(?<![\\w.-])[\\w.-]+(?:\\\\?["'])?[ \\t]*(?:=(?!=)>?|:(?!:)=?)[ \\t]*`,
-  adversarial: ['password="', 'token: expired ', 'a.b-c_d: ', 'password', 'x: ', 'passwordpassword= ', 'a  '],
-  redact(state, start, end) {
+  trigger: `${KEY_END_CHARS}(?<=(?:${SECRET_KEY})${KEY_END_CHARS})`,
+  adversarial: [
+    'password="',
+    'token: expired ',
+    'pwd=a ',
+    'password',
+    'Password: ',
+    '--password ',
+    '-token -',
+    'a_secret\\"',
+  ],
+  redact(state, start) {
     const text = state.text;
-    let keyEnd = start;
-    while (isKeyChar(text.charCodeAt(keyEnd))) keyEnd++;
-    const kind = classifyKey(text.slice(Math.max(start, keyEnd - NAME_TAIL_CHARS), keyEnd));
-    if (kind === undefined) return undefined;
-    const first = text.charCodeAt(keyEnd);
-    const quotedKey = first === 34 || first === 39 || first === 92;
-    let separator = keyEnd;
-    while (separator < end && text.charCodeAt(separator) !== 58 && text.charCodeAt(separator) !== 61)
-      separator++;
+    let tail = start;
+    while (tail > 0 && start - tail < NAME_TAIL_CHARS && isKeyChar(text.charCodeAt(tail - 1))) tail--;
+    const whole = tail === 0 || !isKeyChar(text.charCodeAt(tail - 1));
+    const name = text.slice(tail, start);
+    if (classifyKey(name) === undefined || (whole && NOT_SECRET.has(name))) return undefined;
+    SEPARATOR.lastIndex = start;
+    const separator = SEPARATOR.exec(text);
+    if (separator === null) return redactFlag(state, start);
+    const kind = classifyKey(name) as KeyKind;
     // Only `key: word` can be prose; `key=word`, `"key": word` and `key := word` are always assignments.
-    const after = text.charCodeAt(separator + 1);
-    const prose = !quotedKey && text.charCodeAt(separator) === 58 && (after === 32 || after === 9);
-    return redactValue(state, kind, end, prose && !opensStatement(text, start));
+    const spaced = /[ \t]$/.test(separator[0]);
+    const prose = separator[1] === undefined && separator[3] !== undefined && separator[4] === undefined && spaced;
+    const valueStart = start + separator[0].length;
+    return redactValue(state, kind, valueStart, prose && !opensStatement(text, keyStart(text, tail)));
   },
 };
 
+/** The start of the name that ends at `from`, read backwards. */
+function keyStart(text: string, from: number): number {
+  let i = from;
+  while (i > 0 && isKeyChar(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
 /** `--password x`, `--db-password "x y"`, `-token x`: a flag that names a secret, and the word after it. */
-const flagRule: RedactionRule = {
-  name: 'command-line flag',
-  trigger: '(?<![\\w.-])--?[A-Za-z][\\w-]*[ \\t]+',
-  adversarial: ['--password ', '-a ', '--token     -', '--a-b-c-d '],
-  redact(state, start, end) {
-    const text = state.text;
-    const double = text.charCodeAt(start + 1) === 45;
-    let nameEnd = start;
-    while (isKeyChar(text.charCodeAt(nameEnd))) nameEnd++;
-    const name = text.slice(Math.max(start + (double ? 2 : 1), nameEnd - NAME_TAIL_CHARS), nameEnd);
-    if (classifyKey(name, !double) === undefined) return undefined;
-    if (text.charCodeAt(end) === 45) return undefined;
-    return redactValue(state, 'secret', end, false);
-  },
-};
+function redactFlag(state: ScanState, nameEnd: number): Redaction | undefined {
+  const text = state.text;
+  FLAG_GAP.lastIndex = nameEnd;
+  const gap = FLAG_GAP.exec(text);
+  if (gap === null) return undefined;
+  const start = keyStart(text, nameEnd);
+  if (text.charCodeAt(start) !== 45) return undefined;
+  const double = text.charCodeAt(start + 1) === 45;
+  const name = text.slice(Math.max(start + (double ? 2 : 1), nameEnd - NAME_TAIL_CHARS), nameEnd);
+  if (classifyKey(name, !double) === undefined) return undefined;
+  const valueStart = nameEnd + gap[0].length;
+  if (text.charCodeAt(valueStart) === 45) return undefined;
+  return redactValue(state, 'secret', valueStart, false);
+}
 
 /** A MySQL or MariaDB client program, whose `-p<password>` flag carries the password glued to it. */
 const mysqlCommandRule: RedactionRule = {
   name: 'MySQL client command',
-  trigger: '(?<![\\w-])(?:mysql|mariadb)(?:dump|admin|import|show|check|pump|sh|-dump|-admin)?(?![\\w-])',
+  trigger: 'm(?<![\\w-]m)(?:ysql(?:dump|admin|import|show|check|pump|sh)?|ariadb(?:-dump|-admin|dump|admin)?)(?![\\w-])',
   adversarial: ['mysql ', 'mysql -p', 'mariadb\n'],
   redact(state, start) {
     state.mysqlCommandEnd = state.lineEnd.find(start);
@@ -265,7 +319,7 @@ const mysqlCommandRule: RedactionRule = {
 /** `mysql -uroot -psecret`: only on the command line of a MySQL client, where `-p` means the password. */
 const mysqlPasswordRule: RedactionRule = {
   name: 'MySQL -p password',
-  trigger: `(?<![^\\s])-p(?=[^\\s"'])`,
+  trigger: `-(?<![^\\s]-)p(?=[^\\s"'])`,
   adversarial: ['-pa ', 'mysql -pa -pa -pa -pa'],
   redact(state, start, end) {
     if (start >= state.mysqlCommandEnd || markerLength(state.text, end) > 0) return undefined;
@@ -275,9 +329,4 @@ const mysqlPasswordRule: RedactionRule = {
 };
 
 /** The rules that read a name before the value, in the order they are tried at one position. */
-export const KEY_RULES: readonly RedactionRule[] = [
-  mysqlCommandRule,
-  mysqlPasswordRule,
-  flagRule,
-  keyValueRule,
-];
+export const KEY_RULES: readonly RedactionRule[] = [mysqlCommandRule, mysqlPasswordRule, keyValueRule];

@@ -37,21 +37,16 @@ const PORT = /^\d+(?:[/?#]|$)/;
  */
 const userInfoRule: RedactionRule = {
   name: 'URL user info',
-  trigger: '(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://',
+  // Only an authority with a colon triggers (user info, or a port), so ordinary URLs cost nothing more.
+  trigger: ':(?<=(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:)//[^/\\s:@"\'<>]*:',
   adversarial: ['a://a:', 'https://a:b', 'a://', 'a://a:8080/@'],
   redact(state, _start, end) {
     const text = state.text;
-    let colon = end;
-    for (let c = text.charCodeAt(colon); c > 32 && c !== 58 && c !== 47 && c !== 64; ) {
-      c = text.charCodeAt(++colon);
-    }
-    if (text.charCodeAt(colon) !== 58) return undefined;
-    const from = colon + 1;
-    const at = state.userInfoEnd.find(from);
-    if (text.charCodeAt(at) !== 64 || at === from) return undefined;
-    const password = text.slice(from, at);
+    const at = state.userInfoEnd.find(end);
+    if (text.charCodeAt(at) !== 64 || at === end) return undefined;
+    const password = text.slice(end, at);
     if (PORT.test(password)) return undefined;
-    return { start: from, end: at, replacement: '[REDACTED]' };
+    return { start: end, end: at, replacement: '[REDACTED]' };
   },
 };
 

@@ -3,7 +3,8 @@
  * signed URLs. Each expression runs in linear time: a token starts only where the character before it
  * cannot belong to it (a lookbehind over the token's own alphabet), so an attempt that fails inside a long
  * run of token characters is never retried from the middle of that run, and every repetition is either the
- * end of the expression or bounded.
+ * end of the expression or bounded. Each expression starts with a character to match before any lookbehind,
+ * so the combined expression rejects most positions on their first character.
  */
 import { anyCase, type Redaction, type ScanState } from './redact-scan.js';
 
@@ -81,29 +82,29 @@ const SHAPE_RULES: readonly ShapeRule[] = [
   ),
   shapeRule(
     'AWS access key id',
-    '(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])',
+    'A(?<![A-Z0-9]A)(?:KIA|SIA|ROA|IDA|GPA|NPA|NVA|IPA|BIA|CCA)[A-Z0-9]{16}(?![A-Z0-9])',
     '[REDACTED-ACCESS-KEY]',
     ['AKIA', 'AKIAAAAAAAAAAAAAAAAA', ' AKIAIOSFODNN7EXAMPL'],
   ),
   shapeRule(
     'JWT',
-    '(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*',
+    'e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*',
     '[REDACTED-JWT]',
     ['eyJ', 'eyJa.', 'eyJa.eyJb', '.eyJa'],
   ),
   shapeRule(
     'GitHub token',
-    '(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})',
+    'g(?<![A-Za-z0-9]g)(?:h[pousr]_[A-Za-z0-9]{20,}|ithub_pat_[A-Za-z0-9_]{20,})',
     TOKEN,
     ['ghp_', 'ghp_aaaaaaaaaaaaaaaaaaa ', 'github_pat_ '],
   ),
   shapeRule(
     'GitLab token',
-    '(?<![A-Za-z0-9_-])gl(?:pat|ptt|dt|rt|cbt|oas|soat|ft|imt)-[A-Za-z0-9_-]{20,}',
+    'g(?<![A-Za-z0-9_-]g)l(?:pat|ptt|dt|rt|cbt|oas|soat|ft|imt)-[A-Za-z0-9_-]{20,}',
     TOKEN,
     ['glpat-', 'glpat-aaaaaaaaaaaaaaaaaaa '],
   ),
-  shapeRule('Slack token', '(?<![A-Za-z0-9])(?:xox[abposr]-|xapp-[0-9]-)[A-Za-z0-9-]{10,}', TOKEN, [
+  shapeRule('Slack token', 'x(?<![A-Za-z0-9]x)(?:ox[abposr]-|app-[0-9]-)[A-Za-z0-9-]{10,}', TOKEN, [
     'xoxb-',
     'xoxb-aaaaaaaa ',
     'xapp-1-',
@@ -117,31 +118,31 @@ const SHAPE_RULES: readonly ShapeRule[] = [
   ),
   shapeRule(
     'Stripe key',
-    '(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})',
+    '[rsw](?<![A-Za-z0-9_][rsw])(?:(?<=[rs])k_(?:live|test)_[A-Za-z0-9]{16,}|(?<=w)hsec_[A-Za-z0-9]{24,})',
     TOKEN,
     ['sk_live_', 'sk_live_aaaaaaaaaaaaaaa ', 'whsec_'],
   ),
-  shapeRule('OpenAI-style secret key', '(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,}', TOKEN, [
+  shapeRule('OpenAI-style secret key', 's(?<![A-Za-z0-9_-]s)k-[A-Za-z0-9_-]{20,}', TOKEN, [
     'sk-',
     'sk-aaaaaaaaaaaaaaaaaaa ',
   ]),
-  shapeRule('Google API key', '(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])', TOKEN, [
+  shapeRule('Google API key', 'A(?<![A-Za-z0-9_-]A)Iza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])', TOKEN, [
     'AIza',
     ' AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   ]),
-  shapeRule('npm token', '(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])', TOKEN, [
+  shapeRule('npm token', 'n(?<![A-Za-z0-9_]n)pm_[A-Za-z0-9]{36}(?![A-Za-z0-9])', TOKEN, [
     'npm_',
     ' npm_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   ]),
   shapeRule(
     'SendGrid key',
-    '(?<![A-Za-z0-9_-])SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])',
+    'S(?<![A-Za-z0-9_-]S)G\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])',
     TOKEN,
     ['SG.', ' SG.aaaaaaaaaaaaaaaaaaaaaa.'],
   ),
   shapeRule(
     'bearer token',
-    `(?<![A-Za-z0-9_-])${anyCase('bearer')}[ \\t]+[A-Za-z0-9._~+/-]{8,}=*`,
+    `[Bb](?<![A-Za-z0-9_-][Bb])${anyCase('earer')}[ \\t]+[A-Za-z0-9._~+/-]{8,}=*`,
     '[REDACTED]',
     ['Bearer ', 'bearer      ', 'Bearer aaaaaaa '],
     /[A-Za-z]+[ \t]+/y,
