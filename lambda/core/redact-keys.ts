@@ -7,13 +7,6 @@
 import { anyCase, markerLength, type Redaction, type ScanState } from './redact-scan.js';
 import { placeholderFor, type RedactionRule } from './redact-tokens.js';
 
-const SECRET_WORDS =
-  'password|passwd|pwd|passphrase|secret|token|apikey|accesskey|privatekey|accountkey|credentials?|auth|session|cookies?|signature';
-/** What may follow the secret word in a key name and still name the secret: `secretKey`, `sessionId`. */
-const SECRET_SUFFIXES = '(?:key|id|value|hash|b64|base64|json)?';
-const SECRET_NAME_END = new RegExp(`(?:${SECRET_WORDS})${SECRET_SUFFIXES}$`);
-const SECRET_NAME = new RegExp(`^(?:${SECRET_WORDS})${SECRET_SUFFIXES}$`);
-
 /**
  * The same names as a trigger: any case, `_`, `-` or `.` allowed between the parts (`api_key`, `Set-Cookie`),
  * so that a key that names nothing secret never costs more than the scan itself.
@@ -44,25 +37,8 @@ const TRIGGER_SUFFIXES = `(?:${SEP}(?:${['key', 'id', 'value', 'hash', 'b64', 'b
 const SECRET_KEY = `(?:${TRIGGER_WORDS})${TRIGGER_SUFFIXES}`;
 /** The shell's working-directory variables end in `pwd` but hold paths. */
 const NOT_SECRET = new Set(['PWD', 'OLDPWD']);
-/** Enough of a key name to hold any secret word and suffix; a long name is judged by its end. */
-const NAME_TAIL_CHARS = 48;
 
 export type KeyKind = 'secret' | 'authorization' | 'cookie' | 'set-cookie';
-
-/**
- * What a key name says about its value. With `whole`, the name must be a secret word itself (a
- * single-dash flag such as `-token`), not merely end in one.
- * @example classifyKey('dbPassword') === 'secret'
- * @example classifyKey('password_reset_sent') === undefined
- */
-export function classifyKey(name: string, whole = false): KeyKind | undefined {
-  if (NOT_SECRET.has(name)) return undefined;
-  const tail = name.slice(-NAME_TAIL_CHARS).toLowerCase().replace(/[_.-]/g, '');
-  if (tail === 'cookie') return 'cookie';
-  if (tail === 'setcookie') return 'set-cookie';
-  if (tail.endsWith('authorization')) return 'authorization';
-  return (whole ? SECRET_NAME : SECRET_NAME_END).test(tail) ? 'secret' : undefined;
-}
 
 const isKeyChar = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
@@ -88,6 +64,15 @@ const isLetter = (c: number) => isLowerLetter(c) || (c >= 65 && c <= 90);
 
 /** Literals that say nothing about a secret: `"passwordRequired": true`. */
 const LITERAL = /(?:true|false|null|nil|none|undefined)/iy;
+
+function isLiteral(text: string, from: number): boolean {
+  const first = text.charCodeAt(from) | 32;
+  // t(rue), f(alse), n(ull, il, one), u(ndefined)
+  if (first !== 116 && first !== 102 && first !== 110 && first !== 117) return false;
+  LITERAL.lastIndex = from;
+  const literal = LITERAL.exec(text)?.[0];
+  return literal !== undefined && isBareStop(text.charCodeAt(from + literal.length));
+}
 
 /** The end of a bare value starting at `from`. */
 function bareEnd(text: string, from: number): number {
@@ -231,9 +216,7 @@ function redactValue(state: ScanState, kind: KeyKind, from: number, prose: boole
     const cookies = redactCookies(text, from, kind);
     if (cookies !== undefined) return cookies;
   }
-  LITERAL.lastIndex = from;
-  const literal = LITERAL.exec(text)?.[0];
-  if (literal !== undefined && isBareStop(text.charCodeAt(from + literal.length))) return undefined;
+  if (isLiteral(text, from)) return undefined;
   if (prose && isProseWord(text, from)) return undefined;
   const end = bareEnd(text, from);
   if (end === from) return undefined;
@@ -241,74 +224,68 @@ function redactValue(state: ScanState, kind: KeyKind, from: number, prose: boole
 }
 
 /** What follows a key name: an optional closing quote, `=`, `=>`, `:` or `:=`, and spaces. */
-const SEPARATOR = /(\\?["'])?[ \t]*(?:(=)(?!=)>?|(:)(?!:)(=)?)[ \t]*/y;
+const SEPARATOR = /(\\?["'])?[ \t]*(?:(=)(?!=)>?|(:)(?!:)(=)?)([ \t]*)/y;
 const FLAG_GAP = /[ \t]+/y;
-const KEY_END_CHARS = `[\\\\"' \\t=:]`;
+
+/** Enough of the end of a name to tell an `Authorization` or `Cookie` header from other secret names. */
+function keyKind(text: string, nameEnd: number): KeyKind {
+  const tail = text
+    .slice(Math.max(0, nameEnd - 16), nameEnd)
+    .toLowerCase()
+    .replace(/[_.-]/g, '');
+  if (tail.endsWith('authorization')) return 'authorization';
+  if (tail.endsWith('setcookie')) return 'set-cookie';
+  if (tail.endsWith('cookie')) return 'cookie';
+  return 'secret';
+}
 
 /**
- * `name=value`, `name: value`, `"name": "value"`, `name => value`, `NAME := value`, and the command-line
- * flags `--password x` and `-token x`. The trigger is the character right after a name that ends in a
- * secret word, so names that say nothing cost nothing; the name is then read backwards.
+ * `name=value`, `name: value`, `"name": "value"`, `name => value`, `NAME := value`. The trigger is the
+ * character right after a name that ends in a secret word, so names that say nothing cost nothing; the name
+ * is then read backwards.
  */
 const keyValueRule: RedactionRule = {
   name: 'key and value',
-  trigger: `${KEY_END_CHARS}(?<=(?:${SECRET_KEY})${KEY_END_CHARS})`,
-  adversarial: [
-    'password="',
-    'token: expired ',
-    'pwd=a ',
-    'password',
-    'Password: ',
-    '--password ',
-    '-token -',
-    'a_secret\\"',
-  ],
+  trigger: `[\\\\"'=:](?<=(?:${SECRET_KEY}).)|[ \\t](?=[ \\t]*[=:])(?<=(?:${SECRET_KEY}).)`,
+  adversarial: ['password="', 'token: expired ', 'pwd=a ', 'password', 'Password: ', 'a_secret\\"', 'pwd = '],
   redact(state, start) {
     const text = state.text;
-    let tail = start;
-    while (tail > 0 && start - tail < NAME_TAIL_CHARS && isKeyChar(text.charCodeAt(tail - 1))) tail--;
-    const whole = tail === 0 || !isKeyChar(text.charCodeAt(tail - 1));
-    const name = text.slice(tail, start);
-    if (classifyKey(name) === undefined || (whole && NOT_SECRET.has(name))) return undefined;
+    let nameStart = start;
+    while (nameStart > 0 && isKeyChar(text.charCodeAt(nameStart - 1))) nameStart--;
+    if (start - nameStart <= 6 && NOT_SECRET.has(text.slice(nameStart, start))) return undefined;
     SEPARATOR.lastIndex = start;
     const separator = SEPARATOR.exec(text);
-    if (separator === null) return redactFlag(state, start);
-    const kind = classifyKey(name) as KeyKind;
+    if (separator === null) return undefined;
     // Only `key: word` can be prose; `key=word`, `"key": word` and `key := word` are always assignments.
-    const spaced = /[ \t]$/.test(separator[0]);
-    const prose = separator[1] === undefined && separator[3] !== undefined && separator[4] === undefined && spaced;
+    const prose =
+      separator[1] === undefined &&
+      separator[3] !== undefined &&
+      separator[4] === undefined &&
+      separator[5] !== '';
     const valueStart = start + separator[0].length;
-    return redactValue(state, kind, valueStart, prose && !opensStatement(text, keyStart(text, tail)));
+    return redactValue(state, keyKind(text, start), valueStart, prose && !opensStatement(text, nameStart));
   },
 };
 
-/** The start of the name that ends at `from`, read backwards. */
-function keyStart(text: string, from: number): number {
-  let i = from;
-  while (i > 0 && isKeyChar(text.charCodeAt(i - 1))) i--;
-  return i;
-}
-
 /** `--password x`, `--db-password "x y"`, `-token x`: a flag that names a secret, and the word after it. */
-function redactFlag(state: ScanState, nameEnd: number): Redaction | undefined {
-  const text = state.text;
-  FLAG_GAP.lastIndex = nameEnd;
-  const gap = FLAG_GAP.exec(text);
-  if (gap === null) return undefined;
-  const start = keyStart(text, nameEnd);
-  if (text.charCodeAt(start) !== 45) return undefined;
-  const double = text.charCodeAt(start + 1) === 45;
-  const name = text.slice(Math.max(start + (double ? 2 : 1), nameEnd - NAME_TAIL_CHARS), nameEnd);
-  if (classifyKey(name, !double) === undefined) return undefined;
-  const valueStart = nameEnd + gap[0].length;
-  if (text.charCodeAt(valueStart) === 45) return undefined;
-  return redactValue(state, 'secret', valueStart, false);
-}
+const flagRule: RedactionRule = {
+  name: 'command-line flag',
+  trigger: `-(?<![\\w.-]-)(?:-[\\w-]*?${SECRET_KEY}|${SECRET_KEY})[ \\t]`,
+  adversarial: ['--password ', '-token -', '--a-b-c-d ', '-'],
+  redact(state, _start, end) {
+    const text = state.text;
+    FLAG_GAP.lastIndex = end - 1;
+    const valueStart = end - 1 + (FLAG_GAP.exec(text)?.[0].length ?? 1);
+    if (text.charCodeAt(valueStart) === 45) return undefined;
+    return redactValue(state, 'secret', valueStart, false);
+  },
+};
 
 /** A MySQL or MariaDB client program, whose `-p<password>` flag carries the password glued to it. */
 const mysqlCommandRule: RedactionRule = {
   name: 'MySQL client command',
-  trigger: 'm(?<![\\w-]m)(?:ysql(?:dump|admin|import|show|check|pump|sh)?|ariadb(?:-dump|-admin|dump|admin)?)(?![\\w-])',
+  trigger:
+    'm(?<![\\w-]m)(?:ysql(?:dump|admin|import|show|check|pump|sh)?|ariadb(?:-dump|-admin|dump|admin)?)(?![\\w-])',
   adversarial: ['mysql ', 'mysql -p', 'mariadb\n'],
   redact(state, start) {
     state.mysqlCommandEnd = state.lineEnd.find(start);
@@ -329,4 +306,9 @@ const mysqlPasswordRule: RedactionRule = {
 };
 
 /** The rules that read a name before the value, in the order they are tried at one position. */
-export const KEY_RULES: readonly RedactionRule[] = [mysqlCommandRule, mysqlPasswordRule, keyValueRule];
+export const KEY_RULES: readonly RedactionRule[] = [
+  mysqlCommandRule,
+  mysqlPasswordRule,
+  flagRule,
+  keyValueRule,
+];

@@ -97,6 +97,7 @@ const MARKER = /\[REDACTED(?:-[A-Z]{1,12}(?:-[A-Z]{1,12})?)?\]/y;
  * @example markerLength('a=[REDACTED]', 2) === 10
  */
 export function markerLength(text: string, index: number): number {
+  if (text.charCodeAt(index) !== 91) return 0;
   MARKER.lastIndex = index;
   return MARKER.exec(text)?.[0].length ?? 0;
 }

@@ -163,7 +163,8 @@ const WHOLE_VALUE = SHAPE_RULES.filter((rule) => !rule.keepsPrefix).map((rule) =
  * @example placeholderFor('ghp_abcdefghijklmnopqrstuvwxyz0123456789') === '[REDACTED-TOKEN]'
  */
 export function placeholderFor(value: string): string {
-  if (value.length > 4096) return '[REDACTED]';
+  // The shortest token format (a JWT) has 10 characters.
+  if (value.length < 10 || value.length > 4096) return '[REDACTED]';
   for (const { pattern, placeholder } of WHOLE_VALUE) {
     pattern.lastIndex = 0;
     if (pattern.test(value)) return placeholder;

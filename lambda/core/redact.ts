@@ -5,11 +5,15 @@
  * linear in the length of the text whatever the input. The rules are in `redact-rules.ts`.
  */
 import { REDACTION_RULES } from './redact-rules.js';
-import { ScanState } from './redact-scan.js';
+import { type Redaction, ScanState } from './redact-scan.js';
 
-const COMBINED = new RegExp(REDACTION_RULES.map((rule) => `(${rule.trigger})`).join('|'), 'g');
-/** Each rule alone, anchored: a later rule gets its turn at a position where an earlier one declined. */
-const ANCHORED = REDACTION_RULES.map((rule) => new RegExp(rule.trigger, 'y'));
+const alternatives = (from: number) =>
+  REDACTION_RULES.slice(from)
+    .map((rule) => `(${rule.trigger})`)
+    .join('|');
+const COMBINED = new RegExp(alternatives(0), 'g');
+/** The rules after each one, anchored: they get their turn at a position where an earlier rule declined. */
+const LATER = REDACTION_RULES.map((_, index) => new RegExp(alternatives(index + 1) || '(?!)', 'y'));
 
 /**
  * Replaces credentials in free text with `[REDACTED]` markers (`[REDACTED-TOKEN]`, `[REDACTED-JWT]`,
@@ -29,15 +33,18 @@ export function redactSecrets(text: string): string {
   let changed = false;
   while (match !== null) {
     const start = match.index;
-    let index = 1;
-    while (match[index] === undefined) index++;
-    let ruleIndex = index - 1;
-    let redaction = REDACTION_RULES[ruleIndex]?.redact(state, start, start + match[0].length);
-    while (redaction === undefined && ++ruleIndex < REDACTION_RULES.length) {
-      const anchored = ANCHORED[ruleIndex] as RegExp;
-      anchored.lastIndex = start;
-      const next = anchored.exec(text);
-      if (next !== null) redaction = REDACTION_RULES[ruleIndex]?.redact(state, start, start + next[0].length);
+    let ruleIndex = -1;
+    let redaction: Redaction | undefined;
+    for (let found: RegExpExecArray | null = match; found !== null && redaction === undefined; ) {
+      let group = 1;
+      while (found[group] === undefined) group++;
+      ruleIndex += group;
+      redaction = REDACTION_RULES[ruleIndex]?.redact(state, start, start + found[0].length);
+      if (redaction === undefined) {
+        const later = LATER[ruleIndex] as RegExp;
+        later.lastIndex = start;
+        found = later.exec(text);
+      }
     }
     if (redaction === undefined || redaction.start < copied) {
       COMBINED.lastIndex = start + 1;
