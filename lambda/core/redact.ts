@@ -24,13 +24,29 @@ const LATER = REDACTION_RULES.map((_, index) => new RegExp(alternatives(index + 
  * @example redactSecrets('invalid token: expired') === 'invalid token: expired'
  */
 export function redactSecrets(text: string): string {
+  let out = scan(text);
+  // A marker can let a rule start where the text it replaced did not (`AKIA…EXAMPLEeyJ…`: the JWT follows a
+  // letter, then a `]`). Only then another pass runs, so that redacting twice changes nothing.
+  for (let pass = 1; pass < MAX_PASSES && out.glued; pass++) out = scan(out.text);
+  return out.text;
+}
+
+/** Enough for any real text; a longer chain of glued credentials is still redacted, in fewer passes. */
+const MAX_PASSES = 4;
+
+/** Whether a rule's lookbehind could read the character after a redaction differently once it is a marker. */
+const isGlue = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+
+function scan(text: string): { readonly text: string; readonly glued: boolean } {
   COMBINED.lastIndex = 0;
   let match = COMBINED.exec(text);
-  if (match === null) return text;
+  if (match === null) return { text, glued: false };
   const state = new ScanState(text);
   let out = '';
   let copied = 0;
   let changed = false;
+  let glued = false;
   while (match !== null) {
     const start = match.index;
     let ruleIndex = -1;
@@ -51,10 +67,11 @@ export function redactSecrets(text: string): string {
     } else {
       out += text.slice(copied, redaction.start) + redaction.replacement;
       changed = true;
+      glued ||= isGlue(text.charCodeAt(redaction.end));
       copied = redaction.end;
       COMBINED.lastIndex = Math.max(redaction.end, start + 1);
     }
     match = COMBINED.exec(text);
   }
-  return changed ? out + text.slice(copied) : text;
+  return changed ? { text: out + text.slice(copied), glued } : { text, glued: false };
 }
