@@ -229,6 +229,9 @@ const FLAG_GAP = /[ \t]+/y;
 
 /** Enough of the end of a name to tell an `Authorization` or `Cookie` header from other secret names. */
 function keyKind(text: string, nameEnd: number): KeyKind {
+  // Every name ends in a secret word; only `...authorization` and `...cookie` need a closer look.
+  const last = text.charCodeAt(nameEnd - 1) | 32;
+  if (last !== 110 && last !== 101) return 'secret';
   const tail = text
     .slice(Math.max(0, nameEnd - 16), nameEnd)
     .toLowerCase()
@@ -237,6 +240,13 @@ function keyKind(text: string, nameEnd: number): KeyKind {
   if (tail.endsWith('setcookie')) return 'set-cookie';
   if (tail.endsWith('cookie')) return 'cookie';
   return 'secret';
+}
+
+/** `PWD` and `OLDPWD`, read without building a string for every other name. */
+function isShellDirectory(text: string, nameStart: number, nameEnd: number): boolean {
+  const length = nameEnd - nameStart;
+  if (length !== 3 && length !== 6) return false;
+  return NOT_SECRET.has(text.slice(nameStart, nameEnd));
 }
 
 /**
@@ -252,7 +262,7 @@ const keyValueRule: RedactionRule = {
     const text = state.text;
     let nameStart = start;
     while (nameStart > 0 && isKeyChar(text.charCodeAt(nameStart - 1))) nameStart--;
-    if (start - nameStart <= 6 && NOT_SECRET.has(text.slice(nameStart, start))) return undefined;
+    if (isShellDirectory(text, nameStart, start)) return undefined;
     SEPARATOR.lastIndex = start;
     const separator = SEPARATOR.exec(text);
     if (separator === null) return undefined;
