@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleBenchmark } from './bundle-benchmark.js';
 import { cliBenchmark } from './cli-benchmark.js';
 import { recorderBenchmark } from './recorder-benchmark.js';
+import { redactBenchmark } from './redact-benchmark.js';
 import type { Benchmark, BenchmarkContext } from './support/benchmark.js';
 import { type BenchmarkName, BenchUsageError, parseBenchOptions, USAGE } from './support/options.js';
 import { machineInfo, RESULTS_PATH, readSections, writeSection } from './support/results.js';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   recorder: recorderBenchmark,
   bundles: bundleBenchmark,
   cli: cliBenchmark,
+  redact: redactBenchmark,
 };
 
 /** Prints the stored tables as Markdown, with the machine and date of each benchmark's run. */

@@ -110,17 +110,39 @@ export function formatTimestamp(epochMs: number, timeZone: string): string {
   return new Date(epochMs + offsetMs).toISOString().slice(0, -1) + formatOffset(offsetMs);
 }
 
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators: each can end a line, move the
+// cursor or recolour a terminal. Backslashes stay as they are, so Windows paths and escaped JSON read as sent.
+const CONTROL_CLASS = '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]';
+const HAS_CONTROL = new RegExp(CONTROL_CLASS);
+const CONTROL_CHARS = new RegExp(CONTROL_CLASS, 'g');
+const CONTROL_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeControl(char: string): string {
+  return CONTROL_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
 /**
- * One text line of a trace, without its newline: `<timestamp>\t<source>\t<message>`.
+ * Escapes the control characters of a field of a text trace line (`\n`, `\r`, `\t`, `\u001b`...), so that
+ * a log message can neither start a line of its own, add a column, nor send escape sequences to a terminal.
+ * @example escapeTraceField('a\nb\tc\u001b[31m') === 'a\\nb\\tc\\u001b[31m'
+ */
+export function escapeTraceField(text: string): string {
+  return HAS_CONTROL.test(text) ? text.replace(CONTROL_CHARS, escapeControl) : text;
+}
+
+/**
+ * One text line of a trace, without its newline: `<timestamp>\t<source>\t<message>`, with the control
+ * characters of the source and the message escaped.
  * @example formatTraceLine({ epochMs: 0, source: 'TASK', message: 'Created', kind: 'transition' }, 'UTC') === '1970-01-01T00:00:00.000Z\tTASK\tCreated'
  */
 export function formatTraceLine(line: TraceLine, timeZone: string): string {
-  return `${formatTimestamp(line.epochMs, timeZone)}\t${line.source}\t${line.message}`;
+  return `${formatTimestamp(line.epochMs, timeZone)}\t${escapeTraceField(line.source)}\t${escapeTraceField(line.message)}`;
 }
 
 /**
  * The text trace: one `<timestamp>\t<source>\t<message>` line per trace line, each ending in `\n`, the
- * format of the original tracer.
+ * format of the original tracer. Control characters inside a source or a message are escaped, so every line
+ * has exactly three tab-separated fields; the JSON trace keeps the raw message.
  * @throws InvalidInputError for an unknown time zone.
  * @example formatTraceText(lines, { timeZone: 'Asia/Tokyo' })
  */
@@ -149,7 +171,8 @@ export function formatTraceText(lines: readonly TraceLine[], options: { readonly
       second = localSecond;
       prefix = new Date(localSecond * 1000).toISOString().slice(0, 20);
     }
-    out[i] = `${prefix}${MILLIS[localMs - localSecond * 1000]}${offset}\t${line.source}\t${line.message}\n`;
+    out[i] =
+      `${prefix}${MILLIS[localMs - localSecond * 1000]}${offset}\t${escapeTraceField(line.source)}\t${escapeTraceField(line.message)}\n`;
   }
   return out.join('');
 }

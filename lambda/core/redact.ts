@@ -1,79 +1,77 @@
 /**
- * Credentials that ECS and applications put into free text: pre-signed URL query parameters (SigV4 and
- * SigV2), access key ids, HTTP Authorization values, JWTs, GitHub and Slack tokens, secrets in key=value,
- * `key: value` and JSON form, bearer tokens and passwords in URLs. Each rule keeps the parameter name so the
- * reader still sees what was there.
+ * Replaces credentials in free text with `[REDACTED]` markers, keeping the names around them so the reader
+ * still sees what was there. One left-to-right scan of one combined expression finds every rule's trigger;
+ * the rule then reads the value with searches that remember what they have read, so the whole pass stays
+ * linear in the length of the text whatever the input. The rules are in `redact-rules.ts`.
  */
+import { REDACTION_RULES } from './redact-rules.js';
+import { type Redaction, ScanState } from './redact-scan.js';
+
+const alternatives = (from: number) =>
+  REDACTION_RULES.slice(from)
+    .map((rule) => `(${rule.trigger})`)
+    .join('|');
+const COMBINED = new RegExp(alternatives(0), 'g');
+/** The rules after each one, anchored: they get their turn at a position where an earlier rule declined. */
+const LATER = REDACTION_RULES.map((_, index) => new RegExp(alternatives(index + 1) || '(?!)', 'y'));
 
 /**
- * Names whose value is a credential. The lookbehind (instead of `\b`) lets a prefix joined by `_` or `-`
- * count too (`DB_PASSWORD`, `client_secret`, `GITHUB_TOKEN`), while `tokens=` or `password_reset` stay
- * untouched because the name must be followed by `=` or `:`.
- */
-const SECRET_KEYS =
-  'aws_secret_access_key|aws_session_token|secret_access_key|secretAccessKey|sessionToken|accessToken|refreshToken|clientSecret|apiKey|password|passwd|pwd|secret|secret[_-]?key|private[_-]?key|api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|token';
-
-/**
- * `name` + optional closing quote of a JSON key (also escaped, as in JSON inside a JSON string) + `=` or `:`.
- * The value is a double- or single-quoted string (spaces included), an escaped-quoted string, or a bare word.
- * A value already redacted by an earlier rule is left alone.
- */
-const KEY_VALUE = new RegExp(
-  `((?<![A-Za-z0-9])(?:${SECRET_KEYS})(?:\\\\?["'])?\\s*[=:]\\s*)(?!\\\\?["']?\\[REDACTED)("(?:[^"\\\\\\r\\n]|\\\\.)*"|'[^'\\r\\n]*'|\\\\"(?:[^"\\\\]|\\\\(?!"))*\\\\"|\\\\?["']?[^\\s"'&,;\\\\]+)`,
-  'gi',
-);
-
-/** Keeps the quotes around a quoted value so JSON stays JSON. */
-function redactValue(_match: string, prefix: string, value: string): string {
-  if (value.startsWith('\\"') && value.endsWith('\\"') && value.length >= 4)
-    return `${prefix}\\"[REDACTED]\\"`;
-  const quote = value[0];
-  if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
-    return `${prefix}${quote}[REDACTED]${quote}`;
-  }
-  const opening = /^\\?["']/.exec(value)?.[0] ?? '';
-  return `${prefix}${opening}[REDACTED]`;
-}
-
-type Replacement = string | ((match: string, ...groups: string[]) => string);
-
-const RULES: ReadonlyArray<readonly [RegExp, Replacement]> = [
-  // A colon followed by a space ends the value: ECS appends `: 403 Forbidden` right after the URL.
-  [
-    /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId|x-amz-security-token|sig|token|access_token)=)(?:[^&\s"'<>:]|:(?!\s|$))+/gi,
-    '$1[REDACTED]',
-  ],
-  [/\b((?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16})\b/g, '[REDACTED-ACCESS-KEY]'],
-  // The scheme stays visible (Basic, Bearer...): it tells the reader what kind of credential was sent.
-  // Without a scheme only a long opaque value counts: "may require authorization: server message" is prose.
-  [
-    /((?<![A-Za-z0-9])(?:Proxy-)?Authorization(?:\\?["'])?\s*[=:]\s*(?:\\?["'])?)(?:((?:Basic|Bearer|Digest|Negotiate|Token|AWS4-HMAC-SHA256)\s+)[^\s"'\\]+|[A-Za-z0-9._~+/=-]{16,})/gi,
-    (_match: string, prefix: string, scheme: string | undefined) => `${prefix}${scheme ?? ''}[REDACTED]`,
-  ],
-  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[REDACTED-JWT]'],
-  [/(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, '[REDACTED-TOKEN]'],
-  [/(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,}/g, '[REDACTED-TOKEN]'],
-  [/\b(Bearer\s+)(?!\[REDACTED)[A-Za-z0-9._~+/-]{8,}=*/g, '$1[REDACTED]'],
-  [KEY_VALUE, redactValue],
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^@\s/]+@/gi, '$1[REDACTED]@'],
-];
-
-// A cheap pre-check keeps the per-line cost near zero for the millions of log lines that carry nothing.
-// Every rule above needs one of these fragments, so a line without any of them is returned as is.
-const MAYBE_SECRET =
-  /amz|signature|akia|asia|aroa|aida|secret|token|passw|pwd|api.?key|private.?key|bearer|authorization|eyJ|gh[pousr]_|github_pat_|xox[baprs]-|:\/\/[^/\s]*@|sig=/i;
-
-/**
- * Replaces credentials in free text with `[REDACTED]` markers, keeping the parameter names.
+ * Replaces credentials in free text with `[REDACTED]` markers (`[REDACTED-TOKEN]`, `[REDACTED-JWT]`,
+ * `[REDACTED-ACCESS-KEY]` for recognised token formats), keeping the parameter and key names. Redacting
+ * twice gives the same text as redacting once.
  * @example redactSecrets('https://b.s3.amazonaws.com/k?X-Amz-Signature=abc') === 'https://b.s3.amazonaws.com/k?X-Amz-Signature=[REDACTED]'
- * @example redactSecrets('{"password":"hunter2"}') === '{"password":"[REDACTED]"}'
+ * @example redactSecrets('{"appSecret":"hunter2"}') === '{"appSecret":"[REDACTED]"}'
+ * @example redactSecrets('invalid token: expired') === 'invalid token: expired'
  */
 export function redactSecrets(text: string): string {
-  if (!MAYBE_SECRET.test(text)) return text;
-  let out = text;
-  for (const [pattern, replacement] of RULES) {
-    out =
-      typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
+  let out = scan(text);
+  // A marker can let a rule start where the text it replaced did not (`AKIA…EXAMPLEeyJ…`: the JWT follows a
+  // letter, then a `]`). Only then another pass runs, so that redacting twice changes nothing.
+  for (let pass = 1; pass < MAX_PASSES && out.glued; pass++) out = scan(out.text);
+  return out.text;
+}
+
+/** Enough for any real text; a longer chain of glued credentials is still redacted, in fewer passes. */
+const MAX_PASSES = 4;
+
+/** Whether a rule's lookbehind could read the character after a redaction differently once it is a marker. */
+const isGlue = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+
+function scan(text: string): { readonly text: string; readonly glued: boolean } {
+  COMBINED.lastIndex = 0;
+  let match = COMBINED.exec(text);
+  if (match === null) return { text, glued: false };
+  const state = new ScanState(text);
+  let out = '';
+  let copied = 0;
+  let changed = false;
+  let glued = false;
+  while (match !== null) {
+    const start = match.index;
+    let ruleIndex = -1;
+    let redaction: Redaction | undefined;
+    for (let found: RegExpExecArray | null = match; found !== null && redaction === undefined; ) {
+      let group = 1;
+      while (found[group] === undefined) group++;
+      ruleIndex += group;
+      redaction = REDACTION_RULES[ruleIndex]?.redact(state, start, start + found[0].length);
+      if (redaction === undefined) {
+        const later = LATER[ruleIndex] as RegExp;
+        later.lastIndex = start;
+        found = later.exec(text);
+      }
+    }
+    if (redaction === undefined || redaction.start < copied) {
+      COMBINED.lastIndex = start + 1;
+    } else {
+      out += text.slice(copied, redaction.start) + redaction.replacement;
+      changed = true;
+      glued ||= isGlue(text.charCodeAt(redaction.end));
+      copied = redaction.end;
+      COMBINED.lastIndex = Math.max(redaction.end, start + 1);
+    }
+    match = COMBINED.exec(text);
   }
-  return out;
+  return changed ? { text: out + text.slice(copied), glued } : { text, glued: false };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lambda/core/errors.js';
 import {
   assertTimeZone,
+  escapeTraceField,
   formatTimestamp,
   formatTraceLine,
   formatTraceText,
@@ -11,6 +12,12 @@ import {
 import type { TraceLine } from '../../lambda/core/trace.js';
 
 const ms = (iso: string) => Date.parse(iso);
+/** A C0 or C1 control, DEL, or a Unicode line or paragraph separator. */
+const hasControl = (text: string) =>
+  [...text].some((char) => {
+    const code = char.charCodeAt(0);
+    return code < 32 || (code >= 127 && code <= 159) || code === 0x2028 || code === 0x2029;
+  });
 
 describe('formatTimestamp', () => {
   it.each([
@@ -99,6 +106,92 @@ describe('formatTraceText', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('one event, one line', () => {
+  const at = ms('2021-12-03T02:23:04.873Z');
+  const logLine = (message: string, source = 'CONTAINER:app'): TraceLine => ({
+    epochMs: at,
+    source,
+    message,
+    kind: 'log',
+  });
+
+  it.each([
+    ['a newline', 'a\nb', 'a\\nb'],
+    ['a carriage return', 'a\rb', 'a\\rb'],
+    ['a tab', 'a\tb', 'a\\tb'],
+    ['an ANSI colour sequence', '\u001b[31mred\u001b[0m', '\\u001b[31mred\\u001b[0m'],
+    ['a NUL, a DEL and a C1 control', 'a\u0000b\u007fc\u009bd', 'a\\u0000b\\u007fc\\u009bd'],
+    ['a Unicode line separator', 'a\u2028b\u2029c', 'a\\u2028b\\u2029c'],
+  ])('escapes %s inside a message', (_name, message, escaped) => {
+    // Act
+    const text = formatTraceText([logLine(message)], { timeZone: 'UTC' });
+
+    // Assess
+    expect(text).toBe(`2021-12-03T02:23:04.873Z\tCONTAINER:app\t${escaped}\n`);
+  });
+
+  it('keeps a forged trace line inside the message of the line that carries it', () => {
+    // Prepare
+    const forged = 'ok\n2021-12-03T02:23:05.000Z\tTASK\tStopped\r\n\u001b[2K';
+
+    // Act
+    const text = formatTraceText([logLine(forged)], { timeZone: 'UTC' });
+
+    // Assess
+    expect(text.split('\n')).toEqual([
+      '2021-12-03T02:23:04.873Z\tCONTAINER:app\tok\\n2021-12-03T02:23:05.000Z\\tTASK\\tStopped\\r\\n\\u001b[2K',
+      '',
+    ]);
+  });
+
+  it('escapes a control character in the source too', () => {
+    // Act
+    const line = formatTraceLine(logLine('m', 'CONTAINER:a\tb'), 'UTC');
+
+    // Assess
+    expect(line).toBe('2021-12-03T02:23:04.873Z\tCONTAINER:a\\tb\tm');
+  });
+
+  it('leaves backslashes and printable Unicode as they are', () => {
+    // Act
+    const escaped = escapeTraceField('C:\\app {\\"a\\":1} héllo ✓');
+
+    // Assess
+    expect(escaped).toBe('C:\\app {\\"a\\":1} héllo ✓');
+  });
+
+  it('prints every message as one line of exactly three tab-separated fields', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 10 }), (messages) => {
+        // Act
+        const text = formatTraceText(
+          messages.map((message) => logLine(message)),
+          { timeZone: 'UTC' },
+        );
+
+        // Assess
+        const lines = text.split('\n');
+        expect(lines.pop()).toBe('');
+        expect(lines).toHaveLength(messages.length);
+        for (const line of lines) {
+          const fields = line.split('\t');
+          expect(fields).toHaveLength(3);
+          expect(hasControl(fields.join(' '))).toBe(false);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps the raw message in the JSON trace line', () => {
+    // Act
+    const json = toTraceLineJson(logLine('a\nb\u001b[31m'));
+
+    // Assess
+    expect(json.message).toBe('a\nb\u001b[31m');
   });
 });
 

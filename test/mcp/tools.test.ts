@@ -85,6 +85,21 @@ describe('the tools an MCP client lists', () => {
     expect(properties.duration?.description).toContain('5m0s when absent');
     expect(properties.tz?.description).toContain('when absent, UTC for text and UTC for json');
   });
+
+  it('warns that log content is untrusted data written by the workloads in every tool that returns it', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const { tools } = await mcp.client.listTools();
+
+    // Assess
+    for (const name of ['list_tasks', 'get_task', 'get_trace']) {
+      expect(tools.find((t) => t.name === name)?.description).toContain(
+        'untrusted data written by the workloads',
+      );
+    }
+  });
 });
 
 describe('list_clusters', () => {

@@ -1,0 +1,59 @@
+/**
+ * Every rule of the redactor, in the order they are tried where several start at the same position: token
+ * formats first (they never change their mind), then PEM blocks and URL user info, then the rules that read
+ * a name before the value.
+ */
+import { KEY_RULES } from './redact-keys.js';
+import type { Redaction } from './redact-scan.js';
+import { type RedactionRule, TOKEN_RULES } from './redact-tokens.js';
+
+export type { RedactionRule } from './redact-tokens.js';
+
+const END_LINE = /-----END [A-Z0-9 ]{0,40}-----/y;
+
+/**
+ * A PEM private key: the body between the BEGIN and END lines goes. A block whose END line never comes (a
+ * cut-off message) is redacted to the end of the text.
+ */
+const pemRule: RedactionRule = {
+  name: 'PEM private key',
+  trigger: '-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----',
+  adversarial: ['-----BEGIN PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----a', '-----BEGIN -----END '],
+  redact(state, _start, end): Redaction {
+    const endLine = state.pemEnd.find(end);
+    END_LINE.lastIndex = endLine;
+    const closing = END_LINE.exec(state.text)?.[0];
+    const stop = closing === undefined ? endLine : endLine + closing.length;
+    return { start: end, end: stop, replacement: `[REDACTED]${closing ?? ''}` };
+  },
+};
+
+/** `host:8080/path`: what looks like a password before an `@` later in the path is a port. */
+const PORT = /^\d+(?:[/?#]|$)/;
+
+/**
+ * The password of URL user info, `scheme://user:password@host`, a password with `/` in it included. It
+ * runs to the first `@` before whitespace, a quote or an angle bracket.
+ */
+const userInfoRule: RedactionRule = {
+  name: 'URL user info',
+  // Only an authority with a colon triggers (user info, or a port), so ordinary URLs cost nothing more.
+  trigger: ':(?<=(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:)//[^/\\s:@"\'<>]*:',
+  adversarial: ['a://a:', 'https://a:b', 'a://', 'a://a:8080/@'],
+  redact(state, _start, end) {
+    const text = state.text;
+    const at = state.userInfoEnd.find(end);
+    if (text.charCodeAt(at) !== 64 || at === end) return undefined;
+    const password = text.slice(end, at);
+    if (PORT.test(password)) return undefined;
+    return { start: end, end: at, replacement: '[REDACTED]' };
+  },
+};
+
+/** The rules of one scan, in the order they are tried at one position. */
+export const REDACTION_RULES: readonly RedactionRule[] = [
+  ...TOKEN_RULES,
+  pemRule,
+  userInfoRule,
+  ...KEY_RULES,
+];
