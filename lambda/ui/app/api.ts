@@ -1,0 +1,68 @@
+/**
+ * The page's calls to its own server, in the trace API's shape: same origin, GET only, no credentials of
+ * any kind (local mode has none; `tracer ui` signs on the server side).
+ */
+import type { ClusterListResponse, TaskListResponse, TraceResponse } from '../../core/api-types.js';
+
+/** An answer that was not 2xx, with tracer's error message when the body carries one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path, {
+    headers: { Accept: 'application/json' },
+    credentials: 'same-origin',
+    ...(signal ? { signal } : {}),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = JSON.parse(text) as { error?: { message?: string } };
+      if (body.error?.message) message = body.error.message;
+    } catch {
+      // Not tracer's JSON error: the status line says enough.
+    }
+    throw new ApiError(response.status, message);
+  }
+  return JSON.parse(text) as T;
+}
+
+const enc = encodeURIComponent;
+
+/** The query string of the given values, leaving out empty ones. */
+export function queryString(values: Readonly<Record<string, string | undefined>>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export const listClusters = (): Promise<ClusterListResponse> => getJson('/clusters');
+
+export const listTasks = (
+  cluster: string,
+  filters: Readonly<Record<string, string | undefined>>,
+): Promise<TaskListResponse> => getJson(`/clusters/${enc(cluster)}/tasks${queryString(filters)}`);
+
+/** The trace path with its query: what the page reads, and what the download links point at. */
+export function tracePath(
+  cluster: string,
+  task: string,
+  query: Readonly<Record<string, string | undefined>>,
+): string {
+  return `/clusters/${enc(cluster)}/tasks/${enc(task)}/trace${queryString(query)}`;
+}
+
+export const getTracePage = (
+  cluster: string,
+  task: string,
+  query: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<TraceResponse> => getJson(tracePath(cluster, task, { ...query, format: 'json' }), signal);
