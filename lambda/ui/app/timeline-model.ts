@@ -39,6 +39,8 @@ export interface TimelineModel {
   readonly pull?: { readonly startMs: number; readonly endMs: number };
   readonly lanes: readonly ContainerLane[];
   readonly markers: readonly Marker[];
+  /** Where and why the task stopped: its stop code at stoppingAt (or stoppedAt). */
+  readonly stop?: { readonly epochMs: number; readonly stopCode?: string };
   readonly bins: number;
 }
 
@@ -176,6 +178,7 @@ export function buildTimeline(
   const markers = lines
     .filter((line) => line.kind === 'service' || line.source.startsWith('INSTANCE'))
     .map((line) => ({ epochMs: line.epochMs, source: line.source, message: line.message }));
+  const stopMs = firstOf(msOf(task.stoppingAt), msOf(task.stoppedAt));
   const pullStart = msOf(task.pullStartedAt);
   const pullEnd = msOf(task.pullStoppedAt);
   return {
@@ -186,6 +189,9 @@ export function buildTimeline(
       : {}),
     lanes,
     markers,
+    ...(stopMs !== undefined
+      ? { stop: { epochMs: stopMs, ...(task.stopCode ? { stopCode: task.stopCode } : {}) } }
+      : {}),
     bins,
   };
 }

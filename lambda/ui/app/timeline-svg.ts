@@ -130,6 +130,25 @@ export function timelineSvg(
       ),
     );
   }
+  if (model.stop) {
+    const sx = x(model.stop.epochMs);
+    const label = model.stop.stopCode ?? 'stopped';
+    const anchorEnd = sx > GUTTER + plotWidth * 0.6;
+    markers.append(
+      s('line', { class: 'stop-line', x1: sx, x2: sx, y1: phaseY, y2: height }),
+      s(
+        'text',
+        {
+          class: 'stop-code',
+          x: anchorEnd ? sx - 5 : sx + 5,
+          y: markerY + 14,
+          'text-anchor': anchorEnd ? 'end' : 'start',
+        },
+        s('title', {}, `stop code ${label} at ${formatClock(model.stop.epochMs)}`),
+        label,
+      ),
+    );
+  }
   svg.append(markers);
 
   // One lane per container.
