@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiSource } from '../../lambda/adapters/http/api-source.js';
 import type { Logger } from '../../lambda/config/logger.js';
 import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
+import { startUiServer } from '../../lambda/ui/host/ui-server.js';
 import { removeDir, tempDir } from '../local/local-harness.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless } from './browser.js';
 
@@ -201,8 +203,34 @@ describe.skipIf(!CHROMIUM_PATH)('the timeline page in Chromium, served by local 
     TIMEOUT,
   );
 
+  it(
+    'shows the same page through tracer ui, whose server reads the API for it',
+    async () => {
+      // Prepare
+      const source = new ApiSource({ endpoint: server.url });
+      const ui = await startUiServer({ source, port: 0 });
+      try {
+        // Act
+        const page = await browser.context.newPage();
+        await page.goto(`${ui.url}/ui/clusters/default/tasks/${FAILED_PULL}`);
+        await page.waitForSelector('svg.timeline');
+        const diagnosis = await page.locator('.diagnosis').textContent();
+        const phases = await page.locator('svg.timeline [data-phase]').count();
+        await page.close();
+
+        // Assess
+        expect(diagnosis).toContain('Diagnosis (image-pull)');
+        expect(phases).toBe(3);
+      } finally {
+        await ui.close();
+        source.close();
+      }
+    },
+    TIMEOUT,
+  );
+
   it('made no request to anything but its own server', () => {
     expect(requested.length).toBeGreaterThan(0);
-    expect(requested.filter((url) => !url.startsWith(`${server.url}/`))).toEqual([]);
+    expect(requested.filter((url) => !/^http:\/\/127\.0\.0\.1:\d+\//.test(url))).toEqual([]);
   });
 });
