@@ -12,12 +12,14 @@ import { type BenchmarkName, BenchUsageError, parseBenchOptions, USAGE } from '.
 import { machineInfo, RESULTS_PATH, readSections, writeSection } from './support/results.js';
 import { renderMarkdown, renderText } from './support/table.js';
 import { traceBenchmark } from './trace/trace-benchmark.js';
+import { uiBenchmark } from './ui-benchmark.js';
 
 const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   trace: traceBenchmark,
   recorder: recorderBenchmark,
   bundles: bundleBenchmark,
   cli: cliBenchmark,
+  ui: uiBenchmark,
 };
 
 /** Prints the stored tables as Markdown, with the machine and date of each benchmark's run. */

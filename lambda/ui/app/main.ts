@@ -24,6 +24,8 @@ async function render(): Promise<void> {
   current = controller;
   delete root.dataset.firstScreen;
   delete root.dataset.trace;
+  delete root.dataset.firstScreenMs;
+  delete root.dataset.traceCompleteMs;
   const route = routeOf(location.pathname);
   const query = new URLSearchParams(location.search);
   switch (route.page) {

@@ -231,6 +231,10 @@ export async function taskPage(
   list.setLines(lines);
   if (query.get('source') || query.get('q')) applyFilter();
   root.dataset.firstScreen = 'drawn';
+  // For the benchmark: when the first screen reaches the next frame, counted from navigation start.
+  requestAnimationFrame(() => {
+    root.dataset.firstScreenMs = String(Math.round(performance.now()));
+  });
 
   let resizeTimer = 0;
   const onResize = () => {
@@ -272,4 +276,5 @@ export async function taskPage(
     new Blob([JSON.stringify({ task: summary, lines, logCalls }, null, 2)], { type: 'application/json' }),
   );
   root.dataset.trace = 'complete';
+  root.dataset.traceCompleteMs = String(Math.round(performance.now()));
 }
