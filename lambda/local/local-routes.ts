@@ -136,7 +136,7 @@ export class LocalHttp {
     // The browser page: the same origin as the API it reads, so it needs no CORS.
     if (isUiPath(url.pathname)) {
       return this.only(method, ['GET', 'HEAD'], response, () =>
-        this.ui.answer(url.pathname, method, response),
+        this.ui.answer(url.pathname, method, response, url.search),
       );
     }
     switch (url.pathname) {

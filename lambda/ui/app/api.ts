@@ -3,6 +3,7 @@
  * any kind (local mode has none; `tracer ui` signs on the server side).
  */
 import type { ClusterListResponse, TaskListResponse, TraceResponse } from '../../core/api-types.js';
+import { queryString, tracePath } from './trace-paths.js';
 
 /** An answer that was not 2xx, with tracer's error message when the body carries one. */
 export class ApiError extends Error {
@@ -15,8 +16,8 @@ export class ApiError extends Error {
 }
 
 async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  // No headers of its own: the first trace page must match the request that the page's HTML preloads.
   const response = await fetch(path, {
-    headers: { Accept: 'application/json' },
     credentials: 'same-origin',
     ...(signal ? { signal } : {}),
   });
@@ -36,13 +37,7 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
 
 const enc = encodeURIComponent;
 
-/** The query string of the given values, leaving out empty ones. */
-export function queryString(values: Readonly<Record<string, string | undefined>>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
+export { queryString };
 
 export const listClusters = (): Promise<ClusterListResponse> => getJson('/clusters');
 
@@ -51,14 +46,7 @@ export const listTasks = (
   filters: Readonly<Record<string, string | undefined>>,
 ): Promise<TaskListResponse> => getJson(`/clusters/${enc(cluster)}/tasks${queryString(filters)}`);
 
-/** The trace path with its query: what the page reads, and what the download links point at. */
-export function tracePath(
-  cluster: string,
-  task: string,
-  query: Readonly<Record<string, string | undefined>>,
-): string {
-  return `/clusters/${enc(cluster)}/tasks/${enc(task)}/trace${queryString(query)}`;
-}
+export { tracePath };
 
 export const getTracePage = (
   cluster: string,

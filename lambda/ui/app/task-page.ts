@@ -11,9 +11,8 @@ import { breadcrumbs, errorBox, type PageContext } from './pages.js';
 import { taskHref } from './router.js';
 import { buildTimeline } from './timeline-model.js';
 import { timelineSvg } from './timeline-svg.js';
+import { FIRST_PAGE_LINES, traceQueryOf } from './trace-paths.js';
 
-/** Lines of the first page: a screen and more, small enough to arrive at once. */
-export const FIRST_PAGE_LINES = 200;
 /** Lines of each later page; the API answers at most 25,000. */
 export const NEXT_PAGE_LINES = 20_000;
 
@@ -65,9 +64,9 @@ export async function taskPage(
   signal: AbortSignal,
 ): Promise<void> {
   context.setTitle(task);
-  const full = query.get('full') === 'true';
-  const duration = query.get('duration') ?? undefined;
-  const traceQuery = { full: full ? 'true' : undefined, duration };
+  const traceQuery = traceQueryOf(query);
+  const full = traceQuery.full === 'true';
+  const duration = traceQuery.duration;
   const status = h('p', { class: 'muted status', 'aria-live': 'polite' }, 'loading…');
   root.replaceChildren(breadcrumbs(context, cluster, task), h('h1', { class: 'mono' }, task), status);
 

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstTracePagePath } from '../app/trace-paths.js';
 
 /** Where the page lives on both servers. */
 export const UI_PREFIX = '/ui/';
@@ -17,7 +18,8 @@ export const UI_CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const INDEX_HTML = `<!doctype html>
+/** The page's HTML; a task page's also starts reading the first trace page while the script loads. */
+const indexHtml = (preload: string | undefined) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -25,7 +27,7 @@ const INDEX_HTML = `<!doctype html>
 <meta name="color-scheme" content="light dark">
 <title>tracer</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/ui/assets/app.css">
+${preload ? `<link rel="preload" as="fetch" crossorigin="anonymous" href="${escapeAttribute(preload)}">\n` : ''}<link rel="stylesheet" href="/ui/assets/app.css">
 <script type="module" src="/ui/assets/app.js"></script>
 </head>
 <body>
@@ -34,6 +36,10 @@ const INDEX_HTML = `<!doctype html>
 </body>
 </html>
 `;
+
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
 
 interface Asset {
   readonly type: string;
@@ -70,10 +76,10 @@ export class UiAssets {
 
   /**
    * Answers a GET or HEAD of a `/ui` path: the page, an asset, a redirect from `/ui`, or 404.
-   * @example if (isUiPath(url.pathname)) assets.answer(url.pathname, method, response);
+   * @example if (isUiPath(url.pathname)) assets.answer(url.pathname, method, response, url.search);
    */
-  answer(pathname: string, method: string, response: ServerResponse): void {
-    const [status, type, body, headers] = this.pick(pathname);
+  answer(pathname: string, method: string, response: ServerResponse, search = ''): void {
+    const [status, type, body, headers] = this.pick(pathname, search);
     response.writeHead(status, {
       'Content-Type': type,
       'Content-Length': String(body.length),
@@ -87,7 +93,7 @@ export class UiAssets {
     response.end(method === 'HEAD' ? undefined : body);
   }
 
-  private pick(pathname: string): [number, string, Buffer, Record<string, string>?] {
+  private pick(pathname: string, search: string): [number, string, Buffer, Record<string, string>?] {
     const text = 'text/plain; charset=utf-8';
     if (pathname === '/ui') return [308, text, Buffer.from(`see ${UI_PREFIX}\n`), { Location: UI_PREFIX }];
     if (pathname.startsWith(`${UI_PREFIX}assets/`)) {
@@ -97,7 +103,11 @@ export class UiAssets {
     if (!this.dir) {
       return [503, text, Buffer.from('the page is not built: run npm run build (node scripts/build.mjs)\n')];
     }
-    return [200, 'text/html; charset=utf-8', Buffer.from(INDEX_HTML, 'utf8')];
+    return [
+      200,
+      'text/html; charset=utf-8',
+      Buffer.from(indexHtml(firstTracePagePath(pathname, search)), 'utf8'),
+    ];
   }
 
   private asset(name: string): Asset | undefined {

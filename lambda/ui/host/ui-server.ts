@@ -249,7 +249,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       response.end();
       return;
     }
-    if (isUiPath(url.pathname)) return assets.answer(url.pathname, method, response);
+    if (isUiPath(url.pathname)) return assets.answer(url.pathname, method, response, url.search);
     if (url.pathname === '/clusters' || url.pathname.startsWith('/clusters/')) {
       return answerApi(options.source, url, response);
     }
