@@ -108,6 +108,17 @@ describe('tracer ui server', () => {
     expect(root.headers.location).toBe('/ui/');
   });
 
+  it("preloads a task page's first trace page, the very request the script makes", async () => {
+    const { url } = await start();
+    const page = await send(url, `/ui/clusters/default/tasks/${TASK}?full=true&source=TASK`);
+    const clusters = await send(url, '/ui/');
+
+    expect(page.body).toContain(
+      `<link rel="preload" as="fetch" crossorigin="anonymous" href="/clusters/default/tasks/${TASK}/trace?full=true&amp;limit=200&amp;format=json">`,
+    );
+    expect(clusters.body).not.toContain('rel="preload"');
+  });
+
   it('forwards the API paths to the source, with their filters and page sizes', async () => {
     const { source, url } = await start();
 
