@@ -185,6 +185,32 @@ describe.skipIf(!CHROMIUM_PATH)('the timeline page in Chromium, served by local 
   );
 
   it(
+    'follows the system to dark mode, and opens a task from the keyboard',
+    async () => {
+      // Prepare
+      const page = await open('/ui/clusters/default?failed=true');
+      await page.waitForSelector('tr[data-task-id]');
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const light = await background();
+
+      // Act
+      await page.emulateMedia({ colorScheme: 'dark' });
+      const dark = await background();
+      await page.focus(`tr[data-task-id="${FAILED_PULL}"] a`);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('svg.timeline');
+      const url = page.url();
+      await page.close();
+
+      // Assess
+      expect(light).toBe('rgb(255, 255, 255)');
+      expect(dark).toBe('rgb(21, 25, 30)');
+      expect(url).toBe(`${server.url}/ui/clusters/default/tasks/${FAILED_PULL}`);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'follows the breadcrumbs from a task to its cluster and to the clusters',
     async () => {
       const page = await open(`/ui/clusters/default/tasks/${FAILED_PULL}`);
