@@ -13,6 +13,7 @@ import { type BenchmarkName, BenchUsageError, parseBenchOptions, USAGE } from '.
 import { machineInfo, RESULTS_PATH, readSections, writeSection } from './support/results.js';
 import { renderMarkdown, renderText } from './support/table.js';
 import { traceBenchmark } from './trace/trace-benchmark.js';
+import { uiBenchmark } from './ui-benchmark.js';
 
 const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   trace: traceBenchmark,
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   bundles: bundleBenchmark,
   cli: cliBenchmark,
   redact: redactBenchmark,
+  ui: uiBenchmark,
 };
 
 /** Prints the stored tables as Markdown, with the machine and date of each benchmark's run. */

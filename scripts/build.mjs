@@ -1,4 +1,5 @@
-// Builds the CLI into dist/cli/tracer.mjs so `npx tracer` starts without a TypeScript loader.
+// Builds the CLI into dist/cli/tracer.mjs so `npx tracer` starts without a TypeScript loader, and the
+// browser page (lambda/ui/app) into dist/cli/ui/, which local mode and `tracer ui` serve under /ui/.
 // Runs before `npm pack` (prepack) and `npm start` (prestart), and on `npm run build`; the test suite's
 // global setup runs it too. Not an install script: the packed package ships dist/cli built, and an install
 // of it runs nothing. Lambda bundles are built by `cdk synth`.
@@ -39,4 +40,23 @@ if (existsSync(entry)) {
       if (!written.has(file)) rmSync(file, { force: true });
     }
   }
+}
+
+// The page: one script and one style sheet, minified, with nothing loaded from anywhere else.
+const uiEntry = 'lambda/ui/app/main.ts';
+if (existsSync(uiEntry)) {
+  await build({
+    entryPoints: [
+      { in: uiEntry, out: 'app' },
+      { in: 'lambda/ui/app/styles.css', out: 'app' },
+    ],
+    outdir: join(outdir, 'ui'),
+    bundle: true,
+    minify: true,
+    platform: 'browser',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    format: 'esm',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
 }

@@ -1,6 +1,6 @@
 /** The benchmark suite's command line: which benchmarks to run and how thoroughly. */
 
-export const BENCHMARK_NAMES = ['trace', 'recorder', 'bundles', 'cli', 'redact'] as const;
+export const BENCHMARK_NAMES = ['trace', 'recorder', 'bundles', 'cli', 'redact', 'ui'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export interface BenchOptions {
@@ -26,6 +26,7 @@ Benchmarks (all by default): ${BENCHMARK_NAMES.join(', ')}
   bundles   each Lambda's bundle size and the median time to import its handler in a fresh Node process
   cli       the CLI's start-up time (--version, --help) and a whole trace against a loopback API
   redact    redaction time per byte: ordinary lines, and adversarial 64 KiB lines built against each rule
+  ui        the browser page: its gzipped size, and the timeline of a 100,000-line task in headless Chromium
 
 Options:
   --quick        a fast subset (also BENCH_QUICK=1)

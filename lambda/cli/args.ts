@@ -23,6 +23,8 @@ usage:
   tracer [flags] CLUSTER TASK     print the task's trace (TASK is a task id or ARN)
   tracer [flags] TASK_ARN         print the trace of the task this ARN names, in its cluster
   tracer mcp [flags]              serve the same data to AI assistants (Model Context Protocol)
+  tracer ui [flags] [CLUSTER [TASK]]
+                                  a task's timeline in the browser, on 127.0.0.1 (tracer ui --help)
   tracer import [flags]           backfill history from CloudWatch Logs, a file or ECS (tracer import --help)
   tracer migrate --table NAME     move history of the earlier table layout into task items (tracer migrate --help)
 

@@ -190,7 +190,7 @@ export class LiveSource implements TracerSource {
       clusterName: cluster,
       taskId: task,
       durationMs: request.durationMs,
-      maxLines: LIVE_TRACE_PAGE_LINES,
+      maxLines: Math.min(request.limit ?? LIVE_TRACE_PAGE_LINES, LIVE_TRACE_PAGE_LINES),
       ...(request.full ? { full: true } : {}),
       ...(request.cursor ? { cursor: request.cursor } : {}),
     });

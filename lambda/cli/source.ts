@@ -35,6 +35,8 @@ export interface TraceRequest {
   readonly tz?: string;
   /** The `nextCursor` of the previous page of a paged trace. */
   readonly cursor?: string;
+  /** Lines of this page at most; the source's own page size when absent. */
+  readonly limit?: number;
 }
 
 /** One page of a text trace: lines `<timestamp>\t<source>\t<message>\n`. */

@@ -18,4 +18,5 @@ export const SUBCOMMANDS: Readonly<Record<string, SubcommandLoader | undefined>>
   mcp: async () => (await import('../mcp/command.js')).runMcp,
   import: async () => (await import('../local/import-command.js')).runImport,
   migrate: async () => (await import('../local/migrate-command.js')).runMigrate,
+  ui: async () => (await import('../ui/host/ui-command.js')).runUi,
 };

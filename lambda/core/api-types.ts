@@ -68,8 +68,12 @@ export interface TaskSummaryResponse {
   readonly stopCode?: string;
   readonly stoppedReason?: string;
   readonly createdAt?: string;
+  readonly connectivityAt?: string;
+  readonly pullStartedAt?: string;
+  readonly pullStoppedAt?: string;
   readonly startedAt?: string;
   readonly stoppingAt?: string;
+  readonly executionStoppedAt?: string;
   readonly stoppedAt?: string;
   readonly version: number;
   readonly containers: readonly ContainerSummary[];

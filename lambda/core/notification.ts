@@ -177,6 +177,14 @@ export interface NotificationContent {
   readonly apiUrl?: string;
 }
 
+/**
+ * The command that opens a task's timeline in the browser.
+ * @example uiCommand('default', '9f654c76cde14c7c85cf54dce087658a') === 'tracer ui default 9f654c76cde14c7c85cf54dce087658a'
+ */
+export function uiCommand(clusterName: string, taskId: string): string {
+  return `tracer ui ${clusterName} ${taskId}`;
+}
+
 function headerLines(content: NotificationContent): string[] {
   const { summary, classification, apiUrl } = content;
   const lines = [classification.diagnosis];
@@ -184,6 +192,7 @@ function headerLines(content: NotificationContent): string[] {
   const url = traceUrl(apiUrl, summary.clusterName, summary.taskId);
   if (url) lines.push(`Trace: ${url}`);
   lines.push(`CLI: tracer ${summary.clusterName} ${summary.taskId}`);
+  lines.push(`Timeline: ${uiCommand(summary.clusterName, summary.taskId)}`);
   return lines;
 }
 
@@ -242,6 +251,7 @@ export function chatbotNotification(content: NotificationContent): string {
     classification.hint,
     url ? `Full trace: ${url}` : undefined,
     `Run \`tracer ${summary.clusterName} ${summary.taskId}\``,
+    `See the timeline: \`${uiCommand(summary.clusterName, summary.taskId)}\``,
   ]
     .filter((step): step is string => step !== undefined && step !== '')
     .slice(0, CHATBOT_LIMITS.nextSteps)

@@ -48,7 +48,20 @@ export function traceLineInZone(line: TraceLineJson, timeZone: string): TraceLin
  * @example taskSummaryInZone(task, 'UTC').createdAt === task.createdAt
  */
 export function taskSummaryInZone(task: TaskSummaryResponse, timeZone: string): TaskSummaryResponse {
-  return timesInZone(task, ['createdAt', 'startedAt', 'stoppingAt', 'stoppedAt'], timeZone);
+  return timesInZone(
+    task,
+    [
+      'createdAt',
+      'connectivityAt',
+      'pullStartedAt',
+      'pullStoppedAt',
+      'startedAt',
+      'stoppingAt',
+      'executionStoppedAt',
+      'stoppedAt',
+    ],
+    timeZone,
+  );
 }
 
 /**

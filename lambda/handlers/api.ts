@@ -7,7 +7,7 @@
  * - /clusters
  * - /clusters/{cluster}/tasks?status=&failed=true&since=&until=&limit=&cursor=
  * - /clusters/{cluster}/tasks/{taskId}
- * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=
+ * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=&limit=
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -108,7 +108,7 @@ const QUERY_PARAMETERS: Readonly<Record<Route['name'], readonly string[]>> = {
   clusters: [],
   tasks: ['status', 'failed', 'since', 'until', 'limit', 'cursor'],
   task: [],
-  trace: ['duration', 'full', 'cursor', 'tz', 'format'],
+  trace: ['duration', 'full', 'cursor', 'tz', 'format', 'limit'],
 };
 
 function decodeSegment(segment: string, name: string): string {
@@ -200,12 +200,16 @@ function parseTime(params: Map<string, string>, name: string): number | undefine
   return ms;
 }
 
-function parseLimit(params: Map<string, string>): number {
+function parseLimit(
+  params: Map<string, string>,
+  fallback = DEFAULT_LIST_LIMIT,
+  max = MAX_LIST_LIMIT,
+): number {
   const value = params.get('limit');
-  if (value === undefined) return DEFAULT_LIST_LIMIT;
+  if (value === undefined) return fallback;
   const limit = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw new InvalidInputError(`limit: expected an integer from 1 to ${MAX_LIST_LIMIT}, got "${value}"`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new InvalidInputError(`limit: expected an integer from 1 to ${max}, got "${value}"`);
   }
   return limit;
 }
@@ -275,6 +279,8 @@ function traceFormat(event: ApiRequestEvent, params: Map<string, string>): 'json
 }
 
 interface TraceParams {
+  /** Lines of this page at most; a small first page lets a viewer draw before the rest arrives. */
+  readonly limit?: number;
   readonly durationMs: number;
   readonly full: boolean;
   readonly cursor?: string;
@@ -282,7 +288,11 @@ interface TraceParams {
   readonly format: 'json' | 'text';
 }
 
-function traceParams(event: ApiRequestEvent, params: Map<string, string>): TraceParams {
+function traceParams(
+  event: ApiRequestEvent,
+  params: Map<string, string>,
+  maxTraceLines: number,
+): TraceParams {
   const rawDuration = params.get('duration');
   let durationMs = DEFAULT_LOG_WINDOW_MS;
   if (rawDuration !== undefined) {
@@ -318,6 +328,7 @@ function traceParams(event: ApiRequestEvent, params: Map<string, string>): Trace
     }
   }
   return {
+    ...(params.has('limit') ? { limit: parseLimit(params, maxTraceLines, maxTraceLines) } : {}),
     durationMs,
     full: parseBoolean(params, 'full'),
     timeZone,
@@ -354,13 +365,13 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
       case 'task':
         return jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
       case 'trace': {
-        const trace = traceParams(event, params);
+        const trace = traceParams(event, params, maxTraceLines);
         const result = await buildTaskTrace(deps, {
           clusterName: route.cluster,
           taskId: route.taskId,
           durationMs: trace.durationMs,
           full: trace.full,
-          maxLines: maxTraceLines,
+          maxLines: trace.limit ?? maxTraceLines,
           timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
           ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
         });

@@ -27,6 +27,7 @@ export function banner(
   data     ${shownDir}  (delete it to start afresh)
   logs     ${logs}
   samples  ${samples}
+  page     ${url}/ui/clusters/${SAMPLE_CLUSTER}/tasks/${SAMPLE_TASK_ID}
 
 Ask it, from another terminal:
   export TRACER_ENDPOINT=${url}

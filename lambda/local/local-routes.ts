@@ -9,6 +9,7 @@ import type { Logger } from '../config/logger.js';
 import { TracerError } from '../core/errors.js';
 import type { makeApiHandler } from '../handlers/api.js';
 import type { RecorderHandler } from '../handlers/recorder.js';
+import { isUiPath, UiAssets } from '../ui/host/ui-assets.js';
 import type { Clock } from '../use-cases/ports.js';
 import type { RecorderCache } from '../use-cases/record-event.js';
 import { recordPostedEvents } from './local-event-intake.js';
@@ -66,6 +67,7 @@ export class LocalHttp {
   readonly server: Server;
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
+  private readonly ui = new UiAssets();
 
   constructor(private readonly context: RequestContext) {
     this.server = createServer((request, response) => {
@@ -130,6 +132,12 @@ export class LocalHttp {
         headers: { Connection: 'close' },
       });
       return;
+    }
+    // The browser page: the same origin as the API it reads, so it needs no CORS.
+    if (isUiPath(url.pathname)) {
+      return this.only(method, ['GET', 'HEAD'], response, () =>
+        this.ui.answer(url.pathname, method, response, url.search),
+      );
     }
     switch (url.pathname) {
       case '/health':

@@ -187,6 +187,7 @@ describe('notificationBody', () => {
         `Hint: ${classification.hint ?? ''}`,
         'Trace: https://api.example.com/prod/clusters/default/tasks/9f654c76cde14c7c85cf54dce087658a/trace',
         'CLI: tracer default 9f654c76cde14c7c85cf54dce087658a',
+        'Timeline: tracer ui default 9f654c76cde14c7c85cf54dce087658a',
         '',
         REFERENCE_TRACE,
         '',
@@ -200,7 +201,7 @@ describe('notificationBody', () => {
     const body = notificationBody({ summary, classification, traceText: 'line' });
 
     expect(body).toBe(
-      `${classification.diagnosis}\nCLI: tracer default 84b5991528504856a2f003b7da9b2b82\n\nline\n`,
+      `${classification.diagnosis}\nCLI: tracer default 84b5991528504856a2f003b7da9b2b82\nTimeline: tracer ui default 84b5991528504856a2f003b7da9b2b82\n\nline\n`,
     );
   });
 
@@ -317,6 +318,7 @@ describe('chatbotNotification', () => {
           classification.hint,
           'Full trace: https://api.example.com/clusters/default/tasks/9f654c76cde14c7c85cf54dce087658a/trace',
           'Run `tracer default 9f654c76cde14c7c85cf54dce087658a`',
+          'See the timeline: `tracer ui default 9f654c76cde14c7c85cf54dce087658a`',
         ],
         keywords: ['default', 'image-pull'],
       },
@@ -347,7 +349,7 @@ describe('chatbotNotification', () => {
     expect(message.content.description.length).toBeLessThanOrEqual(CHATBOT_LIMITS.descriptionChars);
     expect(message.content.description).toContain('line 499');
     expect(message.content.description).not.toContain('\tline 0\n');
-    expect(message.content.nextSteps).toHaveLength(2);
+    expect(message.content.nextSteps).toHaveLength(3);
   });
 
   it('keeps one code block when the trace itself contains a fence', () => {

@@ -41,8 +41,12 @@ describe('toTaskSummaryResponse', () => {
       stopCode: 'ServiceSchedulerInitiated',
       stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/8709920613704280865)',
       createdAt: '2021-12-03T02:06:21.633Z',
+      connectivityAt: '2021-12-03T02:06:24.906Z',
+      pullStartedAt: '2021-12-03T02:06:39.602Z',
+      pullStoppedAt: '2021-12-03T02:06:46.366Z',
       startedAt: '2021-12-03T02:06:46.768Z',
       stoppingAt: '2021-12-03T02:22:28.910Z',
+      executionStoppedAt: '2021-12-03T02:22:40.527Z',
       stoppedAt: '2021-12-03T02:23:04.873Z',
       version: 6,
       containers: [

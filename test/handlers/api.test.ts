@@ -383,6 +383,23 @@ describe('GET /clusters/{cluster}/tasks/{taskId}/trace', () => {
     expect(lines).toEqual(whole.lines);
   });
 
+  it('cuts a page at limit lines, and the pages join into the whole trace', async () => {
+    // Prepare
+    const { handler } = harness();
+    const whole = json<TraceResponse>(await handler(get(tracePath(serviceReplaced), { format: 'json' })));
+    // Act
+    const first = json<TraceResponse>(
+      await handler(get(tracePath(serviceReplaced), { format: 'json', limit: '5' })),
+    );
+    const rest = json<TraceResponse>(
+      await handler(get(tracePath(serviceReplaced), { format: 'json', cursor: first.nextCursor ?? '' })),
+    );
+    // Assess
+    expect(first.lines).toHaveLength(5);
+    expect(first.task.pullStartedAt).toBeDefined();
+    expect([...first.lines, ...rest.lines]).toEqual(whole.lines);
+  });
+
   it.each([
     [{ duration: '5' }, /^duration: "5" is not a duration/],
     [{ duration: '25h' }, /^duration: at most 24h0m0s, got "25h"; use full=true/],
@@ -390,9 +407,11 @@ describe('GET /clusters/{cluster}/tasks/{taskId}/trace', () => {
     [{ tz: 'Mars/Base' }, /^tz: "Mars\/Base" is not a time zone/],
     [{ format: 'xml' }, /^format: expected json or text, got "xml"$/],
     [{ cursor: 'abc!' }, /^cursor: cursor "abc!" is not a trace cursor that tracer issued/],
+    [{ limit: '0' }, /^limit: expected an integer from 1 to 25000, got "0"$/],
+    [{ limit: '25001' }, /^limit: expected an integer from 1 to 25000, got "25001"$/],
     [
       { since: '2021-01-01T00:00:00Z' },
-      /^unknown query parameter "since"; this route takes duration, full, cursor, tz, format$/,
+      /^unknown query parameter "since"; this route takes duration, full, cursor, tz, format, limit$/,
     ],
   ])('answers 400 for %o, naming the parameter', async (query, message) => {
     const response = await harness().handler(get(tracePath(userStopped), query));

@@ -77,6 +77,7 @@ describe('TraceApi with the defaults', () => {
         'method.request.querystring.full': false,
         'method.request.querystring.cursor': false,
         'method.request.querystring.tz': false,
+        'method.request.querystring.limit': false,
         'method.request.header.Accept': false,
       },
     });

@@ -240,6 +240,7 @@ export class ApiSource implements TracerSource {
       full: request.full ? 'true' : undefined,
       cursor: request.cursor,
       tz: request.tz,
+      limit: request.limit === undefined ? undefined : String(request.limit),
     };
   }
 

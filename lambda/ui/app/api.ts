@@ -1,0 +1,56 @@
+/**
+ * The page's calls to its own server, in the trace API's shape: same origin, GET only, no credentials of
+ * any kind (local mode has none; `tracer ui` signs on the server side).
+ */
+import type { ClusterListResponse, TaskListResponse, TraceResponse } from '../../core/api-types.js';
+import { queryString, tracePath } from './trace-paths.js';
+
+/** An answer that was not 2xx, with tracer's error message when the body carries one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  // No headers of its own: the first trace page must match the request that the page's HTML preloads.
+  const response = await fetch(path, {
+    credentials: 'same-origin',
+    ...(signal ? { signal } : {}),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = JSON.parse(text) as { error?: { message?: string } };
+      if (body.error?.message) message = body.error.message;
+    } catch {
+      // Not tracer's JSON error: the status line says enough.
+    }
+    throw new ApiError(response.status, message);
+  }
+  return JSON.parse(text) as T;
+}
+
+const enc = encodeURIComponent;
+
+export { queryString };
+
+export const listClusters = (): Promise<ClusterListResponse> => getJson('/clusters');
+
+export const listTasks = (
+  cluster: string,
+  filters: Readonly<Record<string, string | undefined>>,
+): Promise<TaskListResponse> => getJson(`/clusters/${enc(cluster)}/tasks${queryString(filters)}`);
+
+export { tracePath };
+
+export const getTracePage = (
+  cluster: string,
+  task: string,
+  query: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<TraceResponse> => getJson(tracePath(cluster, task, { ...query, format: 'json' }), signal);

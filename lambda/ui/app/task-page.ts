@@ -1,0 +1,279 @@
+/**
+ * `/ui/clusters/{cluster}/tasks/{task}`: the timeline and the trace lines. A small first page is drawn at
+ * once, and the rest of the trace is read in larger pages behind it, so that a task with 100,000 lines
+ * shows its picture within a second.
+ */
+import type { TaskSummaryResponse, TraceLineJson, TraceResponse } from '../../core/api-types.js';
+import { getTracePage, queryString, tracePath } from './api.js';
+import { copyText, formatTime, h } from './dom.js';
+import { LineList } from './line-list.js';
+import { breadcrumbs, errorBox, type PageContext } from './pages.js';
+import { taskHref } from './router.js';
+import { buildTimeline } from './timeline-model.js';
+import { timelineSvg } from './timeline-svg.js';
+import { FIRST_PAGE_LINES, traceQueryOf } from './trace-paths.js';
+
+/** Lines of each later page; the API answers at most 25,000. */
+export const NEXT_PAGE_LINES = 20_000;
+
+function diagnosisBanner(task: TaskSummaryResponse): HTMLElement | undefined {
+  const failure = task.failure;
+  if (!failure?.failed) return undefined;
+  return h(
+    'section',
+    { class: 'diagnosis', role: 'alert', 'aria-label': 'Diagnosis' },
+    h('strong', {}, `Diagnosis (${failure.kind}): `),
+    failure.diagnosis,
+    failure.hint ? h('p', { class: 'hint' }, `Hint: ${failure.hint}`) : '',
+    task.stopCode || task.stoppedReason
+      ? h('p', { class: 'stop' }, [task.stopCode, task.stoppedReason].filter(Boolean).join(': '))
+      : '',
+  );
+}
+
+function taskFacts(task: TaskSummaryResponse): HTMLElement {
+  const facts: Array<[string, string | undefined]> = [
+    ['status', task.lastStatus],
+    ['task definition', task.taskDefinition],
+    ['launch type', task.launchType],
+    ['group', task.group],
+    ['created', task.createdAt && formatTime(Date.parse(task.createdAt))],
+    ['stopped', task.stoppedAt && formatTime(Date.parse(task.stoppedAt))],
+    ['stop code', task.stopCode],
+    ['source', task.source],
+  ];
+  return h(
+    'dl',
+    { class: 'facts' },
+    ...facts
+      .filter(([, value]) => value)
+      .flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value ?? '')]),
+  );
+}
+
+const textOf = (lines: readonly TraceLineJson[]): string =>
+  lines.map((line) => `${line.timestamp}\t${line.source}\t${line.message}\n`).join('');
+
+/** Renders the task page and reads the trace page by page until `signal` aborts or the trace ends. */
+export async function taskPage(
+  root: HTMLElement,
+  context: PageContext,
+  cluster: string,
+  task: string,
+  query: URLSearchParams,
+  signal: AbortSignal,
+): Promise<void> {
+  context.setTitle(task);
+  const traceQuery = traceQueryOf(query);
+  const full = traceQuery.full === 'true';
+  const duration = traceQuery.duration;
+  const status = h('p', { class: 'muted status', 'aria-live': 'polite' }, 'loading…');
+  root.replaceChildren(breadcrumbs(context, cluster, task), h('h1', { class: 'mono' }, task), status);
+
+  let first: TraceResponse;
+  try {
+    first = await getTracePage(cluster, task, { ...traceQuery, limit: String(FIRST_PAGE_LINES) }, signal);
+  } catch (error) {
+    if (signal.aborted) return;
+    root.replaceChildren(
+      breadcrumbs(context, cluster, task),
+      h('h1', { class: 'mono' }, task),
+      errorBox(error),
+    );
+    return;
+  }
+  const summary = first.task;
+  const lines: TraceLineJson[] = [...first.lines];
+  let complete = first.nextCursor === undefined;
+  let pickedMs: number | undefined;
+
+  const timelineBox = h('div', { class: 'timeline-box' });
+  const countText = h('span', { class: 'muted count', 'aria-live': 'polite' });
+  const list = new LineList((shown, total) => {
+    countText.textContent = `${shown === total ? `${total}` : `${shown} of ${total}`} lines${complete ? '' : ', loading more…'}`;
+  });
+  const drawTimeline = () => {
+    const width = Math.max(640, timelineBox.clientWidth || root.clientWidth || 960);
+    const model = buildTimeline(summary, lines, Date.now());
+    timelineBox.replaceChildren(
+      timelineSvg(
+        model,
+        width,
+        {
+          onPick: (epochMs) => {
+            pickedMs = epochMs;
+            list.jumpTo(epochMs);
+          },
+        },
+        pickedMs,
+      ),
+    );
+  };
+
+  const sources = new Set<string>();
+  const sourceSelect = h(
+    'select',
+    { id: 'line-source', 'aria-label': 'Source' },
+    h('option', { value: '' }, 'all sources'),
+  );
+  const addSources = (added: readonly TraceLineJson[]) => {
+    for (const line of added) {
+      if (sources.has(line.source)) continue;
+      sources.add(line.source);
+      sourceSelect.append(
+        h('option', { value: line.source, selected: line.source === query.get('source') }, line.source),
+      );
+    }
+  };
+  const search = h('input', {
+    type: 'search',
+    id: 'line-search',
+    placeholder: 'search the lines',
+    'aria-label': 'Search the lines',
+    value: query.get('q') ?? '',
+  });
+  const applyFilter = () => {
+    list.setFilter({ source: sourceSelect.value || undefined, text: search.value || undefined });
+    // The filter is part of the link, without adding a history entry per keystroke.
+    const params = new URLSearchParams(location.search);
+    for (const [key, value] of [
+      ['source', sourceSelect.value],
+      ['q', search.value],
+    ] as const) {
+      if (value) params.set(key, value);
+      else params.delete(key);
+    }
+    const search_ = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${search_ ? `?${search_}` : ''}`);
+  };
+  sourceSelect.addEventListener('change', applyFilter);
+  let searchTimer = 0;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(applyFilter, 150);
+  });
+
+  const cli = `tracer ${cluster} ${summary.taskId}${full ? ' --full' : ''}${duration ? ` --duration ${duration}` : ''}`;
+  const copied = h('span', { class: 'muted', 'aria-live': 'polite' });
+  const flash = (message: string) => {
+    copied.textContent = message;
+    window.setTimeout(() => {
+      copied.textContent = '';
+    }, 2_000);
+  };
+  const textLink = h(
+    'a',
+    { href: tracePath(cluster, task, { ...traceQuery, format: 'text' }), download: `${task}.txt` },
+    'Download text',
+  );
+  const jsonLink = h(
+    'a',
+    { href: tracePath(cluster, task, { ...traceQuery, format: 'json' }), download: `${task}.json` },
+    'Download JSON',
+  );
+  const toolbar = h(
+    'div',
+    { class: 'toolbar' },
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'copy-cli',
+        title: cli,
+        onclick: async () => flash((await copyText(cli)) ? `copied: ${cli}` : 'copy failed'),
+      },
+      'Copy CLI command',
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'copy-trace',
+        onclick: async () =>
+          flash((await copyText(textOf(lines))) ? `copied ${lines.length} lines` : 'copy failed'),
+      },
+      'Copy trace',
+    ),
+    textLink,
+    jsonLink,
+    h(
+      'label',
+      {},
+      h('input', {
+        type: 'checkbox',
+        id: 'full-life',
+        checked: full,
+        onchange: (event) => {
+          const checked = (event.target as HTMLInputElement).checked;
+          context.navigate(
+            taskHref(cluster, task, queryString({ full: checked ? 'true' : undefined, duration })),
+          );
+        },
+      }),
+      ' whole life (--full)',
+    ),
+    copied,
+  );
+
+  root.replaceChildren(
+    breadcrumbs(context, cluster, task),
+    h('h1', { class: 'mono' }, summary.taskId),
+    diagnosisBanner(summary) ?? '',
+    taskFacts(summary),
+    toolbar,
+    timelineBox,
+    h('div', { class: 'line-filters' }, sourceSelect, search, countText),
+    list.element,
+  );
+  addSources(lines);
+  drawTimeline();
+  list.setLines(lines);
+  if (query.get('source') || query.get('q')) applyFilter();
+  root.dataset.firstScreen = 'drawn';
+  // For the benchmark: when the first screen reaches the next frame, counted from navigation start.
+  requestAnimationFrame(() => {
+    root.dataset.firstScreenMs = String(Math.round(performance.now()));
+  });
+
+  let resizeTimer = 0;
+  const onResize = () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(drawTimeline, 100);
+  };
+  window.addEventListener('resize', onResize);
+  signal.addEventListener('abort', () => window.removeEventListener('resize', onResize));
+
+  let cursor = first.nextCursor;
+  let logCalls = first.logCalls;
+  try {
+    while (cursor && !signal.aborted) {
+      const page = await getTracePage(
+        cluster,
+        task,
+        { ...traceQuery, cursor, limit: String(NEXT_PAGE_LINES) },
+        signal,
+      );
+      for (const line of page.lines) lines.push(line);
+      logCalls += page.logCalls;
+      addSources(page.lines);
+      cursor = page.nextCursor;
+      complete = cursor === undefined;
+      list.setLines(lines);
+      drawTimeline();
+    }
+  } catch (error) {
+    if (signal.aborted) return;
+    root.append(errorBox(error));
+    return;
+  }
+  if (signal.aborted) return;
+  complete = true;
+  list.setLines(lines);
+  // The whole trace is here: the downloads hand over exactly what the page shows.
+  textLink.href = URL.createObjectURL(new Blob([textOf(lines)], { type: 'text/plain' }));
+  jsonLink.href = URL.createObjectURL(
+    new Blob([JSON.stringify({ task: summary, lines, logCalls }, null, 2)], { type: 'application/json' }),
+  );
+  root.dataset.trace = 'complete';
+  root.dataset.traceCompleteMs = String(Math.round(performance.now()));
+}
