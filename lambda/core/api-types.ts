@@ -102,4 +102,6 @@ export interface TraceResponse {
   readonly nextCursor?: string;
   /** CloudWatch Logs calls made for this answer. */
   readonly logCalls: number;
+  /** In an answer to `?since=`: pass it back as `since` to get only what is new after this answer. */
+  readonly sinceCursor?: string;
 }

@@ -7,7 +7,10 @@
  * - /clusters
  * - /clusters/{cluster}/tasks?status=&failed=true&since=&until=&limit=&cursor=
  * - /clusters/{cluster}/tasks/{taskId}
- * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=
+ * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=&since=
+ *
+ * `since` on the trace is `start` or the `sinceCursor` of the previous answer: only the lines after it, and
+ * the cursor to poll on with (`tracer -f`).
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -23,6 +26,7 @@ import { DEFAULT_LOG_WINDOW_MS } from '../core/log-windows.js';
 import { TASK_STATUSES } from '../core/model.js';
 import { decodeTraceCursor } from '../core/trace-page.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
+import { SINCE_START, sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import type { ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
 import { OutOfTimeError, RouteError, toHttpError } from './http-errors.js';
@@ -108,7 +112,7 @@ const QUERY_PARAMETERS: Readonly<Record<Route['name'], readonly string[]>> = {
   clusters: [],
   tasks: ['status', 'failed', 'since', 'until', 'limit', 'cursor'],
   task: [],
-  trace: ['duration', 'full', 'cursor', 'tz', 'format'],
+  trace: ['duration', 'full', 'cursor', 'tz', 'format', 'since'],
 };
 
 function decodeSegment(segment: string, name: string): string {
@@ -280,6 +284,7 @@ interface TraceParams {
   readonly cursor?: string;
   readonly timeZone: string;
   readonly format: 'json' | 'text';
+  readonly since?: string;
 }
 
 function traceParams(event: ApiRequestEvent, params: Map<string, string>): TraceParams {
@@ -317,12 +322,17 @@ function traceParams(event: ApiRequestEvent, params: Map<string, string>): Trace
       });
     }
   }
+  const since = params.get('since');
+  if (since !== undefined && cursor !== undefined) {
+    throw new InvalidInputError('since: cannot be combined with cursor; a since answer is never paged');
+  }
   return {
     durationMs,
     full: parseBoolean(params, 'full'),
     timeZone,
     format: traceFormat(event, params),
     ...(cursor !== undefined ? { cursor } : {}),
+    ...(since !== undefined ? { since } : {}),
   };
 }
 
@@ -355,6 +365,33 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         return jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
       case 'trace': {
         const trace = traceParams(event, params);
+        if (trace.since !== undefined) {
+          const result = await traceSince(deps, {
+            clusterName: route.cluster,
+            taskId: route.taskId,
+            durationMs: trace.durationMs,
+            full: trace.full,
+            maxLines: maxTraceLines,
+            timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
+            since: trace.since,
+          });
+          const params = {
+            timeZone: trace.timeZone,
+            since: (sent: number) => sinceCursorAfter(result, sent),
+          };
+          const answered =
+            trace.format === 'json'
+              ? jsonTraceAnswer(result.trace, params, maxBytes)
+              : textTraceAnswer(result.trace, params, maxBytes);
+          Object.assign(fields, {
+            format: trace.format,
+            since: trace.since === SINCE_START ? 'start' : 'cursor',
+            source: result.trace.source,
+            lines: answered.lines,
+            logCalls: result.trace.logCalls,
+          });
+          return answered.response;
+        }
         const result = await buildTaskTrace(deps, {
           clusterName: route.cluster,
           taskId: route.taskId,
@@ -365,10 +402,14 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
           ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
         });
         const page = withStopNotice(result);
+        const pageParams = {
+          timeZone: trace.timeZone,
+          ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
+        };
         const answered =
           trace.format === 'json'
-            ? jsonTraceAnswer(page, trace, maxBytes)
-            : textTraceAnswer(page, trace, maxBytes);
+            ? jsonTraceAnswer(page, pageParams, maxBytes)
+            : textTraceAnswer(page, pageParams, maxBytes);
         Object.assign(fields, {
           format: trace.format,
           full: trace.full,

@@ -73,7 +73,7 @@ const ROUTES: ReadonlyArray<{ readonly path: readonly string[]; readonly query: 
   { path: ['clusters', '{cluster}', 'tasks', '{taskId}'], query: [] },
   {
     path: ['clusters', '{cluster}', 'tasks', '{taskId}', 'trace'],
-    query: ['format', 'duration', 'full', 'cursor', 'tz'],
+    query: ['format', 'duration', 'full', 'cursor', 'tz', 'since'],
   },
 ];
 
