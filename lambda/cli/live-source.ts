@@ -35,6 +35,7 @@ import type {
   TaskHistory,
 } from '../use-cases/ports.js';
 import { getTask } from '../use-cases/query-tasks.js';
+import { sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { DEFAULT_TASK_LIMIT } from './args.js';
 import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
 
@@ -172,6 +173,23 @@ export class LiveSource implements TracerSource {
   }
 
   async getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse> {
+    if (request.since !== undefined) {
+      const result = await traceSince(this.traceDeps, {
+        clusterName: cluster,
+        taskId: task,
+        durationMs: request.durationMs,
+        maxLines: LIVE_TRACE_PAGE_LINES,
+        ...(request.full ? { full: true } : {}),
+        since: request.since,
+      });
+      const trace = result.trace;
+      return {
+        task: toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition),
+        lines: trace.lines.map(toTraceLineJson),
+        logCalls: trace.logCalls,
+        sinceCursor: sinceCursorAfter(result, trace.lines.length),
+      };
+    }
     const trace = await this.buildTrace(cluster, task, request);
     return {
       task: toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition),

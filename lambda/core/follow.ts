@@ -63,8 +63,9 @@ export function encodeSinceCursor(cursor: SinceCursor): string {
   const p: PositionTuple[] = Object.entries(cursor.sources).map(([s, pos]) => [s, pos.lastMs, pos.count]);
   const body: Record<string, unknown> = { v: SINCE_VERSION, k: cursor.kind, r: cursor.readMs, p };
   if (cursor.streams && Object.keys(cursor.streams).length > 0) {
-    body.s = Object.entries(cursor.streams).map(([name, pos]): StreamTuple =>
-      pos.token === undefined ? [name, pos.lastMs] : [name, pos.lastMs, pos.token],
+    body.s = Object.entries(cursor.streams).map(
+      ([name, pos]): StreamTuple =>
+        pos.token === undefined ? [name, pos.lastMs] : [name, pos.lastMs, pos.token],
     );
   }
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
@@ -116,12 +117,20 @@ export function decodeSinceCursor(text: string, kind: SinceKind): SinceCursor {
     throw invalid('is not a since cursor that tracer issued');
   }
   const { v, k, r, p, s } = raw as Record<string, unknown>;
-  if (v !== SINCE_VERSION) throw invalid(`has version ${String(v)}, and this tracer reads version ${SINCE_VERSION}`);
+  if (v !== SINCE_VERSION)
+    throw invalid(`has version ${String(v)}, and this tracer reads version ${SINCE_VERSION}`);
   if (k !== 'trace' && k !== 'tasks') throw invalid('is not a since cursor that tracer issued');
   if (k !== kind) {
-    throw invalid(`is the cursor of a ${k === 'trace' ? 'task trace' : 'task listing'}, not of a ${kind === 'trace' ? 'task trace' : 'task listing'}`);
+    throw invalid(
+      `is the cursor of a ${k === 'trace' ? 'task trace' : 'task listing'}, not of a ${kind === 'trace' ? 'task trace' : 'task listing'}`,
+    );
   }
-  if (!Number.isSafeInteger(r) || !Array.isArray(p) || p.length > MAX_CURSOR_POSITIONS || !p.every(isPositionTuple)) {
+  if (
+    !Number.isSafeInteger(r) ||
+    !Array.isArray(p) ||
+    p.length > MAX_CURSOR_POSITIONS ||
+    !p.every(isPositionTuple)
+  ) {
     throw invalid('is not a since cursor that tracer issued');
   }
   if (s !== undefined && (!Array.isArray(s) || s.length > MAX_CURSOR_POSITIONS || !s.every(isStreamTuple))) {

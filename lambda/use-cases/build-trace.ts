@@ -252,7 +252,10 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
   const taskDefinition = resolved.taskDefinition;
 
   const windows = logWindows(summary, request.durationMs, deps.clock.nowMs(), { full: request.full });
-  const fromMs = Math.max(cursor?.epochMs ?? Number.NEGATIVE_INFINITY, request.logsFromMs ?? Number.NEGATIVE_INFINITY);
+  const fromMs = Math.max(
+    cursor?.epochMs ?? Number.NEGATIVE_INFINITY,
+    request.logsFromMs ?? Number.NEGATIVE_INFINITY,
+  );
   const readWindows = Number.isFinite(fromMs) ? clipWindows(windows, fromMs) : windows;
   const maxLines = request.maxLines ?? (request.full ? DEFAULT_FULL_MODE_MAX_LINES : undefined);
 

@@ -19,7 +19,12 @@ import {
   type SinceCursor,
 } from '../core/follow.js';
 import type { TraceLine } from '../core/trace.js';
-import { type BuildTraceDeps, buildTaskTrace, type BuildTraceRequest, type TaskTrace } from './build-trace.js';
+import {
+  type BuildTraceDeps,
+  type BuildTraceRequest,
+  buildTaskTrace,
+  type TaskTrace,
+} from './build-trace.js';
 
 /** The `since` that asks for the trace so far and a cursor to follow it from. */
 export const SINCE_START = 'start';
@@ -73,6 +78,8 @@ export async function traceSince(deps: BuildTraceDeps, request: TraceSinceReques
 export function sinceCursorAfter(result: TraceSince, sentCount: number): string {
   const sent: readonly TraceLine[] = result.trace.lines.slice(0, sentCount);
   const cut = sentCount < result.trace.lines.length;
-  const readMs = cut ? (sent[sent.length - 1]?.epochMs ?? result.previous?.readMs ?? result.readMs) : result.readMs;
+  const readMs = cut
+    ? (sent[sent.length - 1]?.epochMs ?? result.previous?.readMs ?? result.readMs)
+    : result.readMs;
   return encodeSinceCursor(advanceSince(result.previous, 'trace', sent, readMs));
 }

@@ -240,6 +240,7 @@ export class ApiSource implements TracerSource {
       full: request.full ? 'true' : undefined,
       cursor: request.cursor,
       tz: request.tz,
+      since: request.since,
     };
   }
 
