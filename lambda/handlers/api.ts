@@ -9,6 +9,7 @@
  * - /clusters/{cluster}/tasks/{taskId}
  * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=&since=
  *
+ * `since` on the listing is an ISO 8601 time, or `start` or a since cursor for the task transitions after it.
  * `since` on the trace is `start` or the `sinceCursor` of the previous answer: only the lines after it, and
  * the cursor to poll on with (`tracer -f`).
  */
@@ -28,6 +29,7 @@ import { decodeTraceCursor } from '../core/trace-page.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
 import type { ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
+import { recordedChanges, taskChanges } from '../use-cases/task-changes.js';
 import { SINCE_START, sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { OutOfTimeError, RouteError, toHttpError } from './http-errors.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
@@ -190,15 +192,19 @@ function parseBoolean(params: Map<string, string>, name: string): boolean {
   throw new InvalidInputError(`${name}: expected true or false, got "${value}"`);
 }
 
+/** An ISO 8601 time or date, as `since` and `until` of the listing take. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** A since cursor is base64url JSON, which always starts with `eyJ` (`{"`). */
+const SINCE_CURSOR_SHAPE = /^eyJ[A-Za-z0-9_-]*$/;
+
 function parseTime(params: Map<string, string>, name: string): number | undefined {
   const value = params.get(name);
   if (value === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
-    ? Date.parse(value)
-    : Number.NaN;
+  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new InvalidInputError(
-      `${name}: expected an ISO 8601 time such as 2024-05-01T12:00:00Z, got "${value}"`,
+      `${name}: expected an ISO 8601 time such as 2024-05-01T12:00:00Z${name === 'since' ? ', or start or a sinceCursor' : ''}, got "${value}"`,
     );
   }
   return ms;
@@ -359,8 +365,26 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
     switch (route.name) {
       case 'clusters':
         return jsonResponse(200, await listClusters(deps));
-      case 'tasks':
+      case 'tasks': {
+        const since = params.get('since');
+        if (since !== undefined && (since === SINCE_START || SINCE_CURSOR_SHAPE.test(since))) {
+          for (const name of ['until', 'limit', 'cursor', 'status']) {
+            if (params.has(name)) {
+              throw new InvalidInputError(
+                `${name}: cannot be combined with a since cursor; a since answer holds the task transitions after it`,
+              );
+            }
+          }
+          const changes = await taskChanges(recordedChanges(deps), deps.clock, {
+            clusterName: route.cluster,
+            since,
+            failedOnly: parseBoolean(params, 'failed'),
+          });
+          fields.since = since === SINCE_START ? 'start' : 'cursor';
+          return jsonResponse(200, changes);
+        }
         return jsonResponse(200, await listTasks(deps, listQuery(route.cluster, params)));
+      }
       case 'task':
         return jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
       case 'trace': {

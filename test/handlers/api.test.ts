@@ -391,9 +391,14 @@ describe('GET /clusters/{cluster}/tasks/{taskId}/trace', () => {
     [{ format: 'xml' }, /^format: expected json or text, got "xml"$/],
     [{ cursor: 'abc!' }, /^cursor: cursor "abc!" is not a trace cursor that tracer issued/],
     [
-      { since: '2021-01-01T00:00:00Z' },
-      /^unknown query parameter "since"; this route takes duration, full, cursor, tz, format$/,
+      { until: '2021-01-01T00:00:00Z' },
+      /^unknown query parameter "until"; this route takes duration, full, cursor, tz, format, since$/,
     ],
+    [
+      { since: '2021-01-01T00:00:00Z' },
+      /^since: "2021-01-01T00:00:00Z" is not a since cursor that tracer issued/,
+    ],
+    [{ since: 'start', cursor: 'eyJ2IjoxLCJ0Ijo1LCJuIjoyfQ' }, /^since: cannot be combined with cursor/],
   ])('answers 400 for %o, naming the parameter', async (query, message) => {
     const response = await harness().handler(get(tracePath(userStopped), query));
     expect(response.statusCode).toBe(400);
