@@ -35,6 +35,7 @@ import type {
   TaskHistory,
 } from '../use-cases/ports.js';
 import { getTask } from '../use-cases/query-tasks.js';
+import { isSinceCursor, taskChanges } from '../use-cases/task-changes.js';
 import { sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { DEFAULT_TASK_LIMIT } from './args.js';
 import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
@@ -140,6 +141,20 @@ export class LiveSource implements TracerSource {
   }
 
   async listTasks(cluster: string, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+    if (filters.since !== undefined && isSinceCursor(filters.since)) {
+      // A follow of the cluster: what ECS says now, against the previous poll's positions.
+      return taskChanges(
+        {
+          recentTasks: async (clusterName, options) =>
+            (await this.deps.catalog.listTasks(clusterName))
+              .filter((summary) => !options.failedOnly || classifyFailure(summary)?.failed === true)
+              .slice(0, options.limit)
+              .map((summary) => ({ summary })),
+        },
+        this.deps.clock,
+        { clusterName: cluster, since: filters.since, ...(filters.failed ? { failedOnly: true } : {}) },
+      );
+    }
     const offset = this.decodeCursor(filters.cursor);
     const limit = filters.limit ?? DEFAULT_TASK_LIMIT;
     const sinceMs = filters.since === undefined ? undefined : Date.parse(filters.since);

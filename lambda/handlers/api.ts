@@ -29,7 +29,7 @@ import { decodeTraceCursor } from '../core/trace-page.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
 import type { ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
-import { recordedChanges, taskChanges } from '../use-cases/task-changes.js';
+import { isSinceCursor, recordedChanges, taskChanges } from '../use-cases/task-changes.js';
 import { SINCE_START, sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { OutOfTimeError, RouteError, toHttpError } from './http-errors.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
@@ -194,9 +194,6 @@ function parseBoolean(params: Map<string, string>, name: string): boolean {
 
 /** An ISO 8601 time or date, as `since` and `until` of the listing take. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** A since cursor is base64url JSON, which always starts with `eyJ` (`{"`). */
-const SINCE_CURSOR_SHAPE = /^eyJ[A-Za-z0-9_-]*$/;
 
 function parseTime(params: Map<string, string>, name: string): number | undefined {
   const value = params.get(name);
@@ -367,7 +364,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         return jsonResponse(200, await listClusters(deps));
       case 'tasks': {
         const since = params.get('since');
-        if (since !== undefined && (since === SINCE_START || SINCE_CURSOR_SHAPE.test(since))) {
+        if (since !== undefined && isSinceCursor(since)) {
           for (const name of ['until', 'limit', 'cursor', 'status']) {
             if (params.has(name)) {
               throw new InvalidInputError(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processClock } from '../../lambda/cli/follow-process.js';
 import { runCli } from '../../lambda/cli/main.js';
 import { silentLogger } from '../../lambda/config/logger.js';
-import type { TraceResponse } from '../../lambda/core/api-types.js';
+import type { TaskListResponse, TraceResponse } from '../../lambda/core/api-types.js';
 import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
 import { call, removeDir, tempDir } from '../local/local-harness.js';
 import { loadEvent } from '../support/fixtures.js';
@@ -164,5 +164,64 @@ describe('tracer -f against local mode', () => {
         message: expect.stringMatching(/^since: "bogus" is not a since cursor that tracer issued/),
       },
     });
+  }, 60_000);
+
+  it('answers since=start of the listing with no tasks, then the transitions recorded after it', async () => {
+    // Prepare
+    const start = (await call(server.url, 'GET', `/clusters/${CLUSTER}/tasks?since=start`))
+      .json as TaskListResponse;
+    const event = failedStopEvent() as { time: string; detail: Record<string, unknown> };
+    event.time = new Date().toISOString();
+    // Another task of the cluster, stopping now.
+    const otherTaskId = '0f0f0f0f0f0f4f0f8f0f0f0f0f0f0f0f';
+    event.detail.taskArn = String(event.detail.taskArn).replace(TASK_ID, otherTaskId);
+    for (const container of event.detail.containers as Array<Record<string, unknown>>) {
+      container.taskArn = event.detail.taskArn;
+    }
+    // Listings reach back as far as the retention: the task's life moves to the last few minutes.
+    const shiftMs = Date.now() - Date.parse(String(event.detail.stoppedAt));
+    for (const [key, value] of Object.entries(event.detail)) {
+      if (key.endsWith('At') && typeof value === 'string') {
+        event.detail[key] = new Date(Date.parse(value) + shiftMs).toISOString();
+      }
+    }
+    const posted = await call(
+      server.url,
+      'POST',
+      '/events',
+      JSON.stringify({ ...event, id: 'follow-cluster-stop' }),
+    );
+    expect(posted.status).toBe(200);
+
+    // Act
+    const changes = (
+      await call(server.url, 'GET', `/clusters/${CLUSTER}/tasks?since=${start.sinceCursor}&failed=true`)
+    ).json as TaskListResponse;
+
+    // Assess
+    expect(start.tasks).toEqual([]);
+    expect(changes.tasks).toEqual([
+      expect.objectContaining({
+        taskId: otherTaskId,
+        lastStatus: 'STOPPED',
+        stopCode: 'EssentialContainerExited',
+        changedAt: event.time,
+      }),
+    ]);
+    expect(changes.sinceCursor).not.toBe(start.sinceCursor);
+  }, 60_000);
+
+  it('rejects a trace cursor given to the listing with a 400 that says so', async () => {
+    // Prepare
+    const trace = (
+      await call(server.url, 'GET', `/clusters/${CLUSTER}/tasks/${TASK_ID}/trace?format=json&since=start`)
+    ).json as TraceResponse;
+
+    // Act
+    const answer = await call(server.url, 'GET', `/clusters/${CLUSTER}/tasks?since=${trace.sinceCursor}`);
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.text).toMatch(/is the cursor of a task trace, not of a task listing/);
   }, 60_000);
 });
