@@ -75,6 +75,7 @@ describe('TraceApi with the defaults', () => {
         'method.request.querystring.full': false,
         'method.request.querystring.cursor': false,
         'method.request.querystring.tz': false,
+        'method.request.querystring.since': false,
         'method.request.header.Accept': false,
       },
     });
