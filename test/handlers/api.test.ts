@@ -159,7 +159,15 @@ describe('GET /clusters/{cluster}/tasks', () => {
   it.each([
     [{ status: 'SLEEPING' }, /^status: expected one of PROVISIONING, .* got "SLEEPING"$/],
     [{ failed: 'yes' }, /^failed: expected true or false, got "yes"$/],
-    [{ since: 'yesterday' }, /^since: expected an ISO 8601 time/],
+    [
+      { since: 'yesterday' },
+      /^since: expected an ISO 8601 time .*, or start or a sinceCursor, got "yesterday"$/,
+    ],
+    [{ since: 'start', limit: '5' }, /^limit: cannot be combined with a since cursor/],
+    [
+      { since: 'eyJub3QiOiJhIGN1cnNvciJ9' },
+      /^since: "eyJub3QiOiJhIGN1cnNvciJ9" is not a since cursor that tracer issued/,
+    ],
     [{ until: '2021-13-45T00:00:00Z' }, /^until: expected an ISO 8601 time/],
     [{ since: '2021-12-02T00:00:00Z', until: '2021-12-01T00:00:00Z' }, /^since: must not be after until$/],
     [{ limit: '0' }, /^limit: expected an integer from 1 to 100, got "0"$/],
