@@ -117,6 +117,7 @@ export function decodeSinceCursor(text: string, kind: SinceKind): SinceCursor {
     throw invalid('is not a since cursor that tracer issued');
   }
   const { v, k, r, p, s } = raw as Record<string, unknown>;
+  if (!Number.isSafeInteger(v)) throw invalid('is not a since cursor that tracer issued');
   if (v !== SINCE_VERSION)
     throw invalid(`has version ${String(v)}, and this tracer reads version ${SINCE_VERSION}`);
   if (k !== 'trace' && k !== 'tasks') throw invalid('is not a since cursor that tracer issued');
