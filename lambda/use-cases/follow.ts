@@ -82,6 +82,28 @@ export type TaskFollowOutcome =
   | { readonly kind: 'stopped'; readonly failed: boolean; readonly task: TaskSummaryResponse }
   | { readonly kind: 'interrupted' };
 
+/**
+ * The poll's answer, or undefined as soon as the signal aborts: Ctrl-C never waits for a request in flight
+ * (whose late answer or failure is then dropped).
+ */
+async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) {
+    work.catch(() => {});
+    return undefined;
+  }
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    work.catch(() => {});
+  }
+}
+
 function isDiagnosis(line: TraceLineJson): boolean {
   return line.source === TRACER_SOURCE && line.message.startsWith('Diagnosis (');
 }
@@ -133,8 +155,8 @@ export async function followTask(
   const diagnoses: TraceLineJson[] = [];
   for (;;) {
     if (signal.aborted) return { kind: 'interrupted' };
-    const poll = await source.pollTask(since);
-    if (signal.aborted) return { kind: 'interrupted' };
+    const poll = await unlessAborted(source.pollTask(since), signal);
+    if (poll === undefined || signal.aborted) return { kind: 'interrupted' };
     since = poll.sinceCursor;
     const fresh = ledger.admit(poll.lines);
     for (const line of fresh) {
@@ -172,8 +194,8 @@ export async function followCluster(
   let since = FOLLOW_START;
   for (;;) {
     if (signal.aborted) return { kind: 'interrupted' };
-    const poll = await source.pollCluster(since);
-    if (signal.aborted) return { kind: 'interrupted' };
+    const poll = await unlessAborted(source.pollCluster(since), signal);
+    if (poll === undefined || signal.aborted) return { kind: 'interrupted' };
     since = poll.sinceCursor;
     for (const change of poll.changes) await output.print(change);
     idle.news(poll.changes.length);

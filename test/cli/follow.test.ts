@@ -363,3 +363,23 @@ describe('follow flags', () => {
     expect(run.stderr).toMatch(message);
   });
 });
+
+describe('tracer -f and a request in flight', () => {
+  it('exits 130 on Ctrl-C without waiting for the poll in flight', async () => {
+    // Prepare
+    const controller = new AbortController();
+    const source = sourceOf({
+      getTraceJson: () => {
+        // The request hangs; Ctrl-C comes while it does.
+        setTimeout(() => controller.abort(), 0);
+        return new Promise<TraceResponse>(() => {});
+      },
+    });
+
+    // Act
+    const run = await runTracer(FOLLOW, { deps: depsOf(source, new FakeClock(), controller) });
+
+    // Assess
+    expect(run).toEqual({ code: 130, stdout: '', stderr: '' });
+  });
+});
