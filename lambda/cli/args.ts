@@ -35,6 +35,11 @@ source (one of):
   --profile NAME     AWS profile (default: AWS_PROFILE, then the standard credential chain)
   --region REGION    AWS region (default: AWS_REGION or the profile's region)
 
+follow:
+  -f, --follow       CLUSTER TASK: print the trace, then each new line until the task stopped (exit 0, or
+                     3 when it failed, the diagnosis last); CLUSTER: each task transition until Ctrl-C
+  --interval D       time between polls (default 2s, 500ms to 5m)
+
 trace:
   --duration D       log window around start and stop, Go-style: 30s, 5m, 1h (default 1m)
   --full             read the task's whole log instead of the two windows
@@ -53,11 +58,12 @@ task list:
 
 Every flag can also be set as TRACER_<FLAG> (TRACER_ENDPOINT, TRACER_DURATION=30s, TRACER_FULL=true, ...);
 a flag on the command line wins. Data goes to stdout, messages to stderr.
-Exit codes: 0 ok, 1 error, 2 usage error.
+Exit codes: 0 ok, 1 error, 2 usage error, 3 the followed task failed, 130 interrupted (Ctrl-C).
 
 examples:
   tracer --endpoint http://127.0.0.1:8787 default 9f654c76cde14c7c85cf54dce087658a
   tracer --stack Tracer prod --failed --since 24h
+  tracer --stack Tracer -f prod 9f654c76cde14c7c85cf54dce087658a && echo migrated
   tracer --live default 9f654c76cde14c7c85cf54dce087658a --json | jq '.task.failure'
 `;
 
@@ -78,6 +84,8 @@ const FLAG_SPEC = {
   until: { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  follow: { type: 'boolean', short: 'f' },
+  interval: { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -85,9 +93,13 @@ const FLAG_SPEC = {
 type FlagName = keyof typeof FLAG_SPEC;
 
 /** Flags that make no sense as a standing setting in the environment. */
-const NOT_FROM_ENV: ReadonlySet<FlagName> = new Set(['version', 'help', 'cursor']);
+const NOT_FROM_ENV: ReadonlySet<FlagName> = new Set(['version', 'help', 'cursor', 'follow']);
 
 const DEFAULT_DURATION_MS = 60_000;
+/** `--interval` of a follow: every 2 s by default, from 500ms to 5m. */
+export const DEFAULT_INTERVAL_MS = 2_000;
+export const MIN_INTERVAL_MS = 500;
+export const MAX_INTERVAL_MS = 5 * 60_000;
 /** The default page size of `tracer CLUSTER`. */
 export const DEFAULT_TASK_LIMIT = 100;
 const MAX_TASK_LIMIT = 1000;
@@ -132,6 +144,10 @@ export interface CliOptions extends SourceOptions {
   readonly until?: string;
   readonly limit: number;
   readonly cursor?: string;
+  /** `-f`: follow the task or the cluster as it happens. */
+  readonly follow: boolean;
+  /** Time between the polls of a follow. */
+  readonly intervalMs: number;
 }
 
 export type CliCommand =
@@ -243,6 +259,14 @@ function parseInstantSetting(setting: Setting<string>, nowMs: number): string {
   }
 }
 
+function parseInterval(text: string): number {
+  const ms = parseDuration(text);
+  if (ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
+    throw new UsageError(`must be from 500ms to 5m, got "${text}"`);
+  }
+  return ms;
+}
+
 function parseLimit(setting: Setting<string>): number {
   const value = Number(setting.value.trim());
   if (!Number.isInteger(value) || value < 1 || value > MAX_TASK_LIMIT) {
@@ -345,6 +369,11 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
     ? rephrase(duration.from, () => parseDuration(duration.value))
     : DEFAULT_DURATION_MS;
 
+  const interval = stringSetting('interval');
+  const intervalMs = interval
+    ? rephrase(interval.from, () => parseInterval(interval.value))
+    : DEFAULT_INTERVAL_MS;
+
   const tz = stringSetting('tz');
   const timeZone = tz ? tz.value.trim() : context.localTimeZone;
   rephrase(tz?.from ?? 'local time zone', () => assertTimeZone(timeZone));
@@ -386,7 +415,21 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
     ...(until ? { until: parseInstantSetting(until, context.nowMs) } : {}),
     limit: limit ? parseLimit(limit) : DEFAULT_TASK_LIMIT,
     ...(cursor ? { cursor: cursor.value } : {}),
+    follow: values.follow === true,
+    intervalMs,
   };
+  if (options.follow) {
+    const clash = [
+      options.json && '--json',
+      options.snsTopicArn && '--sns',
+      options.cursor && '--cursor',
+      since && since.from === '--since' && '--since',
+      until && until.from === '--until' && '--until',
+    ].filter(Boolean);
+    if (clash.length > 0) throw new UsageError(`--follow cannot be combined with ${clash.join(', ')}`);
+  } else if (interval && interval.from === '--interval') {
+    throw new UsageError('--interval sets the time between the polls of --follow (-f); add -f');
+  }
   if (options.since && options.until && options.since >= options.until) {
     throw new UsageError(`--since (${options.since}) must be before --until (${options.until})`);
   }
@@ -449,6 +492,7 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
   const [clusterArg, taskArg] = positionals;
   if (clusterArg === undefined) {
     if (options.snsTopicArn) throw new UsageError('--sns needs CLUSTER and TASK');
+    if (options.follow) throw new UsageError('--follow needs CLUSTER (its task changes) or CLUSTER TASK');
     return { kind: 'clusters', options };
   }
   // A task ARN alone names its cluster too: `tracer arn:aws:ecs:...:task/prod/9f65...`.

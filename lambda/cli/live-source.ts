@@ -22,8 +22,10 @@ import { DEFAULT_TIME_ZONE, formatTraceText, toTraceLineJson } from '../core/for
 import type { TaskDefinitionInfo, TaskSummary } from '../core/model.js';
 import { toTaskListItem, toTaskSummaryResponse } from '../core/task-view.js';
 import { type BuildTraceDeps, buildTaskTrace, type TaskTrace } from '../use-cases/build-trace.js';
+import { liveTraceSince } from '../use-cases/live-trace-since.js';
 import type {
   Clock,
+  ForwardLogSource,
   LiveTaskSource,
   LogSource,
   Page,
@@ -35,6 +37,8 @@ import type {
   TaskHistory,
 } from '../use-cases/ports.js';
 import { getTask } from '../use-cases/query-tasks.js';
+import { isSinceCursor, taskChanges } from '../use-cases/task-changes.js';
+import { sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { DEFAULT_TASK_LIMIT } from './args.js';
 import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
 
@@ -73,6 +77,8 @@ export interface LiveSourceDeps {
   readonly taskDefinitionSource: TaskDefinitionSource;
   readonly serviceEventSource: ServiceEventSource;
   readonly logs: LogSource;
+  /** Forward reads of log streams for `tracer -f --live`. @default - a follow reads the windows again */
+  readonly forwardLogs?: ForwardLogSource;
   readonly clock: Clock;
   /** Releases the AWS clients. */
   readonly close?: () => void;
@@ -120,12 +126,14 @@ export class LiveSource implements TracerSource {
     const clients = new AwsClientFactory(settings);
     const clock = systemClock;
     const ecs = clients.ecs();
+    const logs = new CloudWatchLogSource({ clientFor: (region) => clients.logs(region) });
     return new LiveSource({
       catalog: new EcsLiveCatalog({ client: ecs }),
       live: new EcsLiveTaskSource(ecs),
       taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock }),
       serviceEventSource: new EcsServiceEventSource({ client: ecs }),
-      logs: new CloudWatchLogSource({ clientFor: (region) => clients.logs(region) }),
+      logs,
+      forwardLogs: logs,
       clock,
       close: () => clients.destroy(),
     });
@@ -139,6 +147,20 @@ export class LiveSource implements TracerSource {
   }
 
   async listTasks(cluster: string, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+    if (filters.since !== undefined && isSinceCursor(filters.since)) {
+      // A follow of the cluster: what ECS says now, against the previous poll's positions.
+      return taskChanges(
+        {
+          recentTasks: async (clusterName, options) =>
+            (await this.deps.catalog.listTasks(clusterName))
+              .filter((summary) => !options.failedOnly || classifyFailure(summary)?.failed === true)
+              .slice(0, options.limit)
+              .map((summary) => ({ summary })),
+        },
+        this.deps.clock,
+        { clusterName: cluster, since: filters.since, ...(filters.failed ? { failedOnly: true } : {}) },
+      );
+    }
     const offset = this.decodeCursor(filters.cursor);
     const limit = filters.limit ?? DEFAULT_TASK_LIMIT;
     const sinceMs = filters.since === undefined ? undefined : Date.parse(filters.since);
@@ -172,6 +194,42 @@ export class LiveSource implements TracerSource {
   }
 
   async getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse> {
+    if (request.since !== undefined && this.deps.forwardLogs) {
+      const { trace, sinceCursor } = await liveTraceSince(
+        { ...this.traceDeps, forwardLogs: this.deps.forwardLogs },
+        {
+          clusterName: cluster,
+          taskId: task,
+          durationMs: request.durationMs,
+          maxLines: LIVE_TRACE_PAGE_LINES,
+          ...(request.full ? { full: true } : {}),
+          since: request.since,
+        },
+      );
+      return {
+        task: toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition),
+        lines: trace.lines.map(toTraceLineJson),
+        logCalls: trace.logCalls,
+        sinceCursor,
+      };
+    }
+    if (request.since !== undefined) {
+      const result = await traceSince(this.traceDeps, {
+        clusterName: cluster,
+        taskId: task,
+        durationMs: request.durationMs,
+        maxLines: LIVE_TRACE_PAGE_LINES,
+        ...(request.full ? { full: true } : {}),
+        since: request.since,
+      });
+      const trace = result.trace;
+      return {
+        task: toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition),
+        lines: trace.lines.map(toTraceLineJson),
+        logCalls: trace.logCalls,
+        sinceCursor: sinceCursorAfter(result, trace.lines.length),
+      };
+    }
     const trace = await this.buildTrace(cluster, task, request);
     return {
       task: toTaskSummaryResponse(trace.task, trace.source, trace.taskDefinition),

@@ -15,6 +15,7 @@ import {
   USAGE_LINE,
 } from './args.js';
 import { describeFailure, SnsPublishError } from './errors.js';
+import type { FollowContext } from './follow-command.js';
 import { type CliIo, writeText } from './io.js';
 import { formatClusterList, formatJson, formatTaskList } from './output.js';
 import { withProgress } from './progress.js';
@@ -31,8 +32,16 @@ export interface SnsPublishRequest {
   readonly profile?: string;
 }
 
+/** A follow's clock and Ctrl-C, and the release of what watches for Ctrl-C. */
+export interface FollowSetup {
+  readonly context: FollowContext;
+  release(): void;
+}
+
 /** What the CLI is wired to; tests replace parts of it. */
 export interface CliDeps {
+  /** The clock and the interruption of `-f`. */
+  readonly follow: () => Promise<FollowSetup>;
   readonly openSource: (options: SourceOptions, context: { userAgent: string }) => Promise<TracerSource>;
   readonly publishToSns: (request: SnsPublishRequest) => Promise<void>;
   readonly subcommands: Readonly<Record<string, SubcommandLoader | undefined>>;
@@ -46,6 +55,11 @@ const MAX_API_PAGE_TASKS = 100;
 const MAX_TRACE_PAGES = 10_000;
 
 const defaultDeps: CliDeps = {
+  follow: async () => {
+    const { processClock, watchInterrupts } = await import('./follow-process.js');
+    const interruption = watchInterrupts();
+    return { context: { clock: processClock, signal: interruption.signal }, release: interruption.release };
+  },
   openSource: async (options, context) =>
     (await import('./open-source.js')).openTracerSource(options, context),
   publishToSns: async (request) => {
@@ -135,6 +149,7 @@ async function runCommand(command: CliCommand, io: CliIo, deps: CliDeps): Promis
   }
   const source = await deps.openSource(command.options, { userAgent: `tracer/${deps.version()}` });
   try {
+    if (command.options.follow && command.kind !== 'clusters') return await follow(command, source, io, deps);
     switch (command.kind) {
       case 'clusters':
         await listClusters(source, command.options, io);
@@ -150,6 +165,23 @@ async function runCommand(command: CliCommand, io: CliIo, deps: CliDeps): Promis
     source.close();
   }
   return 0;
+}
+
+async function follow(
+  command: Extract<CliCommand, { kind: 'tasks' | 'trace' }>,
+  source: TracerSource,
+  io: CliIo,
+  deps: CliDeps,
+): Promise<number> {
+  const { followClusterCommand, followTaskCommand } = await import('./follow-command.js');
+  const setup = await deps.follow();
+  try {
+    return command.kind === 'trace'
+      ? await followTaskCommand(source, command.cluster, command.task, command.options, io, setup.context)
+      : await followClusterCommand(source, command.cluster, command.options, io, setup.context);
+  } finally {
+    setup.release();
+  }
 }
 
 function progress<T>(io: CliIo, label: string, work: () => Promise<T>): Promise<T> {

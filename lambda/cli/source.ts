@@ -16,7 +16,10 @@ export interface TaskListFilters {
   readonly status?: string;
   /** Keep only tasks whose stop was classified as a failure. */
   readonly failed?: boolean;
-  /** Keep tasks created at or after this time. */
+  /**
+   * Keep tasks created at or after this time; or `start`, or the `sinceCursor` of the previous answer, for
+   * the task transitions after it (`tracer -f CLUSTER`).
+   */
   readonly since?: string;
   /** Keep tasks created before this time. */
   readonly until?: string;
@@ -37,6 +40,8 @@ export interface TraceRequest {
   readonly cursor?: string;
   /** Lines of this page at most; the source's own page size when absent. */
   readonly limit?: number;
+  /** `start`, or the `sinceCursor` of the previous answer: only what is new, never paged (`tracer -f`). */
+  readonly since?: string;
 }
 
 /** One page of a text trace: lines `<timestamp>\t<source>\t<message>\n`. */

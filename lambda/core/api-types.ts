@@ -37,12 +37,19 @@ export interface TaskListItem {
   readonly stopCode?: string;
   readonly stoppedReason?: string;
   readonly failureKind?: string;
+  /** In an answer to `?since=`: when the task changed to this status. */
+  readonly changedAt?: string;
 }
 
 /** GET /clusters/{cluster}/tasks */
 export interface TaskListResponse {
   readonly tasks: readonly TaskListItem[];
   readonly nextCursor?: string;
+  /**
+   * In an answer to `?since=start` or `?since=<cursor>`: pass it back as `since` for the changes after this
+   * answer. `tasks` then holds one item per task transition, oldest first.
+   */
+  readonly sinceCursor?: string;
 }
 
 export interface ContainerSummary {
@@ -106,4 +113,6 @@ export interface TraceResponse {
   readonly nextCursor?: string;
   /** CloudWatch Logs calls made for this answer. */
   readonly logCalls: number;
+  /** In an answer to `?since=`: pass it back as `since` to get only what is new after this answer. */
+  readonly sinceCursor?: string;
 }

@@ -7,7 +7,11 @@
  * - /clusters
  * - /clusters/{cluster}/tasks?status=&failed=true&since=&until=&limit=&cursor=
  * - /clusters/{cluster}/tasks/{taskId}
- * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=&limit=
+ * - /clusters/{cluster}/tasks/{taskId}/trace?duration=&full=true&cursor=&tz=&format=&limit=&since=
+ *
+ * `since` on the listing is an ISO 8601 time, or `start` or a since cursor for the task transitions after it.
+ * `since` on the trace is `start` or the `sinceCursor` of the previous answer: only the lines after it, and
+ * the cursor to poll on with (`tracer -f`).
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -25,6 +29,8 @@ import { decodeTraceCursor } from '../core/trace-page.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
 import type { ListTasksQuery } from '../use-cases/ports.js';
 import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
+import { isSinceCursor, recordedChanges, taskChanges } from '../use-cases/task-changes.js';
+import { SINCE_START, sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { OutOfTimeError, RouteError, toHttpError } from './http-errors.js';
 import { sharedDepsFromEnv } from './shared-deps.js';
 import { API_GATEWAY_TIMEOUT_MS, apiTimeLeft, settleWithin } from './time-limit.js';
@@ -108,7 +114,7 @@ const QUERY_PARAMETERS: Readonly<Record<Route['name'], readonly string[]>> = {
   clusters: [],
   tasks: ['status', 'failed', 'since', 'until', 'limit', 'cursor'],
   task: [],
-  trace: ['duration', 'full', 'cursor', 'tz', 'format', 'limit'],
+  trace: ['duration', 'full', 'cursor', 'tz', 'format', 'limit', 'since'],
 };
 
 function decodeSegment(segment: string, name: string): string {
@@ -186,15 +192,16 @@ function parseBoolean(params: Map<string, string>, name: string): boolean {
   throw new InvalidInputError(`${name}: expected true or false, got "${value}"`);
 }
 
+/** An ISO 8601 time or date, as `since` and `until` of the listing take. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+
 function parseTime(params: Map<string, string>, name: string): number | undefined {
   const value = params.get(name);
   if (value === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
-    ? Date.parse(value)
-    : Number.NaN;
+  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new InvalidInputError(
-      `${name}: expected an ISO 8601 time such as 2024-05-01T12:00:00Z, got "${value}"`,
+      `${name}: expected an ISO 8601 time such as 2024-05-01T12:00:00Z${name === 'since' ? ', or start or a sinceCursor' : ''}, got "${value}"`,
     );
   }
   return ms;
@@ -286,6 +293,7 @@ interface TraceParams {
   readonly cursor?: string;
   readonly timeZone: string;
   readonly format: 'json' | 'text';
+  readonly since?: string;
 }
 
 function traceParams(
@@ -327,6 +335,10 @@ function traceParams(
       });
     }
   }
+  const since = params.get('since');
+  if (since !== undefined && cursor !== undefined) {
+    throw new InvalidInputError('since: cannot be combined with cursor; a since answer is never paged');
+  }
   return {
     ...(params.has('limit') ? { limit: parseLimit(params, maxTraceLines, maxTraceLines) } : {}),
     durationMs,
@@ -334,6 +346,7 @@ function traceParams(
     timeZone,
     format: traceFormat(event, params),
     ...(cursor !== undefined ? { cursor } : {}),
+    ...(since !== undefined ? { since } : {}),
   };
 }
 
@@ -360,12 +373,57 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
     switch (route.name) {
       case 'clusters':
         return jsonResponse(200, await listClusters(deps));
-      case 'tasks':
+      case 'tasks': {
+        const since = params.get('since');
+        if (since !== undefined && isSinceCursor(since)) {
+          for (const name of ['until', 'limit', 'cursor', 'status']) {
+            if (params.has(name)) {
+              throw new InvalidInputError(
+                `${name}: cannot be combined with a since cursor; a since answer holds the task transitions after it`,
+              );
+            }
+          }
+          const changes = await taskChanges(recordedChanges(deps), deps.clock, {
+            clusterName: route.cluster,
+            since,
+            failedOnly: parseBoolean(params, 'failed'),
+          });
+          fields.since = since === SINCE_START ? 'start' : 'cursor';
+          return jsonResponse(200, changes);
+        }
         return jsonResponse(200, await listTasks(deps, listQuery(route.cluster, params)));
+      }
       case 'task':
         return jsonResponse(200, await getTask(deps, route.cluster, route.taskId));
       case 'trace': {
         const trace = traceParams(event, params, maxTraceLines);
+        if (trace.since !== undefined) {
+          const result = await traceSince(deps, {
+            clusterName: route.cluster,
+            taskId: route.taskId,
+            durationMs: trace.durationMs,
+            full: trace.full,
+            maxLines: maxTraceLines,
+            timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
+            since: trace.since,
+          });
+          const params = {
+            timeZone: trace.timeZone,
+            since: (sent: number) => sinceCursorAfter(result, sent),
+          };
+          const answered =
+            trace.format === 'json'
+              ? jsonTraceAnswer(result.trace, params, maxBytes)
+              : textTraceAnswer(result.trace, params, maxBytes);
+          Object.assign(fields, {
+            format: trace.format,
+            since: trace.since === SINCE_START ? 'start' : 'cursor',
+            source: result.trace.source,
+            lines: answered.lines,
+            logCalls: result.trace.logCalls,
+          });
+          return answered.response;
+        }
         const result = await buildTaskTrace(deps, {
           clusterName: route.cluster,
           taskId: route.taskId,
@@ -376,10 +434,14 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
           ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
         });
         const page = withStopNotice(result);
+        const pageParams = {
+          timeZone: trace.timeZone,
+          ...(trace.cursor !== undefined ? { cursor: trace.cursor } : {}),
+        };
         const answered =
           trace.format === 'json'
-            ? jsonTraceAnswer(page, trace, maxBytes)
-            : textTraceAnswer(page, trace, maxBytes);
+            ? jsonTraceAnswer(page, pageParams, maxBytes)
+            : textTraceAnswer(page, pageParams, maxBytes);
         Object.assign(fields, {
           format: trace.format,
           full: trace.full,

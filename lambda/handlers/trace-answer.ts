@@ -13,10 +13,18 @@ import type { TaskTrace } from '../use-cases/build-trace.js';
 /** The header that carries the next page's cursor of a text trace. */
 export const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
 
+/** The header that carries the since cursor of a text answer to `?since=`. */
+export const SINCE_CURSOR_HEADER = 'X-Tracer-Since-Cursor';
+
 /** What shapes a page: the zone of its timestamps (text) and the cursor it was asked from. */
 export interface TraceAnswerParams {
   readonly timeZone?: string;
   readonly cursor?: string;
+  /**
+   * Set for an answer to `?since=`: the since cursor after the first `sent` lines. Such an answer is never
+   * paged; what does not fit comes with the next poll.
+   */
+  readonly since?: (sent: number) => string;
 }
 
 /** Bytes a string takes inside Lambda's JSON response envelope, where quotes, tabs and controls are escaped. */
@@ -59,8 +67,10 @@ function cutTrace(
   budgetBytes: number,
   separatorBytes: number,
   requestCursor: string | undefined,
+  since: boolean,
 ): { count: number; nextCursor?: string } {
   const count = fittingCount(parts, budgetBytes, separatorBytes);
+  if (since) return { count };
   if (count >= parts.length) return trace.nextCursor ? { count, nextCursor: trace.nextCursor } : { count };
   const previous = requestCursor === undefined ? undefined : decodeTraceCursor(requestCursor);
   const next = cursorAfter(trace.lines.slice(0, count), previous);
@@ -91,7 +101,8 @@ export function withStopNotice(trace: TaskTrace): TaskTrace {
 export function textTraceAnswer(trace: TaskTrace, params: TraceAnswerParams, maxBytes: number): TraceAnswer {
   const parts = trace.lines.map((line) => `${formatTraceLine(line, params.timeZone ?? 'UTC')}\n`);
   // Room for the closing TRACER line that says how to get the rest.
-  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params.cursor);
+  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params.cursor, !!params.since);
+  const sinceCursor = params.since?.(count);
   let body = parts.slice(0, count).join('');
   if (nextCursor) {
     const last = trace.lines[count - 1];
@@ -110,6 +121,7 @@ export function textTraceAnswer(trace: TaskTrace, params: TraceAnswerParams, max
         'Content-Type': 'text/plain; charset=utf-8',
         'Cache-Control': 'no-store',
         ...(nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
+        ...(sinceCursor ? { [SINCE_CURSOR_HEADER]: sinceCursor } : {}),
       },
       body,
     },
@@ -127,15 +139,20 @@ export function jsonTraceAnswer(trace: TaskTrace, params: TraceAnswerParams, max
   const taskJson = JSON.stringify(task);
   const parts = trace.lines.map((line) => JSON.stringify(toTraceLineJson(line)));
   const budget = maxBytes - envelopeBytes(taskJson) - 2048;
-  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params.cursor);
+  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params.cursor, !!params.since);
+  const sinceCursor = params.since?.(count);
   const tail: Omit<TraceResponse, 'task' | 'lines'> = {
     ...(nextCursor ? { nextCursor } : {}),
     logCalls: trace.logCalls,
+    ...(sinceCursor ? { sinceCursor } : {}),
   };
   const tailJson = JSON.stringify(tail).slice(1, -1);
   const body = `{"task":${taskJson},"lines":[${parts.slice(0, count).join(',')}],${tailJson}}`;
   return {
-    response: jsonResponse(200, body, nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
+    response: jsonResponse(200, body, {
+      ...(nextCursor ? { [NEXT_CURSOR_HEADER]: nextCursor } : {}),
+      ...(sinceCursor ? { [SINCE_CURSOR_HEADER]: sinceCursor } : {}),
+    }),
     lines: count,
     ...(nextCursor ? { nextCursor } : {}),
   };

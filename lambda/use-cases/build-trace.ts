@@ -98,6 +98,12 @@ export interface BuildTraceRequest {
    * @default - no deadline
    */
   readonly timeLeftMs?: RemainingTime;
+  /**
+   * Read logs and service events from this instant on only; the task's own lines are built whole. A since
+   * poll sets it (trace-since.ts), so that each poll reads what is new rather than the whole life.
+   * @default - the windows from their start
+   */
+  readonly logsFromMs?: number;
 }
 
 export interface TaskTrace {
@@ -246,7 +252,11 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
   const taskDefinition = resolved.taskDefinition;
 
   const windows = logWindows(summary, request.durationMs, deps.clock.nowMs(), { full: request.full });
-  const readWindows = cursor ? clipWindows(windows, cursor.epochMs) : windows;
+  const fromMs = Math.max(
+    cursor?.epochMs ?? Number.NEGATIVE_INFINITY,
+    request.logsFromMs ?? Number.NEGATIVE_INFINITY,
+  );
+  const readWindows = Number.isFinite(fromMs) ? clipWindows(windows, fromMs) : windows;
   const maxLines = request.maxLines ?? (request.full ? DEFAULT_FULL_MODE_MAX_LINES : undefined);
 
   const plan =

@@ -175,6 +175,32 @@ export interface LogSource {
   readLogStream(request: LogStreamRequest): Promise<LogStreamResult>;
 }
 
+/** Where a forward read of one log stream starts: the previous forward token, else a time. */
+export interface ForwardLogRequest {
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly region?: string;
+  /** Read from this instant (inclusive) when there is no token yet. */
+  readonly startMs: number;
+  /** The `nextForwardToken` of the previous read of this stream. */
+  readonly token?: string;
+  readonly records?: LogRecordFilter;
+}
+
+export interface ForwardLogResult {
+  readonly events: LogEvent[];
+  /** The token to pass next time; the same token back means the stream had nothing new. */
+  readonly token?: string;
+  /** GetLogEvents calls made. */
+  readonly calls: number;
+}
+
+/** Reads what was appended to a log stream since the last read (`tracer -f --live`). */
+export interface ForwardLogSource {
+  /** @throws LogUnavailableError as `LogSource.readLogStream` does. */
+  readForward(request: ForwardLogRequest): Promise<ForwardLogResult>;
+}
+
 /** ECS itself, for tasks that were never recorded but that ECS still remembers (about an hour after they stop). */
 export interface LiveTaskSource {
   describeTask(clusterName: string, taskId: string): Promise<TaskSummary | undefined>;

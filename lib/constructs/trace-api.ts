@@ -68,7 +68,7 @@ const ROUTES: ReadonlyArray<{ readonly path: readonly string[]; readonly query: 
   { path: ['clusters', '{cluster}', 'tasks', '{taskId}'], query: [] },
   {
     path: ['clusters', '{cluster}', 'tasks', '{taskId}', 'trace'],
-    query: ['format', 'duration', 'full', 'cursor', 'tz', 'limit'],
+    query: ['format', 'duration', 'full', 'cursor', 'tz', 'limit', 'since'],
   },
 ];
 

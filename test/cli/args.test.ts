@@ -74,6 +74,8 @@ describe('parseFlags: defaults', () => {
       jsonTimeZone: 'UTC',
       failed: false,
       limit: 100,
+      follow: false,
+      intervalMs: 2_000,
     });
   });
 });

@@ -159,7 +159,15 @@ describe('GET /clusters/{cluster}/tasks', () => {
   it.each([
     [{ status: 'SLEEPING' }, /^status: expected one of PROVISIONING, .* got "SLEEPING"$/],
     [{ failed: 'yes' }, /^failed: expected true or false, got "yes"$/],
-    [{ since: 'yesterday' }, /^since: expected an ISO 8601 time/],
+    [
+      { since: 'yesterday' },
+      /^since: expected an ISO 8601 time .*, or start or a sinceCursor, got "yesterday"$/,
+    ],
+    [{ since: 'start', limit: '5' }, /^limit: cannot be combined with a since cursor/],
+    [
+      { since: 'eyJub3QiOiJhIGN1cnNvciJ9' },
+      /^since: "eyJub3QiOiJhIGN1cnNvciJ9" is not a since cursor that tracer issued/,
+    ],
     [{ until: '2021-13-45T00:00:00Z' }, /^until: expected an ISO 8601 time/],
     [{ since: '2021-12-02T00:00:00Z', until: '2021-12-01T00:00:00Z' }, /^since: must not be after until$/],
     [{ limit: '0' }, /^limit: expected an integer from 1 to 100, got "0"$/],
@@ -410,9 +418,14 @@ describe('GET /clusters/{cluster}/tasks/{taskId}/trace', () => {
     [{ limit: '0' }, /^limit: expected an integer from 1 to 25000, got "0"$/],
     [{ limit: '25001' }, /^limit: expected an integer from 1 to 25000, got "25001"$/],
     [
-      { since: '2021-01-01T00:00:00Z' },
-      /^unknown query parameter "since"; this route takes duration, full, cursor, tz, format, limit$/,
+      { until: '2021-01-01T00:00:00Z' },
+      /^unknown query parameter "until"; this route takes duration, full, cursor, tz, format, limit, since$/,
     ],
+    [
+      { since: '2021-01-01T00:00:00Z' },
+      /^since: "2021-01-01T00:00:00Z" is not a since cursor that tracer issued/,
+    ],
+    [{ since: 'start', cursor: 'eyJ2IjoxLCJ0Ijo1LCJuIjoyfQ' }, /^since: cannot be combined with cursor/],
   ])('answers 400 for %o, naming the parameter', async (query, message) => {
     const response = await harness().handler(get(tracePath(userStopped), query));
     expect(response.statusCode).toBe(400);

@@ -78,6 +78,7 @@ describe('TraceApi with the defaults', () => {
         'method.request.querystring.cursor': false,
         'method.request.querystring.tz': false,
         'method.request.querystring.limit': false,
+        'method.request.querystring.since': false,
         'method.request.header.Accept': false,
       },
     });

@@ -6,7 +6,15 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { LogUnavailableError } from '../../core/errors.js';
 import { toRecordEvent } from '../../core/log-records.js';
-import type { LogEvent, LogSource, LogStreamRequest, LogStreamResult } from '../../use-cases/ports.js';
+import type {
+  ForwardLogRequest,
+  ForwardLogResult,
+  ForwardLogSource,
+  LogEvent,
+  LogSource,
+  LogStreamRequest,
+  LogStreamResult,
+} from '../../use-cases/ports.js';
 
 /** The largest page GetLogEvents returns: 10,000 events (or 1 MB, whichever comes first). */
 export const GET_LOG_EVENTS_MAX_LIMIT = 10_000;
@@ -50,7 +58,7 @@ function errorMessage(error: unknown): string {
  * FireLens output. FireLens records are unwrapped as they come, and records of other tasks left out, so
  * `maxEvents` counts only the lines of the task asked for.
  */
-export class CloudWatchLogSource implements LogSource {
+export class CloudWatchLogSource implements LogSource, ForwardLogSource {
   private readonly clients = new Map<string, CloudWatchLogsClient>();
   private readonly clientFor: (region: string | undefined) => CloudWatchLogsClient;
   private readonly pageLimit: number;
@@ -133,6 +141,49 @@ export class CloudWatchLogSource implements LogSource {
       const next = output.nextForwardToken;
       if (!next || next === token) return { events, calls, truncated: false };
       token = next;
+    }
+  }
+
+  /**
+   * What was appended to a stream since the previous forward token (or since `startMs`): one GetLogEvents
+   * call, and more only while the pages come back full. The same token back means nothing new.
+   * @throws LogUnavailableError as readLogStream does.
+   */
+  async readForward(request: ForwardLogRequest): Promise<ForwardLogResult> {
+    const client = this.client(request.region);
+    const events: LogEvent[] = [];
+    let token = request.token;
+    let calls = 0;
+    for (;;) {
+      let output: GetLogEventsCommandOutput;
+      try {
+        output = await client.send(
+          new GetLogEventsCommand({
+            logGroupName: request.logGroup,
+            logStreamName: request.logStream,
+            startFromHead: true,
+            limit: this.pageLimit,
+            ...(token ? { nextToken: token } : { startTime: request.startMs }),
+          }),
+        );
+      } catch (error) {
+        throw await this.unavailable(
+          error,
+          { ...request, containerName: '', endMs: request.startMs },
+          client,
+        );
+      }
+      calls += output.$metadata.attempts ?? 1;
+      const page = output.events ?? [];
+      for (const event of page) {
+        if (event.timestamp === undefined) continue;
+        const kept = toRecordEvent(event.timestamp, event.message ?? '', request.records);
+        if (kept) events.push(kept);
+      }
+      const next = output.nextForwardToken ?? token;
+      const more = next !== token && page.length >= this.pageLimit && calls < this.maxCalls;
+      token = next;
+      if (!more) return token === undefined ? { events, calls } : { events, token, calls };
     }
   }
 

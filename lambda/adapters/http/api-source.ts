@@ -241,6 +241,7 @@ export class ApiSource implements TracerSource {
       cursor: request.cursor,
       tz: request.tz,
       limit: request.limit === undefined ? undefined : String(request.limit),
+      since: request.since,
     };
   }
 
