@@ -85,7 +85,11 @@ const envelopeSchema = z.object({
   time: isoTimestamp,
   region: z.string(),
   resources: nullish(z.array(z.string())),
-  detail: z.record(z.string(), z.unknown()),
+  // Checked, not copied: the detail schemas below read the fields tracer keeps.
+  detail: z.custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'Invalid input: expected an object',
+  ),
 });
 
 function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {
