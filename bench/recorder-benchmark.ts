@@ -461,7 +461,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
         },
       ],
       [
-        `before = ${readBaseline()?.measured ?? 'no bench/baseline.json'}. Times are ratios within each run; the machine is shared and noisy.`,
+        `before = ${readBaseline()?.measured ?? 'no bench/baseline.json'}; the CPU row: ${baseline?.cpuVsBareMeasured ?? 'not measured then'}. Times are ratios within each run; the machine is shared and noisy.`,
       ],
     );
     return {
