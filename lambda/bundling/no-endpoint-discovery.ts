@@ -20,9 +20,12 @@ export const NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS = {
 export const resolveEndpointDiscoveryConfig = <T extends EndpointDiscoveryInput>(
   input: T,
   { endpointDiscoveryCommandCtor }: { endpointDiscoveryCommandCtor?: unknown },
-) =>
-  Object.assign(input, {
+) => {
+  // Read before the assignment below replaces the setting with its provider.
+  const enabled = input.endpointDiscoveryEnabled;
+  return Object.assign(input, {
     endpointDiscoveryCommandCtor,
-    endpointDiscoveryEnabled: () => Promise.resolve(input.endpointDiscoveryEnabled ?? false),
-    isClientEndpointDiscoveryEnabled: input.endpointDiscoveryEnabled !== undefined,
+    endpointDiscoveryEnabled: () => Promise.resolve(enabled ?? false),
+    isClientEndpointDiscoveryEnabled: enabled !== undefined,
   });
+};
