@@ -290,7 +290,7 @@ export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutc
         })(),
       ],
       notes: [
-        `Built like the CDK construct: esbuild, minified ESM, target ${BUNDLE_TARGET}, mainFields module,main, the AWS SDK bundled with the environment-only credential provider (BUNDLE_ALIASES), source map without sources.`,
+        `Built like the CDK construct: esbuild, minified ESM, target ${BUNDLE_TARGET}, mainFields module,main, the AWS SDK bundled with the aliases of BUNDLE_ALIASES (the environment's credentials only, no event-stream codec, no DynamoDB endpoint discovery, node:crypto checksums without their JavaScript fallbacks), source map without sources.`,
         `${REFERENCE} = the yardstick of the import goal: only the DynamoDB, CloudWatch Logs and ECS clients, built the same way.`,
         'zipped = index.mjs and index.mjs.map deflated (level 9), about what the uploaded asset weighs.',
         'import ms = `await import()` of the bundle inside a fresh Node process; source maps on = NODE_OPTIONS=--enable-source-maps, as the functions run.',

@@ -7,15 +7,20 @@
  * DescribeServices) is replaced by in-memory fakes, so only DynamoDB is on the wire. A middleware on each
  * client counts its commands, HTTP attempts and conditional-check failures. Rounds alternate between the
  * recorder and the bare loop, so that both see the same server state; the table gives medians.
+ *
+ * dynalite runs in a child process, so this process's CPU time is the client side alone: the recorder's own
+ * work (parsing, encoding, the SDK's serialization, signing and HTTP) beside the bare loop's, per event.
+ * Wall time also includes the server's work, which for dynalite's UpdateItem expressions is far more than
+ * for a PutItem; both ratios are reported.
  */
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../lambda/core/concurrency.js';
 import type { ServiceEvent, TaskDefinitionInfo } from '../lambda/core/model.js';
 import { makeRecorderHandler } from '../lambda/handlers/recorder.js';
-import { startDynalite } from '../test/support/dynalite.js';
 import { dynamoRecorderDeps, sqsBatch } from '../test/support/recorder.js';
 import { measureCapacity, type TallyFigures } from './recorder-capacity.js';
 import type { Benchmark, BenchmarkOutcome } from './support/benchmark.js';
+import { cpuMsSince, startDynaliteProcess } from './support/dynalite-process.js';
 import { ecsWorkload, REVISIONS, WORKLOAD_ACCOUNT, WORKLOAD_REGION } from './support/ecs-workload.js';
 import { fixed, goalsTable, readBaseline } from './support/goals.js';
 import { median, round } from './support/stats.js';
@@ -155,6 +160,8 @@ function serviceAnswers(cluster: string): Map<string, ServiceEvent[]> {
 interface PhaseFigures {
   readonly events: number;
   readonly elapsedMs: number;
+  /** CPU time (user and system) of this process during the phase: the client side, without dynalite. */
+  readonly cpuMs: number;
   readonly eventsPerSecond: number;
   readonly commands: Record<string, number>;
   readonly writes: number;
@@ -166,13 +173,15 @@ interface PhaseFigures {
 
 function figures(
   events: number,
-  elapsedMs: number,
+  run: { elapsedMs: number; cpuMs: number },
   counter: RequestCounter,
   failedRecords: number,
 ): PhaseFigures {
+  const { elapsedMs, cpuMs } = run;
   return {
     events,
     elapsedMs,
+    cpuMs,
     eventsPerSecond: events / (elapsedMs / 1000),
     commands: Object.fromEntries(counter.commands),
     writes: counter.writes,
@@ -218,10 +227,13 @@ async function barePuts(
   return 0;
 }
 
-async function timed(work: () => Promise<number>): Promise<{ elapsedMs: number; failed: number }> {
+async function timed(
+  work: () => Promise<number>,
+): Promise<{ elapsedMs: number; cpuMs: number; failed: number }> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const failed = await work();
-  return { elapsedMs: performance.now() - started, failed };
+  return { elapsedMs: performance.now() - started, cpuMs: cpuMsSince(cpu), failed };
 }
 
 export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOutcome> => {
@@ -229,7 +241,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
   const tasksPerRound = quick ? 20 : 30;
   const rounds = quick ? 1 : 5;
   const cluster = 'BenchCluster';
-  const db = await startDynalite();
+  const db = await startDynaliteProcess(context.root);
   const recorderCounter = new RequestCounter();
   const bareCounter = new RequestCounter();
   const recorderClient = countingClient(db.endpoint, recorderCounter);
@@ -260,20 +272,23 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
 
       bareCounter.reset();
       const b = await timed(() => barePuts(bareClient, db.tableName, bodies, round));
-      bare.push(figures(bodies.length, b.elapsedMs, bareCounter, 0));
+      bare.push(figures(bodies.length, b, bareCounter, 0));
 
       recorderCounter.reset();
       const f = await timed(() => deliver(handler, bodies));
-      first.push(figures(bodies.length, f.elapsedMs, recorderCounter, f.failed));
+      first.push(figures(bodies.length, f, recorderCounter, f.failed));
 
       recorderCounter.reset();
       const d = await timed(() => deliver(handler, bodies));
-      duplicate.push(figures(bodies.length, d.elapsedMs, recorderCounter, d.failed));
+      duplicate.push(figures(bodies.length, d, recorderCounter, d.failed));
     }
 
     // Each round's ratio compares the two loops under the same conditions; the table shows their median.
     const overhead = (phases: readonly PhaseFigures[]) =>
       median(phases.map((p, i) => (bare[i]?.eventsPerSecond ?? Number.NaN) / p.eventsPerSecond));
+    const cpuPerEvent = (p: PhaseFigures) => p.cpuMs / p.events;
+    const cpuOverhead = (phases: readonly PhaseFigures[]) =>
+      median(phases.map((p, i) => cpuPerEvent(p) / (bare[i] ? cpuPerEvent(bare[i]) : Number.NaN)));
     const perEventText = (count: number, events: number) => (count / events).toFixed(2);
     const row = (label: string, phases: readonly PhaseFigures[]) => {
       const events = phases.reduce((n, p) => n + p.events, 0);
@@ -286,6 +301,8 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
       }
       const perEvent = (name: string) => perEventText(commands.get(name) ?? 0, events);
       const ratio = overhead(phases);
+      const cpuRatio = cpuOverhead(phases);
+      const cpuMsPerEvent = median(phases.map(cpuPerEvent));
       return {
         cells: [
           label,
@@ -309,10 +326,14 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
             events,
           ),
           `${ratio.toFixed(2)}×`,
+          cpuMsPerEvent.toFixed(3),
+          `${cpuRatio.toFixed(2)}×`,
           sum((p) => p.failedRecords),
         ],
         rate,
         ratio,
+        cpuRatio,
+        cpuMsPerEvent,
       };
     };
     const rows = [
@@ -331,7 +352,9 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
         'Put / BatchWrite / Get per event',
         'conditional failures/event',
         'HTTP requests/event',
-        'time/event vs bare',
+        'wall time/event vs bare',
+        'CPU ms/event',
+        'CPU time/event vs bare',
         'failed records',
       ],
       rows: rows.map((r) => r.cells),
@@ -340,7 +363,8 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
         `The workload (bench/support/ecs-workload.ts): a third each of Fargate tasks (6 real events), Fargate service tasks (7) and EC2 service tasks with two containers (8 or 9); one in five fails; a service stop copies 4 DescribeServices events; one deployment event per 10 tasks; ${REVISIONS} revisions per family.`,
         'duplicate delivery = the same events again: every conditional write fails its condition and changes nothing.',
         'bare PutItem = one unconditional PutItem of the raw event (its whole JSON) per event, in the same SQS batches of 10 with 8 records in flight, same server and client settings.',
-        'time/event vs bare = bare events/s ÷ recorder events/s within each round (median over rounds): the recorder overhead as a ratio. dynalite is far slower than DynamoDB; the ratio travels, the absolute rates do not.',
+        "wall time/event vs bare = bare events/s ÷ recorder events/s within each round (median over rounds). It includes dynalite's own work, which is far slower than DynamoDB's and slower still for an UpdateItem's expressions than for a PutItem: it bounds the recorder's overhead from above.",
+        "CPU ms/event = this process's CPU time (user + system, process.cpuUsage) per event; dynalite runs in a child process of its own, so this is the client side alone: the handler, the adapters and the SDK's serialization, signing and HTTP. CPU time/event vs bare = the recorder's CPU per event ÷ the bare loop's within each round (median over rounds): the recorder's own time per event, as Lambda bills it minus the wait for DynamoDB.",
         'Task definitions are already cached in memory (a warm container), as for all but the first event of a revision.',
       ],
     };
@@ -388,7 +412,8 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
       ],
     };
     const baseline = readBaseline()?.recorder;
-    const timeVsBare = rows[0]?.ratio ?? Number.NaN;
+    const timeVsBare = rows[0]?.cpuRatio ?? Number.NaN;
+    const wallVsBare = rows[0]?.ratio ?? Number.NaN;
     const goals = goalsTable(
       'Recorder goals',
       [
@@ -421,15 +446,22 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
           met: capacity.duplicate.requestsPerEvent <= 1,
         },
         {
-          goal: 'recorder time per event ÷ bare PutItem',
-          today: baseline ? `${fixed(baseline.timeVsBare)}×` : '–',
+          goal: 'recorder CPU time per event ÷ bare PutItem',
+          today: baseline?.cpuVsBare === undefined ? '–' : `${fixed(baseline.cpuVsBare)}×`,
           now: `${fixed(timeVsBare)}×`,
           target: '≤ 1.3×',
           met: timeVsBare <= 1.3,
         },
+        {
+          goal: 'wall time per event ÷ bare PutItem, dynalite included',
+          today: baseline ? `${fixed(baseline.timeVsBare)}×` : '–',
+          now: `${fixed(wallVsBare)}×`,
+          target: '(≤ 1.3×)',
+          met: wallVsBare <= 1.3,
+        },
       ],
       [
-        `before = ${readBaseline()?.measured ?? 'no bench/baseline.json'}. Times are ratios within each run; the machine is shared and noisy.`,
+        `before = ${readBaseline()?.measured ?? 'no bench/baseline.json'}; the CPU row: ${baseline?.cpuVsBareMeasured ?? 'not measured then'}. Times are ratios within each run; the machine is shared and noisy.`,
       ],
     );
     return {
@@ -442,6 +474,13 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
         sqsBatchSize: SQS_BATCH_SIZE,
         overheadRatio: rows[0]?.ratio,
         duplicateOverheadRatio: rows[1]?.ratio,
+        cpuRatio: rows[0]?.cpuRatio,
+        duplicateCpuRatio: rows[1]?.cpuRatio,
+        cpuMsPerEvent: {
+          first: rows[0]?.cpuMsPerEvent,
+          duplicate: rows[1]?.cpuMsPerEvent,
+          bare: rows[2]?.cpuMsPerEvent,
+        },
         phases: { first, duplicate, bare },
       },
     };

@@ -17,6 +17,10 @@ export interface Baseline {
     readonly requestsPerEvent: number;
     readonly duplicateRequestsPerEvent: number;
     readonly timeVsBare: number;
+    /** The recorder's CPU time per event ÷ the bare loop's, with dynalite in its own process. */
+    readonly cpuVsBare?: number;
+    /** Where cpuVsBare was measured, when not on the commit of `measured`. */
+    readonly cpuVsBareMeasured?: string;
   };
   readonly bundles?: Readonly<Record<string, { readonly bundleKiB: number; readonly importMs: number }>>;
   readonly referenceImportMs?: number;

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { arnToName, parseTaskArn } from './arn.js';
 import { InvalidTaskEventError } from './errors.js';
+import { exactIsoMs, isoToEpochMs } from './iso-time.js';
 import {
   type ContainerState,
   type EcsEvent,
@@ -24,7 +25,7 @@ z.config(en());
 // Unknown fields are stripped, never rejected: ECS adds fields over time.
 const isoTimestamp = z
   .string()
-  .check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 timestamp'));
+  .check(z.refine((s) => !Number.isNaN(isoToEpochMs(s)), 'expected an ISO 8601 timestamp'));
 const nullish = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
 const optionalString = nullish(z.string());
 const nonEmptyString = z.string().check(z.minLength(1));
@@ -84,7 +85,11 @@ const envelopeSchema = z.object({
   time: isoTimestamp,
   region: z.string(),
   resources: nullish(z.array(z.string())),
-  detail: z.record(z.string(), z.unknown()),
+  // Checked, not copied: the detail schemas below read the fields tracer keeps.
+  detail: z.custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'Invalid input: expected an object',
+  ),
 });
 
 function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {
@@ -95,7 +100,9 @@ function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] })
 }
 
 function iso(value: string | null | undefined): string | undefined {
-  return value == null ? undefined : new Date(Date.parse(value)).toISOString();
+  if (value == null) return undefined;
+  // ECS's own shape is already the normal form; reading it is much cheaper than building a Date.
+  return exactIsoMs(value) === undefined ? new Date(Date.parse(value)).toISOString() : value;
 }
 
 function text(value: string | null | undefined): string | undefined {

@@ -2,6 +2,7 @@
  * tracer's domain model, in AWS's vocabulary. Timestamps are ISO 8601 strings in UTC with milliseconds, as
  * ECS sends them; `toEpochMs` turns them into numbers where arithmetic is needed.
  */
+import { isoToEpochMs } from './iso-time.js';
 
 /** One container's state as an ECS Task State Change event reports it. */
 export interface ContainerState {
@@ -156,7 +157,7 @@ export type EcsEvent =
  * @example toEpochMs('2021-11-26T17:29:15.055Z') === 1637947755055
  */
 export function toEpochMs(iso: string): number {
-  return Date.parse(iso);
+  return isoToEpochMs(iso);
 }
 
 /** The task's epoch-ms timestamp for a lifecycle field, or undefined when ECS has not reported it. */

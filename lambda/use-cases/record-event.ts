@@ -23,6 +23,7 @@
 
 import type { Logger } from '../config/logger.js';
 import { serviceOfGroup } from '../core/arn.js';
+import { BoundedMap } from '../core/bounded-map.js';
 import { predatesLogOptions } from '../core/container-log-config.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
 import { classifyFailure, type FailureClassification } from '../core/failure.js';
@@ -65,14 +66,14 @@ export interface RecorderCache {
   readonly copiedServiceEvents: Map<string, true>;
 }
 
-/** An empty cache, one per container. */
+/** An empty cache, one per container; what it remembers is bounded, what is in progress is not. */
 export function createRecorderCache(): RecorderCache {
   return {
-    taskDefinitions: new Map(),
+    taskDefinitions: new BoundedMap(MAX_CACHED_TASK_DEFINITIONS),
     pendingTaskDefinitions: new Map(),
-    clusterDays: new Map(),
+    clusterDays: new BoundedMap(MAX_CACHED_CLUSTER_DAYS),
     pendingClusterDays: new Map(),
-    copiedServiceEvents: new Map(),
+    copiedServiceEvents: new BoundedMap(MAX_CACHED_SERVICE_EVENTS),
   };
 }
 
@@ -114,6 +115,10 @@ export type RecordEventResult =
 
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/**
+ * Stores a value as the newest entry of a cache, forgetting the oldest past `max`. The maps of
+ * createRecorderCache bound themselves; this also bounds one a caller built as a plain Map.
+ */
 function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
   map.delete(key);
   map.set(key, value);

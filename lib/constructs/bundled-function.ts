@@ -33,12 +33,18 @@ const HANDLERS_DIR = 'lambda/handlers/';
  * Modules each bundle replaces with a smaller one of ours (esbuild `alias`), by absolute path:
  * - the SDK's default credential chain, by the environment's credentials, which is where Lambda puts the
  *   role's: the SSO, STS, shared-file, process and metadata providers never run in a function;
- * - the LRU cache behind the DynamoDB client's endpoint-discovery cache, which tracer never turns on.
+ * - the LRU cache behind the DynamoDB client's endpoint-discovery cache, which tracer never turns on;
+ * - the event-stream codec, which only CloudWatch Logs' StartLiveTail needs and no function calls;
+ * - DynamoDB's endpoint-discovery configuration and cache: no command tracer sends discovers endpoints;
+ * - the checksums' pure-JavaScript fallbacks: Lambda's Node.js always has `node:crypto`.
  * The SDK clients are still built the standard way, so AWS_REGION and AWS_ENDPOINT_URL_* keep working.
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'lambda/bundling/environment-credentials.ts'),
   'mnemonist/lru-cache': join(PROJECT_ROOT, 'lambda/bundling/lru-cache.ts'),
+  '@smithy/core/event-streams': join(PROJECT_ROOT, 'lambda/bundling/no-event-streams.ts'),
+  '@aws-sdk/middleware-endpoint-discovery': join(PROJECT_ROOT, 'lambda/bundling/no-endpoint-discovery.ts'),
+  '@smithy/core/checksum': join(PROJECT_ROOT, 'lambda/bundling/node-checksums.ts'),
 };
 
 export interface BundledFunctionProps {

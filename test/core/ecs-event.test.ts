@@ -375,6 +375,19 @@ describe('parseEcsEvent rejects malformed events', () => {
     expect(error.eventId).toBe('76550518-5563-5738-760f-cd7ec1da7049');
   });
 
+  it.each<[string, unknown]>([
+    ['a string', 'STOPPED'],
+    ['a list', []],
+    ['null', null],
+  ])('rejects a detail that is %s, naming the field', (_label, detail) => {
+    const raw = loadEvent('task-state-change_ec2_legacy-arn_maasglobal-fixture');
+    raw.detail = detail as Record<string, unknown>;
+
+    const error = rejection(raw);
+
+    expect(error.reason).toBe('detail: Invalid input: expected an object');
+  });
+
   it('rejects a detail type that tracer does not record, naming it', () => {
     const error = rejection(loadEvent('container-instance-state-change_awsdocs'));
 

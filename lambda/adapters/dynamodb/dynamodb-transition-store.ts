@@ -3,6 +3,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { BoundedMap } from '../../core/bounded-map.js';
 import { TracerError } from '../../core/errors.js';
 import { type TaskTransition, toEpochMs } from '../../core/model.js';
 import type { RecordedTask, RecordOutcome, TransitionStore } from '../../use-cases/ports.js';
@@ -27,7 +28,7 @@ import {
   taskPk,
 } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
-import { conflictingConstants, encodeTransition, storedVersions } from './task-item.js';
+import { conflictingConstants, encodeTransition, sameValue, storedVersions } from './task-item.js';
 
 const MS_PER_DAY = 86_400_000;
 /**
@@ -57,10 +58,13 @@ const VERSION_ATTRIBUTE = /^v\d+$/;
 /** `always` sets the value; `first` sets it only where the item has none (`if_not_exists`). */
 type SetMode = 'always' | 'first';
 
-function serialize(value: AttributeValue): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
-  );
+/** Placeholders `#a<i>` and `:a<i>`, made once: an update names a dozen attributes or more per event. */
+const NAME_PLACEHOLDERS: string[] = [];
+const VALUE_PLACEHOLDERS: string[] = [];
+function placeholders(i: number): [string, string] {
+  NAME_PLACEHOLDERS[i] ??= `#a${i}`;
+  VALUE_PLACEHOLDERS[i] ??= `:a${i}`;
+  return [NAME_PLACEHOLDERS[i], VALUE_PLACEHOLDERS[i]];
 }
 
 /** The SET actions of one UpdateItem, with placeholders for every name (a path's parts included). */
@@ -82,13 +86,24 @@ class ItemUpdate {
     const names: Record<string, string> = {};
     const values: Item = {};
     const actions = this.sets.map(([path, value, mode], i) => {
-      const parts = path.split('.').map((part, j) => {
-        names[`#a${i}${j === 0 ? '' : `_${j}`}`] = part;
-        return `#a${i}${j === 0 ? '' : `_${j}`}`;
-      });
-      const target = parts.join('.');
-      values[`:a${i}`] = value;
-      return mode === 'always' ? `${target} = :a${i}` : `${target} = if_not_exists(${target}, :a${i})`;
+      const [name, placeholder] = placeholders(i);
+      let target = name;
+      if (path.includes('.')) {
+        target = path
+          .split('.')
+          .map((part, j) => {
+            const partName = j === 0 ? name : `${name}_${j}`;
+            names[partName] = part;
+            return partName;
+          })
+          .join('.');
+      } else {
+        names[name] = path;
+      }
+      values[placeholder] = value;
+      return mode === 'always'
+        ? `${target} = ${placeholder}`
+        : `${target} = if_not_exists(${target}, ${placeholder})`;
     });
     return {
       UpdateExpression: `SET ${actions.join(', ')}`,
@@ -111,7 +126,7 @@ export class DynamoDbTransitionStore implements TransitionStore {
    * own writes returned. A later event of the task leaves those attributes out of its update: the item
    * ends the same, and the update is smaller. What the returned item shows missing is written again.
    */
-  private readonly known = new Map<string, Map<string, string>>();
+  private readonly known = new BoundedMap<string, Map<string, AttributeValue>>(MAX_KNOWN_TASKS);
 
   constructor(private readonly options: DynamoDbTableOptions) {}
 
@@ -125,7 +140,7 @@ export class DynamoDbTransitionStore implements TransitionStore {
     const skipped: [string, AttributeValue, SetMode][] = [];
     const set = (name: string, value: AttributeValue, mode: SetMode) => {
       const stored = known?.get(name);
-      if (stored !== undefined && (mode === 'first' || stored === serialize(value)))
+      if (stored !== undefined && (mode === 'first' || sameValue(stored, value)))
         skipped.push([name, value, mode]);
       else update.set(name, value, mode);
     };
@@ -173,7 +188,7 @@ export class DynamoDbTransitionStore implements TransitionStore {
     // The item may have lost what this container knew (TTL deleted it between two events).
     for (const [name, value, mode] of skipped) {
       const stored = before?.[name];
-      if (stored === undefined || (mode === 'always' && serialize(stored) !== serialize(value))) {
+      if (stored === undefined || (mode === 'always' && !sameValue(stored, value))) {
         repair.set(name, value, mode);
       }
     }
@@ -192,22 +207,17 @@ export class DynamoDbTransitionStore implements TransitionStore {
 
   /** Remembers the item's attributes after a write: what it held, then what the write set. */
   private remember(taskKey: string, before: Item | undefined, ...updates: ItemUpdate[]): void {
-    const attributes = new Map<string, string>();
+    const attributes = new Map<string, AttributeValue>();
     for (const [name, value] of Object.entries(before ?? {})) {
-      if (!VERSION_ATTRIBUTE.test(name)) attributes.set(name, serialize(value));
+      if (!VERSION_ATTRIBUTE.test(name)) attributes.set(name, value);
     }
     for (const update of updates) {
       for (const [name, value, mode] of update.sets) {
         if (name.includes('.') || VERSION_ATTRIBUTE.test(name)) continue;
-        if (mode === 'always' || !attributes.has(name)) attributes.set(name, serialize(value));
+        if (mode === 'always' || !attributes.has(name)) attributes.set(name, value);
       }
     }
-    this.known.delete(taskKey);
     this.known.set(taskKey, attributes);
-    if (this.known.size > MAX_KNOWN_TASKS) {
-      const oldest = this.known.keys().next();
-      if (!oldest.done) this.known.delete(oldest.value);
-    }
   }
 
   private taskKey(t: TaskTransition): Item {

@@ -17,7 +17,9 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BoundedMap } from '../../core/bounded-map.js';
 import type { FailureClassification } from '../../core/failure.js';
+import { exactIsoMs } from '../../core/iso-time.js';
 import {
   type ContainerState,
   LIFECYCLE_TIMESTAMPS,
@@ -109,15 +111,27 @@ const TEXT_DICTIONARIES: Readonly<Record<number, Buffer>> = {
 };
 const TEXT_DICTIONARY = 1;
 
+/**
+ * Texts packed lately. Every event of a task carries its classification, and a stop reason repeats over
+ * the tasks of a service, so most texts were packed a moment ago; deflating them again at level 9 would be
+ * the costliest step of encoding an event.
+ */
+const packedTexts = new BoundedMap<string, AttributeValue>(500);
+
 /** A text as a string, or compressed with the dictionary when that is smaller (first byte: dictionary). */
 function packText(text: string): AttributeValue {
+  const cached = packedTexts.get(text);
+  if (cached) return cached;
   const packed = deflateRawSync(Buffer.from(text), {
     level: 9,
     dictionary: TEXT_DICTIONARIES[TEXT_DICTIONARY],
   });
-  return packed.length + 1 < Buffer.byteLength(text)
-    ? { B: Buffer.concat([Buffer.from([TEXT_DICTIONARY]), packed]) }
-    : { S: text };
+  const value: AttributeValue =
+    packed.length + 1 < Buffer.byteLength(text)
+      ? { B: Buffer.concat([Buffer.from([TEXT_DICTIONARY]), packed]) }
+      : { S: text };
+  packedTexts.set(text, value);
+  return value;
 }
 
 function unpackText(value: AttributeValue): string {
@@ -150,8 +164,8 @@ export function containerAttribute(index: number, code: string): string {
 
 /** An ISO time as epoch milliseconds when that reads back to the same text, else the text itself. */
 function encodeTime(iso: string): AttributeValue {
-  const ms = Date.parse(iso);
-  return !Number.isNaN(ms) && new Date(ms).toISOString() === iso ? { N: String(ms) } : { S: iso };
+  const ms = exactIsoMs(iso);
+  return ms === undefined ? { S: iso } : { N: String(ms) };
 }
 
 /**
@@ -324,7 +338,14 @@ export function conflictingConstants(stored: Item | undefined, encoded: EncodedT
   return conflicts;
 }
 
-function sameValue(a: AttributeValue, b: AttributeValue): boolean {
+/**
+ * Whether two attribute values are equal: strings, numbers and binaries compared directly (the values
+ * tracer keeps for life), anything else by its JSON.
+ * @example sameValue({ S: 'a' }, { S: 'a' }) === true
+ */
+export function sameValue(a: AttributeValue, b: AttributeValue): boolean {
+  if (a.S !== undefined || b.S !== undefined) return a.S === b.S;
+  if (a.N !== undefined || b.N !== undefined) return a.N === b.N;
   if (a.B !== undefined || b.B !== undefined) {
     return a.B !== undefined && b.B !== undefined && Buffer.from(a.B).equals(Buffer.from(b.B));
   }
