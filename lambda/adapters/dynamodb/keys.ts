@@ -10,6 +10,9 @@
  * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                | none; holds `lastSeenAt` and `activeDays` (below)   |
  * | task definition      | `TD#<taskDefinitionArn>`    | `TD`                       |                                                     |
  * | service event        | `S#<cluster>#<service>`     | `E#<createdAt>#<eventId>`  |                                                     |
+ * | container instance   | `I#<cluster>#<instanceId>`  | `H#<6-hour bucket>`        | none; one map attribute per event (below)           |
+ * | its EC2 instance     | `I#<cluster>#<instanceId>`  | `EC2`                      | none; holds `ec2InstanceId`                         |
+ * | EC2 instance notices | `EC2#<ec2InstanceId>`       | `H#<6-hour bucket>`        | none; one map attribute per event                   |
  *
  * One item per task (task-item.ts): each ECS event is one conditional UpdateItem that adds its version's
  * map `v<version>` (condition: that version is absent), the attributes the task keeps for life with
@@ -37,6 +40,14 @@
  * those days newest first, and for failed tasks the months from the oldest active day to `lastSeenAt`.
  * Days older than the retention are pruned but the newest of them (see active-days.ts). An item without
  * `activeDays` predates the registry: listings walk every day of the retention window.
+ *
+ * Host items (instance-store): a bucket (`YYYY-MM-DDTHH`, HH one of 00, 06, 12, 18 UTC) holds the
+ * container instance's events of those six hours, each in its own attribute (`v<version>`, else
+ * `e<eventId>`) written with `if_not_exists`, and an `expiresAt` computed from the bucket: duplicates and
+ * late events leave the same item. Spot interruption warnings and rebalance recommendations carry only the
+ * EC2 instance id, so they are kept under that id (attribute `e<eventId>`) whether or not a container
+ * instance claims it; a trace reads them through the container instance's `EC2` item, and those of
+ * instances no container instance names are never read and expire with the retention.
  *
  * Items of the earlier layout (one `V#<version>` item per transition and a `SUMMARY` item, in the
  * ALL-projected indexes byClusterTime and failedByCluster) are moved into task items by `tracer migrate`.
@@ -102,6 +113,29 @@ export function servicePk(clusterName: string, serviceName: string): string {
 
 export function serviceEventSk(createdAtIso: string, eventId: string): string {
   return `E#${createdAtIso}#${eventId}`;
+}
+
+/** Hours of one host bucket. */
+export const INSTANCE_BUCKET_HOURS = 6;
+export const EC2_MAPPING_SK = 'EC2';
+
+/** Partition of one container instance's events. */
+export function containerInstancePk(clusterName: string, containerInstanceId: string): string {
+  return `I#${clusterName}#${containerInstanceId}`;
+}
+
+/** Partition of EC2's notices about one instance. */
+export function ec2InstancePk(ec2InstanceId: string): string {
+  return `EC2#${ec2InstanceId}`;
+}
+
+/**
+ * The host bucket of an instant: `H#` and the UTC hour that starts its six hours.
+ * @example hostBucketSk(Date.parse('2020-06-05T12:16:57Z')) === 'H#2020-06-05T12'
+ */
+export function hostBucketSk(epochMs: number): string {
+  const bucketMs = INSTANCE_BUCKET_HOURS * 3_600_000;
+  return `H#${new Date(Math.floor(epochMs / bucketMs) * bucketMs).toISOString().slice(0, 13)}`;
 }
 
 /**
