@@ -6,6 +6,7 @@
 import { AwsClientFactory, type AwsClientSettings } from '../adapters/aws-client-factory.js';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { EcsLiveCatalog } from '../adapters/ecs/ecs-live-catalog.js';
+import { EcsLiveInstanceSource } from '../adapters/ecs/ecs-live-instance-source.js';
 import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
@@ -24,6 +25,7 @@ import { toTaskListItem, toTaskSummaryResponse } from '../core/task-view.js';
 import { type BuildTraceDeps, buildTaskTrace, type TaskTrace } from '../use-cases/build-trace.js';
 import type {
   Clock,
+  InstanceHistory,
   LiveTaskSource,
   LogSource,
   Page,
@@ -73,6 +75,11 @@ export interface LiveSourceDeps {
   readonly taskDefinitionSource: TaskDefinitionSource;
   readonly serviceEventSource: ServiceEventSource;
   readonly logs: LogSource;
+  /**
+   * The container instance of an EC2 task as ECS reports it now (DescribeContainerInstances).
+   * @default - no `INSTANCE` lines
+   */
+  readonly instances?: InstanceHistory;
   readonly clock: Clock;
   /** Releases the AWS clients. */
   readonly close?: () => void;
@@ -108,6 +115,7 @@ export class LiveSource implements TracerSource {
       serviceEventSource: deps.serviceEventSource,
       logs: deps.logs,
       live: deps.live,
+      ...(deps.instances ? { instances: deps.instances } : {}),
       clock: deps.clock,
     };
   }
@@ -126,6 +134,7 @@ export class LiveSource implements TracerSource {
       taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock }),
       serviceEventSource: new EcsServiceEventSource({ client: ecs }),
       logs: new CloudWatchLogSource({ clientFor: (region) => clients.logs(region) }),
+      instances: new EcsLiveInstanceSource(ecs, clock),
       clock,
       close: () => clients.destroy(),
     });

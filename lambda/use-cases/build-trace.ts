@@ -11,7 +11,10 @@
  * 4. In parallel, with bounded concurrency: read each container's CloudWatch Logs stream (awslogs, or a
  *    FireLens Fluent Bit CloudWatch output, core/log-targets) in those windows, and collect the service's
  *    recorded events and its recent DescribeServices events in the same windows.
- * 5. Classify the failure, merge everything into one ordered trace, and cut a page of it.
+ *    An EC2 task's container instance: its recorded changes and its EC2 instance's notices over the
+ *    task's life (`INSTANCE` lines, core/instance.ts).
+ * 5. Classify the failure (with the host's history), merge everything into one ordered trace, and cut a
+ *    page of it.
  *
  * Partial failure is never fatal: a missing log group or stream, denied access, a container whose logs
  * are not in CloudWatch Logs or an unknown task definition each becomes a `TRACER` notice line in the trace.
@@ -23,7 +26,8 @@ import { serviceOfGroup } from '../core/arn.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { expired, type RemainingTime } from '../core/deadline.js';
 import { InvalidInputError, LogUnavailableError } from '../core/errors.js';
-import { classifyFailure } from '../core/failure.js';
+import { classifyFailure, type FailureClassification } from '../core/failure.js';
+import { hostHistory, type InstanceActivity, type InstanceSpan, instanceLines } from '../core/instance.js';
 import { type LogTarget, planLogTargets } from '../core/log-targets.js';
 import {
   clipWindows,
@@ -45,8 +49,10 @@ import {
 } from '../core/trace.js';
 import { decodeTraceCursor, pageTrace, type TraceCursor } from '../core/trace-page.js';
 import { clientSafeReason, findTask, resolveTaskDefinition } from './find-task.js';
+import { readHostActivity } from './host-activity.js';
 import type {
   Clock,
+  InstanceHistory,
   LiveTaskSource,
   LogEvent,
   LogSource,
@@ -74,6 +80,11 @@ export interface BuildTraceDeps {
   readonly serviceEventSource?: ServiceEventSource;
   readonly logs: LogSource;
   readonly live?: LiveTaskSource;
+  /**
+   * What an EC2 task's container instance went through: recorded events, or ECS's answer now.
+   * @default - no `INSTANCE` lines
+   */
+  readonly instances?: InstanceHistory;
   readonly clock: Clock;
   readonly logConcurrency?: number;
 }
@@ -231,6 +242,21 @@ async function collectServiceEvents(
 }
 
 /**
+ * The classification with the host's history: a recorded classification knows only what the task's own
+ * events said, so a clean stop or an `other` becomes a host kind when the host's history explains it.
+ */
+export function refineWithHost(
+  failure: FailureClassification | undefined,
+  summary: TaskSummary,
+  taskDefinition: TaskDefinitionInfo | undefined,
+  host: { readonly activity?: InstanceActivity; readonly span: InstanceSpan },
+): FailureClassification | undefined {
+  if (!failure || !host.activity || (failure.kind !== 'not-failed' && failure.kind !== 'other'))
+    return failure;
+  return classifyFailure(summary, taskDefinition, hostHistory(host.activity, host.span)) ?? failure;
+}
+
+/**
  * Builds one page of a task's trace.
  * @throws TaskNotFoundError when tracer never recorded the task and ECS does not know it;
  *   InvalidInputError for a bad duration, maxLines or cursor.
@@ -267,7 +293,7 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
   // points where the reads would have started.
   const outOfTime = readWindows.length > 0 && expired(timeLeftMs);
 
-  const [reads, service] = await Promise.all([
+  const [reads, service, host] = await Promise.all([
     mapWithConcurrency(
       outOfTime ? [] : plan.targets,
       deps.logConcurrency ?? DEFAULT_LOG_CONCURRENCY,
@@ -276,6 +302,7 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
     serviceName && !outOfTime
       ? collectServiceEvents(deps, summary.clusterName, serviceName, readWindows)
       : Promise.resolve<{ events: ServiceEvent[]; notice?: string }>({ events: [] }),
+    readHostActivity(deps.instances, summary, deps.clock.nowMs()),
   ]);
 
   let logCalls = 0;
@@ -290,11 +317,21 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
     }
   }
   if (service.notice) notices.push(service.notice);
+  if (host.notice) notices.push(host.notice);
 
-  const failure = found.failure ?? classifyFailure(summary, taskDefinition);
+  const hostLines = host.activity
+    ? instanceLines(host.activity, host.span).filter((line) => inWindows(readWindows, line.epochMs))
+    : [];
+  const failure = refineWithHost(
+    found.failure ?? classifyFailure(summary, taskDefinition),
+    summary,
+    taskDefinition,
+    host,
+  );
   const lines = buildTrace({
     transitions: taskTransitionLines(summary),
     serviceEvents: service.events,
+    instanceLines: hostLines,
     logs: reads.map((read) => read.logs),
     statusLines: containerStatusLines(summary),
     notices: noticeLines(summary, notices),
