@@ -31,13 +31,27 @@ describe('TaskStateRecorder without a cluster filter', () => {
   // GIVEN
   const { template } = synthRecorder();
 
-  it('has one rule for task state changes, service actions and deployment state changes of every cluster', () => {
+  it('has one rule for the ECS events of every cluster and one for EC2 instance notices', () => {
     // THEN
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.resourceCountIs('AWS::Events::Rule', 2);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecs'],
-        'detail-type': ['ECS Task State Change', 'ECS Service Action', 'ECS Deployment State Change'],
+        'detail-type': [
+          'ECS Task State Change',
+          'ECS Service Action',
+          'ECS Deployment State Change',
+          'ECS Container Instance State Change',
+        ],
+      },
+    });
+  });
+
+  it('records EC2 Spot interruption warnings and rebalance recommendations, which name no cluster', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ec2'],
+        'detail-type': ['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation'],
       },
     });
   });
@@ -202,7 +216,7 @@ describe('TaskStateRecorder with a cluster filter', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecs'],
-        'detail-type': ['ECS Task State Change', 'ECS Service Action'],
+        'detail-type': ['ECS Task State Change', 'ECS Service Action', 'ECS Container Instance State Change'],
         detail: {
           clusterArn: [
             'arn:aws:ecs:eu-west-1:111122223333:cluster/prod',
@@ -214,7 +228,7 @@ describe('TaskStateRecorder with a cluster filter', () => {
   });
 
   it('matches deployment state changes, which carry no clusterArn, by the service ARN prefix of each cluster', () => {
-    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::Events::Rule', 3);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecs'],
