@@ -26,8 +26,8 @@ import { serviceOfGroup } from '../core/arn.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { expired, type RemainingTime } from '../core/deadline.js';
 import { InvalidInputError, LogUnavailableError } from '../core/errors.js';
-import { classifyFailure, type FailureClassification } from '../core/failure.js';
-import { hostHistory, type InstanceActivity, type InstanceSpan, instanceLines } from '../core/instance.js';
+import { classifyFailure } from '../core/failure.js';
+import { instanceLines } from '../core/instance.js';
 import { type LogTarget, planLogTargets } from '../core/log-targets.js';
 import {
   clipWindows,
@@ -49,7 +49,7 @@ import {
 } from '../core/trace.js';
 import { decodeTraceCursor, pageTrace, type TraceCursor } from '../core/trace-page.js';
 import { clientSafeReason, findTask, resolveTaskDefinition } from './find-task.js';
-import { readHostActivity } from './host-activity.js';
+import { readHostActivity, refineWithHost } from './host-activity.js';
 import type {
   Clock,
   InstanceHistory,
@@ -239,21 +239,6 @@ async function collectServiceEvents(
   }
   events.sort((a, b) => toEpochMs(a.createdAt) - toEpochMs(b.createdAt));
   return notice ? { events, notice } : { events };
-}
-
-/**
- * The classification with the host's history: a recorded classification knows only what the task's own
- * events said, so a clean stop or an `other` becomes a host kind when the host's history explains it.
- */
-export function refineWithHost(
-  failure: FailureClassification | undefined,
-  summary: TaskSummary,
-  taskDefinition: TaskDefinitionInfo | undefined,
-  host: { readonly activity?: InstanceActivity; readonly span: InstanceSpan },
-): FailureClassification | undefined {
-  if (!failure || !host.activity || (failure.kind !== 'not-failed' && failure.kind !== 'other'))
-    return failure;
-  return classifyFailure(summary, taskDefinition, hostHistory(host.activity, host.span)) ?? failure;
 }
 
 /**

@@ -2,8 +2,14 @@
  * Reads what an EC2 task's container instance went through during the task's life, for its trace and
  * its diagnosis. Best effort: a fault becomes a notice, and the trace goes on without `INSTANCE` lines.
  */
-import { containerInstanceIdOf, type InstanceActivity, type InstanceSpan } from '../core/instance.js';
-import { type TaskSummary, toEpochMs } from '../core/model.js';
+import { classifyFailure, type FailureClassification } from '../core/failure.js';
+import {
+  containerInstanceIdOf,
+  hostHistory,
+  type InstanceActivity,
+  type InstanceSpan,
+} from '../core/instance.js';
+import { type TaskDefinitionInfo, type TaskSummary, toEpochMs } from '../core/model.js';
 import { clientSafeReason } from './find-task.js';
 import type { InstanceHistory } from './ports.js';
 
@@ -55,4 +61,19 @@ export async function readHostActivity(
       notice: `the history of container instance ${containerInstanceId} could not be read (${clientSafeReason(error)})`,
     };
   }
+}
+
+/**
+ * The classification with the host's history: a recorded classification knows only what the task's own
+ * events said, so a clean stop or an `other` becomes a host kind when the host's history explains it.
+ */
+export function refineWithHost(
+  failure: FailureClassification | undefined,
+  summary: TaskSummary,
+  taskDefinition: TaskDefinitionInfo | undefined,
+  host: { readonly activity?: InstanceActivity; readonly span: InstanceSpan },
+): FailureClassification | undefined {
+  if (!failure || !host.activity || (failure.kind !== 'not-failed' && failure.kind !== 'other'))
+    return failure;
+  return classifyFailure(summary, taskDefinition, hostHistory(host.activity, host.span)) ?? failure;
 }

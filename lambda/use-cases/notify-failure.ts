@@ -44,8 +44,8 @@ import {
   taskTransitionLines,
 } from '../core/trace.js';
 import { buildBoundedTrace } from './bounded-trace.js';
-import { type BuildTraceDeps, refineWithHost } from './build-trace.js';
-import { readHostActivity } from './host-activity.js';
+import type { BuildTraceDeps } from './build-trace.js';
+import { readHostActivity, refineWithHost } from './host-activity.js';
 import type { LedgerClaim, Notification, NotificationLedger, Notifier, RecordedTask } from './ports.js';
 
 /** Waits; injected so that tests decide what waiting means and never depend on time. */
