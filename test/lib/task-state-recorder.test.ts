@@ -170,7 +170,11 @@ describe('TaskStateRecorder without a cluster filter', () => {
   it('writes only task items, the cluster registry, task definitions and service events, and never deletes', () => {
     expect(tableGrants(template, 'RecorderFunction')).toEqual([
       { actions: ['dynamodb:GetItem'], resources: ['table'] },
-      { actions: ['dynamodb:UpdateItem'], resources: ['table'], leadingKeys: ['CLUSTERS', 'T#*'] },
+      {
+        actions: ['dynamodb:UpdateItem'],
+        resources: ['table'],
+        leadingKeys: ['CLUSTERS', 'EC2#*', 'I#*', 'T#*'],
+      },
       { actions: ['dynamodb:PutItem'], resources: ['table'], leadingKeys: ['TD#*'] },
       { actions: ['dynamodb:BatchWriteItem'], resources: ['table'], leadingKeys: ['S#*'] },
     ]);
