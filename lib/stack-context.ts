@@ -17,6 +17,9 @@ const FAILURE_KINDS = [
   'essential-container-exited',
   'task-failed-to-start',
   'spot-interruption',
+  'host-drained',
+  'instance-terminated',
+  'agent-disconnected',
   'other',
 ] as const satisfies readonly FailureKind[];
 type MissingKinds = Exclude<FailureKind, (typeof FAILURE_KINDS)[number]>;
@@ -43,6 +46,7 @@ export const CONTEXT_KEYS = {
   notifyFailureKinds: 'notifyFailureKinds',
   notifyOnEveryStop: 'notifyOnEveryStop',
   notifySpotInterruptions: 'notifySpotInterruptions',
+  notifyHostDrains: 'notifyHostDrains',
   tableRemovalPolicy: 'tableRemovalPolicy',
   tableDeletionProtection: 'tableDeletionProtection',
   tableClass: 'tableClass',
@@ -120,6 +124,7 @@ function readNotifications(read: ContextReader): NotificationProps | undefined {
     failureKinds: readFailureKinds(read),
     notifyOnEveryStop: readBoolean(read, K.notifyOnEveryStop),
     notifySpotInterruptions: readBoolean(read, K.notifySpotInterruptions),
+    notifyHostDrains: readBoolean(read, K.notifyHostDrains),
   };
   const settleSeconds = readNumber(read, K.notifySettleSeconds);
   const definedFilters = withoutUndefined(filters) as NotificationFilters;

@@ -6,6 +6,7 @@
 import { AwsClientFactory, type AwsClientSettings } from '../adapters/aws-client-factory.js';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { EcsLiveCatalog } from '../adapters/ecs/ecs-live-catalog.js';
+import { EcsLiveInstanceSource } from '../adapters/ecs/ecs-live-instance-source.js';
 import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
@@ -26,6 +27,7 @@ import { liveTraceSince } from '../use-cases/live-trace-since.js';
 import type {
   Clock,
   ForwardLogSource,
+  InstanceHistory,
   LiveTaskSource,
   LogSource,
   Page,
@@ -79,6 +81,11 @@ export interface LiveSourceDeps {
   readonly logs: LogSource;
   /** Forward reads of log streams for `tracer -f --live`. @default - a follow reads the windows again */
   readonly forwardLogs?: ForwardLogSource;
+  /**
+   * The container instance of an EC2 task as ECS reports it now (DescribeContainerInstances).
+   * @default - no `INSTANCE` lines
+   */
+  readonly instances?: InstanceHistory;
   readonly clock: Clock;
   /** Releases the AWS clients. */
   readonly close?: () => void;
@@ -114,6 +121,7 @@ export class LiveSource implements TracerSource {
       serviceEventSource: deps.serviceEventSource,
       logs: deps.logs,
       live: deps.live,
+      ...(deps.instances ? { instances: deps.instances } : {}),
       clock: deps.clock,
     };
   }
@@ -134,6 +142,7 @@ export class LiveSource implements TracerSource {
       serviceEventSource: new EcsServiceEventSource({ client: ecs }),
       logs,
       forwardLogs: logs,
+      instances: new EcsLiveInstanceSource(ecs, clock),
       clock,
       close: () => clients.destroy(),
     });

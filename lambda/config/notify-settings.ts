@@ -25,6 +25,8 @@ export const notifySettingsSchema = z.object({
   notifyOnEveryStop: z.optional(z.boolean()),
   /** Treat Spot interruptions as worth a notification. */
   notifySpotInterruptions: z.optional(z.boolean()),
+  /** Treat tasks moved off a drained container instance as worth a notification. */
+  notifyHostDrains: z.optional(z.boolean()),
 });
 
 type ParsedSettings = z.infer<typeof notifySettingsSchema>;

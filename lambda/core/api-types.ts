@@ -89,7 +89,7 @@ export interface TaskSummaryResponse {
   readonly source: 'recorded' | 'live';
 }
 
-export type TraceLineKind = 'transition' | 'log' | 'service' | 'status' | 'notice';
+export type TraceLineKind = 'transition' | 'log' | 'service' | 'instance' | 'status' | 'notice';
 
 /** One line of a JSON trace; the same line as the text trace. */
 export interface TraceLineJson {

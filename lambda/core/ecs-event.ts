@@ -2,6 +2,12 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { arnToName, parseTaskArn } from './arn.js';
 import { InvalidTaskEventError } from './errors.js';
+import {
+  CONTAINER_INSTANCE_STATE_CHANGE,
+  parseContainerInstanceDetail,
+  parseEc2InstanceDetail,
+  RECORDED_EC2_DETAIL_TYPES,
+} from './instance-event.js';
 import { exactIsoMs, isoToEpochMs } from './iso-time.js';
 import {
   type ContainerState,
@@ -16,8 +22,14 @@ import { MAX_REASON_CHARS, truncateText } from './text.js';
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
 export const SERVICE_ACTION = 'ECS Service Action';
 export const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
-/** The detail types the recorder accepts; the EventBridge rule matches exactly these. */
-export const RECORDED_DETAIL_TYPES = [TASK_STATE_CHANGE, SERVICE_ACTION, DEPLOYMENT_STATE_CHANGE] as const;
+/** The `aws.ecs` detail types the recorder accepts; the EventBridge rule matches exactly these. */
+export const RECORDED_DETAIL_TYPES = [
+  TASK_STATE_CHANGE,
+  SERVICE_ACTION,
+  DEPLOYMENT_STATE_CHANGE,
+  CONTAINER_INSTANCE_STATE_CHANGE,
+] as const;
+export { RECORDED_EC2_DETAIL_TYPES };
 
 // zod/mini keeps the Lambda bundles small (about 20 KB against 440 KB); the English locale gives readable reasons.
 z.config(en());
@@ -80,7 +92,7 @@ const serviceDetailSchema = z.object({
 const envelopeSchema = z.object({
   id: nonEmptyString,
   'detail-type': z.string(),
-  source: z.literal('aws.ecs'),
+  source: z.enum(['aws.ecs', 'aws.ec2']),
   account: z.string(),
   time: isoTimestamp,
   region: z.string(),
@@ -124,7 +136,8 @@ export function eventIdOf(raw: unknown): string | undefined {
 }
 
 /**
- * Parses an EventBridge event from `aws.ecs` into what tracer records. Accepts unknown fields, missing
+ * Parses an EventBridge event from `aws.ecs` (or a host event from `aws.ec2`, instance-event.ts) into
+ * what tracer records. Accepts unknown fields, missing
  * optional fields (`exitCode`, `stopCode`, `containers`) and old task ARNs without a cluster name.
  * Reasons are redacted and bounded here, at the edge, so nothing downstream sees a credential.
  * @throws InvalidTaskEventError naming the field that is wrong.
@@ -135,7 +148,15 @@ export function parseEcsEvent(raw: unknown): EcsEvent {
   const envelope = envelopeSchema.safeParse(raw);
   if (!envelope.success) throw new InvalidTaskEventError(describeIssues(envelope.error), eventId);
   const event = envelope.data;
+  if (event.source === 'aws.ec2') {
+    if ((RECORDED_EC2_DETAIL_TYPES as readonly string[]).includes(event['detail-type'])) {
+      return { type: 'ec2-instance-notice', notice: parseEc2InstanceDetail(event) };
+    }
+    throw new InvalidTaskEventError(`unsupported aws.ec2 detail-type "${event['detail-type']}"`, event.id);
+  }
   switch (event['detail-type']) {
+    case CONTAINER_INSTANCE_STATE_CHANGE:
+      return { type: 'container-instance-change', change: parseContainerInstanceDetail(event) };
     case TASK_STATE_CHANGE:
       return { type: 'task-state-change', transition: parseTaskDetail(event) };
     case SERVICE_ACTION:

@@ -1,3 +1,5 @@
+import { classifyHostHistory, classifyHostLoss } from './host-failure.js';
+import type { HostHistory } from './instance.js';
 import type { ContainerState, TaskDefinitionInfo, TaskSummary } from './model.js';
 
 /** The kinds of failure tracer tells apart. An open set would hide typos, so it is closed; `other` catches the rest. */
@@ -10,10 +12,16 @@ export const FAILURE_KINDS = [
   'essential-container-exited',
   'task-failed-to-start',
   'spot-interruption',
+  'host-drained',
+  'instance-terminated',
+  'agent-disconnected',
   'other',
 ] as const;
 
 export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** Stops that are told apart but are not failures: the notifier reports them only when asked to. */
+export type NotFailedKind = 'not-failed' | 'spot-interruption' | 'host-drained';
 
 /**
  * What a stopped task's summary means. `failed: false` for a clean stop (user, scale-in, deployment or a
@@ -23,14 +31,14 @@ export type FailureKind = (typeof FAILURE_KINDS)[number];
 export type FailureClassification =
   | {
       readonly failed: false;
-      readonly kind: 'not-failed' | 'spot-interruption';
+      readonly kind: NotFailedKind;
       readonly diagnosis: string;
       readonly hint?: string;
       readonly stopCode?: string;
     }
   | {
       readonly failed: true;
-      readonly kind: Exclude<FailureKind, 'spot-interruption'>;
+      readonly kind: Exclude<FailureKind, NotFailedKind>;
       readonly diagnosis: string;
       readonly hint: string;
       readonly container?: string;
@@ -272,7 +280,8 @@ function failed(value: Omit<Failed, 'failed'>): Failed {
 /**
  * Turns a task's summary into a failure kind with a one-line, plain-language diagnosis and a hint. Returns
  * undefined while the task has not stopped. The task definition, when known, says which containers are
- * essential; without it every container counts as essential. Pure: the same input always gives the same
+ * essential; without it every container counts as essential. The host's history, when known (an EC2 task
+ * whose container instance was recorded), tells drains, lost agents and Spot warnings apart. Pure: the same input always gives the same
  * answer.
  * @example classifyFailure({ ...summary, lastStatus: 'STOPPED', stopCode: 'TaskFailedToStart',
  *   stoppedReason: 'CannotPullContainerError: pull access denied' })?.kind === 'image-pull'
@@ -280,6 +289,7 @@ function failed(value: Omit<Failed, 'failed'>): Failed {
 export function classifyFailure(
   summary: TaskSummary,
   taskDefinition?: TaskDefinitionInfo,
+  host?: HostHistory,
 ): FailureClassification | undefined {
   if (summary.lastStatus !== 'STOPPED') return undefined;
   const reason = summary.stoppedReason ?? '';
@@ -360,18 +370,8 @@ export function classifyFailure(
     });
   }
 
-  if (
-    stopCode === 'SpotInterruption' ||
-    (!stopCode && contains(reason, 'spot') && contains(reason, 'interrupt'))
-  ) {
-    return {
-      failed: false,
-      kind: 'spot-interruption',
-      diagnosis: 'Spot interruption: AWS reclaimed the Spot capacity the task ran on, and ECS stopped it.',
-      hint: 'Expected with Spot capacity. If it hurts, mix FARGATE with FARGATE_SPOT (or On-Demand with Spot) in the capacity provider strategy.',
-      ...codeField,
-    };
-  }
+  const hostLoss = classifyHostLoss(summary, host);
+  if (hostLoss) return hostLoss;
 
   const startFailure = START_FAILURE_ERRORS.map((name) => findReason(reasons, name)).find(Boolean);
   if (stopCode === 'TaskFailedToStart' || startFailure) {
@@ -390,6 +390,8 @@ export function classifyFailure(
 
   const exited = classifyExits(summary, essentials);
   if (exited) return exited;
+  const byHost = classifyHostHistory(summary, host);
+  if (byHost) return byHost;
 
   if (stopCode && !KNOWN_STOP_CODES.has(stopCode)) {
     const infrastructure = stopCode === 'InfrastructureHealth';

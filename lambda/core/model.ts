@@ -2,6 +2,8 @@
  * tracer's domain model, in AWS's vocabulary. Timestamps are ISO 8601 strings in UTC with milliseconds, as
  * ECS sends them; `toEpochMs` turns them into numbers where arithmetic is needed.
  */
+
+import type { ContainerInstanceChange, Ec2InstanceNotice } from './instance.js';
 import { isoToEpochMs } from './iso-time.js';
 
 /** One container's state as an ECS Task State Change event reports it. */
@@ -147,10 +149,12 @@ export interface ServiceEvent {
   readonly eventType?: string;
 }
 
-/** A parsed EventBridge event from `aws.ecs` that tracer records. */
+/** A parsed EventBridge event from `aws.ecs` (or, for the host's side, `aws.ec2`) that tracer records. */
 export type EcsEvent =
   | { readonly type: 'task-state-change'; readonly transition: TaskTransition }
-  | { readonly type: 'service-event'; readonly event: ServiceEvent };
+  | { readonly type: 'service-event'; readonly event: ServiceEvent }
+  | { readonly type: 'container-instance-change'; readonly change: ContainerInstanceChange }
+  | { readonly type: 'ec2-instance-notice'; readonly notice: Ec2InstanceNotice };
 
 /**
  * Converts an ISO timestamp to epoch milliseconds.

@@ -301,7 +301,8 @@ const listed = (list: readonly string[] | undefined): list is readonly string[] 
  * Applies the notifier's settings. Scope first: include and exclude lists of clusters, services (a
  * standalone task has no service, so an include list of services leaves it out) and task groups; an
  * empty list counts as absent. Then the kind: failures notify unless `failureKinds` leaves their kind out;
- * Spot interruptions only with `notifySpotInterruptions` or when `failureKinds` names them; clean stops
+ * Spot interruptions only with `notifySpotInterruptions` or when `failureKinds` names them, drains
+ * (`host-drained`) likewise only with `notifyHostDrains`; clean stops
  * only with `notifyOnEveryStop`, which also lets every kind through.
  * @example notifyDecision(classification, summary, { excludeClusters: ['dev'] }).notify
  */
@@ -339,6 +340,13 @@ export function notifyDecision(
   if (classification.kind === 'spot-interruption') {
     if (settings.notifySpotInterruptions || kinds?.includes('spot-interruption')) return { notify: true };
     return { notify: false, reason: 'Spot interruptions are not notified (notifySpotInterruptions is off)' };
+  }
+  if (classification.kind === 'host-drained') {
+    if (settings.notifyHostDrains || kinds?.includes('host-drained')) return { notify: true };
+    return {
+      notify: false,
+      reason: 'tasks moved off a drained container instance are not notified (notifyHostDrains is off)',
+    };
   }
   if (kinds && !kinds.includes(classification.kind)) {
     return { notify: false, reason: `failure kind ${classification.kind} is not in failureKinds` };

@@ -21,4 +21,6 @@ export interface NotifySettings {
   readonly notifyOnEveryStop?: boolean;
   /** Treat Spot interruptions as worth a notification. */
   readonly notifySpotInterruptions?: boolean;
+  /** Treat tasks moved off a drained container instance (`host-drained`) as worth a notification. */
+  readonly notifyHostDrains?: boolean;
 }

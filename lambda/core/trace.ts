@@ -167,6 +167,8 @@ export function serviceEventLines(events: readonly ServiceEvent[]): TraceLine[] 
 export interface TraceParts {
   readonly transitions: readonly TraceLine[];
   readonly serviceEvents: readonly ServiceEvent[];
+  /** The container instance's `INSTANCE` lines (instance.ts). */
+  readonly instanceLines?: readonly TraceLine[];
   readonly logs: readonly ContainerLogs[];
   readonly statusLines: readonly TraceLine[];
   readonly notices: readonly TraceLine[];
@@ -232,7 +234,7 @@ function lineKey(line: TraceLine): string {
 
 /**
  * Merges the parts of a trace into one list ordered by time. Lines of equal time keep the insertion order
- * transitions → service events → each container's logs → status lines → notices and diagnosis, which is
+ * transitions → service events → host lines → each container's logs → status lines → notices and diagnosis, which is
  * what a stable sort of their concatenation gives (so Stopping, StoppedReason and StoppedCode stay in that
  * order). Identical lines (time, source and message) appear once. Log messages are redacted.
  *
@@ -244,6 +246,7 @@ export function buildTrace(parts: TraceParts): TraceLine[] {
   const groups: (readonly TraceLine[])[] = [
     sortedStable(parts.transitions),
     sortedStable(serviceEventLines(parts.serviceEvents)),
+    sortedStable(parts.instanceLines ?? []),
     ...parts.logs.map(logLines),
     sortedStable(parts.statusLines),
     sortedStable(parts.diagnosis ? [...parts.notices, parts.diagnosis] : parts.notices),

@@ -10,6 +10,7 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
+import { DynamoDbInstanceStore } from '../adapters/dynamodb/dynamodb-instance-store.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTransitionStore } from '../adapters/dynamodb/dynamodb-transition-store.js';
@@ -62,6 +63,8 @@ function isEventBridgeEvent(input: unknown): input is EventBridgeEvent<string, u
 }
 
 function describeResult(result: RecordEventResult): Record<string, unknown> {
+  if (result.type === 'container-instance-change' || result.type === 'ec2-instance-notice')
+    return { ...result };
   return result.type === 'service-event'
     ? {
         type: result.type,
@@ -177,6 +180,7 @@ export function recorderDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Recor
     clock: systemClock,
     logger,
     cache: createRecorderCache(),
+    instances: new DynamoDbInstanceStore(table),
   };
 }
 

@@ -4,6 +4,7 @@
  * seconds per service), CloudWatch Logs for container logs.
  */
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
+import { DynamoDbInstanceStore } from '../adapters/dynamodb/dynamodb-instance-store.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
@@ -27,6 +28,7 @@ export function recordedTraceDeps({ table, ecs }: SharedDeps): BuildTraceDeps {
     serviceEvents: new DynamoDbServiceEventStore(table),
     serviceEventSource: new CachedServiceEventSource(new EcsServiceEventSource({ client: ecs }), systemClock),
     logs: new CloudWatchLogSource(),
+    instances: new DynamoDbInstanceStore(table),
     clock: systemClock,
   };
 }

@@ -6,13 +6,21 @@ import { mapWithConcurrency } from '../core/concurrency.js';
 import { InvalidTaskEventError, TracerError } from '../core/errors.js';
 import type { EventOutcome, EventSink } from '../use-cases/import-history.js';
 import { type RecordEventDeps, type RecordEventResult, recordEvent } from '../use-cases/record-event.js';
-import { isEventBridgeShaped, type PostedEventsAnswer, rejectionOf } from './local-event-intake.js';
+import {
+  isEventBridgeShaped,
+  type PostedEventResult,
+  type PostedEventsAnswer,
+  rejectionOf,
+} from './local-event-intake.js';
 
 /** Events recorded at once: as many as the recorder Lambda records from one SQS batch. */
 export const RECORDER_SINK_CONCURRENCY = 8;
 
 function outcomeOf(result: RecordEventResult): EventOutcome {
   if (result.type === 'service-event') return { status: 'stored', type: 'service-event' };
+  if (result.type === 'container-instance-change' || result.type === 'ec2-instance-notice') {
+    return { status: 'stored', type: 'host-event' };
+  }
   const duplicate = result.transition === 'duplicate' && result.summary === 'stale';
   return { status: duplicate ? 'duplicate' : 'stored', type: 'task-state-change' };
 }
@@ -87,7 +95,7 @@ export class EndpointEventSink implements EventSink {
       const index = posted[i] as number;
       outcomes[index] =
         result.status === 'stored' || result.status === 'duplicate'
-          ? { status: result.status, type: result.type ?? 'task-state-change' }
+          ? { status: result.status, type: importTypeOf(result.type) }
           : { status: 'rejected', reason: result.reason ?? 'rejected by the server' };
     });
     return outcomes;
@@ -124,6 +132,11 @@ export class EndpointEventSink implements EventSink {
     }
     throw new EndpointImportError(lastProblem);
   }
+}
+
+function importTypeOf(type: PostedEventResult['type']): 'task-state-change' | 'service-event' | 'host-event' {
+  if (type === 'container-instance-change' || type === 'ec2-instance-notice') return 'host-event';
+  return type ?? 'task-state-change';
 }
 
 function parseAnswer(text: string): PostedEventsAnswer | undefined {

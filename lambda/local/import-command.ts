@@ -292,6 +292,9 @@ export function formatImportReport(report: ImportReport, target: string): string
     `  imported      ${number(report.imported)} task transitions`,
     `  duplicates    ${number(report.duplicates)} already recorded`,
     `  service       ${number(report.serviceEvents)} service events`,
+    ...(report.hostEvents > 0
+      ? [`  host          ${number(report.hostEvents)} container instance and EC2 events`]
+      : []),
     `  skipped       ${number(report.skipped)}`,
   ];
   const shown = report.skippedRecords.slice(0, SHOWN_SKIPS);

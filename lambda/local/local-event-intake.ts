@@ -30,6 +30,8 @@ export interface PostedEventResult {
   readonly version?: number;
   readonly lastStatus?: string;
   readonly serviceName?: string;
+  readonly containerInstanceId?: string;
+  readonly ec2InstanceId?: string;
   readonly reason?: string;
 }
 
@@ -66,6 +68,17 @@ export function rejectionOf(value: unknown): string {
 }
 
 function describe(result: RecordEventResult): Omit<PostedEventResult, 'index' | 'position' | 'status'> {
+  if (result.type === 'container-instance-change') {
+    return {
+      type: result.type,
+      eventId: result.eventId,
+      clusterName: result.clusterName,
+      containerInstanceId: result.containerInstanceId,
+    };
+  }
+  if (result.type === 'ec2-instance-notice') {
+    return { type: result.type, eventId: result.eventId, ec2InstanceId: result.ec2InstanceId };
+  }
   if (result.type === 'service-event') {
     return {
       type: result.type,

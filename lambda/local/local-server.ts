@@ -9,6 +9,7 @@
  * - `POST /task-definitions`: task definitions, as `aws ecs describe-task-definition` prints them;
  * - `GET /health`.
  */
+
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -20,6 +21,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { backfillActiveDays } from '../adapters/dynamodb/active-days-backfill.js';
 import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
+import { DynamoDbInstanceStore } from '../adapters/dynamodb/dynamodb-instance-store.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTaskHistory } from '../adapters/dynamodb/dynamodb-task-history.js';
@@ -192,6 +194,7 @@ async function preloadSamples(
     clock: table.clock,
     logger,
     cache: createRecorderCache(),
+    instances: new DynamoDbInstanceStore(table),
   });
   const { statusCode, body } = await recordPostedEvents(
     { recorder, logger },
@@ -290,6 +293,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       clock,
       logger: logger.child({ handler: 'recorder' }),
       cache,
+      instances: new DynamoDbInstanceStore(tableOptions),
     });
     const history = new DynamoDbTaskHistory(tableOptions);
     const api = makeApiHandler({
@@ -300,6 +304,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       // Service events come from the table: what the recorder stored, and what it copied at each stop.
       logs: new LocalFirstLogSource(logs, useAws ? new CloudWatchLogSource() : undefined),
       ...(ecs ? { live: new EcsLiveTaskSource(ecs) } : {}),
+      instances: new DynamoDbInstanceStore(tableOptions),
       clock,
       retentionDays,
       logger: logger.child({ handler: 'api' }),

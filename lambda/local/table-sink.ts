@@ -2,9 +2,11 @@
  * The tracer table as the target of `tracer import`: the recorder's use case over the DynamoDB adapters,
  * with ECS for the task definitions' log configuration, exactly as the recorder Lambda is wired.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
+import { DynamoDbInstanceStore } from '../adapters/dynamodb/dynamodb-instance-store.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
 import { DynamoDbTransitionStore } from '../adapters/dynamodb/dynamodb-transition-store.js';
@@ -47,6 +49,7 @@ export async function openTableSink(
     clock: systemClock,
     logger: importLogger(context.logLevel),
     cache: createRecorderCache(),
+    instances: new DynamoDbInstanceStore(table),
   });
   return {
     value: sink,

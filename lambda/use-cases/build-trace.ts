@@ -11,7 +11,10 @@
  * 4. In parallel, with bounded concurrency: read each container's CloudWatch Logs stream (awslogs, or a
  *    FireLens Fluent Bit CloudWatch output, core/log-targets) in those windows, and collect the service's
  *    recorded events and its recent DescribeServices events in the same windows.
- * 5. Classify the failure, merge everything into one ordered trace, and cut a page of it.
+ *    An EC2 task's container instance: its recorded changes and its EC2 instance's notices over the
+ *    task's life (`INSTANCE` lines, core/instance.ts).
+ * 5. Classify the failure (with the host's history), merge everything into one ordered trace, and cut a
+ *    page of it.
  *
  * Partial failure is never fatal: a missing log group or stream, denied access, a container whose logs
  * are not in CloudWatch Logs or an unknown task definition each becomes a `TRACER` notice line in the trace.
@@ -24,6 +27,7 @@ import { mapWithConcurrency } from '../core/concurrency.js';
 import { expired, type RemainingTime } from '../core/deadline.js';
 import { InvalidInputError, LogUnavailableError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
+import { instanceLines } from '../core/instance.js';
 import { type LogTarget, planLogTargets } from '../core/log-targets.js';
 import {
   clipWindows,
@@ -45,8 +49,10 @@ import {
 } from '../core/trace.js';
 import { decodeTraceCursor, pageTrace, type TraceCursor } from '../core/trace-page.js';
 import { clientSafeReason, findTask, resolveTaskDefinition } from './find-task.js';
+import { readHostActivity, refineWithHost } from './host-activity.js';
 import type {
   Clock,
+  InstanceHistory,
   LiveTaskSource,
   LogEvent,
   LogSource,
@@ -74,6 +80,11 @@ export interface BuildTraceDeps {
   readonly serviceEventSource?: ServiceEventSource;
   readonly logs: LogSource;
   readonly live?: LiveTaskSource;
+  /**
+   * What an EC2 task's container instance went through: recorded events, or ECS's answer now.
+   * @default - no `INSTANCE` lines
+   */
+  readonly instances?: InstanceHistory;
   readonly clock: Clock;
   readonly logConcurrency?: number;
 }
@@ -277,7 +288,7 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
   // points where the reads would have started.
   const outOfTime = readWindows.length > 0 && expired(timeLeftMs);
 
-  const [reads, service] = await Promise.all([
+  const [reads, service, host] = await Promise.all([
     mapWithConcurrency(
       outOfTime ? [] : plan.targets,
       deps.logConcurrency ?? DEFAULT_LOG_CONCURRENCY,
@@ -286,6 +297,7 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
     serviceName && !outOfTime
       ? collectServiceEvents(deps, summary.clusterName, serviceName, readWindows)
       : Promise.resolve<{ events: ServiceEvent[]; notice?: string }>({ events: [] }),
+    readHostActivity(deps.instances, summary, deps.clock.nowMs()),
   ]);
 
   let logCalls = 0;
@@ -300,11 +312,21 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
     }
   }
   if (service.notice) notices.push(service.notice);
+  if (host.notice) notices.push(host.notice);
 
-  const failure = found.failure ?? classifyFailure(summary, taskDefinition);
+  const hostLines = host.activity
+    ? instanceLines(host.activity, host.span).filter((line) => inWindows(readWindows, line.epochMs))
+    : [];
+  const failure = refineWithHost(
+    found.failure ?? classifyFailure(summary, taskDefinition),
+    summary,
+    taskDefinition,
+    host,
+  );
   const lines = buildTrace({
     transitions: taskTransitionLines(summary),
     serviceEvents: service.events,
+    instanceLines: hostLines,
     logs: reads.map((read) => read.logs),
     statusLines: containerStatusLines(summary),
     notices: noticeLines(summary, notices),

@@ -35,7 +35,10 @@ export interface HistorySource {
 
 /** What recording one event did. */
 export type EventOutcome =
-  | { readonly status: 'stored' | 'duplicate'; readonly type: 'task-state-change' | 'service-event' }
+  | {
+      readonly status: 'stored' | 'duplicate';
+      readonly type: 'task-state-change' | 'service-event' | 'host-event';
+    }
   | { readonly status: 'rejected'; readonly reason: string };
 
 /** Where events go: the recorder over the table, or a local server's `POST /events`. */
@@ -56,6 +59,11 @@ export interface ImportCounts {
   readonly duplicates: number;
   /** Service events written; they are keyed by their id, so writing one again changes nothing. */
   readonly serviceEvents: number;
+  /**
+   * Container instance state changes and EC2 Spot and rebalance notices written; each is kept under its
+   * identity, so writing one again changes nothing.
+   */
+  readonly hostEvents: number;
   /** Records that are not events tracer records, each with its reason. */
   readonly skipped: number;
 }
@@ -113,7 +121,7 @@ export async function importHistory(
 ): Promise<ImportReport> {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE);
   const maxReportedSkips = Math.max(0, options.maxReportedSkips ?? DEFAULT_MAX_REPORTED_SKIPS);
-  const counts = { read: 0, imported: 0, duplicates: 0, serviceEvents: 0, skipped: 0 };
+  const counts = { read: 0, imported: 0, duplicates: 0, serviceEvents: 0, hostEvents: 0, skipped: 0 };
   const skippedRecords: SkippedRecord[] = [];
   const skip = (position: string, reason: string) => {
     counts.skipped += 1;
@@ -158,6 +166,7 @@ export async function importHistory(
       }
       if (record.beforeCutoff) olderThanRetention += 1;
       if (outcome.type === 'service-event') counts.serviceEvents += 1;
+      else if (outcome.type === 'host-event') counts.hostEvents += 1;
       else if (outcome.status === 'stored') counts.imported += 1;
       else counts.duplicates += 1;
     });

@@ -45,6 +45,7 @@ import {
 } from '../core/trace.js';
 import { buildBoundedTrace } from './bounded-trace.js';
 import type { BuildTraceDeps } from './build-trace.js';
+import { readHostActivity, refineWithHost } from './host-activity.js';
 import type { LedgerClaim, Notification, NotificationLedger, Notifier, RecordedTask } from './ports.js';
 
 /** Waits; injected so that tests decide what waiting means and never depend on time. */
@@ -363,14 +364,17 @@ export async function notifyFailure(
     throw new TaskNotRecordedYetError(clusterName, taskId, transition.version, recorded?.summary.version);
   }
   const summary = recorded.summary;
-  const classification =
-    recorded.failure ??
-    classifyFailure(
-      summary,
-      summary.taskDefinitionArn
-        ? await deps.trace.taskDefinitions.getTaskDefinition(summary.taskDefinitionArn)
-        : undefined,
-    );
+  const taskDefinition =
+    summary.taskDefinitionArn && (!recorded.failure || deps.trace.instances)
+      ? await deps.trace.taskDefinitions.getTaskDefinition(summary.taskDefinitionArn)
+      : undefined;
+  // The host's history may explain a stop that the task's own events call clean: a drain, a lost agent.
+  const classification = refineWithHost(
+    recorded.failure ?? classifyFailure(summary, taskDefinition),
+    summary,
+    taskDefinition,
+    await readHostActivity(deps.trace.instances, summary, clock.nowMs()),
+  );
   if (!classification) {
     // The recorder knows a newer version in which the task has not stopped: nothing ECS documents.
     return {

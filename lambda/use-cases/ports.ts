@@ -6,6 +6,7 @@
 import type { RemainingTime } from '../core/deadline.js';
 import type { LogUnavailableError } from '../core/errors.js';
 import type { FailureClassification } from '../core/failure.js';
+import type { ContainerInstanceChange, Ec2InstanceNotice, InstanceActivity } from '../core/instance.js';
 import type { LogRecordFilter } from '../core/log-records.js';
 import type { ServiceEvent, TaskDefinitionInfo, TaskSummary, TaskTransition } from '../core/model.js';
 
@@ -74,6 +75,28 @@ export interface TaskHistory {
   /** Newest first by createdAt. */
   listTasks(query: ListTasksQuery): Promise<Page<RecordedTask>>;
   listClusters(): Promise<RecordedCluster[]>;
+}
+
+/** Records the host's events. Idempotent and order-independent: duplicates and late events change nothing. */
+export interface InstanceEventStore {
+  recordContainerInstanceChange(change: ContainerInstanceChange): Promise<void>;
+  /** Remembers which EC2 instance a container instance runs on, so that EC2's notices reach its traces. */
+  recordEc2Mapping(change: ContainerInstanceChange & { readonly ec2InstanceId: string }): Promise<void>;
+  recordEc2InstanceNotice(notice: Ec2InstanceNotice): Promise<void>;
+}
+
+/** What a container instance went through; recorded events, or ECS's answer now (`live`). */
+export interface InstanceHistory {
+  /**
+   * The container instance's changes, and its EC2 instance's notices, between the instants (epoch ms).
+   * Undefined when nothing is known of the container instance.
+   */
+  listInstanceActivity(
+    clusterName: string,
+    containerInstanceId: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<InstanceActivity | undefined>;
 }
 
 /** Reads a task definition revision's container log configuration from ECS. */

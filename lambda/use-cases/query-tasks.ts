@@ -8,7 +8,10 @@ import type { ClusterListResponse, TaskListResponse, TaskSummaryResponse } from 
 import { ClusterNotFoundError } from '../core/errors.js';
 import { toTaskListItem, toTaskSummaryResponse } from '../core/task-view.js';
 import { findTask, resolveTaskDefinition } from './find-task.js';
+import { readHostActivity, refineWithHost } from './host-activity.js';
 import type {
+  Clock,
+  InstanceHistory,
   ListTasksQuery,
   LiveTaskSource,
   TaskDefinitionSource,
@@ -21,6 +24,12 @@ export interface QueryTasksDeps {
   readonly taskDefinitions: TaskDefinitionStore;
   readonly taskDefinitionSource?: TaskDefinitionSource;
   readonly live?: LiveTaskSource;
+  /**
+   * An EC2 task's container instance history, which refines the diagnosis (a drain, a lost agent).
+   * @default - the diagnosis from the task's own events
+   */
+  readonly instances?: InstanceHistory;
+  readonly clock?: Clock;
 }
 
 /**
@@ -65,7 +74,13 @@ export async function getTask(
   clusterName: string,
   taskId: string,
 ): Promise<TaskSummaryResponse> {
-  const { task, source } = await findTask(deps, clusterName, taskId);
-  const { taskDefinition } = await resolveTaskDefinition(deps, task.summary.taskDefinitionArn);
+  const { task: found, source } = await findTask(deps, clusterName, taskId);
+  const { taskDefinition } = await resolveTaskDefinition(deps, found.summary.taskDefinitionArn);
+  let task = found;
+  if (deps.instances && deps.clock && found.summary.lastStatus === 'STOPPED') {
+    const host = await readHostActivity(deps.instances, found.summary, deps.clock.nowMs());
+    const failure = refineWithHost(found.failure, found.summary, taskDefinition, host);
+    if (failure) task = { summary: found.summary, failure };
+  }
   return toTaskSummaryResponse(task, source, taskDefinition);
 }

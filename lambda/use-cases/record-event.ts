@@ -13,6 +13,9 @@
  * 5. A stopped service task: copy the service's DescribeServices events around the task's life, those
  *    this container has not copied already.
  * Service action or deployment: store it as a service event.
+ * Container instance state change: store it in its container instance's history, and which EC2 instance
+ * the container instance runs on (once per container). EC2 Spot interruption warning or rebalance
+ * recommendation: store it under its EC2 instance id; traces read it through that mapping.
  *
  * Alternative courses:
  * - The event is not a well-formed ECS event: `InvalidTaskEventError` (the caller dead-letters it).
@@ -27,9 +30,11 @@ import { BoundedMap } from '../core/bounded-map.js';
 import { predatesLogOptions } from '../core/container-log-config.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
 import { classifyFailure, type FailureClassification } from '../core/failure.js';
+import type { ContainerInstanceChange } from '../core/instance.js';
 import { type ServiceEvent, type TaskDefinitionInfo, type TaskTransition, toEpochMs } from '../core/model.js';
 import type {
   Clock,
+  InstanceEventStore,
   ServiceEventSource,
   ServiceEventStore,
   TaskDefinitionSource,
@@ -43,6 +48,7 @@ export const SERVICE_EVENT_MARGIN_MS = 60_000;
 const MAX_CACHED_TASK_DEFINITIONS = 1_000;
 const MAX_CACHED_CLUSTER_DAYS = 1_000;
 const MAX_CACHED_SERVICE_EVENTS = 5_000;
+const MAX_CACHED_EC2_MAPPINGS = 5_000;
 
 interface CachedTaskDefinition {
   readonly info: TaskDefinitionInfo;
@@ -64,6 +70,8 @@ export interface RecorderCache {
    * one service share them, so each is written once per container rather than once per stopped task.
    */
   readonly copiedServiceEvents: Map<string, true>;
+  /** `<cluster>\n<container instance id>` → the EC2 instance id this container recorded for it. */
+  readonly ec2Mappings: Map<string, string>;
 }
 
 /** An empty cache, one per container; what it remembers is bounded, what is in progress is not. */
@@ -74,6 +82,7 @@ export function createRecorderCache(): RecorderCache {
     clusterDays: new BoundedMap(MAX_CACHED_CLUSTER_DAYS),
     pendingClusterDays: new Map(),
     copiedServiceEvents: new BoundedMap(MAX_CACHED_SERVICE_EVENTS),
+    ec2Mappings: new BoundedMap(MAX_CACHED_EC2_MAPPINGS),
   };
 }
 
@@ -86,6 +95,11 @@ export interface RecordEventDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly cache: RecorderCache;
+  /**
+   * Where the host's events go.
+   * @default - host events are parsed, then acknowledged without being stored
+   */
+  readonly instances?: InstanceEventStore;
 }
 
 /** What recording one event did. */
@@ -111,6 +125,21 @@ export type RecordEventResult =
       readonly clusterName: string;
       readonly serviceName: string;
       readonly stored: 'stored';
+    }
+  | {
+      readonly type: 'container-instance-change';
+      readonly eventId: string;
+      readonly clusterName: string;
+      readonly containerInstanceId: string;
+      readonly status?: string;
+      readonly stored: 'stored' | 'not-recorded';
+    }
+  | {
+      readonly type: 'ec2-instance-notice';
+      readonly eventId: string;
+      readonly ec2InstanceId: string;
+      readonly notice: string;
+      readonly stored: 'stored' | 'not-recorded';
     };
 
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -136,6 +165,18 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
  */
 export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Promise<RecordEventResult> {
   const event = parseEcsEvent(rawEvent);
+  if (event.type === 'container-instance-change') return recordContainerInstanceChange(deps, event.change);
+  if (event.type === 'ec2-instance-notice') {
+    const { notice } = event;
+    if (deps.instances) await deps.instances.recordEc2InstanceNotice(notice);
+    return {
+      type: 'ec2-instance-notice',
+      eventId: notice.eventId,
+      ec2InstanceId: notice.ec2InstanceId,
+      notice: notice.notice,
+      stored: deps.instances ? 'stored' : 'not-recorded',
+    };
+  }
   if (event.type === 'service-event') {
     await deps.serviceEvents.putServiceEvents([event.event]);
     return {
@@ -177,6 +218,28 @@ export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Pro
     ...(failure ? { failure } : {}),
     ...(serviceEventsCopied === undefined ? {} : { serviceEventsCopied }),
   };
+}
+
+async function recordContainerInstanceChange(
+  deps: RecordEventDeps,
+  change: ContainerInstanceChange,
+): Promise<RecordEventResult> {
+  const result = {
+    type: 'container-instance-change' as const,
+    eventId: change.eventId,
+    clusterName: change.clusterName,
+    containerInstanceId: change.containerInstanceId,
+    ...(change.status ? { status: change.status } : {}),
+  };
+  if (!deps.instances) return { ...result, stored: 'not-recorded' };
+  await deps.instances.recordContainerInstanceChange(change);
+  const key = `${change.clusterName}\n${change.containerInstanceId}`;
+  const { ec2InstanceId } = change;
+  if (ec2InstanceId && deps.cache.ec2Mappings.get(key) !== ec2InstanceId) {
+    await deps.instances.recordEc2Mapping({ ...change, ec2InstanceId });
+    remember(deps.cache.ec2Mappings, key, ec2InstanceId, MAX_CACHED_EC2_MAPPINGS);
+  }
+  return { ...result, stored: 'stored' };
 }
 
 /**

@@ -71,6 +71,11 @@ export interface NotificationFilters {
   readonly notifyOnEveryStop?: boolean;
   /** Notify Spot interruptions, which are not failures. @default false */
   readonly notifySpotInterruptions?: boolean;
+  /**
+   * Notify tasks that ECS moved off a drained container instance (`host-drained`), which are not failures:
+   * the service scheduler replaces them. @default false
+   */
+  readonly notifyHostDrains?: boolean;
 }
 
 /** The notification settings a user of `Tracer` chooses. */
@@ -277,6 +282,7 @@ export function toNotifySettings(filters: NotificationFilters = {}): NotifySetti
     failureKinds: list(filters.failureKinds),
     notifyOnEveryStop: filters.notifyOnEveryStop,
     notifySpotInterruptions: filters.notifySpotInterruptions,
+    notifyHostDrains: filters.notifyHostDrains,
   };
   return Object.fromEntries(
     Object.entries(settings).filter(([, value]) => value !== undefined),

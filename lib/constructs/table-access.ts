@@ -43,8 +43,9 @@ export const RECORDER_TABLE_ACCESS: TableAccess = {
   writes: [
     {
       action: 'dynamodb:UpdateItem',
-      leadingKeys: [K.task, K.cluster],
-      why: "adds each event's version to its task item, and the task's day to the cluster registry",
+      // I# and EC2#: the host's side of EC2 tasks (docs/host.md), in partitions of their own.
+      leadingKeys: [K.task, K.cluster, K.containerInstance, K.ec2Instance],
+      why: "adds each event's version to its task item, the task's day to the cluster registry, and container instance changes and EC2's Spot and rebalance notices to their host items",
     },
     {
       action: 'dynamodb:PutItem',

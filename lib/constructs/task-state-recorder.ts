@@ -31,6 +31,16 @@ export const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
 /** The ECS events tracer records; `ECS Deployment State Change` events name their service but not the cluster. */
 export const TASK_DETAIL_TYPES = ['ECS Task State Change', 'ECS Service Action'] as const;
 export const DEPLOYMENT_DETAIL_TYPE = 'ECS Deployment State Change';
+/** Container instance events carry `detail.clusterArn`, so they are scoped like task events. */
+export const CONTAINER_INSTANCE_DETAIL_TYPE = 'ECS Container Instance State Change';
+/**
+ * EC2's notices about an instance; they name only the EC2 instance, so their rule takes the region's
+ * every one, and traces show those of instances that a recorded container instance runs on.
+ */
+export const EC2_INSTANCE_DETAIL_TYPES = [
+  'EC2 Spot Instance Interruption Warning',
+  'EC2 Instance Rebalance Recommendation',
+] as const;
 
 export interface TaskStateRecorderProps {
   /** The table the transitions are written to. */
@@ -120,18 +130,23 @@ export class TaskStateRecorder extends Construct {
     if (clusterArns === undefined || servicePrefixes === undefined) {
       this.rules = [
         new events.Rule(this, 'EcsEventsRule', {
-          description: 'tracer: every ECS task state change, service action and deployment state change',
-          eventPattern: { source: ['aws.ecs'], detailType: [...TASK_DETAIL_TYPES, DEPLOYMENT_DETAIL_TYPE] },
+          description:
+            'tracer: every ECS task state change, service action, deployment and container instance state change',
+          eventPattern: {
+            source: ['aws.ecs'],
+            detailType: [...TASK_DETAIL_TYPES, DEPLOYMENT_DETAIL_TYPE, CONTAINER_INSTANCE_DETAIL_TYPE],
+          },
           targets: [target],
         }),
       ];
     } else {
       this.rules = [
         new events.Rule(this, 'EcsEventsRule', {
-          description: 'tracer: task state changes and service actions of the watched clusters',
+          description:
+            'tracer: task state changes, service actions and container instance state changes of the watched clusters',
           eventPattern: {
             source: ['aws.ecs'],
-            detailType: [...TASK_DETAIL_TYPES],
+            detailType: [...TASK_DETAIL_TYPES, CONTAINER_INSTANCE_DETAIL_TYPE],
             detail: { clusterArn: clusterArns },
           },
           targets: [target],
@@ -148,6 +163,15 @@ export class TaskStateRecorder extends Construct {
         }),
       ];
     }
+    this.rules = [
+      ...this.rules,
+      new events.Rule(this, 'Ec2InstanceEventsRule', {
+        description:
+          'tracer: EC2 Spot interruption warnings and rebalance recommendations (the host side of EC2 tasks)',
+        eventPattern: { source: ['aws.ec2'], detailType: [...EC2_INSTANCE_DETAIL_TYPES] },
+        targets: [target],
+      }),
+    ];
 
     this.alarms = [
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'recorder', alarmActions),

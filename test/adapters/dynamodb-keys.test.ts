@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   CLUSTERS_PK,
+  containerInstancePk,
+  ec2InstancePk,
   LEADING_KEY_PATTERNS,
   legacyNotificationPk,
   notificationPk,
@@ -22,6 +24,8 @@ describe('LEADING_KEY_PATTERNS', () => {
     cluster: CLUSTERS_PK,
     taskDefinition: taskDefinitionPk(ARN),
     serviceEvent: servicePk('prod', 'web'),
+    containerInstance: containerInstancePk('prod', '0c304770a74540689f5bf39622b3d781'),
+    ec2Instance: ec2InstancePk('i-0a1b2c3d4e5f60789'),
   } as const;
 
   it.each(Object.entries(keys))('matches the %s partition keys and no other kind', (kind, key) => {

@@ -346,7 +346,12 @@ describe('parseEcsEvent rejects malformed events', () => {
       (r) => (r.detail.containers = [{ name: 'a', exitCode: 'x' }]),
       /exitCode/,
     ],
-    ['from another source', (r) => (r.source = 'aws.ec2'), /^source: /],
+    ['from another source', (r) => (r.source = 'aws.s3'), /^source: /],
+    [
+      'from aws.ec2 with an ECS detail type',
+      (r) => (r.source = 'aws.ec2'),
+      /^unsupported aws\.ec2 detail-type "ECS Task State Change"$/,
+    ],
     [
       'with a task ARN that is not a task ARN',
       (r) => (r.detail.taskArn = 'arn:aws:ecs:us-west-2:111122223333:cluster/FargateCluster'),
@@ -389,9 +394,12 @@ describe('parseEcsEvent rejects malformed events', () => {
   });
 
   it('rejects a detail type that tracer does not record, naming it', () => {
-    const error = rejection(loadEvent('container-instance-state-change_awsdocs'));
+    const raw = loadEvent('container-instance-state-change_awsdocs') as Record<string, unknown>;
+    raw['detail-type'] = 'ECS Container Instance Weather Report';
 
-    expect(error.reason).toBe('unsupported detail-type "ECS Container Instance State Change"');
+    const error = rejection(raw);
+
+    expect(error.reason).toBe('unsupported detail-type "ECS Container Instance Weather Report"');
     expect(error.eventId).toBe('8952ba83-7be2-4ab5-9c32-6687532d15a2');
   });
 

@@ -341,14 +341,14 @@ describe('classifyFailure', () => {
 
   it('reports a task without a stop code whose reason is not a normal stop', () => {
     const summary = withChanges(loadSummary('failure-legacy-no-stop-code.json'), {
-      stoppedReason: 'Host EC2 (instance i-0123456789abcdef0) stopped/terminated.',
+      stoppedReason: 'The database went away.',
       containers: [{ name: 'example-ecs-events', lastStatus: 'STOPPED' }],
     });
 
     const result = classifyFailure(summary);
 
     expect(result).toMatchObject({ failed: true, kind: 'other' });
-    expect(result?.diagnosis).toMatch(/Host EC2/);
+    expect(result?.diagnosis).toMatch(/database went away/);
   });
 
   it('keeps a long reason on one bounded line', () => {

@@ -49,7 +49,7 @@ export class InMemoryTaskHistory implements TaskHistory {
     for (const raw of events) {
       const event = parseEcsEvent(raw);
       if (event.type === 'task-state-change') this.recordTransition(event.transition);
-      else serviceEvents.push(event.event);
+      else if (event.type === 'service-event') serviceEvents.push(event.event);
     }
     return serviceEvents;
   }

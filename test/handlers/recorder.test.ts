@@ -80,7 +80,10 @@ describe('recorder handler with an SQS batch', () => {
     const batch = sqsBatch([
       json('lifecycle-fargate-1-provisioning'),
       '{"this is": not JSON',
-      json('container-instance-state-change_awsdocs'),
+      JSON.stringify({
+        ...loadEvent('container-instance-state-change_awsdocs'),
+        'detail-type': 'ECS Container Instance Weather Report',
+      }),
       JSON.stringify(withoutStatus),
       json('lifecycle-fargate-4-running'),
     ]);
@@ -106,7 +109,7 @@ describe('recorder handler with an SQS batch', () => {
         fields: expect.objectContaining({
           messageId: 'message-2',
           eventId: '8952ba83-7be2-4ab5-9c32-6687532d15a2',
-          reason: 'unsupported detail-type "ECS Container Instance State Change"',
+          reason: 'unsupported detail-type "ECS Container Instance Weather Report"',
         }),
       }),
       expect.objectContaining({

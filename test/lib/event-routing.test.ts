@@ -39,8 +39,8 @@ describe('event routing for every cluster', () => {
     expect(routed(recorder, event)).toBe(true);
   });
 
-  it('records no container instance state change', () => {
-    expect(routed(recorder, CONTAINER_INSTANCE)).toBe(false);
+  it('records container instance state changes', () => {
+    expect(routed(recorder, CONTAINER_INSTANCE)).toBe(true);
   });
 
   it('hands only stopped tasks to the notifier', () => {

@@ -26,6 +26,7 @@ import { apiDepsFromEnv, makeApiHandler } from '../../lambda/handlers/api.js';
 import { makeNotifierHandler, notifierDepsFromEnv } from '../../lambda/handlers/notifier.js';
 import { makeRecorderHandler, recorderDepsFromEnv } from '../../lambda/handlers/recorder.js';
 import { type DynaliteHandle, startDynalite } from '../support/dynalite.js';
+import { loadEvent } from '../support/fixtures.js';
 import { sqsBatch } from '../support/recorder.js';
 import { loadReferences, REFERENCE_CLUSTER, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
 import { synthTracer, tableGrants } from './support.js';
@@ -178,7 +179,11 @@ beforeAll(async () => {
   // The recorder: every reference event, as SQS delivers them.
   current = 'recorder';
   const recorder = makeRecorderHandler(recorderDepsFromEnv(process.env));
-  const bodies = fixtures.flatMap((f) => f.events.map((e) => JSON.stringify(e)));
+  const hostEvents = [
+    loadEvent('container-instance-state-change_awsdocs'),
+    loadEvent('ec2-spot-instance-interruption-warning_awsdocs'),
+  ];
+  const bodies = [...fixtures.flatMap((f) => f.events), ...hostEvents].map((e) => JSON.stringify(e));
   for (let i = 0; i < bodies.length; i += 10) await recorder(sqsBatch(bodies.slice(i, i + 10), i));
 
   // The query function: every route, and a trace whose task definition has to be described again.

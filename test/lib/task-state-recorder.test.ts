@@ -32,13 +32,27 @@ describe('TaskStateRecorder without a cluster filter', () => {
   // GIVEN
   const { template } = synthRecorder();
 
-  it('has one rule for task state changes, service actions and deployment state changes of every cluster', () => {
+  it('has one rule for the ECS events of every cluster and one for EC2 instance notices', () => {
     // THEN
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.resourceCountIs('AWS::Events::Rule', 2);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecs'],
-        'detail-type': ['ECS Task State Change', 'ECS Service Action', 'ECS Deployment State Change'],
+        'detail-type': [
+          'ECS Task State Change',
+          'ECS Service Action',
+          'ECS Deployment State Change',
+          'ECS Container Instance State Change',
+        ],
+      },
+    });
+  });
+
+  it('records EC2 Spot interruption warnings and rebalance recommendations, which name no cluster', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ec2'],
+        'detail-type': ['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation'],
       },
     });
   });
@@ -156,7 +170,11 @@ describe('TaskStateRecorder without a cluster filter', () => {
   it('writes only task items, the cluster registry, task definitions and service events, and never deletes', () => {
     expect(tableGrants(template, 'RecorderFunction')).toEqual([
       { actions: ['dynamodb:GetItem'], resources: ['table'] },
-      { actions: ['dynamodb:UpdateItem'], resources: ['table'], leadingKeys: ['CLUSTERS', 'T#*'] },
+      {
+        actions: ['dynamodb:UpdateItem'],
+        resources: ['table'],
+        leadingKeys: ['CLUSTERS', 'EC2#*', 'I#*', 'T#*'],
+      },
       { actions: ['dynamodb:PutItem'], resources: ['table'], leadingKeys: ['TD#*'] },
       { actions: ['dynamodb:BatchWriteItem'], resources: ['table'], leadingKeys: ['S#*'] },
     ]);
@@ -204,7 +222,7 @@ describe('TaskStateRecorder with a cluster filter', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecs'],
-        'detail-type': ['ECS Task State Change', 'ECS Service Action'],
+        'detail-type': ['ECS Task State Change', 'ECS Service Action', 'ECS Container Instance State Change'],
         detail: {
           clusterArn: [
             'arn:aws:ecs:eu-west-1:111122223333:cluster/prod',
@@ -216,7 +234,7 @@ describe('TaskStateRecorder with a cluster filter', () => {
   });
 
   it('matches deployment state changes, which carry no clusterArn, by the service ARN prefix of each cluster', () => {
-    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::Events::Rule', 3);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecs'],

@@ -34,7 +34,8 @@ describe('TracerStack', () => {
       notifyEmail: 'oncall@example.com',
     });
     // THEN
-    custom.resourceCountIs('AWS::Events::Rule', 3);
+    // recorder: tasks and service actions, deployments, EC2 instance notices; notifier: stopped tasks
+    custom.resourceCountIs('AWS::Events::Rule', 4);
     custom.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'oncall@example.com' });
   });
 

@@ -12,6 +12,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTransitionStore,
 } from '../fakes/in-memory-recorder.js';
+import { InMemoryInstanceStore } from '../fakes/instance-store.js';
 import { loadEvent } from '../support/fixtures.js';
 
 interface Received {
@@ -236,6 +237,26 @@ describe('RecorderEventSink', () => {
       { status: 'rejected', reason: expect.stringContaining('id: Invalid input') },
       { status: 'stored', type: 'service-event' },
     ]);
+  });
+
+  it('stores container instance events and EC2 notices as host events, in the host store', async () => {
+    // Prepare
+    const instances = new InMemoryInstanceStore();
+    const sink = new RecorderEventSink({ ...recorderDeps(), instances });
+
+    // Act
+    const outcomes = await sink.record([
+      loadEvent('container-instance-state-change_awsdocs'),
+      loadEvent('ec2-spot-instance-interruption-warning_awsdocs'),
+    ]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      { status: 'stored', type: 'host-event' },
+      { status: 'stored', type: 'host-event' },
+    ]);
+    expect(instances.mappings.get('default#b54a2a04-046f-4331-9d74-3f6d7f6ca315')).toBe('i-f3a8506b');
+    expect([...instances.notices.keys()]).toEqual(['i-1234567890abcdef0']);
   });
 
   it('fails the batch when the table fails, so that the import stops and can run again', async () => {

@@ -28,6 +28,7 @@ import { type LocalServer, startLocalServer } from '../../lambda/local/local-ser
 import type { ImportReport } from '../../lambda/use-cases/import-history.js';
 import { captureStream, runTracer } from '../cli/run-cli.js';
 import { createTracerTable, type DynaliteHandle, scanTable, startDynalite } from '../support/dynalite.js';
+import { loadEvent } from '../support/fixtures.js';
 import { dynamoRecorderDeps } from '../support/recorder.js';
 import { loadReferences, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
 import { REPO_ROOT, removeDir, tempDir } from './local-harness.js';
@@ -152,7 +153,7 @@ describe('tracer import --file into the table', () => {
     const lines = [
       JSON.stringify(allEvents[0]),
       '{"version": "0", "id": ',
-      JSON.stringify({ ...(allEvents[1] as object), 'detail-type': 'ECS Container Instance State Change' }),
+      JSON.stringify({ ...(allEvents[1] as object), 'detail-type': 'ECS Container Instance Weather Report' }),
       '',
       JSON.stringify(allEvents[1]),
     ];
@@ -174,11 +175,29 @@ describe('tracer import --file into the table', () => {
           ' {2}service {7}0 service events',
           ' {2}skipped {7}2',
           ' {4}line 2: not JSON \\(.+\\)',
-          ' {4}line 3: unsupported detail-type "ECS Container Instance State Change"',
+          ' {4}line 3: unsupported detail-type "ECS Container Instance Weather Report"',
           " {2}note: 2 events are older than the table's retention and expire at once; pass --retention-days with the stack's retention, or import a shorter range\n$",
         ].join('\n'),
       ),
     );
+  });
+
+  it('imports container instance events and EC2 notices into the host items', async () => {
+    // Prepare
+    const tableName = await freshTable();
+    const path = join(dir, 'host.jsonl');
+    const host = [
+      loadEvent('container-instance-state-change_awsdocs'),
+      loadEvent('ec2-spot-instance-interruption-warning_awsdocs'),
+    ];
+    await writeFile(path, `${host.map((e) => JSON.stringify(e)).join('\n')}\n`);
+
+    // Act
+    const run = await tracerImport(['--file', path, '--table', tableName, '--retention-days', '36500']);
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('  host          2 container instance and EC2 events\n');
   });
 
   it('reads the JSON output of aws logs filter-log-events', async () => {

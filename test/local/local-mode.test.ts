@@ -227,7 +227,10 @@ describe('local mode in-process', () => {
     ['a body that is not JSON', '{"id": '],
     [
       'an event of a detail type tracer does not record',
-      JSON.stringify(loadEvent('container-instance-state-change_awsdocs')),
+      JSON.stringify({
+        ...loadEvent('container-instance-state-change_awsdocs'),
+        'detail-type': 'ECS Container Instance Weather Report',
+      }),
     ],
     [
       'an SQS batch instead of an EventBridge event',

@@ -5,6 +5,7 @@ import { LiveSource } from '../../lambda/cli/live-source.js';
 import type { TaskSummaryResponse, TraceResponse } from '../../lambda/core/api-types.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import type { TaskSummary } from '../../lambda/core/model.js';
+import { InMemoryInstanceStore } from '../fakes/instance-store.js';
 import {
   FakeLiveTaskSource,
   FakeServiceEventSource,
@@ -417,5 +418,38 @@ describe('get_trace of a FireLens task', () => {
       source: 'stderr',
       ecs_task_arn: summary.taskArn,
     });
+  });
+});
+
+describe('get_trace of an EC2 task whose host was drained', () => {
+  it('answers the INSTANCE line of the drain and names it in get_task', async () => {
+    // Prepare: ECS still knows the task and, now, its DRAINING container instance.
+    const fixture = loadLogDriverFixture('hostDrained');
+    const summary = parseTaskEvent(
+      fixture.events.find((e) => (e as Record<string, unknown>)['detail-type'] === 'ECS Task State Change'),
+    );
+    const source = new LiveSource({
+      catalog: { listClusterNames: async () => ['Features'], listTasks: async () => [summary] },
+      live: new FakeLiveTaskSource([summary]),
+      taskDefinitionSource: new FakeTaskDefinitionSource(fixture.taskDefinitions),
+      serviceEventSource: new FakeServiceEventSource(undefined),
+      logs: new InMemoryLogSource().putStreams(fixture.streams),
+      instances: new InMemoryInstanceStore().recordEvents(fixture.events),
+      clock: fixedClock(fixture.nowMs),
+    });
+    mcp = await connectMcp({ openSource: async () => source });
+
+    // Act
+    const text = await mcp.call('get_trace', { cluster: 'Features', task: fixture.taskId, tz: 'UTC' });
+    const json = await mcp.call('get_trace', { cluster: 'Features', task: fixture.taskId, format: 'json' });
+
+    // Assess
+    expect(textOf(text)).toBe(readFileSync(fixture.goldenPath, 'utf8'));
+    const instance = (json.structuredContent as unknown as TraceResponse).lines.filter(
+      (l) => l.source === 'INSTANCE',
+    );
+    expect(instance.map((l) => [l.kind, l.message])).toEqual([
+      ['instance', 'DRAINING (i-0a1b2c3d4e5f60789)'],
+    ]);
   });
 });

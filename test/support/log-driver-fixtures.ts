@@ -7,7 +7,11 @@
  *   awslogs, `app` on the `cloudwatch_logs` output (JSON records; a neighbour task writes to the same group)
  *   and `audit` on Datadog, with the API key in its options as the AWS documentation's example has it;
  * - an EC2 service task on awslogs without a stream prefix (the aws-samples event, task 33a7f272...), whose
- *   stream is named after the Docker container id that the event calls `runtimeId`.
+ *   stream is named after the Docker container id that the event calls `runtimeId`;
+ * - the same EC2 service task moved off its host: once by a drain (`hostDrained`: container instance
+ *   events out of order and duplicated, the DRAINING one just before the scheduler stopped the task), once
+ *   by a Spot interruption (`hostSpot`: a rebalance recommendation, the Spot warning, the Spot drain and
+ *   the agent's disconnection after the stop).
  *
  * Golden traces are in test/fixtures/expected/log-driver-<name>.golden.txt, in UTC.
  */
@@ -60,6 +64,22 @@ const SOURCES = {
     taskDefinition: 'ecs/ec2-webapp-task-definition.json',
     logs: 'logs/ec2-webapp-33a7f27282624543abd4a00c3e84d0ee.json',
     golden: 'log-driver-ec2-without-prefix',
+  },
+  hostDrained: {
+    clusterName: 'Features',
+    taskId: '33a7f27282624543abd4a00c3e84d0ee',
+    events: 'events/host-drained-33a7f27282624543abd4a00c3e84d0ee.json',
+    taskDefinition: 'ecs/ec2-webapp-task-definition.json',
+    logs: 'logs/ec2-webapp-33a7f27282624543abd4a00c3e84d0ee.json',
+    golden: 'host-drained',
+  },
+  hostSpot: {
+    clusterName: 'Features',
+    taskId: '33a7f27282624543abd4a00c3e84d0ee',
+    events: 'events/host-spot-33a7f27282624543abd4a00c3e84d0ee.json',
+    taskDefinition: 'ecs/ec2-webapp-task-definition.json',
+    logs: 'logs/ec2-webapp-33a7f27282624543abd4a00c3e84d0ee.json',
+    golden: 'host-spot-interruption',
   },
 } as const satisfies Record<string, Source>;
 

@@ -4,6 +4,7 @@ import { formatTraceText, toTraceLineJson } from '../../lambda/core/format.js';
 import type { ContainerLogConfig, TaskDefinitionInfo } from '../../lambda/core/model.js';
 import type { TraceLine } from '../../lambda/core/trace.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../../lambda/use-cases/build-trace.js';
+import { InMemoryInstanceStore } from '../fakes/instance-store.js';
 import {
   FakeTaskDefinitionSource,
   fixedClock,
@@ -32,6 +33,7 @@ function world(
   const logs = new InMemoryLogSource().putStreams(fixture.streams);
   const deps: BuildTraceDeps = {
     history,
+    instances: new InMemoryInstanceStore().recordEvents(fixture.events),
     taskDefinitions: new InMemoryTaskDefinitionStore(taskDefinitions),
     serviceEvents: new InMemoryServiceEventStore(),
     logs,
@@ -61,7 +63,7 @@ function withAppOptions(fixture: LogDriverFixture, options: Record<string, strin
 }
 
 describe('buildTaskTrace: log drivers, golden traces', () => {
-  it.each<[LogDriverFixtureName]>([['fireLens'], ['ec2WithoutPrefix']])(
+  it.each<[LogDriverFixtureName]>([['fireLens'], ['ec2WithoutPrefix'], ['hostDrained'], ['hostSpot']])(
     'prints exactly the golden trace of the %s task',
     async (name) => {
       // Prepare

@@ -234,6 +234,7 @@ describe('importHistory', () => {
       imported: 2,
       duplicates: 1,
       serviceEvents: 1,
+      hostEvents: 0,
       skipped: 2,
       skippedRecords: [
         { position: 'line 4', reason: 'not JSON (Unexpected end)' },

@@ -9,7 +9,15 @@ import { GSI_FAILED_BY_MONTH, GSI_TASKS_BY_DAY, LEGACY_LAYOUT, TABLE_KEY, TTL_AT
 export type Item = Record<string, AttributeValue>;
 
 /** What a stored item is, so that a scan or the console tells the kinds apart. */
-export type ItemType = 'transition' | 'summary' | 'cluster' | 'task-definition' | 'service-event';
+export type ItemType =
+  | 'transition'
+  | 'summary'
+  | 'cluster'
+  | 'task-definition'
+  | 'service-event'
+  | 'instance-events'
+  | 'instance-ec2'
+  | 'ec2-notices';
 
 export const ITEM_TYPE_ATTRIBUTE = 'itemType';
 

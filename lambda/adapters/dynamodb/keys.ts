@@ -10,6 +10,9 @@
  * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                | none; holds `lastSeenAt` and `activeDays` (below)   |
  * | task definition      | `TD#<taskDefinitionArn>`    | `TD`                       |                                                     |
  * | service event        | `S#<cluster>#<service>`     | `E#<createdAt>#<eventId>`  |                                                     |
+ * | container instance   | `I#<cluster>#<instanceId>`  | `H#<6-hour bucket>`        | none; one map attribute per event (below)           |
+ * | its EC2 instance     | `I#<cluster>#<instanceId>`  | `EC2`                      | none; holds `ec2InstanceId`                         |
+ * | EC2 instance notices | `EC2#<ec2InstanceId>`       | `H#<6-hour bucket>`        | none; one map attribute per event                   |
  *
  * One item per task (task-item.ts): each ECS event is one conditional UpdateItem that adds its version's
  * map `v<version>` (condition: that version is absent), the attributes the task keeps for life with
@@ -42,6 +45,14 @@
  * `dynamodb:LeadingKeys` condition names partition key prefixes, never sort keys). Ledger items written
  * before, at `T#<cluster>#<taskId>` / `NOTIFY`, are still read (`LEGACY_NOTIFY_PK`) until their TTL removes
  * them, so that a task notified before an upgrade is not notified again.
+ *
+ * Host items (instance-store): a bucket (`YYYY-MM-DDTHH`, HH one of 00, 06, 12, 18 UTC) holds the
+ * container instance's events of those six hours, each in its own attribute (`v<version>`, else
+ * `e<eventId>`) written with `if_not_exists`, and an `expiresAt` computed from the bucket: duplicates and
+ * late events leave the same item. Spot interruption warnings and rebalance recommendations carry only the
+ * EC2 instance id, so they are kept under that id (attribute `e<eventId>`) whether or not a container
+ * instance claims it; a trace reads them through the container instance's `EC2` item, and those of
+ * instances no container instance names are never read and expire with the retention.
  *
  * Items of the earlier layout (one `V#<version>` item per transition and a `SUMMARY` item, in the
  * ALL-projected indexes byClusterTime and failedByCluster) are moved into task items by `tracer migrate`.
@@ -105,6 +116,8 @@ export const LEADING_KEY_PATTERNS = {
   cluster: CLUSTERS_PK,
   taskDefinition: 'TD#*',
   serviceEvent: 'S#*',
+  containerInstance: 'I#*',
+  ec2Instance: 'EC2#*',
 } as const;
 
 /** tasksByDay partition: the cluster's tasks listed on one UTC day (`YYYY-MM-DD`). */
@@ -132,6 +145,29 @@ export function servicePk(clusterName: string, serviceName: string): string {
 
 export function serviceEventSk(createdAtIso: string, eventId: string): string {
   return `E#${createdAtIso}#${eventId}`;
+}
+
+/** Hours of one host bucket. */
+export const INSTANCE_BUCKET_HOURS = 6;
+export const EC2_MAPPING_SK = 'EC2';
+
+/** Partition of one container instance's events. */
+export function containerInstancePk(clusterName: string, containerInstanceId: string): string {
+  return `I#${clusterName}#${containerInstanceId}`;
+}
+
+/** Partition of EC2's notices about one instance. */
+export function ec2InstancePk(ec2InstanceId: string): string {
+  return `EC2#${ec2InstanceId}`;
+}
+
+/**
+ * The host bucket of an instant: `H#` and the UTC hour that starts its six hours.
+ * @example hostBucketSk(Date.parse('2020-06-05T12:16:57Z')) === 'H#2020-06-05T12'
+ */
+export function hostBucketSk(epochMs: number): string {
+  const bucketMs = INSTANCE_BUCKET_HOURS * 3_600_000;
+  return `H#${new Date(Math.floor(epochMs / bucketMs) * bucketMs).toISOString().slice(0, 13)}`;
 }
 
 /**
