@@ -16,7 +16,10 @@ export const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
 /** What shapes a page: the zone of its timestamps (text) and the cursor it was asked from. */
 export interface TraceAnswerParams {
   readonly timeZone?: string;
+  /** The cursor the page was asked from, unsealed. */
   readonly cursor?: string;
+  /** Turns the next page's cursor into the one handed out. @default - handed out as is */
+  readonly sealCursor?: (cursor: string) => string;
 }
 
 /** Bytes a string takes inside Lambda's JSON response envelope, where quotes, tabs and controls are escaped. */
@@ -58,13 +61,16 @@ function cutTrace(
   parts: readonly string[],
   budgetBytes: number,
   separatorBytes: number,
-  requestCursor: string | undefined,
+  params: TraceAnswerParams,
 ): { count: number; nextCursor?: string } {
+  const seal = params.sealCursor ?? ((cursor: string) => cursor);
   const count = fittingCount(parts, budgetBytes, separatorBytes);
-  if (count >= parts.length) return trace.nextCursor ? { count, nextCursor: trace.nextCursor } : { count };
-  const previous = requestCursor === undefined ? undefined : decodeTraceCursor(requestCursor);
+  if (count >= parts.length) {
+    return trace.nextCursor ? { count, nextCursor: seal(trace.nextCursor) } : { count };
+  }
+  const previous = params.cursor === undefined ? undefined : decodeTraceCursor(params.cursor);
   const next = cursorAfter(trace.lines.slice(0, count), previous);
-  return next ? { count, nextCursor: encodeTraceCursor(next) } : { count };
+  return next ? { count, nextCursor: seal(encodeTraceCursor(next)) } : { count };
 }
 
 /** The notice at the instant where a page's reads ran out of time; the cursor goes on from there. */
@@ -91,7 +97,7 @@ export function withStopNotice(trace: TaskTrace): TaskTrace {
 export function textTraceAnswer(trace: TaskTrace, params: TraceAnswerParams, maxBytes: number): TraceAnswer {
   const parts = trace.lines.map((line) => `${formatTraceLine(line, params.timeZone ?? 'UTC')}\n`);
   // Room for the closing TRACER line that says how to get the rest.
-  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params.cursor);
+  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params);
   let body = parts.slice(0, count).join('');
   if (nextCursor) {
     const last = trace.lines[count - 1];
@@ -127,7 +133,7 @@ export function jsonTraceAnswer(trace: TaskTrace, params: TraceAnswerParams, max
   const taskJson = JSON.stringify(task);
   const parts = trace.lines.map((line) => JSON.stringify(toTraceLineJson(line)));
   const budget = maxBytes - envelopeBytes(taskJson) - 2048;
-  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params.cursor);
+  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params);
   const tail: Omit<TraceResponse, 'task' | 'lines'> = {
     ...(nextCursor ? { nextCursor } : {}),
     logCalls: trace.logCalls,

@@ -23,6 +23,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
+import { testCursorSeal } from '../support/cursor-seal.js';
 import {
   loadReference,
   loadReferences,
@@ -55,6 +56,7 @@ function harness(overrides: Partial<ApiDeps> = {}, pageSize?: number): Harness {
     logs,
     clock: fixedClock(NOW),
     retentionDays: 90,
+    cursorSeal: testCursorSeal,
     logger: createLogger({ service: 'api' }, { write: (line) => logLines.push(JSON.parse(line)) }),
     ...overrides,
   };
