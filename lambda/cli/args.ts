@@ -369,7 +369,7 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
   };
   if (options.since && options.until) {
     const [sinceMs, untilMs] = [Date.parse(options.since), Date.parse(options.until)];
-    usage(() => checkTimeRange(sinceMs, untilMs));
+    usage(() => checkTimeRange(sinceMs, untilMs, ['--since', '--until']));
   }
   return {
     options,

@@ -129,10 +129,14 @@ export function parseInstantParam(input: string, nowMs: number, name = 'time'): 
  * A `since`/`until` pair, checked for order.
  * @throws InvalidInputError when since is after until.
  */
-export function checkTimeRange(sinceMs: number | undefined, untilMs: number | undefined): void {
+export function checkTimeRange(
+  sinceMs: number | undefined,
+  untilMs: number | undefined,
+  names: readonly [string, string] = ['since', 'until'],
+): void {
   if (sinceMs !== undefined && untilMs !== undefined && sinceMs > untilMs) {
     throw new InvalidInputError(
-      `since: ${new Date(sinceMs).toISOString()} is after until ${new Date(untilMs).toISOString()}`,
+      `${names[0]}: ${new Date(sinceMs).toISOString()} is after ${names[1]} ${new Date(untilMs).toISOString()}`,
     );
   }
 }
