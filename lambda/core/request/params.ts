@@ -14,7 +14,7 @@ import { MAX_CURSOR_CHARS, MAX_DURATION_MS } from './page-limits.js';
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/([A-Za-z0-9_-]{1,255})$/;
 const TASK_ID = /^[A-Za-z0-9-]{1,64}$/;
-const CURSOR = /^[A-Za-z0-9_.-]+$/;
+const CURSOR = /^[A-Za-z0-9_.:~-]+$/;
 
 function quoted(text: string): string {
   const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
