@@ -214,12 +214,13 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
  */
 export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   const shared = sharedDepsFromEnv(env);
+  // Read at cold start, so that a function deployed without the secret fails loudly; the value is fetched
+  // on the first request that needs it, and kept.
+  const cursorKey = new SecretsManagerCursorKey(requireEnv(EnvName.CURSOR_SECRET_ARN, env));
   return {
     ...recordedTraceDeps(shared),
     live: new EcsLiveTaskSource(shared.ecs),
-    cursorSeal: memoize(async () =>
-      makeCursorSeal(await new SecretsManagerCursorKey(requireEnv(EnvName.CURSOR_SECRET_ARN, env)).read()),
-    ),
+    cursorSeal: memoize(async () => makeCursorSeal(await cursorKey.read())),
     retentionDays: shared.retentionDays,
     logger: createLogger({ service: 'api' }, { level: logLevelEnv(env) }),
   };
