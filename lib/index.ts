@@ -11,6 +11,7 @@ export {
   type NotificationFormat,
   type NotificationProps,
 } from './constructs/failure-notifier.js';
+export type { LogReadScope } from './constructs/grants.js';
 export {
   RECORDER_DEFAULT_MAX_CONCURRENCY,
   TaskStateRecorder,
@@ -19,6 +20,7 @@ export {
 export {
   type ApiAuthorization,
   type ApiThrottling,
+  type GrantInvokeOptions,
   TraceApi,
   type TraceApiProps,
 } from './constructs/trace-api.js';

@@ -50,6 +50,8 @@ export const CONTEXT_KEYS = {
   alarmTopicArn: 'alarmTopicArn',
   logRetentionDays: 'logRetentionDays',
   logLevel: 'logLevel',
+  logRegions: 'logRegions',
+  logGroupPrefixes: 'logGroupPrefixes',
 } as const;
 
 /** Reads one context value: `scope.node.tryGetContext`. */
@@ -69,6 +71,8 @@ export function tracerPropsFromContext(read: ContextReader): TracerProps {
     tableDeletionProtection: readBoolean(read, K.tableDeletionProtection),
     recorderMaxConcurrency: readNumber(read, K.recorderMaxConcurrency),
     logLevel: readChoice(read, K.logLevel, ['debug', 'info', 'warn', 'error'] as const),
+    logRegions: readList(read, K.logRegions),
+    logGroupPrefixes: readList(read, K.logGroupPrefixes),
   };
   const rateLimit = readNumber(read, K.apiRateLimit);
   const burstLimit = readNumber(read, K.apiBurstLimit);

@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvName } from '../lambda/config/env.js';
 import { FailureNotifier, type NotificationProps } from './constructs/failure-notifier.js';
+import type { LogReadScope } from './constructs/grants.js';
 import { TaskStateRecorder } from './constructs/task-state-recorder.js';
 import { type ApiAuthorization, type ApiThrottling, TraceApi } from './constructs/trace-api.js';
 import { TracerTable } from './constructs/tracer-table.js';
@@ -16,7 +17,7 @@ export const DEFAULT_RETENTION_DAYS = 90;
 /** Ten years: DynamoDB TTL has no limit, but a longer retention is almost certainly a typo. */
 export const MAX_RETENTION_DAYS = 3650;
 
-export interface TracerProps {
+export interface TracerProps extends LogReadScope {
   /**
    * How long tracer keeps a task's history, in days (DynamoDB TTL), from 1 to 3650.
    * @default 90
@@ -140,6 +141,8 @@ export class Tracer extends Construct {
       clusters: props.clusters,
       authorization: props.apiAuthorization,
       throttling: props.throttling,
+      logRegions: props.logRegions,
+      logGroupPrefixes: props.logGroupPrefixes,
       logRetention,
       alarmActions,
     });
@@ -154,6 +157,8 @@ export class Tracer extends Construct {
             retentionDays,
             clusters: props.clusters,
             apiUrl: this.api.url,
+            logRegions: props.logRegions,
+            logGroupPrefixes: props.logGroupPrefixes,
             logRetention,
             alarmActions,
           });

@@ -22,13 +22,8 @@ import {
 } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
-import {
-  type EcsReadAction,
-  grantEcsRead,
-  grantNotificationLedger,
-  grantTableData,
-  grantTraceLogsRead,
-} from './grants.js';
+import { type EcsReadAction, grantEcsRead, grantTraceLogsRead, type LogReadScope } from './grants.js';
+import { grantTableAccess, NOTIFIER_TABLE_ACCESS } from './table-access.js';
 
 export const NOTIFIER_ENTRY = 'lambda/handlers/notifier.ts';
 export const NOTIFIER_TIMEOUT = Duration.minutes(2);
@@ -102,7 +97,7 @@ export interface NotificationProps {
   readonly batchSize?: number;
 }
 
-export interface FailureNotifierProps extends NotificationProps {
+export interface FailureNotifierProps extends NotificationProps, LogReadScope {
   /** The table with the recorded tasks and the notification ledger. */
   readonly table: dynamodb.ITable;
   readonly retentionDays: number;
@@ -202,11 +197,10 @@ export class FailureNotifier extends Construct {
     this.topic.grants.actions(notifier, ['sns:Publish'], {
       keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
     });
-    // Reads for the trace; the ledger (a conditional write that makes each task notify once) and the task
-    // definition cache need PutItem and UpdateItem only.
-    grantTableData(notifier, props.table, 'read');
-    grantNotificationLedger(notifier, props.table);
-    grantTraceLogsRead(notifier);
+    // Reads for the trace; writes only to its ledger (a conditional put makes each task notify once) and to
+    // the task definition cache.
+    grantTableAccess(notifier, props.table, NOTIFIER_TABLE_ACCESS);
+    grantTraceLogsRead(notifier, props);
     grantEcsRead(notifier, clusters, NOTIFIER_ECS_READS);
 
     this.function.addEventSource(

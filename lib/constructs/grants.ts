@@ -1,8 +1,6 @@
 import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { taskDefinitionPk } from '../../lambda/adapters/dynamodb/keys.js';
 import type { ClusterScope } from './ecs-clusters.js';
 
 /** What a grant needs: a principal, and the construct (its role) that cdk-nag findings are acknowledged on. */
@@ -50,73 +48,82 @@ export function grantEcsRead(
   }
 }
 
+/** Where the functions may read container logs. */
+export interface LogReadScope {
+  /**
+   * Regions besides the stack's own whose log groups the functions read: those that task definitions name in
+   * `awslogs-region` or a FireLens output's `region`.
+   * @default - the stack's own region only
+   */
+  readonly logRegions?: readonly string[];
+  /**
+   * Read only log groups whose names start with one of these prefixes, for example `/ecs/`.
+   * @default - every log group of the account, in the regions above
+   */
+  readonly logGroupPrefixes?: readonly string[];
+}
+
 /**
- * Grants reading containers' CloudWatch Logs: the log groups of this account, in any region.
- * @example grantTraceLogsRead(fn)
+ * Grants reading containers' CloudWatch Logs in this account: GetLogEvents on the streams of the log groups
+ * in the stack's region and `logRegions`, narrowed to `logGroupPrefixes`, and DescribeLogGroups (which a
+ * trace calls only to tell a missing group from a missing stream) in the same regions.
+ * @example grantTraceLogsRead(fn, { logRegions: ['eu-west-1'], logGroupPrefixes: ['/ecs/'] })
  */
-export function grantTraceLogsRead(grantee: Grantee): void {
-  const logGroups = Stack.of(grantee.role).formatArn({
-    service: 'logs',
-    // A container may log to another region (awslogs-region, a FireLens output's region); the functions follow it.
-    region: '*',
-    resource: 'log-group',
-    resourceName: '*',
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
+export function grantTraceLogsRead(grantee: Grantee, scope: LogReadScope = {}): void {
+  const stack = Stack.of(grantee.role);
+  const regions = [undefined, ...validateLogRegions(stack, scope.logRegions ?? [])];
+  const prefixes =
+    scope.logGroupPrefixes === undefined ? [''] : validateLogGroupPrefixes(scope.logGroupPrefixes);
+  const logGroupArn = (region: string | undefined, resourceName: string) =>
+    stack.formatArn({
+      service: 'logs',
+      ...(region === undefined ? {} : { region }),
+      resource: 'log-group',
+      resourceName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   addScopedStatement(
     grantee,
-    ['logs:GetLogEvents', 'logs:DescribeLogGroups'],
-    [logGroups],
+    ['logs:GetLogEvents'],
+    regions.flatMap((region) => prefixes.map((prefix) => logGroupArn(region, `${prefix}*:log-stream:*`))),
     // Task definitions name their log groups (awslogs-group, a FireLens output's log_group_name or template)
-    // and are registered after tracer is deployed, so the groups cannot be listed here; the account bounds them.
-    'task definitions name their log groups (awslogs-group, FireLens log_group_name) and regions after tracer is deployed; the grant stays in this account',
+    // and are registered after tracer is deployed, so the groups cannot be listed here.
+    'task definitions name their log groups (awslogs-group, FireLens log_group_name) after tracer is deployed; the grant stays in this account, its regions and the logGroupPrefixes prop',
+  );
+  addScopedStatement(
+    grantee,
+    ['logs:DescribeLogGroups'],
+    regions.map((region) => logGroupArn(region, '*')),
+    'DescribeLogGroups lists log groups by name prefix and returns no log events; a trace calls it only to tell a missing log group from a missing stream',
   );
 }
 
-/**
- * Grants the table's data with DynamoDB's own grant, and acknowledges the `index/*` it adds for the table's
- * own indexes.
- * @example grantTableData(fn, table, 'read')
- */
-export function grantTableData(grantee: Grantee, table: dynamodb.ITable, access: 'read' | 'readWrite'): void {
-  if (access === 'read') table.grantReadData(grantee);
-  else table.grantReadWriteData(grantee);
-  acknowledgeWildcards(
-    grantee.role,
-    [`${table.tableArn}/index/*`],
-    "the grant covers only the table's own indexes",
-  );
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const LOG_GROUP_PREFIX_PATTERN = /^[\w.\-/#]{1,511}$/;
+
+function validateLogRegions(stack: Stack, regions: readonly string[]): string[] {
+  for (const region of regions) {
+    if (!Token.isUnresolved(region) && !REGION_PATTERN.test(region)) {
+      throw new Error(`logRegions must hold AWS region names such as eu-west-1, got "${region}"`);
+    }
+  }
+  const own = Token.isUnresolved(stack.region) ? undefined : stack.region;
+  return [...new Set(regions)].filter((region) => region !== own);
 }
 
-/**
- * Lets a reader keep what it learns about task definition revisions: PutItem on the table, limited by
- * `dynamodb:LeadingKeys` to task definition items, so a trace that had to describe a revision stores it for
- * the day the revision is deleted, without any right to change recorded tasks.
- * @example grantTaskDefinitionCache(queryFunction, table)
- */
-export function grantTaskDefinitionCache(grantee: Grantee, table: dynamodb.ITable): void {
-  iam.Grant.addToPrincipal({
-    grantee,
-    actions: ['dynamodb:PutItem'],
-    resourceArns: [table.tableArn],
-    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [taskDefinitionPk('*')] } },
-  });
-}
-
-/**
- * Lets the notifier keep its ledger and cache task definitions: PutItem and UpdateItem on the table, and no
- * other write (no DeleteItem, no batch writes). The ledger's items (`T#…` keys with a NOTIFY sort key) and
- * the task definition items (`TD#…`) share no partition key prefix that a `dynamodb:LeadingKeys` condition
- * could name without also naming recorded tasks, so the grant is the table; the adapters' condition
- * expressions keep each write to its own items.
- * @example grantNotificationLedger(notifierFunction, table)
- */
-export function grantNotificationLedger(grantee: Grantee, table: dynamodb.ITable): void {
-  iam.Grant.addToPrincipal({
-    grantee,
-    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    resourceArns: [table.tableArn],
-  });
+function validateLogGroupPrefixes(prefixes: readonly string[]): string[] {
+  if (prefixes.length === 0) {
+    throw new Error('logGroupPrefixes must name at least one prefix; leave it out to read every log group');
+  }
+  for (const prefix of prefixes) {
+    if (Token.isUnresolved(prefix)) continue;
+    if (!LOG_GROUP_PREFIX_PATTERN.test(prefix)) {
+      throw new Error(
+        `logGroupPrefixes must be log group name prefixes (letters, digits, _ - / . #, no wildcard), got "${prefix}"`,
+      );
+    }
+  }
+  return [...new Set(prefixes)];
 }
 
 function addScopedStatement(

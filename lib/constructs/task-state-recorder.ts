@@ -12,7 +12,8 @@ import { EnvName } from '../../lambda/config/env.js';
 import { AlarmThresholds, deadLetterAlarm, functionAlarms, queueAgeAlarm } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
-import { grantEcsRead, grantTableData } from './grants.js';
+import { grantEcsRead } from './grants.js';
+import { grantTableAccess, RECORDER_TABLE_ACCESS } from './table-access.js';
 
 export const RECORDER_ENTRY = 'lambda/handlers/recorder.ts';
 export const RECORDER_TIMEOUT = Duration.seconds(30);
@@ -96,7 +97,7 @@ export class TaskStateRecorder extends Construct {
       },
     });
     this.function = recorder.function;
-    grantTableData(recorder, props.table, 'readWrite');
+    grantTableAccess(recorder, props.table, RECORDER_TABLE_ACCESS);
     // The first sighting of a task definition revision stores its log configuration; service events are
     // stored when a task stops, because DescribeServices keeps only the last 100.
     grantEcsRead(recorder, clusters, ['ecs:DescribeTaskDefinition', 'ecs:DescribeServices']);

@@ -13,13 +13,8 @@ import { API_ROUTES } from '../../lambda/core/request/routes.js';
 import { apiServerErrorsAlarm, functionAlarms } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
-import {
-  type EcsReadAction,
-  grantEcsRead,
-  grantTableData,
-  grantTaskDefinitionCache,
-  grantTraceLogsRead,
-} from './grants.js';
+import { type EcsReadAction, grantEcsRead, grantTraceLogsRead, type LogReadScope } from './grants.js';
+import { grantTableAccess, QUERY_TABLE_ACCESS } from './table-access.js';
 
 export const API_ENTRY = 'lambda/handlers/api.ts';
 export const API_STAGE_NAME = 'prod';
@@ -42,7 +37,7 @@ export interface ApiThrottling {
   readonly burstLimit?: number;
 }
 
-export interface TraceApiProps {
+export interface TraceApiProps extends LogReadScope {
   /** The table the traces are read from. */
   readonly table: dynamodb.ITable;
   /** How long tracer keeps tasks; the API says so when a task is not found. */
@@ -135,9 +130,8 @@ export class TraceApi extends Construct {
     });
     this.function = query.function;
     this.cursorSecret.grantRead(query);
-    grantTableData(query, props.table, 'read');
-    grantTaskDefinitionCache(query, props.table);
-    grantTraceLogsRead(query);
+    grantTableAccess(query, props.table, QUERY_TABLE_ACCESS);
+    grantTraceLogsRead(query, props);
     // Live traces of tasks that ran before tracer was deployed, and the service's recent events.
     grantEcsRead(query, clusters, QUERY_ECS_READS);
 
@@ -248,16 +242,68 @@ export class TraceApi extends Construct {
   }
 
   /**
-   * Lets a principal call every method of the API (`execute-api:Invoke` on the stage).
+   * Lets a principal call the API (`execute-api:Invoke` on GET methods of the stage): every route, or with
+   * `clusters` only the routes of those clusters and the cluster listing.
+   *
+   * Scoping by cluster relies on the handler refusing a cluster path segment with an encoded slash
+   * (`/clusters/dev-a%2Fprod/tasks`): API Gateway matches the policy against the path as sent, so such a
+   * segment would otherwise pass `dev-*` and name another cluster.
    * @example api.grantInvoke(onCallRole)
+   * @example api.grantInvoke(devRole, { clusters: ['dev-*'] })
    */
-  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+  grantInvoke(grantee: iam.IGrantable, options: GrantInvokeOptions = {}): iam.Grant {
+    const arn = (path: string) => this.restApi.arnForExecuteApi('GET', path, API_STAGE_NAME);
+    if (options.clusters === undefined) {
+      return iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['execute-api:Invoke'],
+        resourceArns: [arn('/*')],
+      });
+    }
+    const clusters = validateClusterPatterns(options.clusters);
+    const listing = options.listClusters ?? true;
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.restApi.arnForExecuteApi('GET', '/*', API_STAGE_NAME)],
+      resourceArns: [
+        ...(listing ? [arn('/clusters')] : []),
+        ...clusters.flatMap((cluster) => [arn(`/clusters/${cluster}`), arn(`/clusters/${cluster}/*`)]),
+      ],
     });
   }
+}
+
+/** Which routes `grantInvoke` opens. */
+export interface GrantInvokeOptions {
+  /**
+   * Only the routes of these clusters, by name; `*` matches any characters, `?` one, as IAM does.
+   * @default - every cluster
+   */
+  readonly clusters?: readonly string[];
+  /**
+   * With `clusters`, also GET /clusters, which lists the names of every recorded cluster (no task).
+   * @default true
+   */
+  readonly listClusters?: boolean;
+}
+
+/** A cluster name with IAM wildcards: the characters ECS allows in cluster names, plus `*` and `?`. */
+const CLUSTER_PATTERN = /^[\w\-*?]{1,255}$/;
+
+function validateClusterPatterns(clusters: readonly string[]): string[] {
+  if (clusters.length === 0) {
+    throw new Error(
+      'grantInvoke clusters must name at least one cluster; leave it out to grant every cluster',
+    );
+  }
+  for (const cluster of clusters) {
+    if (!Token.isUnresolved(cluster) && !CLUSTER_PATTERN.test(cluster)) {
+      throw new Error(
+        `grantInvoke clusters must be cluster names, with * and ? as wildcards (letters, digits, - and _), got "${cluster}"`,
+      );
+    }
+  }
+  return [...new Set(clusters)];
 }
 
 function validateThrottling(throttling: ApiThrottling | undefined): Required<ApiThrottling> {

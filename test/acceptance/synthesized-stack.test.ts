@@ -51,6 +51,8 @@ interface CfnResource {
 interface Shipped {
   outDir: string;
   resources: Record<string, CfnResource>;
+  /** The template as `cdk synth` wrote it. */
+  text: string;
 }
 
 async function synthesize(): Promise<Shipped> {
@@ -60,10 +62,9 @@ async function synthesize(): Promise<Shipped> {
     maxBuffer: 64 * 1024 * 1024,
     timeout: 540_000,
   });
-  const template = JSON.parse(await readFile(join(outDir, 'Tracer.template.json'), 'utf8')) as {
-    Resources: Record<string, CfnResource>;
-  };
-  return { outDir, resources: template.Resources };
+  const text = await readFile(join(outDir, 'Tracer.template.json'), 'utf8');
+  const template = JSON.parse(text) as { Resources: Record<string, CfnResource> };
+  return { outDir, resources: template.Resources, text };
 }
 
 /** Resolves the intrinsic functions that appear in function environments to the emulators' names. */
@@ -214,6 +215,10 @@ describe.skipIf(!hasMoto)('the synthesized stack, run from its bundles against e
   it('takes its configuration only from the environment the template declares', () => {
     expect(Object.keys(bundle).sort()).toEqual(['api', 'notifier', 'recorder']);
     for (const role of Object.keys(env)) expect(env[role]?.TRACER_TABLE_NAME).toBe('tracer-acceptance');
+  });
+
+  it('names no region, whatever region the CDK CLI assumed, so the template deploys to any region', () => {
+    expect(shipped.text.match(/\b(?:[a-z]{2}|us-gov)-[a-z]+-\d\b/g)).toBeNull();
   });
 
   it('records a crashed task, serves its trace with the container logs, and notifies once', async () => {

@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
@@ -8,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbNotificationLedger } from '../../lambda/adapters/dynamodb/dynamodb-notification-ledger.js';
 import { fromItem } from '../../lambda/adapters/dynamodb/items.js';
-import { NOTIFY_SK, taskPk } from '../../lambda/adapters/dynamodb/keys.js';
+import { NOTIFY_SK, notificationPk, taskPk } from '../../lambda/adapters/dynamodb/keys.js';
 import { FakeClock } from '../fakes/notify-fakes.js';
 import { type DynaliteHandle, startDynalite } from '../support/dynalite.js';
 
@@ -43,14 +44,14 @@ describe('DynamoDbNotificationLedger', () => {
     const { Item } = await db.client.send(
       new GetItemCommand({
         TableName: db.tableName,
-        Key: { pk: { S: taskPk('default', taskId) }, sk: { S: NOTIFY_SK } },
+        Key: { pk: { S: notificationPk('default', taskId) }, sk: { S: NOTIFY_SK } },
         ConsistentRead: true,
       }),
     );
     return Item ? fromItem(Item) : undefined;
   }
 
-  it('claims a task that nobody claimed, storing the lease and the TTL next to the task', async () => {
+  it('claims a task that nobody claimed, storing the lease and the TTL in the ledger’s own partition', async () => {
     // Prepare
     const taskId = nextTask();
 
@@ -60,7 +61,7 @@ describe('DynamoDbNotificationLedger', () => {
     // Assess
     expect(claim).toEqual({ outcome: 'claimed' });
     expect(await storedItem(taskId)).toEqual({
-      pk: `T#default#${taskId}`,
+      pk: `N#default#${taskId}`,
       sk: 'NOTIFY',
       itemType: 'notification',
       clusterName: 'default',
@@ -131,6 +132,51 @@ describe('DynamoDbNotificationLedger', () => {
     expect(other).toEqual({ outcome: 'claimed' });
   });
 
+  async function putEarlierLedgerItem(taskId: string, attributes: Record<string, AttributeValue>) {
+    await db.client.send(
+      new PutItemCommand({
+        TableName: db.tableName,
+        Item: { pk: { S: taskPk('default', taskId) }, sk: { S: NOTIFY_SK }, ...attributes },
+      }),
+    );
+  }
+
+  it('keeps a notification sent under the earlier layout sent, and writes nothing', async () => {
+    // Prepare
+    const taskId = nextTask();
+    await putEarlierLedgerItem(taskId, { state: { S: 'sent' } });
+
+    // Act
+    const claim = await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+
+    // Assess
+    expect(claim).toEqual({ outcome: 'sent' });
+    expect(await storedItem(taskId)).toBeUndefined();
+  });
+
+  it('respects a claim of the earlier layout while its lease holds', async () => {
+    const taskId = nextTask();
+    await putEarlierLedgerItem(taskId, {
+      state: { S: 'claimed' },
+      leaseUntil: { N: String(NOW + LEASE_MS) },
+    });
+
+    const claim = await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+
+    expect(claim).toEqual({ outcome: 'held', leaseUntilMs: NOW + LEASE_MS });
+    expect(await storedItem(taskId)).toBeUndefined();
+  });
+
+  it('claims anew in its own partition once a claim of the earlier layout expired', async () => {
+    const taskId = nextTask();
+    await putEarlierLedgerItem(taskId, { state: { S: 'claimed' }, leaseUntil: { N: String(NOW - 1) } });
+
+    const claim = await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+
+    expect(claim).toEqual({ outcome: 'claimed' });
+    expect(await storedItem(taskId)).toMatchObject({ pk: `N#default#${taskId}`, state: 'claimed' });
+  });
+
   it('rejects when the table does not exist', async () => {
     const missing = new DynamoDbNotificationLedger({
       client: db.client,
@@ -153,6 +199,7 @@ describe('DynamoDbNotificationLedger against DynamoDB, which returns the item wi
     // Prepare
     const client = new DynamoDBClient({ region: 'us-east-1' });
     const mock = mockClient(client);
+    mock.on(GetItemCommand).resolves({});
     mock.on(PutItemCommand).rejects(
       new ConditionalCheckFailedException({
         message: 'The conditional request failed',
@@ -172,7 +219,10 @@ describe('DynamoDbNotificationLedger against DynamoDB, which returns the item wi
 
     // Assess
     expect(claim).toEqual({ outcome: 'held', leaseUntilMs: NOW + LEASE_MS });
-    expect(mock.commandCalls(GetItemCommand)).toHaveLength(0);
+    // The one read is of the earlier layout's item, before the claim.
+    expect(mock.commandCalls(GetItemCommand).map((c) => c.args[0].input.Key?.pk)).toEqual([
+      { S: 'T#default#t' },
+    ]);
     expect(mock.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
       TableName: 'tracer',
       ConditionExpression: 'attribute_not_exists(#pk) OR (#state = :claimed AND #leaseUntil < :now)',

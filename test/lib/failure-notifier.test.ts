@@ -19,6 +19,7 @@ import {
   logicalIdOf,
   propertiesOf,
   synth,
+  tableGrants,
 } from './support.js';
 
 function synthNotifier(props: Partial<FailureNotifierProps> = {}) {
@@ -167,12 +168,25 @@ describe('FailureNotifier with the defaults', () => {
     expect(statement).toMatchObject({ Effect: 'Allow', Resource: { 'Fn::GetAtt': [queue, 'Arn'] } });
   });
 
-  it('writes the table with PutItem and UpdateItem only, on the table itself', () => {
-    const table = logicalIdOf(template, 'AWS::DynamoDB::Table', 'Table');
-    expect(functionStatements(template, 'NotifierFunction')).toContainEqual({
-      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  it('writes only its ledger items and task definitions, and reads the table without its indexes', () => {
+    expect(tableGrants(template, 'NotifierFunction')).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: ['table'] },
+      { actions: ['dynamodb:PutItem'], resources: ['table'], leadingKeys: ['N#*', 'TD#*'] },
+      { actions: ['dynamodb:UpdateItem'], resources: ['table'], leadingKeys: ['N#*'] },
+    ]);
+  });
+
+  it("reads log streams in the stack's own region and account only", () => {
+    const statements = functionStatements(template, 'NotifierFunction');
+    expect(statements).toContainEqual({
+      Action: 'logs:GetLogEvents',
       Effect: 'Allow',
-      Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+      Resource: 'arn:aws:logs:eu-west-1:111122223333:log-group:*:log-stream:*',
+    });
+    expect(statements).toContainEqual({
+      Action: 'logs:DescribeLogGroups',
+      Effect: 'Allow',
+      Resource: 'arn:aws:logs:eu-west-1:111122223333:log-group:*',
     });
   });
 
@@ -192,15 +206,9 @@ describe('FailureNotifier with the defaults', () => {
   it('lets the notifier publish with the key, keep its ledger, read logs and ECS, and consume its queue', () => {
     expect(allowedActions(template, 'NotifierFunction')).toEqual(
       [
-        'dynamodb:BatchGetItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DescribeTable',
         'dynamodb:GetItem',
-        'dynamodb:GetRecords',
-        'dynamodb:GetShardIterator',
         'dynamodb:PutItem',
         'dynamodb:Query',
-        'dynamodb:Scan',
         'dynamodb:UpdateItem',
         'ecs:DescribeServices',
         'ecs:DescribeTaskDefinition',

@@ -113,6 +113,36 @@ export function allowedActions(template: Template, functionPrefix: string): stri
     .sort();
 }
 
+/**
+ * The DynamoDB statements of a function's role, each as its actions, the table resources they name (`table`,
+ * `table/index/<name>`) and their `dynamodb:LeadingKeys` patterns, if any. The table is the template's only one.
+ */
+export function tableGrants(
+  template: Template,
+  functionPrefix: string,
+): Array<{ actions: string[]; resources: string[]; leadingKeys?: string[] }> {
+  const table = logicalIdOf(template, 'AWS::DynamoDB::Table', '');
+  const tableArn = JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] });
+  const name = (resource: unknown): string => {
+    if (JSON.stringify(resource) === tableArn) return 'table';
+    const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join && JSON.stringify(join[1][0]) === tableArn) return `table${join[1].slice(1).join('')}`;
+    throw new Error(`not a resource of the table: ${JSON.stringify(resource)}`);
+  };
+  return functionStatements(template, functionPrefix)
+    .filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('dynamodb:')))
+    .map((s) => {
+      const leadingKeys = (
+        s.Condition as { 'ForAllValues:StringLike'?: Record<string, string[]> } | undefined
+      )?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+      return {
+        actions: ([] as string[]).concat(s.Action).sort(),
+        resources: ([] as unknown[]).concat(s.Resource).map(name).sort(),
+        ...(leadingKeys === undefined ? {} : { leadingKeys: [...leadingKeys].sort() }),
+      };
+    });
+}
+
 /** Every policy statement of the template: identity policies, role inline policies and resource policies. */
 export function allStatements(
   template: Template,

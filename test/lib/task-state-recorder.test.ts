@@ -15,6 +15,7 @@ import {
   logicalIdOf,
   propertiesOf,
   synth,
+  tableGrants,
 } from './support.js';
 
 function synthRecorder(clusters?: readonly string[], retentionDays = 45) {
@@ -152,6 +153,15 @@ describe('TaskStateRecorder without a cluster filter', () => {
     });
   });
 
+  it('writes only task items, the cluster registry, task definitions and service events, and never deletes', () => {
+    expect(tableGrants(template, 'RecorderFunction')).toEqual([
+      { actions: ['dynamodb:GetItem'], resources: ['table'] },
+      { actions: ['dynamodb:UpdateItem'], resources: ['table'], leadingKeys: ['CLUSTERS', 'T#*'] },
+      { actions: ['dynamodb:PutItem'], resources: ['table'], leadingKeys: ['TD#*'] },
+      { actions: ['dynamodb:BatchWriteItem'], resources: ['table'], leadingKeys: ['S#*'] },
+    ]);
+  });
+
   it('tells the recorder its table and retention through the shared variable names', () => {
     expect(environmentOf(template, 'RecorderFunction')).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
@@ -160,20 +170,12 @@ describe('TaskStateRecorder without a cluster filter', () => {
     });
   });
 
-  it('lets the recorder read and write the table, describe task definitions and services, and consume its queue', () => {
+  it('lets the recorder write and read the table, describe task definitions and services, and consume its queue', () => {
     expect(allowedActions(template, 'RecorderFunction')).toEqual(
       [
-        'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:DescribeTable',
         'dynamodb:GetItem',
-        'dynamodb:GetRecords',
-        'dynamodb:GetShardIterator',
         'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:Scan',
         'dynamodb:UpdateItem',
         'ecs:DescribeServices',
         'ecs:DescribeTaskDefinition',

@@ -7,11 +7,13 @@ import { TraceApi, type TraceApiProps } from '../../lib/constructs/trace-api.js'
 import { TracerTable } from '../../lib/constructs/tracer-table.js';
 import {
   allowedActions,
+  allStatements,
   environmentOf,
   functionStatements,
   KNOWN_ENV,
   logicalIdOf,
   synth,
+  tableGrants,
 } from './support.js';
 
 function synthApi(props: Partial<TraceApiProps> = {}) {
@@ -184,25 +186,22 @@ describe('TraceApi with the defaults', () => {
     expect(statement?.Resource).toEqual({ Ref: secret });
   });
 
-  it('lets the query function store task definition revisions it had to describe, and no other item', () => {
-    const statement = functionStatements(template, 'ApiFunction').find(
-      (s) => s.Action === 'dynamodb:PutItem',
-    );
-    expect(statement?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TD#*'] } });
+  it('lets the query function read the table, query its two indexes and store task definitions, no other item', () => {
+    expect(tableGrants(template, 'ApiFunction')).toEqual([
+      { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], resources: ['table'] },
+      { actions: ['dynamodb:Query'], resources: ['table/index/failedByMonth', 'table/index/tasksByDay'] },
+      { actions: ['dynamodb:PutItem'], resources: ['table'], leadingKeys: ['TD#*'] },
+    ]);
   });
 
   it('lets the query function read the table, the logs and ECS, and nothing else', () => {
     expect(allowedActions(template, 'ApiFunction')).toEqual(
       [
         'dynamodb:BatchGetItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DescribeTable',
         'dynamodb:GetItem',
-        'dynamodb:GetRecords',
-        'dynamodb:GetShardIterator',
         'dynamodb:PutItem',
         'dynamodb:Query',
-        'dynamodb:Scan',
+        'dynamodb:Query', // on the table, and on its two indexes
         'ecs:DescribeServices',
         'ecs:DescribeTaskDefinition',
         'ecs:DescribeTasks',
@@ -216,11 +215,18 @@ describe('TraceApi with the defaults', () => {
     );
   });
 
-  it("limits log reads to this account's log groups", () => {
-    const statement = functionStatements(template, 'ApiFunction').find(
-      (s) => Array.isArray(s.Action) && s.Action.includes('logs:GetLogEvents'),
-    );
-    expect(statement?.Resource).toBe('arn:aws:logs:*:111122223333:log-group:*');
+  it("limits log reads to the log streams of this account in the stack's own region", () => {
+    const statements = functionStatements(template, 'ApiFunction');
+    expect(statements).toContainEqual({
+      Action: 'logs:GetLogEvents',
+      Effect: 'Allow',
+      Resource: 'arn:aws:logs:eu-west-1:111122223333:log-group:*:log-stream:*',
+    });
+    expect(statements).toContainEqual({
+      Action: 'logs:DescribeLogGroups',
+      Effect: 'Allow',
+      Resource: 'arn:aws:logs:eu-west-1:111122223333:log-group:*',
+    });
   });
 
   it('lets API Gateway invoke the function once for the whole API', () => {
@@ -309,6 +315,79 @@ describe('TraceApi with the defaults', () => {
     });
   });
 
+  it('grants execute-api:Invoke on the routes of the named clusters and the cluster listing only', () => {
+    // GIVEN a developer role that may read the dev clusters and the staging cluster
+    const granted = synth(
+      (s) => {
+        const table = new TracerTable(s, 'Table').table;
+        const traceApi = new TraceApi(s, 'Api', { table, retentionDays: 30 });
+        const role = new iam.Role(s, 'Dev', { assumedBy: new iam.AccountRootPrincipal() });
+        // WHEN
+        traceApi.grantInvoke(role, { clusters: ['dev-*', 'staging'] });
+      },
+      { stackProps: { env: KNOWN_ENV } },
+    ).template;
+    // THEN
+    const restApi = logicalIdOf(granted, 'AWS::ApiGateway::RestApi', 'ApiRestApi');
+    const arn = (path: string) => ({
+      'Fn::Join': ['', ['arn:aws:execute-api:eu-west-1:111122223333:', { Ref: restApi }, `/prod/GET${path}`]],
+    });
+    granted.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalIdOf(granted, 'AWS::IAM::Role', 'Dev') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Allow',
+            Resource: [
+              arn('/clusters'),
+              arn('/clusters/dev-*'),
+              arn('/clusters/dev-*/*'),
+              arn('/clusters/staging'),
+              arn('/clusters/staging/*'),
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it('leaves the cluster listing out of a scoped grant when asked', () => {
+    const granted = synth((s) => {
+      const traceApi = new TraceApi(s, 'Api', {
+        table: new TracerTable(s, 'Table').table,
+        retentionDays: 30,
+      });
+      traceApi.grantInvoke(new iam.Role(s, 'Dev', { assumedBy: new iam.AccountRootPrincipal() }), {
+        clusters: ['prod'],
+        listClusters: false,
+      });
+    }).template;
+    const statement = allStatements(granted).find((s) => s.statement.Action === 'execute-api:Invoke');
+    const paths = ([] as unknown[])
+      .concat(statement?.statement.Resource)
+      .map((r) => JSON.stringify(r).match(/\/prod\/GET([^"]*)"/)?.[1]);
+    expect(paths).toEqual(['/clusters/prod', '/clusters/prod/*']);
+  });
+
+  it.each([
+    [['dev/prod'], 'grantInvoke clusters must be cluster names'],
+    [['dev%2Fprod'], 'grantInvoke clusters must be cluster names'],
+    [[], 'grantInvoke clusters must name at least one cluster'],
+  ])('rejects grantInvoke clusters %j', (clusters, message) => {
+    expect(() =>
+      synth((s) => {
+        const traceApi = new TraceApi(s, 'Api', {
+          table: new TracerTable(s, 'Table').table,
+          retentionDays: 30,
+        });
+        traceApi.grantInvoke(new iam.Role(s, 'Dev', { assumedBy: new iam.AccountRootPrincipal() }), {
+          clusters,
+        });
+      }),
+    ).toThrow(message);
+  });
+
   it('raises no warning', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
@@ -333,6 +412,42 @@ describe('TraceApi settings', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })],
     });
+  });
+
+  it('adds the log regions and narrows log reads to the log group prefixes', () => {
+    // GIVEN containers that log to /ecs/ and /app/ groups, some of them in us-west-2
+    const { template } = synthApi({
+      logRegions: ['us-west-2', 'eu-west-1'],
+      logGroupPrefixes: ['/ecs/', '/app/'],
+    });
+    // THEN
+    const statements = functionStatements(template, 'ApiFunction');
+    const arn = (region: string, name: string) => `arn:aws:logs:${region}:111122223333:log-group:${name}`;
+    expect(statements).toContainEqual({
+      Action: 'logs:GetLogEvents',
+      Effect: 'Allow',
+      Resource: [
+        arn('eu-west-1', '/app/*:log-stream:*'),
+        arn('eu-west-1', '/ecs/*:log-stream:*'),
+        arn('us-west-2', '/app/*:log-stream:*'),
+        arn('us-west-2', '/ecs/*:log-stream:*'),
+      ],
+    });
+    expect(statements).toContainEqual({
+      Action: 'logs:DescribeLogGroups',
+      Effect: 'Allow',
+      Resource: [arn('eu-west-1', '*'), arn('us-west-2', '*')],
+    });
+  });
+
+  it.each([
+    [{ logRegions: ['west'] }, 'logRegions must hold AWS region names such as eu-west-1, got "west"'],
+    [{ logRegions: ['*'] }, 'logRegions must hold AWS region names such as eu-west-1, got "*"'],
+    [{ logGroupPrefixes: ['/ecs/*'] }, 'logGroupPrefixes must be log group name prefixes'],
+    [{ logGroupPrefixes: [''] }, 'logGroupPrefixes must be log group name prefixes'],
+    [{ logGroupPrefixes: [] }, 'logGroupPrefixes must name at least one prefix'],
+  ])('rejects log read props %j', (props, message) => {
+    expect(() => synthApi(props)).toThrow(message);
   });
 
   it('limits live ECS reads to the watched clusters', () => {

@@ -1,10 +1,13 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../lambda/config/env.js';
 import { alarmTopicArnFromContext, CONTEXT_KEYS, tracerPropsFromContext } from '../../lib/stack-context.js';
-import { environmentOf, synthTracerStack } from './support.js';
+import { TracerStack } from '../../lib/tracer-stack.js';
+import { CDK_JSON_CONTEXT, environmentOf, SKIP_BUNDLING, synthTracerStack } from './support.js';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
 
@@ -71,6 +74,38 @@ describe('TracerStack', () => {
   });
 });
 
+describe('TracerStack synthesized without an environment, as bin/app.ts does', () => {
+  // GIVEN the app settings of cdk.json: its context and its versionReporting
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    versionReporting?: boolean;
+  };
+  const app = new App({
+    builtinCloudFormationValidation: false,
+    analyticsReporting: cdkJson.versionReporting !== false,
+    context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING },
+  });
+  // WHEN
+  const template = Template.fromStack(new TracerStack(app, 'Tracer'));
+  const text = JSON.stringify(template.toJSON());
+
+  it('names no region anywhere, so one template deploys to any region', () => {
+    // THEN
+    expect(text.match(/\b(?:[a-z]{2}|us-gov|us-iso[a-z]?)-[a-z]+-\d\b/g)).toBeNull();
+  });
+
+  it('builds ARNs, the API URL and the trace links of notifications from the pseudo-parameters', () => {
+    expect(text).toContain('{"Ref":"AWS::Region"}');
+    expect(text).toContain('{"Ref":"AWS::AccountId"}');
+    const apiUrl = JSON.stringify(environmentOf(template, 'TracerNotifierFunction')[EnvName.API_URL]);
+    expect(apiUrl).toContain('".execute-api.",{"Ref":"AWS::Region"},".",{"Ref":"AWS::URLSuffix"}');
+  });
+
+  it('passes no environment in bin/app.ts: the CDK CLI sets CDK_DEFAULT_REGION to us-east-1 when none is configured', () => {
+    const source = readFileSync(new URL('../../bin/app.ts', import.meta.url), 'utf8');
+    expect(source).not.toMatch(/env:\s*\{/);
+  });
+});
+
 describe('the library entry point', () => {
   it('exports the main construct, the stack and every feature construct', async () => {
     const library = await import('../../lib/index.js');
@@ -108,6 +143,8 @@ describe('tracerPropsFromContext', () => {
       [CONTEXT_KEYS.recorderMaxConcurrency]: '50',
       [CONTEXT_KEYS.logRetentionDays]: '7',
       [CONTEXT_KEYS.logLevel]: 'warn',
+      [CONTEXT_KEYS.logRegions]: 'us-west-2,eu-central-1',
+      [CONTEXT_KEYS.logGroupPrefixes]: '/ecs/',
       [CONTEXT_KEYS.notifyEmail]: 'oncall@example.com',
       [CONTEXT_KEYS.notifySettleSeconds]: '60',
       [CONTEXT_KEYS.notifyFormat]: 'chatbot',
@@ -130,6 +167,8 @@ describe('tracerPropsFromContext', () => {
       recorderMaxConcurrency: 50,
       logRetention: logs.RetentionDays.ONE_WEEK,
       logLevel: 'warn',
+      logRegions: ['us-west-2', 'eu-central-1'],
+      logGroupPrefixes: ['/ecs/'],
       notifications: {
         email: 'oncall@example.com',
         settleDelay: Duration.seconds(60),

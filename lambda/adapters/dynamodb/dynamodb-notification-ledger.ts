@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { LedgerClaim, NotificationLedger } from '../../use-cases/ports.js';
 import { expiresAtSeconds, ITEM_TYPE_ATTRIBUTE, isConditionalCheckFailed } from './items.js';
-import { NOTIFY_SK, TABLE_KEY, TTL_ATTRIBUTE, taskPk } from './keys.js';
+import { legacyNotificationPk, NOTIFY_SK, notificationPk, TABLE_KEY, TTL_ATTRIBUTE } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 
 const STATE = 'state';
@@ -16,9 +16,11 @@ const CLAIMED = 'claimed';
 const SENT = 'sent';
 
 /**
- * The notification ledger: one item per task (`T#<cluster>#<taskId>` / `NOTIFY`) next to the task's own
- * records, so it expires with them. A claim is a conditional put that succeeds when no attempt claimed the
- * task or the last claim's lease ran out; once marked sent, no claim succeeds again.
+ * The notification ledger: one item per task (`N#<cluster>#<taskId>` / `NOTIFY`), in partitions of its own
+ * so that the notifier's IAM grant can confine its writes to them; it expires with the task's records. A
+ * claim is a conditional put that succeeds when no attempt claimed the task or the last claim's lease ran
+ * out; once marked sent, no claim succeeds again. Ledger items of the earlier layout (`T#<cluster>#<taskId>`
+ * / `NOTIFY`) are read before a claim and count as this ledger's own.
  */
 export class DynamoDbNotificationLedger implements NotificationLedger {
   constructor(private readonly options: DynamoDbTableOptions) {}
@@ -33,6 +35,13 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
     nowMs: number,
     leaseMs: number,
   ): Promise<LedgerClaim> {
+    const earlier = await this.readEarlier(clusterName, taskId);
+    if (earlier !== undefined) {
+      const outcome = this.outcomeOf(earlier);
+      if (outcome.outcome === 'sent' || (outcome.outcome === 'held' && outcome.leaseUntilMs >= nowMs)) {
+        return outcome;
+      }
+    }
     try {
       await this.options.client.send(
         new PutItemCommand({
@@ -86,9 +95,31 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
 
   private key(clusterName: string, taskId: string): Record<string, AttributeValue> {
     return {
-      [TABLE_KEY.partitionKey]: { S: taskPk(clusterName, taskId) },
+      [TABLE_KEY.partitionKey]: { S: notificationPk(clusterName, taskId) },
       [TABLE_KEY.sortKey]: { S: NOTIFY_SK },
     };
+  }
+
+  /**
+   * The ledger item an earlier version wrote next to the task, if any. A task notified just before an
+   * upgrade may be delivered again after it (a retry, a redrive from the dead-letter queue): this read keeps
+   * it from being notified twice. Such items expire with the retention; then the read finds nothing.
+   */
+  private async readEarlier(
+    clusterName: string,
+    taskId: string,
+  ): Promise<Record<string, AttributeValue> | undefined> {
+    const result = await this.options.client.send(
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: {
+          [TABLE_KEY.partitionKey]: { S: legacyNotificationPk(clusterName, taskId) },
+          [TABLE_KEY.sortKey]: { S: NOTIFY_SK },
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item;
   }
 
   /** The item as it is now; for emulators that do not return it with the failed condition. */

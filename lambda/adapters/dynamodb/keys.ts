@@ -6,7 +6,7 @@
  * | item                 | pk                          | sk                         | index keys                                          |
  * |----------------------|-----------------------------|----------------------------|-----------------------------------------------------|
  * | task                 | `T#<cluster>#<taskId>`      | `TASK`                     | tasksByDay: `lpk` `C#<cluster>#<listing day>` / `lsk` `<listing time>#<taskId>`; failedByMonth (failed only): `fpk` `F#<cluster>#<stop month>` / `fsk` `<stop time>#<taskId>` |
- * | notification ledger  | `T#<cluster>#<taskId>`      | `NOTIFY`                   |                                                     |
+ * | notification ledger  | `N#<cluster>#<taskId>`      | `NOTIFY`                   |                                                     |
  * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                | none; holds `lastSeenAt` and `activeDays` (below)   |
  * | task definition      | `TD#<taskDefinitionArn>`    | `TD`                       |                                                     |
  * | service event        | `S#<cluster>#<service>`     | `E#<createdAt>#<eventId>`  |                                                     |
@@ -37,6 +37,11 @@
  * those days newest first, and for failed tasks the months from the oldest active day to `lastSeenAt`.
  * Days older than the retention are pruned but the newest of them (see active-days.ts). An item without
  * `activeDays` predates the registry: listings walk every day of the retention window.
+ *
+ * The ledger has its own `N#` partitions so that IAM can confine the notifier's writes to them (a
+ * `dynamodb:LeadingKeys` condition names partition key prefixes, never sort keys). Ledger items written
+ * before, at `T#<cluster>#<taskId>` / `NOTIFY`, are still read (`LEGACY_NOTIFY_PK`) until their TTL removes
+ * them, so that a task notified before an upgrade is not notified again.
  *
  * Items of the earlier layout (one `V#<version>` item per transition and a `SUMMARY` item, in the
  * ALL-projected indexes byClusterTime and failedByCluster) are moved into task items by `tracer migrate`.
@@ -76,6 +81,31 @@ export function parseTaskPk(pk: string): { clusterName: string; taskId: string }
   const m = /^T#(.+)#([^#]+)$/.exec(pk);
   return m ? { clusterName: m[1] as string, taskId: m[2] as string } : undefined;
 }
+
+/** Partition key of a task's notification ledger item, apart from the task so that IAM can tell them apart. */
+export function notificationPk(clusterName: string, taskId: string): string {
+  return `N#${clusterName}#${taskId}`;
+}
+
+/**
+ * Where ledger items were written before they had their own partitions (the task's, with sort key `NOTIFY`);
+ * read only, so that a notification sent before an upgrade stays sent.
+ */
+export function legacyNotificationPk(clusterName: string, taskId: string): string {
+  return taskPk(clusterName, taskId);
+}
+
+/**
+ * The partition key patterns (`dynamodb:LeadingKeys`, IAM StringLike) of each kind of item, for grants that
+ * confine a function's writes to its own items.
+ */
+export const LEADING_KEY_PATTERNS = {
+  task: 'T#*',
+  notification: 'N#*',
+  cluster: CLUSTERS_PK,
+  taskDefinition: 'TD#*',
+  serviceEvent: 'S#*',
+} as const;
 
 /** tasksByDay partition: the cluster's tasks listed on one UTC day (`YYYY-MM-DD`). */
 export function clusterDayPk(clusterName: string, createdAtIso: string): string {
