@@ -4,10 +4,22 @@
  * `--help` and `--version` start instantly.
  */
 import { parseArgs } from 'node:util';
-import { normalizeCluster, normalizeTaskId, parseTaskArn, taskOfArn } from '../core/arn.js';
-import { parseDuration } from '../core/duration.js';
+import { parseSignHost, planSigning } from '../adapters/http/signing-policy.js';
+import { taskOfArn } from '../core/arn.js';
 import { InvalidInputError, TracerError } from '../core/errors.js';
-import { assertTimeZone, DEFAULT_TIME_ZONE } from '../core/format.js';
+import { DEFAULT_TIME_ZONE } from '../core/format.js';
+import { MAX_CLI_TASK_LIMIT } from '../core/request/page-limits.js';
+import {
+  checkTimeRange,
+  parseCluster,
+  parseCursorParam,
+  parseDurationParam,
+  parseInstantParam,
+  parseLimit,
+  parseStatus,
+  parseTask,
+  parseTimeZone,
+} from '../core/request/params.js';
 
 /** A command line that cannot be used; exit code 2 with a usage line. */
 export class UsageError extends TracerError {}
@@ -29,7 +41,9 @@ usage:
   tracer migrate --table NAME     move history of the earlier table layout into task items (tracer migrate --help)
 
 source (one of):
-  --endpoint URL     the tracer API (SigV4-signed; http://127.0.0.1:PORT is used unsigned)
+  --endpoint URL     the tracer API: https://ID.execute-api.REGION.amazonaws.com/prod is SigV4-signed,
+                     http://127.0.0.1:PORT (local mode) is used unsigned; anything else is refused
+  --sign-host HOST   also sign for this custom domain of the API (https only)
   --stack NAME       the tracer API of this CloudFormation stack (its ApiUrl output)
   --live             read ECS and CloudWatch Logs directly (tasks ECS still remembers)
   --profile NAME     AWS profile (default: AWS_PROFILE, then the standard credential chain)
@@ -74,6 +88,7 @@ const FLAG_SPEC = {
   tz: { type: 'string' },
   sns: { type: 'string' },
   endpoint: { type: 'string' },
+  'sign-host': { type: 'string' },
   stack: { type: 'string' },
   profile: { type: 'string' },
   region: { type: 'string' },
@@ -102,7 +117,6 @@ export const MIN_INTERVAL_MS = 500;
 export const MAX_INTERVAL_MS = 5 * 60_000;
 /** The default page size of `tracer CLUSTER`. */
 export const DEFAULT_TASK_LIMIT = 100;
-const MAX_TASK_LIMIT = 1000;
 
 /**
  * The environment variable of a flag.
@@ -114,7 +128,7 @@ export function envNameOf(flag: string): string {
 
 /** Where answers come from. `none` is a valid parse: the error is raised only when a source is needed. */
 export type SourceSelection =
-  | { readonly kind: 'endpoint'; readonly endpoint: string }
+  | { readonly kind: 'endpoint'; readonly endpoint: string; readonly signHost?: string }
   | { readonly kind: 'stack'; readonly stackName: string }
   | { readonly kind: 'live' }
   | { readonly kind: 'none' };
@@ -222,37 +236,10 @@ function rephrase<T>(from: string, parse: () => T): T {
   }
 }
 
-/**
- * A point in time given as ISO 8601 or as a duration ago (`2h`), as an ISO 8601 UTC string. Shared by the
- * CLI's `--since`/`--until` and the MCP tools' `since`/`until`.
- * @throws InvalidInputError naming `name` for anything else.
- * @example parseInstant('--since', '2h', Date.parse('2024-05-01T12:00:00Z')) === '2024-05-01T10:00:00.000Z'
- */
-export function parseInstant(name: string, text: string, nowMs: number): string {
-  const value = text.trim();
-  // A bare duration means "that long ago", which is what an on-call engineer types: --since 2h.
-  if (/^[+]?[\d.]+(ns|us|µs|μs|ms|s|m|h)/.test(value)) {
-    try {
-      return new Date(nowMs - parseDuration(value)).toISOString();
-    } catch (error) {
-      if (error instanceof InvalidInputError) {
-        throw new InvalidInputError(`${name}: ${error.message}`, { cause: error });
-      }
-      throw error;
-    }
-  }
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new InvalidInputError(
-      `${name}: "${text}" is not a time; use ISO 8601 (2024-05-01T12:00:00Z) or a duration ago (2h)`,
-    );
-  }
-  return new Date(ms).toISOString();
-}
-
-function parseInstantSetting(setting: Setting<string>, nowMs: number): string {
+/** Runs a front-door parser, turning its InvalidInputError into a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
   try {
-    return parseInstant(setting.from, setting.value, nowMs);
+    return parse();
   } catch (error) {
     if (error instanceof InvalidInputError) throw new UsageError(error.message, { cause: error });
     throw error;
@@ -260,24 +247,18 @@ function parseInstantSetting(setting: Setting<string>, nowMs: number): string {
 }
 
 function parseInterval(text: string): number {
-  const ms = parseDuration(text);
+  const ms = parseDurationParam(text, '--interval');
   if (ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
     throw new UsageError(`must be from 500ms to 5m, got "${text}"`);
   }
   return ms;
 }
 
-function parseLimit(setting: Setting<string>): number {
-  const value = Number(setting.value.trim());
-  if (!Number.isInteger(value) || value < 1 || value > MAX_TASK_LIMIT) {
-    throw new UsageError(
-      `${setting.from}: must be a whole number from 1 to ${MAX_TASK_LIMIT}, got "${setting.value}"`,
-    );
-  }
-  return value;
+function parseInstantSetting(setting: Setting<string>, nowMs: number): string {
+  return new Date(usage(() => parseInstantParam(setting.value, nowMs, setting.from))).toISOString();
 }
 
-function parseEndpoint(setting: Setting<string>): string {
+function parseEndpoint(setting: Setting<string>, signHost: string | undefined): string {
   let url: URL;
   try {
     url = new URL(setting.value.trim());
@@ -287,6 +268,8 @@ function parseEndpoint(setting: Setting<string>): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`${setting.from}: "${setting.value}" must start with https:// or http://`);
   }
+  // Refused here, before any request: credentials must never go to a host the person did not choose.
+  planSigning(url, signHost);
   return url.href;
 }
 
@@ -366,7 +349,7 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
 
   const duration = stringSetting('duration');
   const durationMs = duration
-    ? rephrase(duration.from, () => parseDuration(duration.value))
+    ? usage(() => parseDurationParam(duration.value, duration.from))
     : DEFAULT_DURATION_MS;
 
   const interval = stringSetting('interval');
@@ -375,8 +358,9 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
     : DEFAULT_INTERVAL_MS;
 
   const tz = stringSetting('tz');
-  const timeZone = tz ? tz.value.trim() : context.localTimeZone;
-  rephrase(tz?.from ?? 'local time zone', () => assertTimeZone(timeZone));
+  const timeZone = usage(() =>
+    parseTimeZone(tz ? tz.value : context.localTimeZone, tz?.from ?? 'local time zone'),
+  );
 
   const sns = stringSetting('sns');
   if (sns && !SNS_TOPIC_ARN.test(sns.value.trim())) {
@@ -386,9 +370,7 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
   }
 
   const status = stringSetting('status');
-  if (status && !/^[A-Za-z_]{1,32}$/.test(status.value.trim())) {
-    throw new UsageError(`${status.from}: "${status.value}" is not a task status such as RUNNING or STOPPED`);
-  }
+  const statusValue = status ? usage(() => parseStatus(status.value, status.from)) : undefined;
   const since = stringSetting('since');
   const until = stringSetting('until');
   const limit = stringSetting('limit');
@@ -400,7 +382,7 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
   }
 
   const options: CliOptions = {
-    selection: selectSource(values, fromEnv, booleanSetting),
+    selection: selectSource(values, fromEnv, booleanSetting, stringSetting('sign-host')),
     ...(profile ? { profile: profile.value.trim() } : {}),
     ...(region ? { region: region.value.trim() } : {}),
     durationMs,
@@ -409,12 +391,12 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
     timeZone,
     jsonTimeZone: tz ? timeZone : DEFAULT_TIME_ZONE,
     ...(sns ? { snsTopicArn: sns.value.trim() } : {}),
-    ...(status ? { status: status.value.trim().toUpperCase() } : {}),
+    ...(statusValue ? { status: statusValue } : {}),
     failed: booleanSetting('failed'),
     ...(since ? { since: parseInstantSetting(since, context.nowMs) } : {}),
     ...(until ? { until: parseInstantSetting(until, context.nowMs) } : {}),
-    limit: limit ? parseLimit(limit) : DEFAULT_TASK_LIMIT,
-    ...(cursor ? { cursor: cursor.value } : {}),
+    limit: limit ? usage(() => parseLimit(limit.value, MAX_CLI_TASK_LIMIT, limit.from)) : DEFAULT_TASK_LIMIT,
+    ...(cursor ? { cursor: usage(() => parseCursorParam(cursor.value, cursor.from)) } : {}),
     follow: values.follow === true,
     intervalMs,
   };
@@ -430,8 +412,9 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
   } else if (interval && interval.from === '--interval') {
     throw new UsageError('--interval sets the time between the polls of --follow (-f); add -f');
   }
-  if (options.since && options.until && options.since >= options.until) {
-    throw new UsageError(`--since (${options.since}) must be before --until (${options.until})`);
+  if (options.since && options.until) {
+    const [sinceMs, untilMs] = [Date.parse(options.since), Date.parse(options.until)];
+    usage(() => checkTimeRange(sinceMs, untilMs, ['--since', '--until']));
   }
   return {
     options,
@@ -445,20 +428,27 @@ function selectSource(
   values: Readonly<Record<string, string | boolean | undefined>>,
   fromEnv: (flag: FlagName) => Setting<string> | undefined,
   booleanSetting: (flag: FlagName) => boolean,
+  signHostSetting: Setting<string> | undefined,
 ): SourceSelection {
+  const signHost = signHostSetting ? parseSignHost(signHostSetting.value, signHostSetting.from) : undefined;
+  const endpointOf = (setting: Setting<string>): SourceSelection => ({
+    kind: 'endpoint',
+    endpoint: parseEndpoint(setting, signHost),
+    ...(signHost ? { signHost } : {}),
+  });
   const endpointFlag = typeof values.endpoint === 'string' ? values.endpoint : undefined;
   const stackFlag = typeof values.stack === 'string' ? values.stack : undefined;
   const liveFlag = values.live === true;
   const given = [endpointFlag && '--endpoint', stackFlag && '--stack', liveFlag && '--live'].filter(Boolean);
   if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be combined; choose one source`);
   if (endpointFlag !== undefined) {
-    return { kind: 'endpoint', endpoint: parseEndpoint({ value: endpointFlag, from: '--endpoint' }) };
+    return endpointOf({ value: endpointFlag, from: '--endpoint' });
   }
   if (stackFlag !== undefined)
     return { kind: 'stack', stackName: stackName({ value: stackFlag, from: '--stack' }) };
   if (liveFlag) return { kind: 'live' };
   const endpoint = fromEnv('endpoint');
-  if (endpoint) return { kind: 'endpoint', endpoint: parseEndpoint(endpoint) };
+  if (endpoint) return endpointOf(endpoint);
   const stack = fromEnv('stack');
   if (stack) return { kind: 'stack', stackName: stackName(stack) };
   if (booleanSetting('live')) return { kind: 'live' };
@@ -498,15 +488,11 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
   // A task ARN alone names its cluster too: `tracer arn:aws:ecs:...:task/prod/9f65...`.
   const arnTask = taskArg === undefined ? rephrase('TASK_ARN', () => taskOfArn(clusterArg)) : undefined;
   if (arnTask) return { kind: 'trace', cluster: arnTask.cluster, task: arnTask.taskId, options };
-  const cluster = rephrase('CLUSTER', () => normalizeCluster(clusterArg));
+  const cluster = usage(() => parseCluster(clusterArg, 'CLUSTER'));
   if (taskArg === undefined) {
     if (options.snsTopicArn) throw new UsageError('--sns needs CLUSTER and TASK');
     return { kind: 'tasks', cluster, options };
   }
-  const task = rephrase('TASK', () => normalizeTaskId(taskArg));
-  const arnCluster = parseTaskArn(taskArg.trim())?.cluster;
-  if (arnCluster !== undefined && arnCluster !== cluster) {
-    throw new UsageError(`TASK: the task ARN belongs to cluster ${arnCluster}, not ${cluster}`);
-  }
+  const task = usage(() => parseTask(taskArg, cluster, 'TASK'));
   return { kind: 'trace', cluster, task, options };
 }

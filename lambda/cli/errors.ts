@@ -13,6 +13,7 @@ import {
   RegionUnavailableError,
 } from '../adapters/http/api-errors.js';
 import { isLoopbackHttp } from '../adapters/http/loopback.js';
+import { UnsafeEndpointError } from '../adapters/http/signing-policy.js';
 import {
   AccessDeniedError,
   ClusterNotFoundError,
@@ -240,6 +241,9 @@ function describeAwsFailure(error: unknown): string | undefined {
 export function describeFailure(error: unknown): Failure {
   const fail = (message: string): Failure => ({ exitCode: 1, message: oneLine(message), showUsage: false });
   if (error instanceof UsageError) return { exitCode: 2, message: oneLine(error.message), showUsage: true };
+  // Refused before any request: one line, exit 2, and no usage line that would bury it.
+  if (error instanceof UnsafeEndpointError)
+    return { exitCode: 2, message: oneLine(error.message), showUsage: false };
   if (error instanceof ApiUnreachableError) return fail(describeUnreachable(error));
   if (error instanceof ApiResponseError) return fail(describeApiAnswer(error));
   if (error instanceof ApiProtocolError) return fail(`${error.message}; check --endpoint`);

@@ -2,11 +2,14 @@
  * Opens the source that the flags select. Each implementation, and the AWS SDK behind it, is loaded only
  * here, on the path that needs it: `tracer --help` never pays for it.
  */
+import type { ApiSourceOptions } from '../adapters/http/api-source.js';
 import type { SourceOptions } from './args.js';
 import { NoSourceError } from './errors.js';
 import type { TracerSource } from './source.js';
 
 export interface OpenSourceContext {
+  /** Sends the API client's requests; tests pass one that records them. @default - HTTP(S) */
+  readonly transport?: ApiSourceOptions['transport'];
   /** Sent as `user-agent` to the API. */
   readonly userAgent?: string;
   /** The waits between the API client's retries, and their clock; tests pass ones that do not wait. */
@@ -46,6 +49,8 @@ export async function openTracerSource(
       return new ApiSource({
         endpoint,
         ...aws,
+        ...(selection.kind === 'endpoint' && selection.signHost ? { signHost: selection.signHost } : {}),
+        ...(context.transport ? { transport: context.transport } : {}),
         ...(context.userAgent ? { userAgent: context.userAgent } : {}),
         ...context.retryTiming,
       });

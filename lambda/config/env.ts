@@ -13,6 +13,8 @@ export const EnvName = {
   NOTIFY_FILTERS: 'TRACER_NOTIFY_FILTERS',
   NOTIFY_FORMAT: 'TRACER_NOTIFY_FORMAT',
   LOG_LEVEL: 'TRACER_LOG_LEVEL',
+  /** The Secrets Manager secret whose value keys the HMAC of the API's cursors. */
+  CURSOR_SECRET_ARN: 'TRACER_CURSOR_SECRET_ARN',
 } as const;
 
 export type EnvName = (typeof EnvName)[keyof typeof EnvName];

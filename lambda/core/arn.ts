@@ -11,7 +11,6 @@ export interface TaskArnParts {
 
 const TASK_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}|\d+):task\/(?:([^/]+)\/)?([^/]+)$/;
 const TASK_ID = /^[A-Za-z0-9-]{1,64}$/;
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 /**
  * Parses a task ARN in either format.
@@ -58,33 +57,6 @@ export function taskOfArn(input: string): TaskOfArn | undefined {
  */
 export function arnToName(arnOrName: string): string {
   return arnOrName.slice(arnOrName.lastIndexOf('/') + 1);
-}
-
-/**
- * Normalises what a caller typed for a cluster (a name or an ARN) to the cluster name.
- * @example normalizeCluster('arn:aws:ecs:eu-west-1:1:cluster/prod') === 'prod'
- */
-export function normalizeCluster(input: string): string {
-  const name = arnToName(input.trim());
-  if (!CLUSTER_NAME.test(name)) {
-    throw new InvalidInputError(
-      `cluster "${input}" is not a cluster name or ARN (letters, digits, hyphens and underscores, up to 255)`,
-    );
-  }
-  return name;
-}
-
-/**
- * Normalises what a caller typed for a task (an id or a task ARN) to the task id.
- * @example normalizeTaskId('arn:aws:ecs:eu-west-1:1:task/prod/abc123') === 'abc123'
- */
-export function normalizeTaskId(input: string): string {
-  const trimmed = input.trim();
-  const id = trimmed.startsWith('arn:') ? parseTaskArn(trimmed)?.taskId : trimmed;
-  if (!id || !TASK_ID.test(id)) {
-    throw new InvalidInputError(`task "${input}" is not a task id or task ARN`);
-  }
-  return id;
 }
 
 /**

@@ -5,6 +5,7 @@
  * stays valid between requests.
  */
 import { InvalidInputError } from './errors.js';
+import { MAX_CURSOR_SKIP } from './request/page-limits.js';
 import type { TraceLine } from './trace.js';
 
 /** Where the next page of a trace starts: after `skip` lines at `epochMs`, and every line before it. */
@@ -45,7 +46,13 @@ export function decodeTraceCursor(text: string): TraceCursor {
   }
   if (typeof raw !== 'object' || raw === null) throw invalid();
   const { v, t, n } = raw as Record<string, unknown>;
-  if (v !== CURSOR_VERSION || !Number.isSafeInteger(t) || !Number.isSafeInteger(n) || (n as number) < 0) {
+  if (
+    v !== CURSOR_VERSION ||
+    !Number.isSafeInteger(t) ||
+    !Number.isSafeInteger(n) ||
+    (n as number) < 0 ||
+    (n as number) > MAX_CURSOR_SKIP
+  ) {
     throw invalid();
   }
   return { epochMs: t as number, skip: n as number };
@@ -83,6 +90,9 @@ export function cursorAfter(page: readonly TraceLine[], previous?: TraceCursor):
   for (let i = page.length - 1; i >= 0 && (page[i] as TraceLine).epochMs === last.epochMs; i--) skip += 1;
   // A page that never left the previous cursor's millisecond continues its count.
   if (previous && previous.epochMs === last.epochMs && skip === page.length) skip += previous.skip;
+  // More lines in one millisecond than a cursor may skip: the rest of that millisecond is left out, so
+  // that no cursor makes a request re-read an unbounded number of lines.
+  if (skip > MAX_CURSOR_SKIP) return { epochMs: last.epochMs + 1, skip: 0 };
   return { epochMs: last.epochMs, skip };
 }
 

@@ -8,6 +8,7 @@ import {
   TaskNotFoundError,
   ThrottledError,
 } from '../core/errors.js';
+import { RouteError } from '../core/request/api-request.js';
 
 /**
  * What a caller waits before it retries an answer that says to, when the error names no better figure.
@@ -23,16 +24,7 @@ export class OutOfTimeError extends Error {
   }
 }
 
-/** A request that matches no route (404) or uses a method the API does not answer (405). */
-export class RouteError extends Error {
-  override readonly name = 'RouteError';
-  constructor(
-    readonly statusCode: 404 | 405,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { RouteError };
 
 export interface HttpError {
   readonly statusCode: number;

@@ -19,12 +19,15 @@ export const SINCE_CURSOR_HEADER = 'X-Tracer-Since-Cursor';
 /** What shapes a page: the zone of its timestamps (text) and the cursor it was asked from. */
 export interface TraceAnswerParams {
   readonly timeZone?: string;
+  /** The cursor the page was asked from, unsealed. */
   readonly cursor?: string;
   /**
    * Set for an answer to `?since=`: the since cursor after the first `sent` lines. Such an answer is never
    * paged; what does not fit comes with the next poll.
    */
   readonly since?: (sent: number) => string;
+  /** Turns the next page's cursor into the one handed out. @default - handed out as is */
+  readonly sealCursor?: (cursor: string) => string;
 }
 
 /** Bytes a string takes inside Lambda's JSON response envelope, where quotes, tabs and controls are escaped. */
@@ -66,15 +69,17 @@ function cutTrace(
   parts: readonly string[],
   budgetBytes: number,
   separatorBytes: number,
-  requestCursor: string | undefined,
-  since: boolean,
+  params: TraceAnswerParams,
 ): { count: number; nextCursor?: string } {
+  const seal = params.sealCursor ?? ((cursor: string) => cursor);
   const count = fittingCount(parts, budgetBytes, separatorBytes);
-  if (since) return { count };
-  if (count >= parts.length) return trace.nextCursor ? { count, nextCursor: trace.nextCursor } : { count };
-  const previous = requestCursor === undefined ? undefined : decodeTraceCursor(requestCursor);
+  if (params.since) return { count };
+  if (count >= parts.length) {
+    return trace.nextCursor ? { count, nextCursor: seal(trace.nextCursor) } : { count };
+  }
+  const previous = params.cursor === undefined ? undefined : decodeTraceCursor(params.cursor);
   const next = cursorAfter(trace.lines.slice(0, count), previous);
-  return next ? { count, nextCursor: encodeTraceCursor(next) } : { count };
+  return next ? { count, nextCursor: seal(encodeTraceCursor(next)) } : { count };
 }
 
 /** The notice at the instant where a page's reads ran out of time; the cursor goes on from there. */
@@ -101,7 +106,7 @@ export function withStopNotice(trace: TaskTrace): TaskTrace {
 export function textTraceAnswer(trace: TaskTrace, params: TraceAnswerParams, maxBytes: number): TraceAnswer {
   const parts = trace.lines.map((line) => `${formatTraceLine(line, params.timeZone ?? 'UTC')}\n`);
   // Room for the closing TRACER line that says how to get the rest.
-  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params.cursor, !!params.since);
+  const { count, nextCursor } = cutTrace(trace, parts, maxBytes - 2048, 0, params);
   const sinceCursor = params.since?.(count);
   let body = parts.slice(0, count).join('');
   if (nextCursor) {
@@ -139,7 +144,7 @@ export function jsonTraceAnswer(trace: TaskTrace, params: TraceAnswerParams, max
   const taskJson = JSON.stringify(task);
   const parts = trace.lines.map((line) => JSON.stringify(toTraceLineJson(line)));
   const budget = maxBytes - envelopeBytes(taskJson) - 2048;
-  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params.cursor, !!params.since);
+  const { count, nextCursor } = cutTrace(trace, parts, budget, 1, params);
   const sinceCursor = params.since?.(count);
   const tail: Omit<TraceResponse, 'task' | 'lines'> = {
     ...(nextCursor ? { nextCursor } : {}),

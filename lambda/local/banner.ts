@@ -37,10 +37,10 @@ Ask it, from another terminal:
   curl '${trace}?format=json'
 
 Feed it:
-  curl --data-binary @samples/events.jsonl ${url}/events
+  curl -H 'content-type: application/json' --data-binary @samples/events.jsonl ${url}/events
       EventBridge events (one, an array, or JSON Lines); sending one again changes nothing
-  curl -d '{"logGroup":"/ecs/web","logStream":"ecs/web/TASK_ID","events":[{"timestamp":1700000000000,"message":"hello"}]}' ${url}/logs
-  curl --data-binary @task-definition.json ${url}/task-definitions
+  curl -H 'content-type: application/json' -d '{"logGroup":"/ecs/web","logStream":"ecs/web/TASK_ID","events":[{"timestamp":1700000000000,"message":"hello"}]}' ${url}/logs
+  curl -H 'content-type: application/json' --data-binary @task-definition.json ${url}/task-definitions
       the output of aws ecs describe-task-definition, so that traces find the containers' logs
   npx tracer import --endpoint ${url} --file events.json
       history from a file, a CloudWatch Logs group (--log-group) or ECS (--ecs --cluster)

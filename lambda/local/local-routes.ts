@@ -4,7 +4,9 @@
  * it accepted.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
+import { checkLoopbackRequest } from '../adapters/http/loopback-guard.js';
 import type { Logger } from '../config/logger.js';
 import { TracerError } from '../core/errors.js';
 import type { makeApiHandler } from '../handlers/api.js';
@@ -99,7 +101,17 @@ export class LocalHttp {
     const method = request.method ?? 'GET';
     const details: Details = {};
     try {
-      await this.route(method, url, request, response, details);
+      const refusal = checkLoopbackRequest(
+        { method, headers: request.headers },
+        {
+          port: (this.server.address() as AddressInfo).port,
+          // JSON Lines is JSON too: `POST /events` takes a file of EventBridge events one per line.
+          postContentTypes:
+            url.pathname === '/events' ? ['application/json', 'application/x-ndjson'] : ['application/json'],
+        },
+      );
+      if (refusal) sendError(response, refusal.statusCode, refusal.code, refusal.message);
+      else await this.route(method, url, request, response, details);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         sendError(response, 413, 'PayloadTooLarge', error.message, { headers: { Connection: 'close' } });

@@ -34,6 +34,7 @@ import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-sou
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { TracerError } from '../core/errors.js';
+import { makeCursorSeal } from '../core/request/cursor-seal.js';
 import { makeApiHandler } from '../handlers/api.js';
 import { makeRecorderHandler } from '../handlers/recorder.js';
 import type { Clock } from '../use-cases/ports.js';
@@ -41,6 +42,7 @@ import { createRecorderCache } from '../use-cases/record-event.js';
 import { type AwsCredentialsDetection, detectAwsCredentials } from './aws-credentials.js';
 import { LocalServerStartError, lockDataDir } from './data-dir-lock.js';
 import { moveEarlierLocalTable } from './earlier-table.js';
+import { loadLocalCursorKey } from './local-cursor-key.js';
 import { recordPostedEvents } from './local-event-intake.js';
 import { LocalFirstLogSource } from './local-first-log-source.js';
 import { closeServer } from './local-http.js';
@@ -296,7 +298,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       instances: new DynamoDbInstanceStore(tableOptions),
     });
     const history = new DynamoDbTaskHistory(tableOptions);
+    const cursorSeal = makeCursorSeal(await loadLocalCursorKey(dataDir));
     const api = makeApiHandler({
+      cursorSeal: async () => cursorSeal,
       history,
       taskDefinitions,
       taskDefinitionSource,

@@ -4,15 +4,21 @@
  * CLI would print for it (cli/errors.ts), so the assistant can relay it and the server carries on.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { parseInstant } from '../cli/args.js';
 import { describeFailure } from '../cli/errors.js';
 import type { TaskListFilters, TraceRequest, TracerSource } from '../cli/source.js';
 import type { Logger } from '../config/logger.js';
 import type { TaskListResponse, TaskSummaryResponse } from '../core/api-types.js';
-import { normalizeCluster, normalizeTaskId, parseTaskArn } from '../core/arn.js';
-import { parseDuration } from '../core/duration.js';
-import { InvalidInputError, TracerError } from '../core/errors.js';
-import { assertTimeZone, DEFAULT_TIME_ZONE } from '../core/format.js';
+import { TracerError } from '../core/errors.js';
+import { DEFAULT_TIME_ZONE } from '../core/format.js';
+import {
+  checkTimeRange,
+  parseCluster,
+  parseCursorParam,
+  parseDurationParam,
+  parseInstantParam,
+  parseTask,
+  parseTimeZone,
+} from '../core/request/params.js';
 import { taskSummaryInZone, traceLineInZone } from '../core/zoned-json.js';
 import { renderClusterList, renderTaskList, renderTaskSummary } from './render.js';
 import {
@@ -63,30 +69,13 @@ const NOTICE_RESERVE_BYTES = 2 * 1024;
 /** Room kept in a JSON trace answer for the task summary and the fields around the lines. */
 const JSON_ENVELOPE_RESERVE_BYTES = 16 * 1024;
 
-/** Runs `parse` and names the argument in its message, as the CLI names the flag. */
-function argument<T>(name: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof InvalidInputError) {
-      throw new InvalidInputError(`${name}: ${error.message}`, { cause: error });
-    }
-    throw error;
-  }
-}
-
 /** The cluster name and the task id, checking that a task ARN belongs to the cluster. */
 function taskOf(args: { readonly cluster: string; readonly task: string }): {
   cluster: string;
   taskId: string;
 } {
-  const cluster = normalizeCluster(args.cluster);
-  const taskId = normalizeTaskId(args.task);
-  const arnCluster = parseTaskArn(args.task.trim())?.cluster;
-  if (arnCluster !== undefined && arnCluster !== cluster) {
-    throw new InvalidInputError(`task: the task ARN belongs to cluster ${arnCluster}, not ${cluster}`);
-  }
-  return { cluster, taskId };
+  const cluster = parseCluster(args.cluster);
+  return { cluster, taskId: parseTask(args.task, cluster) };
 }
 
 function kib(bytes: number): number {
@@ -147,13 +136,14 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
   }
 
   async function listTasks(args: ListTasksArgs): Promise<CallToolResult> {
-    const cluster = normalizeCluster(args.cluster);
+    const cluster = parseCluster(args.cluster);
     const nowMs = deps.nowMs();
-    const since = args.since === undefined ? undefined : parseInstant('since', args.since, nowMs);
-    const until = args.until === undefined ? undefined : parseInstant('until', args.until, nowMs);
-    if (since && until && since >= until) {
-      throw new InvalidInputError(`since (${since}) must be before until (${until})`);
-    }
+    const sinceMs = args.since === undefined ? undefined : parseInstantParam(args.since, nowMs, 'since');
+    const untilMs = args.until === undefined ? undefined : parseInstantParam(args.until, nowMs, 'until');
+    checkTimeRange(sinceMs, untilMs);
+    const since = sinceMs === undefined ? undefined : new Date(sinceMs).toISOString();
+    const until = untilMs === undefined ? undefined : new Date(untilMs).toISOString();
+    if (args.cursor !== undefined) parseCursorParam(args.cursor);
     const limit = args.limit ?? DEFAULT_TASK_PAGE;
     const filters: TaskListFilters = {
       limit,
@@ -185,13 +175,9 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
 
   async function getTrace(args: GetTraceArgs): Promise<CallToolResult> {
     const { cluster, taskId } = taskOf(args);
-    const durationMs =
-      args.duration === undefined
-        ? defaults.durationMs
-        : argument('duration', () => parseDuration(args.duration ?? ''));
+    const durationMs = args.duration === undefined ? defaults.durationMs : parseDurationParam(args.duration);
     const full = args.full ?? defaults.full;
-    const tz = args.tz === undefined ? defaults.timeZone : args.tz.trim();
-    argument('tz', () => assertTimeZone(tz));
+    const tz = args.tz === undefined ? defaults.timeZone : parseTimeZone(args.tz);
     const start = args.cursor === undefined ? {} : decodeTracePosition(args.cursor);
     const source = await deps.source();
     const request = (cursor: string | undefined): TraceRequest => ({

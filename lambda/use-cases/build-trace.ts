@@ -104,6 +104,12 @@ export interface BuildTraceRequest {
    */
   readonly maxLines?: number;
   /**
+   * The most log API calls (GetLogEvents) the page may start, shared out among the containers. A
+   * container whose share runs out ends the page there, and the next page reads on.
+   * @default - only the log source's own limit
+   */
+  readonly maxLogCalls?: number;
+  /**
    * The time left for reading. Once it runs out no further read starts, a log read in flight is
    * abandoned, and the page ends where the reads stopped.
    * @default - no deadline
@@ -151,6 +157,12 @@ function validateRequest(request: BuildTraceRequest): TraceCursor | undefined {
   if (request.maxLines !== undefined && !(Number.isInteger(request.maxLines) && request.maxLines > 0)) {
     throw new InvalidInputError(`maxLines must be a positive integer, got ${request.maxLines}`);
   }
+  if (
+    request.maxLogCalls !== undefined &&
+    !(Number.isInteger(request.maxLogCalls) && request.maxLogCalls > 0)
+  ) {
+    throw new InvalidInputError(`maxLogCalls must be a positive integer, got ${request.maxLogCalls}`);
+  }
   return request.cursor === undefined ? undefined : decodeTraceCursor(request.cursor);
 }
 
@@ -170,6 +182,7 @@ async function readContainer(
   budget: number | undefined,
   summary: TaskSummary,
   timeLeftMs: RemainingTime | undefined,
+  maxCalls: number | undefined,
 ): Promise<ContainerRead> {
   const events: LogEvent[] = [];
   const read = { containerName: target.containerName, events };
@@ -177,7 +190,8 @@ async function readContainer(
   for (let i = 0; i < windows.length; i++) {
     const window = windows[i] as LogWindow;
     const remaining = budget === undefined ? undefined : budget - events.length;
-    if (remaining !== undefined && remaining <= 0) {
+    const callsLeft = maxCalls === undefined ? undefined : maxCalls - calls;
+    if ((remaining !== undefined && remaining <= 0) || (callsLeft !== undefined && callsLeft <= 0)) {
       return { logs: read, calls, horizonMs: window.startMs };
     }
     if (expired(timeLeftMs)) return { logs: read, calls, stoppedAtMs: window.startMs };
@@ -191,6 +205,7 @@ async function readContainer(
         startMs: window.startMs,
         endMs: window.endMs,
         ...(remaining !== undefined ? { maxEvents: remaining } : {}),
+        ...(callsLeft !== undefined ? { maxCalls: callsLeft } : {}),
         ...(timeLeftMs ? { timeLeftMs } : {}),
       });
       calls += result.calls;
@@ -282,6 +297,11 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
     maxLines === undefined
       ? undefined
       : Math.ceil(maxLines / Math.max(1, plan.targets.length)) + (cursor?.skip ?? 0) + 1;
+  // Each container's share of the page's log calls, so that the page as a whole stays within them.
+  const callsPerContainer =
+    request.maxLogCalls === undefined
+      ? undefined
+      : Math.max(1, Math.floor(request.maxLogCalls / Math.max(1, plan.targets.length)));
   const serviceName = serviceOfGroup(summary.group);
   const timeLeftMs = request.timeLeftMs;
   // Out of time before the first read (finding the task took it all): nothing is read, and the cursor
@@ -292,7 +312,8 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
     mapWithConcurrency(
       outOfTime ? [] : plan.targets,
       deps.logConcurrency ?? DEFAULT_LOG_CONCURRENCY,
-      (target) => readContainer(deps.logs, target, readWindows, budget, summary, timeLeftMs),
+      (target) =>
+        readContainer(deps.logs, target, readWindows, budget, summary, timeLeftMs, callsPerContainer),
     ),
     serviceName && !outOfTime
       ? collectServiceEvents(deps, summary.clusterName, serviceName, readWindows)

@@ -165,6 +165,12 @@ export interface LogStreamRequest {
   /** Stop after this many events; the result says so with `truncated`. */
   readonly maxEvents?: number;
   /**
+   * Start no more than this many API calls for this read; the result is then `truncated`, with what was
+   * read. Sources that make no calls ignore it.
+   * @default - the source's own limit
+   */
+  readonly maxCalls?: number;
+  /**
    * The time left for reading. Once it runs out, no further page is asked for and a call in flight is
    * abandoned; the result holds what was read, with `stoppedEarly`.
    * @default - no deadline

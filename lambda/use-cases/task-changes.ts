@@ -48,14 +48,7 @@ export interface TaskChangesRequest {
   readonly failedOnly?: boolean;
 }
 
-/**
- * Whether a listing's `since` asks for changes (`start` or a since cursor, base64url JSON that starts with
- * `eyJ`) rather than being a time.
- * @example isSinceCursor('start') === true && isSinceCursor('2024-05-01T00:00:00Z') === false
- */
-export function isSinceCursor(since: string): boolean {
-  return since === 'start' || /^eyJ[A-Za-z0-9_-]*$/.test(since);
-}
+export { isSinceCursor } from '../core/request/api-request.js';
 
 interface ChangeLine extends FollowLine {
   readonly item: TaskListItem;

@@ -5,8 +5,11 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/config/env.js';
+// The route table is shared with the API handler, so that API Gateway serves exactly the routes it answers.
+import { API_ROUTES } from '../../lambda/core/request/routes.js';
 import { apiServerErrorsAlarm, functionAlarms } from './alarms.js';
 import { BundledFunction } from './bundled-function.js';
 import { ClusterScope } from './ecs-clusters.js';
@@ -58,20 +61,6 @@ export interface TraceApiProps extends LogReadScope {
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
 }
 
-/** The routes of the trace API with the query-string parameters each declares; all are GET. */
-const ROUTES: ReadonlyArray<{ readonly path: readonly string[]; readonly query: readonly string[] }> = [
-  { path: ['clusters'], query: [] },
-  {
-    path: ['clusters', '{cluster}', 'tasks'],
-    query: ['status', 'failed', 'since', 'until', 'limit', 'cursor'],
-  },
-  { path: ['clusters', '{cluster}', 'tasks', '{taskId}'], query: [] },
-  {
-    path: ['clusters', '{cluster}', 'tasks', '{taskId}', 'trace'],
-    query: ['format', 'duration', 'full', 'cursor', 'tz', 'limit', 'since'],
-  },
-];
-
 /** API Gateway's own refusals, in the same `{"error": {"code", "message"}}` shape as the function's answers. */
 const GATEWAY_ERRORS: ReadonlyArray<{ readonly type: apigateway.ResponseType; readonly code: string }> = [
   { type: apigateway.ResponseType.DEFAULT_4XX, code: 'InvalidInput' },
@@ -101,6 +90,8 @@ export class TraceApi extends Construct {
   /** The stage URL, `https://<id>.execute-api.<region>.amazonaws.com/prod/`. */
   readonly url: string;
   readonly accessLogGroup: logs.LogGroup;
+  /** The key of the HMAC that authenticates the API's cursors; only the query function may read it. */
+  readonly cursorSecret: secretsmanager.Secret;
   readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: TraceApiProps) {
@@ -112,6 +103,18 @@ export class TraceApi extends Construct {
     const throttling = validateThrottling(props.throttling);
     const clusters = ClusterScope.of(this, props.clusters);
 
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorKey', {
+      description: 'tracer: the HMAC key that authenticates the trace API cursors',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Rotating the key only invalidates the cursors in flight; callers start again from the first page.
+    Validations.of(this.cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret keys the HMAC of paging cursors; a new key only invalidates cursors in flight, so it is not rotated on a schedule.',
+    });
+
     const query = new BundledFunction(this, 'Function', {
       entry: API_ENTRY,
       description: 'tracer: answers the trace API from the table, CloudWatch Logs and ECS',
@@ -122,9 +125,11 @@ export class TraceApi extends Construct {
       environment: {
         [EnvName.TABLE_NAME]: props.table.tableName,
         [EnvName.RETENTION_DAYS]: String(props.retentionDays),
+        [EnvName.CURSOR_SECRET_ARN]: this.cursorSecret.secretArn,
       },
     });
     this.function = query.function;
+    this.cursorSecret.grantRead(query);
     grantTableAccess(query, props.table, QUERY_TABLE_ACCESS);
     grantTraceLogsRead(query, props);
     // Live traces of tasks that ran before tracer was deployed, and the service's recent events.
@@ -171,14 +176,14 @@ export class TraceApi extends Construct {
       // One invoke permission for the whole API instead of one per method and path.
       scopePermissionToMethod: false,
     });
-    for (const route of ROUTES) {
+    for (const route of API_ROUTES) {
       const resource = this.restApi.root.resourceForPath(route.path.join('/'));
       const requestParameters: Record<string, boolean> = {};
       for (const segment of route.path) {
         if (segment.startsWith('{')) requestParameters[`method.request.path.${segment.slice(1, -1)}`] = true;
       }
       for (const name of route.query) requestParameters[`method.request.querystring.${name}`] = false;
-      if (route.path.at(-1) === 'trace') requestParameters['method.request.header.Accept'] = false;
+      for (const name of route.headers) requestParameters[`method.request.header.${name}`] = false;
       resource.addMethod('GET', integration, {
         authorizationType,
         requestValidator: validator,

@@ -18,6 +18,11 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateSecretCommand,
+  GetRandomPasswordCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -63,11 +68,15 @@ async function synthesize(): Promise<Shipped> {
 }
 
 /** Resolves the intrinsic functions that appear in function environments to the emulators' names. */
-function resolver(resources: Record<string, CfnResource>, names: { table: string; topicArn: string }) {
+function resolver(
+  resources: Record<string, CfnResource>,
+  names: { table: string; topicArn: string; cursorSecretArn: string },
+) {
   const refOf = (logicalId: string): string => {
     const type = resources[logicalId]?.Type;
     if (type === 'AWS::DynamoDB::Table') return names.table;
     if (type === 'AWS::SNS::Topic') return names.topicArn;
+    if (type === 'AWS::SecretsManager::Secret') return names.cursorSecretArn;
     if (type === 'AWS::ApiGateway::RestApi') return 'acceptanceapi';
     if (type === 'AWS::ApiGateway::Stage') return 'prod';
     if (logicalId === 'AWS::Region') return REGION;
@@ -141,7 +150,16 @@ describe.skipIf(!hasMoto)('the synthesized stack, run from its bundles against e
       }),
     );
 
-    const resolve = resolver(shipped.resources, { table: tableName, topicArn });
+    // The cursor key as the stack generates it: a random string in a secret only the query function reads.
+    const secrets = new SecretsManagerClient(clientConfig);
+    const password = await secrets.send(
+      new GetRandomPasswordCommand({ PasswordLength: 64, ExcludePunctuation: true }),
+    );
+    const secret = await secrets.send(
+      new CreateSecretCommand({ Name: 'tracer-cursor-key', SecretString: password.RandomPassword ?? '' }),
+    );
+    const cursorSecretArn = secret.ARN ?? '';
+    const resolve = resolver(shipped.resources, { table: tableName, topicArn, cursorSecretArn });
     for (const [logicalId, resource] of Object.entries(shipped.resources)) {
       if (resource.Type !== 'AWS::Lambda::Function') continue;
       const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -182,6 +200,7 @@ describe.skipIf(!hasMoto)('the synthesized stack, run from its bundles against e
           AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: moto.endpoint,
           AWS_ENDPOINT_URL_ECS: moto.endpoint,
           AWS_ENDPOINT_URL_SNS: moto.endpoint,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
         maxBuffer: 16 * 1024 * 1024,

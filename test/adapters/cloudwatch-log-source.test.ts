@@ -173,6 +173,18 @@ describe('CloudWatchLogSource paging', () => {
     expect(result).toEqual({ events: [], calls: 4, truncated: true });
   });
 
+  it('starts no more calls than the request allows, even below its own limit', async () => {
+    // Prepare
+    fake.putLogEvents(GROUP, STREAM, events(10));
+    fake.emptyPagesNext(10);
+
+    // Act
+    const result = await source(3, { maxCalls: 4 }).readLogStream(request({ maxCalls: 2 }));
+
+    // Assess
+    expect(result).toEqual({ events: [], calls: 2, truncated: true });
+  });
+
   it('uses one client per awslogs-region', async () => {
     // Prepare
     fake.putLogEvents(GROUP, STREAM, events(1));

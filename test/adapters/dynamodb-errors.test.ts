@@ -20,6 +20,7 @@ import {
   InMemoryServiceEventStore,
   InMemoryTaskDefinitionStore,
 } from '../fakes/trace-ports.js';
+import { testCursorSeal } from '../support/cursor-seal.js';
 
 const named = (name: string, message = 'boom') => Object.assign(new Error(message), { name });
 
@@ -152,6 +153,7 @@ describe('the API when DynamoDB keeps throttling', () => {
     const client = withDomainErrors(dynamodb.client());
     const clock = fixedClock(Date.parse('2024-05-01T12:00:00Z'));
     const handler = makeApiHandler({
+      cursorSeal: testCursorSeal,
       history: new DynamoDbTaskHistory({ client, tableName: 't', retentionDays: 90, clock }),
       taskDefinitions: new InMemoryTaskDefinitionStore(),
       serviceEvents: new InMemoryServiceEventStore(),

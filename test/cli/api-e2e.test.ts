@@ -18,6 +18,7 @@ import {
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
 import { connectMcp, textOf } from '../mcp/mcp-harness.js';
+import { testCursorSeal } from '../support/cursor-seal.js';
 import {
   loadReference,
   loadReferences,
@@ -40,6 +41,7 @@ function referenceDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
     logs,
     clock: fixedClock(Math.max(...fixtures.map((f) => f.nowMs))),
     retentionDays: 90,
+    cursorSeal: testCursorSeal,
     logger: silentLogger,
     ...overrides,
   };

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  arnToName,
-  normalizeCluster,
-  normalizeTaskId,
-  parseTaskArn,
-  serviceOfGroup,
-  taskOfArn,
-} from '../../lambda/core/arn.js';
+import { arnToName, parseTaskArn, serviceOfGroup, taskOfArn } from '../../lambda/core/arn.js';
 import { InvalidInputError } from '../../lambda/core/errors.js';
 
 describe('parseTaskArn', () => {
@@ -31,19 +24,7 @@ describe('parseTaskArn', () => {
   });
 });
 
-describe('normalizeCluster and normalizeTaskId', () => {
-  it('accepts names and ARNs', () => {
-    expect(normalizeCluster('arn:aws:ecs:us-east-1:123456789012:cluster/prod')).toBe('prod');
-    expect(normalizeCluster('default')).toBe('default');
-    expect(normalizeTaskId('arn:aws:ecs:us-east-1:123456789012:task/prod/abc123')).toBe('abc123');
-    expect(normalizeTaskId('9f654c76cde14c7c85cf54dce087658a')).toBe('9f654c76cde14c7c85cf54dce087658a');
-  });
-
-  it('rejects input that is neither a name nor an ARN', () => {
-    expect(() => normalizeCluster('no spaces')).toThrow(InvalidInputError);
-    expect(() => normalizeTaskId('../etc')).toThrow(/not a task id or task ARN/);
-  });
-
+describe('serviceOfGroup and arnToName', () => {
   it('reads service names from groups', () => {
     expect(serviceOfGroup('service:web')).toBe('web');
     expect(serviceOfGroup('family:web')).toBeUndefined();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lambda/core/errors.js';
+import { MAX_CURSOR_SKIP } from '../../lambda/core/request/page-limits.js';
 import type { TraceLine } from '../../lambda/core/trace.js';
 import {
   cursorAfter,
@@ -50,6 +51,21 @@ describe('trace cursors', () => {
     expect(cursorAfter(trace.slice(0, 3))).toEqual({ epochMs: 2, skip: 2 });
     expect(cursorAfter(trace.slice(2, 3), { epochMs: 2, skip: 1 })).toEqual({ epochMs: 2, skip: 2 });
     expect(cursorAfter([], { epochMs: 2, skip: 1 })).toEqual({ epochMs: 2, skip: 1 });
+  });
+
+  it(`moves to the next millisecond rather than issue a cursor that skips more than ${MAX_CURSOR_SKIP} lines`, () => {
+    const crowded = Array.from({ length: MAX_CURSOR_SKIP + 1 }, () => ({
+      ...(trace[0] as TraceLine),
+      epochMs: 7,
+    }));
+    expect(cursorAfter(crowded.slice(0, MAX_CURSOR_SKIP))).toEqual({ epochMs: 7, skip: MAX_CURSOR_SKIP });
+    expect(cursorAfter(crowded)).toEqual({ epochMs: 8, skip: 0 });
+  });
+
+  it(`rejects a cursor that skips more than ${MAX_CURSOR_SKIP} lines`, () => {
+    expect(() => decodeTraceCursor(encodeTraceCursor({ epochMs: 7, skip: MAX_CURSOR_SKIP + 1 }))).toThrow(
+      InvalidInputError,
+    );
   });
 });
 

@@ -252,7 +252,11 @@ export class InMemoryLogSource implements LogSource {
     const inWindow = all
       .filter((e) => e.timestampMs >= request.startMs && e.timestampMs <= request.endMs)
       .flatMap((e) => toRecordEvent(e.timestampMs, e.message, request.records) ?? []);
-    const max = request.maxEvents ?? Number.POSITIVE_INFINITY;
+    // A call budget bounds the events to the pages it allows.
+    const max = Math.min(
+      request.maxEvents ?? Number.POSITIVE_INFINITY,
+      request.maxCalls === undefined ? Number.POSITIVE_INFINITY : request.maxCalls * this.pageSize,
+    );
     if (request.timeLeftMs) {
       const wanted = Math.min(inWindow.length, max);
       let read = 0;
@@ -279,7 +283,10 @@ export class InMemoryLogSource implements LogSource {
     }
     const events = inWindow.slice(0, max);
     const last = events[events.length - 1];
-    const calls = Math.ceil((max + 1) / this.pageSize);
+    const calls = Math.min(
+      Math.ceil((max + 1) / this.pageSize),
+      request.maxCalls ?? Number.POSITIVE_INFINITY,
+    );
     return last
       ? { events, calls, truncated: true, resumeAfterMs: last.timestampMs }
       : { events, calls, truncated: true };

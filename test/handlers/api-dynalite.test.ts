@@ -18,6 +18,7 @@ import { type ApiHandler, makeApiHandler } from '../../lambda/handlers/api.js';
 import { createRecorderCache, recordEvent } from '../../lambda/use-cases/record-event.js';
 import { CloudWatchLogsFake } from '../fakes/cloudwatch-logs-fake.js';
 import { FakeServiceEventSource, FakeTaskDefinitionSource, fixedClock } from '../fakes/trace-ports.js';
+import { testCursorSeal } from '../support/cursor-seal.js';
 import { type DynaliteHandle, startDynalite } from '../support/dynalite.js';
 import { loadReferences, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
 
@@ -75,6 +76,7 @@ beforeAll(async () => {
 
   // Query: ECS has long forgotten the tasks and the service is gone; only the table and the logs remain.
   handler = makeApiHandler({
+    cursorSeal: testCursorSeal,
     history: new DynamoDbTaskHistory(table),
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),
     serviceEvents: new DynamoDbServiceEventStore(table),

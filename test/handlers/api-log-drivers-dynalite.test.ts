@@ -22,6 +22,7 @@ import { type ApiHandler, makeApiHandler } from '../../lambda/handlers/api.js';
 import { createRecorderCache, recordEvent } from '../../lambda/use-cases/record-event.js';
 import { CloudWatchLogsFake } from '../fakes/cloudwatch-logs-fake.js';
 import { FakeServiceEventSource, fixedClock } from '../fakes/trace-ports.js';
+import { testCursorSeal } from '../support/cursor-seal.js';
 import { type DynaliteHandle, startDynalite } from '../support/dynalite.js';
 import { type LogDriverFixture, loadLogDriverFixture } from '../support/log-driver-fixtures.js';
 
@@ -73,6 +74,7 @@ beforeAll(async () => {
   }
 
   handler = makeApiHandler({
+    cursorSeal: testCursorSeal,
     history: new DynamoDbTaskHistory(table),
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),
     serviceEvents: new DynamoDbServiceEventStore(table),

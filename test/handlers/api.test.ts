@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lambda/config/logger.js';
 import type { TaskListResponse, TaskSummaryResponse, TraceResponse } from '../../lambda/core/api-types.js';
 import { AccessDeniedError, ThrottledError } from '../../lambda/core/errors.js';
+import { cursorScope } from '../../lambda/core/request/cursor-seal.js';
+import { MAX_CURSOR_SKIP, MAX_LOG_CALLS_PER_REQUEST } from '../../lambda/core/request/page-limits.js';
+import { encodeTraceCursor } from '../../lambda/core/trace-page.js';
 import {
   ANSWER_MARGIN_MS,
   type ApiDeps,
@@ -23,6 +26,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
+import { testCursorSeal } from '../support/cursor-seal.js';
 import {
   loadReference,
   loadReferences,
@@ -55,6 +59,7 @@ function harness(overrides: Partial<ApiDeps> = {}, pageSize?: number): Harness {
     logs,
     clock: fixedClock(NOW),
     retentionDays: 90,
+    cursorSeal: testCursorSeal,
     logger: createLogger({ service: 'api' }, { write: (line) => logLines.push(JSON.parse(line)) }),
     ...overrides,
   };
@@ -140,11 +145,26 @@ describe('GET /clusters/{cluster}/tasks', () => {
     expect(second.tasks.map((t) => t.taskId)).toEqual([userStopped]);
   });
 
-  it('accepts a cluster ARN, URL-encoded', async () => {
+  it('takes a full cluster ARN, URL-encoded, as the cluster segment', async () => {
     const arn = encodeURIComponent('arn:aws:ecs:ap-northeast-1:123456789012:cluster/default');
     const response = await harness().handler(get(`/clusters/${arn}/tasks`));
     expect(response.statusCode).toBe(200);
-    expect(json<TaskListResponse>(response).tasks).toHaveLength(3);
+  });
+
+  it('rejects an ARN segment that is not a whole cluster ARN', async () => {
+    const arn = encodeURIComponent('arn:aws:ecs:ap-northeast-1:123456789012:cluster/dev-team/default');
+    const response = await harness().handler(get(`/clusters/${arn}/tasks`));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(/^cluster: ".*" is not a cluster name/);
+  });
+
+  it.each([
+    ['a path whose last segment is a recorded cluster', 'dev-team%2Fdefault'],
+    ['a lower-case encoded slash', 'dev-team%2fdefault'],
+  ])('rejects an encoded slash in the cluster segment (%s) rather than cutting it', async (_, segment) => {
+    const response = await harness().handler(get(`/clusters/${segment}/tasks`));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(/^cluster: ".*" holds an encoded slash/);
   });
 
   it('answers 404 for a cluster tracer never recorded, saying how long it keeps tasks', async () => {
@@ -159,21 +179,19 @@ describe('GET /clusters/{cluster}/tasks', () => {
   it.each([
     [{ status: 'SLEEPING' }, /^status: expected one of PROVISIONING, .* got "SLEEPING"$/],
     [{ failed: 'yes' }, /^failed: expected true or false, got "yes"$/],
-    [
-      { since: 'yesterday' },
-      /^since: expected an ISO 8601 time .*, or start or a sinceCursor, got "yesterday"$/,
-    ],
+    [{ since: 'yesterday' }, /^since: "yesterday" is not a time; use ISO 8601/],
+    [{ until: '2021-13-45T00:00:00Z' }, /^until: "2021-13-45T00:00:00Z" is not a time/],
+    [{ since: '2021-12-02T00:00:00Z', until: '2021-12-01T00:00:00Z' }, /^since: .* is after until /],
+    [{ limit: '0' }, /^limit: expected a whole number from 1 to 100, got "0"$/],
+    [{ limit: '101' }, /^limit: expected a whole number from 1 to 100, got "101"$/],
+    [{ limit: 'ten' }, /^limit: expected a whole number from 1 to 100, got "ten"$/],
+    [{ cursor: 'x'.repeat(3000) }, /^cursor: not a cursor that tracer issued/],
+    [{ cursor: 'eyJ2IjoyfQ' }, /^cursor: not a cursor that tracer issued for this request/],
     [{ since: 'start', limit: '5' }, /^limit: cannot be combined with a since cursor/],
     [
       { since: 'eyJub3QiOiJhIGN1cnNvciJ9' },
       /^since: "eyJub3QiOiJhIGN1cnNvciJ9" is not a since cursor that tracer issued/,
     ],
-    [{ until: '2021-13-45T00:00:00Z' }, /^until: expected an ISO 8601 time/],
-    [{ since: '2021-12-02T00:00:00Z', until: '2021-12-01T00:00:00Z' }, /^since: must not be after until$/],
-    [{ limit: '0' }, /^limit: expected an integer from 1 to 100, got "0"$/],
-    [{ limit: '101' }, /^limit: expected an integer from 1 to 100, got "101"$/],
-    [{ limit: 'ten' }, /^limit: expected an integer from 1 to 100, got "ten"$/],
-    [{ cursor: 'x'.repeat(3000) }, /^cursor: longer than any cursor tracer issues$/],
     [
       { taskId: 'abc' },
       /^unknown query parameter "taskId"; this route takes status, failed, since, until, limit, cursor$/,
@@ -198,7 +216,7 @@ describe('GET /clusters/{cluster}/tasks', () => {
   it('answers 400 for a cluster name that is not one', async () => {
     const response = await harness().handler(get('/clusters/no%20spaces/tasks'));
     expect(response.statusCode).toBe(400);
-    expect(errorOf(response).message).toMatch(/^cluster "no spaces" is not a cluster name or ARN/);
+    expect(errorOf(response).message).toMatch(/^cluster: "no spaces" is not a cluster name/);
   });
 });
 
@@ -219,10 +237,23 @@ describe('GET /clusters/{cluster}/tasks/{taskId}', () => {
     expect(body.containers[0]).toMatchObject({ name: 'nginx', essential: true });
   });
 
-  it('accepts a full task ARN, URL-encoded', async () => {
+  it('takes a full task ARN, URL-encoded, in the path when it names the same cluster', async () => {
     const arn = encodeURIComponent(`arn:aws:ecs:ap-northeast-1:123456789012:task/default/${userStopped}`);
     const response = await harness().handler(get(`/clusters/default/tasks/${arn}`));
-    expect(json<TaskSummaryResponse>(response).taskId).toBe(userStopped);
+    expect(response.statusCode).toBe(200);
+  });
+
+  it("rejects a task ARN of another cluster than the path's", async () => {
+    const arn = encodeURIComponent(`arn:aws:ecs:ap-northeast-1:123456789012:task/prod/${userStopped}`);
+    const response = await harness().handler(get(`/clusters/default/tasks/${arn}`));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(/^taskId: /);
+  });
+
+  it('rejects an encoded slash in a task segment that is not an ARN', async () => {
+    const response = await harness().handler(get(`/clusters/default/tasks/x%2F${userStopped}`));
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(/^taskId: ".*" holds an encoded slash/);
   });
 
   it('answers 404 for an unknown task, saying how long tracer keeps tasks', async () => {
@@ -251,9 +282,9 @@ describe('GET /clusters/{cluster}/tasks/{taskId}', () => {
   });
 
   it('answers 400 for a task id that is not one', async () => {
-    const response = await harness().handler(get('/clusters/default/tasks/..%2Fetc'));
+    const response = await harness().handler(get('/clusters/default/tasks/no%20id'));
     expect(response.statusCode).toBe(400);
-    expect(errorOf(response).message).toBe('task "../etc" is not a task id or task ARN');
+    expect(errorOf(response).message).toMatch(/^taskId: "no id" is not a task id or a task ARN/);
   });
 });
 
@@ -410,13 +441,14 @@ describe('GET /clusters/{cluster}/tasks/{taskId}/trace', () => {
 
   it.each([
     [{ duration: '5' }, /^duration: "5" is not a duration/],
-    [{ duration: '25h' }, /^duration: at most 24h0m0s, got "25h"; use full=true/],
+    [{ duration: '25h' }, /^duration: at most 24h0m0s, got "25h"; read the whole life of the task with full/],
     [{ full: '1' }, /^full: expected true or false, got "1"$/],
     [{ tz: 'Mars/Base' }, /^tz: "Mars\/Base" is not a time zone/],
     [{ format: 'xml' }, /^format: expected json or text, got "xml"$/],
-    [{ cursor: 'abc!' }, /^cursor: cursor "abc!" is not a trace cursor that tracer issued/],
-    [{ limit: '0' }, /^limit: expected an integer from 1 to 25000, got "0"$/],
-    [{ limit: '25001' }, /^limit: expected an integer from 1 to 25000, got "25001"$/],
+    [{ cursor: 'abc!' }, /^cursor: not a cursor that tracer issued; pass the nextCursor/],
+    [{ cursor: 'eyJ2IjoxLCJ0Ijo1LCJuIjoyfQ' }, /^cursor: not a cursor that tracer issued for this request/],
+    [{ limit: '0' }, /^limit: expected a whole number from 1 to 25000, got "0"$/],
+    [{ limit: '25001' }, /^limit: expected a whole number from 1 to 25000, got "25001"$/],
     [
       { until: '2021-01-01T00:00:00Z' },
       /^unknown query parameter "until"; this route takes duration, full, cursor, tz, format, limit, since$/,
@@ -640,18 +672,16 @@ describe('routing', () => {
     expect(response.body).toBe(golden(serviceReplaced));
   });
 
-  it('decodes URL-encoded ARNs in API Gateway path parameters', async () => {
+  it('rejects an API Gateway path parameter that decodes to a path', async () => {
     const event: ApiRequestEvent = {
       httpMethod: 'GET',
       resource: '/clusters/{cluster}/tasks/{taskId}',
       path: '/clusters/x/tasks/y',
-      pathParameters: {
-        cluster: encodeURIComponent('arn:aws:ecs:ap-northeast-1:123456789012:cluster/default'),
-        taskId: encodeURIComponent(`arn:aws:ecs:ap-northeast-1:123456789012:task/default/${failedPull}`),
-      },
+      pathParameters: { cluster: 'dev-team%2Fdefault', taskId: failedPull },
     };
     const response = await harness().handler(event);
-    expect(json<TaskSummaryResponse>(response).taskId).toBe(failedPull);
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(/^cluster: "dev-team%2Fdefault" holds an encoded slash/);
   });
 
   it.each([
@@ -704,5 +734,130 @@ describe('routing', () => {
     });
     expect(logLines[0]?.durationMs).toEqual(expect.any(Number));
     expect(logLines[1]).toMatchObject({ statusCode: 404, errorCode: 'NotFound', route: 'tasks' });
+  });
+});
+
+describe('cursors and bounds', () => {
+  async function firstJsonPage(taskId: string) {
+    const { handler } = harness({ maxResponseBytes: 2048 + 3000 + 1500, maxTraceLines: 20 });
+    const body = json<TraceResponse>(await handler(get(tracePath(taskId), { format: 'json' })));
+    if (!body.nextCursor) throw new Error('expected a paged trace');
+    return { handler, cursor: body.nextCursor };
+  }
+
+  it('hands out opaque cursors that carry a tag', async () => {
+    // Act
+    const { cursor } = await firstJsonPage(serviceReplaced);
+
+    // Assess
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+  });
+
+  it.each([
+    ['its tag changed', (c: string) => `${c.slice(0, -1)}${c.endsWith('A') ? 'B' : 'A'}`],
+    [
+      'its position changed',
+      (c: string) => `${encodeTraceCursor({ epochMs: 0, skip: 0 })}${c.slice(c.indexOf('.'))}`,
+    ],
+    ['no tag', (c: string) => c.slice(0, c.indexOf('.'))],
+  ])('answers 400 for a trace cursor with %s', async (_, tamper) => {
+    // Prepare
+    const { handler, cursor } = await firstJsonPage(serviceReplaced);
+
+    // Act
+    const response = await handler(
+      get(tracePath(serviceReplaced), { format: 'json', cursor: tamper(cursor) }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(errorOf(response).message).toMatch(/^cursor: not a cursor that tracer issued for this request/);
+  });
+
+  it('answers 400 for a cursor issued for another task', async () => {
+    // Prepare
+    const { handler, cursor } = await firstJsonPage(serviceReplaced);
+
+    // Act
+    const response = await handler(get(tracePath(userStopped), { format: 'json', cursor }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('answers 400 for a cursor sealed with another key', async () => {
+    // Prepare
+    const { makeCursorSeal } = await import('../../lambda/core/request/cursor-seal.js');
+    const foreign = makeCursorSeal('another-deployment-key-0123456789').seal(
+      cursorScope('trace', 'default', serviceReplaced),
+      encodeTraceCursor({ epochMs: 0, skip: 0 }),
+    );
+
+    // Act
+    const response = await harness().handler(get(tracePath(serviceReplaced), { cursor: foreign }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+  });
+
+  it(`answers 400 for a genuine cursor that skips more than ${MAX_CURSOR_SKIP} lines`, async () => {
+    // Prepare
+    const seal = await testCursorSeal();
+    const scope = cursorScope('trace', 'default', serviceReplaced);
+    const within = seal.seal(scope, encodeTraceCursor({ epochMs: 0, skip: MAX_CURSOR_SKIP }));
+    const beyond = seal.seal(scope, encodeTraceCursor({ epochMs: 0, skip: MAX_CURSOR_SKIP + 1 }));
+
+    // Act
+    const ok = await harness().handler(get(tracePath(serviceReplaced), { cursor: within }));
+    const refused = await harness().handler(get(tracePath(serviceReplaced), { cursor: beyond }));
+
+    // Assess
+    expect(ok.statusCode).toBe(200);
+    expect(refused.statusCode).toBe(400);
+    expect(errorOf(refused).message).toMatch(/is not a trace cursor that tracer issued/);
+  });
+
+  it("gives every log read a share of the request's log calls", async () => {
+    // Prepare
+    const { handler, logs } = harness();
+
+    // Act
+    await handler(get(tracePath(serviceReplaced), { full: 'true' }));
+
+    // Assess
+    expect(logs.requests.length).toBeGreaterThan(0);
+    expect(
+      logs.requests.every((r) => r.maxCalls !== undefined && r.maxCalls <= MAX_LOG_CALLS_PER_REQUEST),
+    ).toBe(true);
+  });
+
+  it('ends a page where its log calls ran out, and the pages still join into the whole trace', async () => {
+    // Prepare: ten events per call and a budget of 3 calls, so that the whole life takes several requests.
+    const maxLogCalls = 3;
+    const { handler } = harness({ maxLogCalls }, 10);
+    const whole = json<TraceResponse>(
+      await harness().handler(get(tracePath(serviceReplaced), { format: 'json', full: 'true' })),
+    );
+    expect(whole.lines.length).toBeGreaterThan(100);
+
+    // Act
+    const lines: TraceResponse['lines'][number][] = [];
+    const callsPerPage: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const body = json<TraceResponse>(
+        await handler(
+          get(tracePath(serviceReplaced), { format: 'json', full: 'true', ...(cursor ? { cursor } : {}) }),
+        ),
+      );
+      lines.push(...body.lines);
+      callsPerPage.push(body.logCalls);
+      cursor = body.nextCursor;
+    } while (cursor && callsPerPage.length < 500);
+
+    // Assess
+    expect(callsPerPage.length).toBeGreaterThan(1);
+    expect(Math.max(...callsPerPage)).toBeLessThanOrEqual(maxLogCalls);
+    expect(lines).toEqual(whole.lines);
   });
 });

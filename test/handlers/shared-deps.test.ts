@@ -9,6 +9,8 @@ const env = {
   [EnvName.TABLE_NAME]: 'tracer',
   [EnvName.TOPIC_ARN]: 'arn:aws:sns:us-east-1:123456789012:tracer',
   AWS_REGION: 'us-east-1',
+  [EnvName.CURSOR_SECRET_ARN]:
+    'arn:aws:secretsmanager:us-east-1:123456789012:secret:tracer-cursor-key-AbCdEf',
 };
 
 describe('sharedDepsFromEnv', () => {
@@ -43,6 +45,11 @@ describe('the three handlers read their environment the same way', () => {
     expect(() => build({ ...env, [EnvName.LOG_LEVEL]: 'loud' })).toThrow(
       'environment variable TRACER_LOG_LEVEL must be one of debug, info, warn, error, got "loud"',
     );
+  });
+
+  it('fails at cold start when the API has no cursor secret', () => {
+    const { [EnvName.CURSOR_SECRET_ARN]: _, ...withoutSecret } = env;
+    expect(() => apiDepsFromEnv(withoutSecret)).toThrow(MissingEnvError);
   });
 
   it('tells the API the retention it quotes for a task not found', () => {

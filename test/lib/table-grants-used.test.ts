@@ -15,6 +15,7 @@ import {
   DescribeTasksCommand,
   ECSClient,
 } from '@aws-sdk/client-ecs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -58,6 +59,7 @@ const ecs = mockClient(ECSClient);
 const cloudWatchLogs = mockClient(CloudWatchLogsClient);
 const sns = mockClient(SNSClient);
 const sqs = mockClient(SQSClient);
+const secrets = mockClient(SecretsManagerClient);
 
 function partitionKeysOf(action: string, input: Record<string, unknown>): string[] {
   const pk = (item: unknown) =>
@@ -158,6 +160,7 @@ function mockAwsServices(): void {
     .resolves({ events: [], nextForwardToken: 'f/end', nextBackwardToken: 'b/end', $metadata: {} });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: 'cursor-key-'.padEnd(64, 'k') });
 }
 
 beforeAll(async () => {
@@ -174,6 +177,8 @@ beforeAll(async () => {
     [EnvName.TOPIC_ARN]: 'arn:aws:sns:us-east-1:111122223333:tracer',
     [EnvName.NOTIFY_SETTLE_SECONDS]: '0',
     [EnvName.LOG_LEVEL]: 'error',
+    [EnvName.CURSOR_SECRET_ARN]:
+      'arn:aws:secretsmanager:us-east-1:111122223333:secret:tracer-cursor-key-AbCdEf',
   });
 
   // The recorder: every reference event, as SQS delivers them.

@@ -2,6 +2,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../lambda/config/env.js';
+import { API_ROUTES } from '../../lambda/core/request/routes.js';
 import { TraceApi, type TraceApiProps } from '../../lib/constructs/trace-api.js';
 import { TracerTable } from '../../lib/constructs/tracer-table.js';
 import {
@@ -154,7 +155,37 @@ describe('TraceApi with the defaults', () => {
       NODE_OPTIONS: '--enable-source-maps',
       [EnvName.TABLE_NAME]: { Ref: logicalIdOf(template, 'AWS::DynamoDB::Table', 'Table') },
       [EnvName.RETENTION_DAYS]: '30',
+      [EnvName.CURSOR_SECRET_ARN]: {
+        Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'ApiCursorKey'),
+      },
     });
+  });
+
+  it('builds its resources, methods and declared parameters from the route table the handler routes by', () => {
+    // THEN
+    template.resourceCountIs('AWS::ApiGateway::Method', API_ROUTES.length);
+    for (const route of API_ROUTES) {
+      const expected: Record<string, boolean> = {};
+      for (const segment of route.path.filter((s) => s.startsWith('{'))) {
+        expected[`method.request.path.${segment.slice(1, -1)}`] = true;
+      }
+      for (const name of route.query) expected[`method.request.querystring.${name}`] = false;
+      for (const name of route.headers) expected[`method.request.header.${name}`] = false;
+      template.hasResourceProperties('AWS::ApiGateway::Method', { RequestParameters: expected });
+    }
+  });
+
+  it('generates the cursor key as a secret that only the query function may read', () => {
+    // THEN
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+    const secret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'ApiCursorKey');
+    const statement = functionStatements(template, 'ApiFunction').find(
+      (s) => Array.isArray(s.Action) && s.Action.includes('secretsmanager:GetSecretValue'),
+    );
+    expect(statement?.Action).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(statement?.Resource).toEqual({ Ref: secret });
   });
 
   it('lets the query function read the table, query its two indexes and store task definitions, no other item', () => {
@@ -180,6 +211,8 @@ describe('TraceApi with the defaults', () => {
         'logs:DescribeLogGroups',
         'logs:GetLogEvents',
         'logs:PutLogEvents',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
       ].sort(),
     );
   });

@@ -39,9 +39,14 @@ export async function call(
   body?: string,
   headers: Record<string, string> = {},
 ): Promise<HttpAnswer> {
+  // Local mode takes writes only as JSON; a test of other types passes its own content-type.
+  const sent =
+    method === 'POST' && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')
+      ? { ...headers, 'content-type': 'application/json' }
+      : headers;
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers,
+    headers: sent,
     ...(body === undefined ? {} : { body }),
   });
   const text = await response.text();

@@ -74,7 +74,9 @@ describe('banner', () => {
     expect(lines).toContain(
       '  page     http://127.0.0.1:8787/ui/clusters/default/tasks/9f654c76cde14c7c85cf54dce087658a',
     );
-    expect(text).toContain('curl --data-binary @samples/events.jsonl http://127.0.0.1:8787/events');
+    expect(text).toContain(
+      "curl -H 'content-type: application/json' --data-binary @samples/events.jsonl http://127.0.0.1:8787/events",
+    );
     expect(text.endsWith('Press Ctrl-C to stop.\n')).toBe(true);
   });
 

@@ -111,7 +111,8 @@ describe('tool errors carry the one line the CLI prints, and the next call works
       name: 'a task id that is not one',
       tool: 'get_trace',
       args: { cluster: 'default', task: 'not a task!' },
-      message: 'task "not a task!" is not a task id or task ARN',
+      message:
+        'task: "not a task!" is not a task id or a task ARN (arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID)',
     },
     {
       name: 'a task ARN of another cluster',
@@ -124,7 +125,7 @@ describe('tool errors carry the one line the CLI prints, and the next call works
       tool: 'list_tasks',
       args: { cluster: 'a b' },
       message:
-        'cluster "a b" is not a cluster name or ARN (letters, digits, hyphens and underscores, up to 255)',
+        'cluster: "a b" is not a cluster name (letters, digits, hyphens and underscores, up to 255) or a cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME)',
     },
     {
       name: 'a duration that is not one',
@@ -158,7 +159,7 @@ describe('tool errors carry the one line the CLI prints, and the next call works
       name: 'a since after the until',
       tool: 'list_tasks',
       args: { cluster: 'default', since: '2024-05-02T00:00:00Z', until: '2024-05-01T00:00:00Z' },
-      message: 'since (2024-05-02T00:00:00.000Z) must be before until (2024-05-01T00:00:00.000Z)',
+      message: 'since: 2024-05-02T00:00:00.000Z is after until 2024-05-01T00:00:00.000Z',
     },
   ])('rejects $name', async ({ tool, args, message }) => {
     // Prepare

@@ -96,8 +96,9 @@ export class CloudWatchLogSource implements LogSource, ForwardLogSource {
     const maxEvents = request.maxEvents;
     let token: string | undefined;
     let calls = 0;
+    const maxCalls = Math.min(this.maxCalls, request.maxCalls ?? this.maxCalls);
     for (;;) {
-      if (calls >= this.maxCalls) return this.truncated(events, calls);
+      if (calls >= maxCalls) return this.truncated(events, calls);
       const leftMs = request.timeLeftMs?.();
       if (leftMs !== undefined && leftMs <= 0) return this.truncated(events, calls, { stoppedEarly: true });
       // A call that outlives the deadline (a slow page, retries backing off) is abandoned, not awaited.

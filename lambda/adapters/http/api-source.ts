@@ -18,7 +18,7 @@ import {
   CredentialsUnavailableError,
   RegionUnavailableError,
 } from './api-errors.js';
-import { type HttpAnswer, sendHttp } from './http-transport.js';
+import { type HttpAnswer, type HttpCall, sendHttp } from './http-transport.js';
 import { isLoopbackHttp } from './loopback.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -27,6 +27,7 @@ import {
   RETRYABLE_STATUS,
   type RetryPolicy,
 } from './retry-policy.js';
+import { planSigning } from './signing-policy.js';
 import type { RequestSigner, SigningCredentials } from './sigv4-signer.js';
 
 export { isLoopbackHttp } from './loopback.js';
@@ -38,10 +39,16 @@ export interface ApiSourceOptions {
   /** The API's base URL, stage included: `https://abc123.execute-api.eu-west-1.amazonaws.com/prod`. */
   readonly endpoint: string;
   /**
-   * `auto` signs every request except plain HTTP to a loopback address; `sigv4` always signs; `none` never does.
+   * `auto` follows the signing policy (signing-policy.ts): https to API Gateway or to `signHost` is signed,
+   * http to loopback is not, anything else is refused. `sigv4` signs over https or to a loopback test
+   * server; `none` never signs. Plain http to any other host is always refused.
    * @default 'auto'
    */
   readonly signing?: 'auto' | 'sigv4' | 'none';
+  /** A custom domain that may receive signed requests (`--sign-host`). @default - API Gateway hosts only */
+  readonly signHost?: string;
+  /** Sends one request; tests pass one that records it. @default sendHttp */
+  readonly transport?: (call: HttpCall) => Promise<HttpAnswer>;
   /** The profile of the credential chain. @default - AWS_PROFILE, then the default chain */
   readonly profile?: string;
   /**
@@ -154,13 +161,15 @@ export class ApiSource implements TracerSource {
     if (base.protocol !== 'https:' && base.protocol !== 'http:') {
       throw new InvalidInputError(`endpoint "${options.endpoint}" must start with https:// or http://`);
     }
+    if (base.protocol === 'http:' && !isLoopbackHttp(base)) planSigning(base);
     base.search = '';
     base.hash = '';
     this.base = base;
     // The stage (`/prod`) stays part of every path; a trailing slash would double the separator.
     this.basePath = base.pathname.replace(/\/+$/, '');
     const signing = options.signing ?? 'auto';
-    this.signs = signing === 'sigv4' || (signing === 'auto' && !isLoopbackHttp(base));
+    this.signs =
+      signing === 'sigv4' || (signing === 'auto' && planSigning(base, options.signHost).kind === 'sign');
     this.description = `${base.origin}${this.basePath}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retryPolicy = {
@@ -269,7 +278,7 @@ export class ApiSource implements TracerSource {
         : baseHeaders;
       let answer: HttpAnswer;
       try {
-        answer = await sendHttp({
+        answer = await (this.options.transport ?? sendHttp)({
           url,
           method: 'GET',
           headers,

@@ -12,10 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { ApiResponseError } from '../../adapters/http/api-errors.js';
 import { describeFailure } from '../../cli/errors.js';
 import type { TaskListFilters, TraceRequest, TracerSource } from '../../cli/source.js';
-import { normalizeCluster, normalizeTaskId } from '../../core/arn.js';
 import { parseDuration } from '../../core/duration.js';
 import { InvalidInputError, TaskNotFoundError } from '../../core/errors.js';
 import { DEFAULT_LOG_WINDOW_MS } from '../../core/log-windows.js';
+import { parseCluster, parseTask } from '../../core/request/params.js';
 import { isUiPath, UI_PREFIX, UiAssets } from './ui-assets.js';
 
 /** The header that carries the next page's cursor of a text trace, as the API sends it. */
@@ -163,7 +163,7 @@ async function answerApi(source: TracerSource, url: URL, response: ServerRespons
     .filter((part) => part !== '')
     .map(decode);
   const [, clusterArg, tasks, taskArg, trace] = parts;
-  const cluster = clusterArg === undefined ? undefined : normalizeCluster(clusterArg);
+  const cluster = clusterArg === undefined ? undefined : parseCluster(clusterArg);
   if (parts.length === 1) {
     queryOf(url, QUERY.clusters);
     return sendJson(response, 200, await source.listClusters());
@@ -183,7 +183,7 @@ async function answerApi(source: TracerSource, url: URL, response: ServerRespons
   }
   if (cluster !== undefined && tasks === 'tasks' && taskArg !== undefined && parts.length === 4) {
     queryOf(url, QUERY.task);
-    return sendJson(response, 200, await source.getTask(cluster, normalizeTaskId(taskArg)));
+    return sendJson(response, 200, await source.getTask(cluster, parseTask(taskArg, cluster)));
   }
   if (
     cluster !== undefined &&
@@ -195,7 +195,7 @@ async function answerApi(source: TracerSource, url: URL, response: ServerRespons
     const params = queryOf(url, QUERY.trace);
     const request = traceRequest(params);
     const format = params.get('format') ?? 'text';
-    const task = normalizeTaskId(taskArg);
+    const task = parseTask(taskArg, cluster);
     if (format === 'json') return sendJson(response, 200, await source.getTraceJson(cluster, task, request));
     if (format !== 'text') throw new InvalidInputError(`format: expected json or text, got "${format}"`);
     const page = await source.getTraceText(cluster, task, request);
