@@ -4,7 +4,7 @@
  * the rule then reads the value with searches that remember what they have read, so the whole pass stays
  * linear in the length of the text whatever the input. The rules are in `redact-rules.ts`.
  */
-import { REDACTION_RULES } from './redact-rules.js';
+import { ANY_TRIGGER, REDACTION_RULES } from './redact-rules.js';
 import { type Redaction, ScanState } from './redact-scan.js';
 
 const alternatives = (from: number) =>
@@ -24,6 +24,7 @@ const LATER = REDACTION_RULES.map((_, index) => new RegExp(alternatives(index + 
  * @example redactSecrets('invalid token: expired') === 'invalid token: expired'
  */
 export function redactSecrets(text: string): string {
+  if (!ANY_TRIGGER.test(text)) return text;
   let out = scan(text);
   // A marker can let a rule start where the text it replaced did not (`AKIA…EXAMPLEeyJ…`: the JWT follows a
   // letter, then a `]`). Only then another pass runs, so that redacting twice changes nothing.
