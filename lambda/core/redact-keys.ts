@@ -231,16 +231,22 @@ const FLAG_GAP = /[ \t]+/y;
 function keyKind(text: string, nameEnd: number): KeyKind {
   // Every name ends in a secret word; only `...authorization` and `...cookie` need a closer look.
   const last = text.charCodeAt(nameEnd - 1) | 32;
-  if (last !== 110 && last !== 101) return 'secret';
-  const tail = text
-    .slice(Math.max(0, nameEnd - 16), nameEnd)
-    .toLowerCase()
-    .replace(/[_.-]/g, '');
-  if (tail.endsWith('authorization')) return 'authorization';
-  if (tail.endsWith('setcookie')) return 'set-cookie';
-  if (tail.endsWith('cookie')) return 'cookie';
-  return 'secret';
+  if (last === 110) return endsWithWord(text, nameEnd, 'authorization') ? 'authorization' : 'secret';
+  if (last !== 101 || !endsWithWord(text, nameEnd, 'cookie')) return 'secret';
+  return endsWithWord(text, nameEnd - 6, 'set') ? 'set-cookie' : 'cookie';
 }
+
+/** Whether the name before `end`, in any case and with `_`, `.` or `-` anywhere, ends in `word` (lower case). */
+function endsWithWord(text: string, end: number, word: string): boolean {
+  let i = end - 1;
+  for (let w = word.length - 1; w >= 0; w--, i--) {
+    while (isNameSeparator(text.charCodeAt(i))) i--;
+    if ((text.charCodeAt(i) | 32) !== word.charCodeAt(w)) return false;
+  }
+  return true;
+}
+
+const isNameSeparator = (c: number) => c === 95 || c === 46 || c === 45;
 
 /** `PWD` and `OLDPWD`, read without building a string for every other name. */
 function isShellDirectory(text: string, nameStart: number, nameEnd: number): boolean {
@@ -257,6 +263,7 @@ function isShellDirectory(text: string, nameStart: number, nameEnd: number): boo
 const keyValueRule: RedactionRule = {
   name: 'key and value',
   trigger: `[\\\\"'=:](?<=(?:${SECRET_KEY}).)|[ \\t](?=[ \\t]*[=:])(?<=(?:${SECRET_KEY}).)`,
+  first: `[\\\\"'=: \\t]`,
   adversarial: ['password="', 'token: expired ', 'pwd=a ', 'password', 'Password: ', 'a_secret\\"', 'pwd = '],
   redact(state, start) {
     const text = state.text;

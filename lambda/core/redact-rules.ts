@@ -75,3 +75,20 @@ export const ANY_TRIGGER = new RegExp(
   ].join('|'),
   'i',
 );
+
+/**
+ * An expression for the characters a rule's trigger can start with: its `first`, or the trigger's first
+ * character or character class.
+ * @example firstCharacter(pemRule).test('-') === true
+ */
+export function firstCharacter(rule: RedactionRule): RegExp {
+  return new RegExp(`^(?:${rule.first ?? firstAtom(rule.trigger)})$`);
+}
+
+function firstAtom(source: string): string {
+  if (source.startsWith('\\')) return source.slice(0, 2);
+  if (!source.startsWith('[')) return source.charAt(0);
+  let i = 1;
+  while (source.charAt(i) !== ']') i += source.charAt(i) === '\\' ? 2 : 1;
+  return source.slice(0, i + 1);
+}

@@ -17,6 +17,11 @@ export interface RedactionRule {
    * combined expression; case-insensitive parts are written with `anyCase`.
    */
   readonly trigger: string;
+  /**
+   * A regular-expression source matching one character, that every trigger match starts with: the scan tries
+   * only the rules whose first character is the one found. Defaults to the trigger's first character or class.
+   */
+  readonly first?: string;
   /** The redaction at a trigger match (`start` to `end`), or undefined when it is not a credential after all. */
   redact(state: ScanState, start: number, end: number): Redaction | undefined;
   /** Text that, repeated to fill a long line, makes this rule work hardest: the benchmark's adversarial input. */

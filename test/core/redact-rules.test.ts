@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redactSecrets } from '../../lambda/core/redact.js';
-import { ANY_TRIGGER, REDACTION_RULES } from '../../lambda/core/redact-rules.js';
+import { ANY_TRIGGER, firstCharacter, REDACTION_RULES } from '../../lambda/core/redact-rules.js';
 
 const JWT =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
@@ -279,5 +279,27 @@ describe('redactSecrets as a whole', () => {
       { numRuns: 3000 },
     );
     for (const [, input] of REDACTED) expect(ANY_TRIGGER.test(input)).toBe(true);
+  });
+
+  it('knows the first character of every trigger match', () => {
+    const rules = REDACTION_RULES.map((rule) => ({
+      trigger: new RegExp(rule.trigger, 'g'),
+      first: firstCharacter(rule),
+    }));
+    const text = fc
+      .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 24 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (input) => {
+        for (const { trigger, first } of rules) {
+          // Act
+          const starts = [...input.matchAll(trigger)].map((match) => input.charAt(match.index));
+
+          // Assess
+          expect(starts.every((c) => first.test(c))).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
