@@ -35,8 +35,6 @@ const TRIGGER_WORDS = [
 const TRIGGER_SUFFIXES = `(?:${SEP}(?:${['key', 'id', 'value', 'hash', 'b64', 'base64', 'json'].map(anyCase).join('|')}))?`;
 /** A key name that ends in a secret word. */
 const SECRET_KEY = `(?:${TRIGGER_WORDS})${TRIGGER_SUFFIXES}`;
-/** The shell's working-directory variables end in `pwd` but hold paths. */
-const NOT_SECRET = new Set(['PWD', 'OLDPWD']);
 
 export type KeyKind = 'secret' | 'authorization' | 'cookie' | 'set-cookie';
 
@@ -248,11 +246,11 @@ function endsWithWord(text: string, end: number, word: string): boolean {
 
 const isNameSeparator = (c: number) => c === 95 || c === 46 || c === 45;
 
-/** `PWD` and `OLDPWD`, read without building a string for every other name. */
+/** `PWD` and `OLDPWD`: the shell's working-directory variables end in `pwd` but hold paths. */
 function isShellDirectory(text: string, nameStart: number, nameEnd: number): boolean {
   const length = nameEnd - nameStart;
-  if (length !== 3 && length !== 6) return false;
-  return NOT_SECRET.has(text.slice(nameStart, nameEnd));
+  if (length === 3) return text.startsWith('PWD', nameStart);
+  return length === 6 && text.startsWith('OLDPWD', nameStart);
 }
 
 /**
