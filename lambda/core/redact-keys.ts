@@ -286,7 +286,7 @@ const keyValueRule: RedactionRule = {
 const flagRule: RedactionRule = {
   name: 'command-line flag',
   trigger: `-(?<![\\w.-]-)(?:-[\\w-]*?${SECRET_KEY}|${SECRET_KEY})[ \\t]`,
-  adversarial: ['--password ', '-token -', '--a-b-c-d ', '-'],
+  adversarial: ['--password ', '-token -', '--a-b-c-d ', '-', '--password a '],
   redact(state, _start, end) {
     const text = state.text;
     FLAG_GAP.lastIndex = end - 1;

@@ -18,7 +18,12 @@ const END_LINE = /-----END [A-Z0-9 ]{0,40}-----/y;
 const pemRule: RedactionRule = {
   name: 'PEM private key',
   trigger: '-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----',
-  adversarial: ['-----BEGIN PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----a', '-----BEGIN -----END '],
+  adversarial: [
+    '-----BEGIN PRIVATE KEY-----',
+    '-----BEGIN RSA PRIVATE KEY-----a',
+    '-----BEGIN -----END ',
+    '-----BEGIN PRIVATE KEY-----a-----END PRIVATE KEY-----',
+  ],
   redact(state, _start, end): Redaction {
     const endLine = state.pemEnd.find(end);
     END_LINE.lastIndex = endLine;
@@ -39,7 +44,7 @@ const userInfoRule: RedactionRule = {
   name: 'URL user info',
   // Only an authority with a colon triggers (user info, or a port), so ordinary URLs cost nothing more.
   trigger: ':(?<=(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:)//[^/\\s:@"\'<>]*:',
-  adversarial: ['a://a:', 'https://a:b', 'a://', 'a://a:8080/@'],
+  adversarial: ['a://a:', 'https://a:b', 'a://', 'a://a:8080/@', 'a://u:p@h '],
   redact(state, _start, end) {
     const text = state.text;
     const at = state.userInfoEnd.find(end);
