@@ -64,21 +64,22 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
 ];
 
 /**
- * Text that every trigger of `REDACTION_RULES` contains, matched in any case: a line without any of it holds
- * nothing a rule could start on, so it is returned without the full scan. Most log lines are such lines.
- * It only has to be a superset of the triggers: a false hit costs the full scan, never a missed secret.
+ * Text that every trigger of `REDACTION_RULES` contains (key names in any case, spelled out: V8 runs this
+ * slower with the `i` flag). A line without any of it holds nothing a rule could start on, so it is returned
+ * without the full scan; most log lines are such lines. It only has to be a superset of the triggers: a
+ * false hit costs the full scan, never a missed secret.
  */
 export const ANY_TRIGGER = new RegExp(
   [
-    // Key names, flags, headers and signed URL parameters (`sig` covers `Signature`, `key` every `…Key`).
-    'pass|pwd|secret|token|key|credential|auth|session|cookie|sig|bearer',
-    // URL user info, PEM blocks, MySQL clients.
-    ':\\/\\/|-----BEGIN|mysql|mariadb',
-    // Provider token formats.
-    'eyJ|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|cbt|oas|soat|ft|imt)-|xox|xapp-|hooks\\.slack|k_(?:live|test)_',
-    'whsec_|sk-|AIza|npm_|SG\\.|A(?:KIA|SIA|ROA|IDA|GPA|NPA|NVA|IPA|BIA|CCA)',
+    // Key names, flags, headers, signed URL parameters, bearer tokens, factored by first letter: pass, pwd,
+    // secret, session, sig (and `Signature`), token, key (every `…Key`), credential, cookie, auth, bearer.
+    '[Pp](?:[Aa][Ss][Ss]|[Ww][Dd])|[Ss](?:[Ee][Cc][Rr][Ee][Tt]|[Ee][Ss][Ss][Ii][Oo][Nn]|[Ii][Gg]|G\\.|[Kk]-)',
+    '[Tt][Oo][Kk][Ee][Nn]|[Kk](?:[Ee][Yy]|_(?:live|test)_)|[Cc](?:[Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]|[Oo][Oo][Kk][Ii][Ee])',
+    '[Aa](?:[Uu][Tt][Hh]|Iza|KIA|SIA|ROA|IDA|GPA|NPA|NVA|IPA|BIA|CCA)|[Bb][Ee][Aa][Rr][Ee][Rr]',
+    // URL user info, PEM blocks, MySQL clients, the other token formats.
+    ':\\/\\/|-----BEGIN|m(?:ysql|ariadb)|eyJ|g(?:h[pousr]_|ithub_pat_|l(?:pat|ptt|dt|rt|cbt|oas|soat|ft|imt)-)',
+    'x(?:ox|app-)|hooks\\.slack|whsec_|npm_',
   ].join('|'),
-  'i',
 );
 
 /**
