@@ -262,6 +262,8 @@ const keyValueRule: RedactionRule = {
   name: 'key and value',
   trigger: `[\\\\"'=:](?<=(?:${SECRET_KEY}).)|[ \\t](?=[ \\t]*[=:])(?<=(?:${SECRET_KEY}).)`,
   first: `[\\\\"'=: \\t]`,
+  // The last letters of the secret words and suffixes: `a://` or `x: 1` never tries the lookbehind.
+  after: '[DdEeHhLlNnSsTtYy4]',
   adversarial: ['password="', 'token: expired ', 'pwd=a ', 'password', 'Password: ', 'a_secret\\"', 'pwd = '],
   redact(state, start) {
     const text = state.text;

@@ -22,6 +22,11 @@ export interface RedactionRule {
    * only the rules whose first character is the one found. Defaults to the trigger's first character or class.
    */
   readonly first?: string;
+  /**
+   * A regular-expression source matching one character, that the character before every trigger match
+   * matches: where it does not, the scan skips the rule without running its trigger. Any when left out.
+   */
+  readonly after?: string;
   /** The redaction at a trigger match (`start` to `end`), or undefined when it is not a credential after all. */
   redact(state: ScanState, start: number, end: number): Redaction | undefined;
   /** Text that, repeated to fill a long line, makes this rule work hardest: the benchmark's adversarial input. */

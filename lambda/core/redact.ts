@@ -18,6 +18,11 @@ const ANY_RULE = new RegExp(`(?=${REDACTION_RULES.map((rule) => `(?:${rule.trigg
 /** Each rule's trigger alone, anchored: it gives the match's end once the rule is known. */
 const STICKY = REDACTION_RULES.map((rule) => new RegExp(rule.trigger, 'y'));
 const FIRST = REDACTION_RULES.map(firstCharacter);
+/** For each rule, the ASCII characters that may come before its trigger (all when the rule names none). */
+const AFTER = REDACTION_RULES.map((rule) => {
+  const after = new RegExp(`^(?:${rule.after ?? '[^]'})$`);
+  return Array.from({ length: 128 }, (_, c) => after.test(String.fromCharCode(c)));
+});
 
 /** The indexes of the rules that can start with a character, in order; ASCII ones looked up, others rare. */
 function rulesStartingWith(c: number): readonly number[] {
@@ -64,6 +69,8 @@ function scan(text: string): { readonly text: string; readonly glued: boolean } 
     const c = text.charCodeAt(start);
     let redaction: Redaction | undefined;
     for (const index of c < 128 ? (ASCII_RULES[c] as readonly number[]) : rulesStartingWith(c)) {
+      const before = text.charCodeAt(start - 1);
+      if (before < 128 && AFTER[index]?.[before] === false) continue;
       const trigger = STICKY[index] as RegExp;
       trigger.lastIndex = start;
       if (!trigger.test(text)) continue;

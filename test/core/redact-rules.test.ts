@@ -281,22 +281,26 @@ describe('redactSecrets as a whole', () => {
     for (const [, input] of REDACTED) expect(ANY_TRIGGER.test(input)).toBe(true);
   });
 
-  it('knows the first character of every trigger match', () => {
+  it('knows the first character of every trigger match and the one before it', () => {
     const rules = REDACTION_RULES.map((rule) => ({
       trigger: new RegExp(rule.trigger, 'g'),
       first: firstCharacter(rule),
+      after: new RegExp(`^(?:${rule.after ?? '[^]'})$`),
     }));
     const text = fc
       .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 24 })
       .map((parts) => parts.join(''));
     fc.assert(
       fc.property(text, (input) => {
-        for (const { trigger, first } of rules) {
+        for (const { trigger, first, after } of rules) {
           // Act
-          const starts = [...input.matchAll(trigger)].map((match) => input.charAt(match.index));
+          const matches = [...input.matchAll(trigger)];
 
           // Assess
-          expect(starts.every((c) => first.test(c))).toBe(true);
+          expect(matches.every((match) => first.test(input.charAt(match.index)))).toBe(true);
+          expect(
+            matches.every((match) => match.index === 0 || after.test(input.charAt(match.index - 1))),
+          ).toBe(true);
         }
       }),
       { numRuns: 2000 },
