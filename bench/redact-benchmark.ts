@@ -1,9 +1,11 @@
 /**
  * Redaction cost per byte: ordinary log lines beside adversarial 64 KiB lines built against each rule of
- * the redactor (`lambda/core/redact-rules.ts` names, for every rule, the text that makes it work hardest).
+ * the redactor (`lambda/core/redact-rules.ts` names, for every rule, the texts that make it work hardest),
+ * in two kinds: near misses, where a rule starts and reads without redacting (the linear-time question),
+ * and lines packed with real credentials, where the time follows the number of replacements.
  * The module measured is the esbuild bundle of `lambda/core/redact.ts`, as the Lambda functions run it.
- * Each adversarial line is timed in alternation with the ordinary 64 KiB line, and their ratio is taken
- * round by round, so the load of a shared machine cancels out of the ratio.
+ * Each adversarial line is timed in alternation with an ordinary 64 KiB line that takes the full scan, and
+ * their ratio is taken round by round, so the load of a shared machine cancels out of the ratio.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,10 +18,35 @@ import { formatNumber, type Table } from './support/table.js';
 import { generateLogEvents, syntheticTask } from './trace/synthetic-task.js';
 
 const LINE_BYTES = 64 * 1024;
-/** The worst rule's time per byte may be at most this many times an ordinary line's. */
+/** The worst near-miss line's time per byte may be at most this many times an ordinary line's. */
 const MAX_RATIO = 3;
 
 type Redact = (text: string) => string;
+
+/**
+ * near miss: text that makes rules start and read without redacting (or with long runs), which is where a
+ * rule could take more than linear time; dense secrets: real credentials every few characters, where the
+ * time follows the number of replacements.
+ */
+const INPUT_KINDS = ['near miss', 'dense secrets'] as const;
+type InputKind = (typeof INPUT_KINDS)[number];
+/** A line with a replacement at least every this many bytes counts as dense secrets. */
+const DENSE_BYTES = 128;
+
+interface Row {
+  readonly rule: string;
+  readonly kind: InputKind;
+  readonly input: string;
+  readonly nsPerByte: number;
+  readonly ratio: number;
+  readonly growth: number;
+}
+
+/** The kind of an adversarial line, from the markers its redaction added. */
+function inputKind(line: string, redacted: string): InputKind {
+  const markers = (text: string) => text.split('[REDACTED').length - 1;
+  return (markers(redacted) - markers(line)) * DENSE_BYTES >= line.length ? 'dense secrets' : 'near miss';
+}
 
 interface RedactModule {
   readonly redactSecrets: Redact;
@@ -87,15 +114,23 @@ export const redactBenchmark: Benchmark = async (context) => {
     const shortNs = median(Array.from({ length: rounds }, perLine));
     const longNs = median(Array.from({ length: rounds }, () => nsPerByte(redactSecrets, ordinary, 4)));
 
-    const rows: { rule: string; input: string; nsPerByte: number; ratio: number; growth: number }[] = [];
+    // The same line after a key name: the pre-check lets it through at once, so it takes the full scan
+    // that every adversarial line takes. The goal's ratio is taken against this line.
+    const scanned = `token ${ordinary.slice(0, LINE_BYTES - 6)}`;
+    for (let i = 0; i < 20; i++) redactSecrets(scanned);
+    const scannedNs = median(Array.from({ length: rounds }, () => nsPerByte(redactSecrets, scanned, 4)));
+
+    const rows: Row[] = [];
     for (const rule of REDACTION_RULES) {
       progress(`redact: ${rule.name}`);
-      let worst: (typeof rows)[number] | undefined;
+      const worst = new Map<InputKind, Row>();
       for (const unit of rule.adversarial) {
         const line = fill(unit);
+        const kind = inputKind(line, redactSecrets(line));
         for (let i = 0; i < 3; i++) redactSecrets(line);
-        const measured = compare(redactSecrets, ordinary, line, rounds);
-        if (worst === undefined || measured.ratio > worst.ratio) {
+        const measured = compare(redactSecrets, scanned, line, rounds);
+        const before = worst.get(kind);
+        if (before === undefined || measured.ratio > before.ratio) {
           // A quarter of the line: linear time reads the same per byte at both lengths, quadratic 4× more.
           const quarter = fill(unit, LINE_BYTES / 4);
           const growth = median(
@@ -104,20 +139,31 @@ export const redactBenchmark: Benchmark = async (context) => {
               () => nsPerByte(redactSecrets, line, 2) / nsPerByte(redactSecrets, quarter, 8),
             ),
           );
-          worst = { rule: rule.name, input: JSON.stringify(unit), ...measured, growth };
+          worst.set(kind, { rule: rule.name, kind, input: JSON.stringify(unit), ...measured, growth });
         }
       }
-      if (worst) rows.push(worst);
+      for (const kind of INPUT_KINDS) {
+        const row = worst.get(kind);
+        if (row !== undefined) rows.push(row);
+      }
     }
-    const worst = rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    const worstOf = (kind: InputKind) =>
+      rows.filter((row) => row.kind === kind).reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    const nearMiss = worstOf('near miss');
+    const dense = worstOf('dense secrets');
+    const maxGrowth = rows.reduce((a, b) => (b.growth > a.growth ? b : a));
+    const verdict = (row: Row) =>
+      `${row.rule} ${JSON.stringify(JSON.parse(row.input))}, ${row.ratio.toFixed(2)}× (at most ${MAX_RATIO}×: ${row.ratio <= MAX_RATIO ? 'met' : 'NOT met'})`;
     const table: Table = {
       title: 'Redaction: time per byte, ordinary and adversarial 64 KiB lines (bundled module)',
-      columns: ['input', 'worst repeated text', 'ns/byte', 'vs ordinary', '64 KiB vs 16 KiB'],
+      columns: ['input', 'kind', 'worst repeated text', 'ns/byte', 'vs ordinary', '64 KiB vs 16 KiB'],
       rows: [
-        ['ordinary log lines, one call each', '–', round(shortNs, 2), '–', '–'],
-        ['ordinary 64 KiB line', '–', round(longNs, 2), '1.00×', '–'],
+        ['ordinary log lines, one call each', 'pre-check', '–', round(shortNs, 2), '–', '–'],
+        ['ordinary 64 KiB line', 'pre-check', '–', round(longNs, 2), '–', '–'],
+        ['ordinary 64 KiB line after a key name', 'full scan', '–', round(scannedNs, 2), '1.00×', '–'],
         ...rows.map((row) => [
           `against ${row.rule}`,
+          row.kind,
           row.input,
           round(row.nsPerByte, 2),
           `${row.ratio.toFixed(2)}×`,
@@ -125,10 +171,13 @@ export const redactBenchmark: Benchmark = async (context) => {
         ]),
       ],
       notes: [
-        `Each adversarial line repeats the rule's worst text to ${formatNumber(LINE_BYTES)} characters; the row shows the worst of the rule's texts.`,
-        `vs ordinary: median over ${rounds} rounds of the adversarial line's time per byte over the ordinary 64 KiB line's, measured alternately.`,
+        'pre-check: a line without any word a rule could start on is returned as it is; every other line takes the full scan.',
+        `Each adversarial line repeats one of the rule's texts to ${formatNumber(LINE_BYTES)} characters; a row shows the worst text of its kind.`,
+        `near miss: rules start and read but redact less than once per ${DENSE_BYTES} bytes (the linear-time question); dense secrets: a credential replaced at least that often, so the time follows the output.`,
+        `vs ordinary: median over ${rounds} rounds of the line's time per byte over the ordinary full-scan line's, measured alternately.`,
         '64 KiB vs 16 KiB: time per byte of the 64 KiB line over a 16 KiB line of the same text; about 1× is linear time, a quadratic rule would read 4×.',
-        `Worst rule: ${worst.rule}, ${worst.ratio.toFixed(2)}× (goal at most ${MAX_RATIO}×: ${worst.ratio <= MAX_RATIO ? 'met' : 'NOT met'}).`,
+        `Worst near miss (the goal): ${verdict(nearMiss)}. Worst dense secrets: ${verdict(dense)}.`,
+        `Against the pre-checked ordinary 64 KiB line instead, the worst near miss reads ${(nearMiss.nsPerByte / longNs).toFixed(1)}×. Largest 64 KiB vs 16 KiB: ${maxGrowth.growth.toFixed(2)}× (${maxGrowth.rule}).`,
       ],
     };
     return {
@@ -136,12 +185,16 @@ export const redactBenchmark: Benchmark = async (context) => {
       data: {
         ordinaryLinesNsPerByte: round(shortNs, 3),
         ordinaryLineNsPerByte: round(longNs, 3),
+        ordinaryScannedLineNsPerByte: round(scannedNs, 3),
         rules: rows.map((row) => ({
           ...row,
           nsPerByte: round(row.nsPerByte, 3),
           ratio: round(row.ratio, 3),
+          growth: round(row.growth, 3),
         })),
-        worstRatio: round(worst.ratio, 3),
+        worstNearMissRatio: round(nearMiss.ratio, 3),
+        worstDenseRatio: round(dense.ratio, 3),
+        maxGrowth: round(maxGrowth.growth, 3),
         maxRatio: MAX_RATIO,
       },
     };

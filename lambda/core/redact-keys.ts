@@ -35,8 +35,6 @@ const TRIGGER_WORDS = [
 const TRIGGER_SUFFIXES = `(?:${SEP}(?:${['key', 'id', 'value', 'hash', 'b64', 'base64', 'json'].map(anyCase).join('|')}))?`;
 /** A key name that ends in a secret word. */
 const SECRET_KEY = `(?:${TRIGGER_WORDS})${TRIGGER_SUFFIXES}`;
-/** The shell's working-directory variables end in `pwd` but hold paths. */
-const NOT_SECRET = new Set(['PWD', 'OLDPWD']);
 
 export type KeyKind = 'secret' | 'authorization' | 'cookie' | 'set-cookie';
 
@@ -223,30 +221,65 @@ function redactValue(state: ScanState, kind: KeyKind, from: number, prose: boole
   return { start: from, end, replacement: placeholderFor(text.slice(from, end)) };
 }
 
-/** What follows a key name: an optional closing quote, `=`, `=>`, `:` or `:=`, and spaces. */
-const SEPARATOR = /(\\?["'])?[ \t]*(?:(=)(?!=)>?|(:)(?!:)(=)?)([ \t]*)/y;
+const isBlank = (c: number) => c === 32 || c === 9;
+
+/**
+ * The separator after a key name: an optional closing quote, `=`, `=>`, `:` or `:=`, and spaces. Read by
+ * hand, as it runs at every key name: its length times two, plus one when the value may be prose (`key: v`
+ * without a quote or `=`, and with a space), or -1 when there is none.
+ * @example separatorAt('a: b', 1) === 5
+ */
+function separatorAt(text: string, from: number): number {
+  let i = from;
+  let c = text.charCodeAt(i);
+  const quoted =
+    c === 34 || c === 39 || (c === 92 && (text.charCodeAt(i + 1) === 34 || text.charCodeAt(i + 1) === 39));
+  if (quoted) i += c === 92 ? 2 : 1;
+  while (isBlank(text.charCodeAt(i))) i++;
+  c = text.charCodeAt(i);
+  let colonOnly = false;
+  if (c === 61) {
+    if (text.charCodeAt(++i) === 61) return -1;
+    if (text.charCodeAt(i) === 62) i++;
+  } else if (c === 58) {
+    if (text.charCodeAt(++i) === 58) return -1;
+    if (text.charCodeAt(i) === 61) i++;
+    else colonOnly = true;
+  } else {
+    return -1;
+  }
+  const spaces = i;
+  while (isBlank(text.charCodeAt(i))) i++;
+  return (i - from) * 2 + (!quoted && colonOnly && i > spaces ? 1 : 0);
+}
 const FLAG_GAP = /[ \t]+/y;
 
 /** Enough of the end of a name to tell an `Authorization` or `Cookie` header from other secret names. */
 function keyKind(text: string, nameEnd: number): KeyKind {
   // Every name ends in a secret word; only `...authorization` and `...cookie` need a closer look.
   const last = text.charCodeAt(nameEnd - 1) | 32;
-  if (last !== 110 && last !== 101) return 'secret';
-  const tail = text
-    .slice(Math.max(0, nameEnd - 16), nameEnd)
-    .toLowerCase()
-    .replace(/[_.-]/g, '');
-  if (tail.endsWith('authorization')) return 'authorization';
-  if (tail.endsWith('setcookie')) return 'set-cookie';
-  if (tail.endsWith('cookie')) return 'cookie';
-  return 'secret';
+  if (last === 110) return endsWithWord(text, nameEnd, 'authorization') ? 'authorization' : 'secret';
+  if (last !== 101 || !endsWithWord(text, nameEnd, 'cookie')) return 'secret';
+  return endsWithWord(text, nameEnd - 6, 'set') ? 'set-cookie' : 'cookie';
 }
 
-/** `PWD` and `OLDPWD`, read without building a string for every other name. */
+/** Whether the name before `end`, in any case and with `_`, `.` or `-` anywhere, ends in `word` (lower case). */
+function endsWithWord(text: string, end: number, word: string): boolean {
+  let i = end - 1;
+  for (let w = word.length - 1; w >= 0; w--, i--) {
+    while (isNameSeparator(text.charCodeAt(i))) i--;
+    if ((text.charCodeAt(i) | 32) !== word.charCodeAt(w)) return false;
+  }
+  return true;
+}
+
+const isNameSeparator = (c: number) => c === 95 || c === 46 || c === 45;
+
+/** `PWD` and `OLDPWD`: the shell's working-directory variables end in `pwd` but hold paths. */
 function isShellDirectory(text: string, nameStart: number, nameEnd: number): boolean {
   const length = nameEnd - nameStart;
-  if (length !== 3 && length !== 6) return false;
-  return NOT_SECRET.has(text.slice(nameStart, nameEnd));
+  if (length === 3) return text.startsWith('PWD', nameStart);
+  return length === 6 && text.startsWith('OLDPWD', nameStart);
 }
 
 /**
@@ -257,22 +290,20 @@ function isShellDirectory(text: string, nameStart: number, nameEnd: number): boo
 const keyValueRule: RedactionRule = {
   name: 'key and value',
   trigger: `[\\\\"'=:](?<=(?:${SECRET_KEY}).)|[ \\t](?=[ \\t]*[=:])(?<=(?:${SECRET_KEY}).)`,
+  first: `[\\\\"'=: \\t]`,
+  // The last letters of the secret words and suffixes: `a://` or `x: 1` never tries the lookbehind.
+  after: '[DdEeHhLlNnSsTtYy4]',
   adversarial: ['password="', 'token: expired ', 'pwd=a ', 'password', 'Password: ', 'a_secret\\"', 'pwd = '],
   redact(state, start) {
     const text = state.text;
     let nameStart = start;
     while (nameStart > 0 && isKeyChar(text.charCodeAt(nameStart - 1))) nameStart--;
     if (isShellDirectory(text, nameStart, start)) return undefined;
-    SEPARATOR.lastIndex = start;
-    const separator = SEPARATOR.exec(text);
-    if (separator === null) return undefined;
+    const separator = separatorAt(text, start);
+    if (separator < 0) return undefined;
     // Only `key: word` can be prose; `key=word`, `"key": word` and `key := word` are always assignments.
-    const prose =
-      separator[1] === undefined &&
-      separator[3] !== undefined &&
-      separator[4] === undefined &&
-      separator[5] !== '';
-    const valueStart = start + separator[0].length;
+    const prose = separator % 2 === 1;
+    const valueStart = start + (separator >> 1);
     return redactValue(state, keyKind(text, start), valueStart, prose && !opensStatement(text, nameStart));
   },
 };
@@ -281,7 +312,7 @@ const keyValueRule: RedactionRule = {
 const flagRule: RedactionRule = {
   name: 'command-line flag',
   trigger: `-(?<![\\w.-]-)(?:-[\\w-]*?${SECRET_KEY}|${SECRET_KEY})[ \\t]`,
-  adversarial: ['--password ', '-token -', '--a-b-c-d ', '-'],
+  adversarial: ['--password ', '-token -', '--a-b-c-d ', '-', '--password a '],
   redact(state, _start, end) {
     const text = state.text;
     FLAG_GAP.lastIndex = end - 1;

@@ -17,6 +17,16 @@ export interface RedactionRule {
    * combined expression; case-insensitive parts are written with `anyCase`.
    */
   readonly trigger: string;
+  /**
+   * A regular-expression source matching one character, that every trigger match starts with: the scan tries
+   * only the rules whose first character is the one found. Defaults to the trigger's first character or class.
+   */
+  readonly first?: string;
+  /**
+   * A regular-expression source matching one character, that the character before every trigger match
+   * matches: where it does not, the scan skips the rule without running its trigger. Any when left out.
+   */
+  readonly after?: string;
   /** The redaction at a trigger match (`start` to `end`), or undefined when it is not a credential after all. */
   redact(state: ScanState, start: number, end: number): Redaction | undefined;
   /** Text that, repeated to fill a long line, makes this rule work hardest: the benchmark's adversarial input. */
@@ -77,26 +87,26 @@ const SHAPE_RULES: readonly ShapeRule[] = [
     'signed URL parameter',
     `[?&;](?:${SIGNED_URL_PARAMETERS})=${QUERY_VALUE}`,
     '[REDACTED]',
-    ['?sig=', '&X-Amz-Signature=a:', '?x-amz-signature', '&sig=a:b:c:d'],
+    ['?sig=', '&X-Amz-Signature=a:', '?x-amz-signature', '&sig=a:b:c:d', '&sig=a'],
     /[?&;][^=]*=/y,
   ),
   shapeRule(
     'AWS access key id',
     'A(?<![A-Z0-9]A)(?:KIA|SIA|ROA|IDA|GPA|NPA|NVA|IPA|BIA|CCA)[A-Z0-9]{16}(?![A-Z0-9])',
     '[REDACTED-ACCESS-KEY]',
-    ['AKIA', 'AKIAAAAAAAAAAAAAAAAA', ' AKIAIOSFODNN7EXAMPL'],
+    ['AKIA', 'AKIAAAAAAAAAAAAAAAAA', ' AKIAIOSFODNN7EXAMPL', ' AKIAIOSFODNN7EXAMPLE'],
   ),
   shapeRule(
     'JWT',
     'e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*',
     '[REDACTED-JWT]',
-    ['eyJ', 'eyJa.', 'eyJa.eyJb', '.eyJa'],
+    ['eyJ', 'eyJa.', 'eyJa.eyJb', '.eyJa', ' eyJa.eyJb.c'],
   ),
   shapeRule(
     'GitHub token',
     'g(?<![A-Za-z0-9]g)(?:h[pousr]_[A-Za-z0-9]{20,}|ithub_pat_[A-Za-z0-9_]{20,})',
     TOKEN,
-    ['ghp_', 'ghp_aaaaaaaaaaaaaaaaaaa ', 'github_pat_ '],
+    ['ghp_', 'ghp_aaaaaaaaaaaaaaaaaaa ', 'github_pat_ ', 'ghp_aaaaaaaaaaaaaaaaaaaa '],
   ),
   shapeRule(
     'GitLab token',
@@ -144,7 +154,7 @@ const SHAPE_RULES: readonly ShapeRule[] = [
     'bearer token',
     `[Bb](?<![A-Za-z0-9_-][Bb])${anyCase('earer')}[ \\t]+[A-Za-z0-9._~+/-]{8,}=*`,
     '[REDACTED]',
-    ['Bearer ', 'bearer      ', 'Bearer aaaaaaa '],
+    ['Bearer ', 'bearer      ', 'Bearer aaaaaaa ', 'Bearer aaaaaaaa '],
     /[A-Za-z]+[ \t]+/y,
   ),
 ];

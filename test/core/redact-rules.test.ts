@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redactSecrets } from '../../lambda/core/redact.js';
-import { REDACTION_RULES } from '../../lambda/core/redact-rules.js';
+import { ANY_TRIGGER, firstCharacter, REDACTION_RULES } from '../../lambda/core/redact-rules.js';
 
 const JWT =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
@@ -208,6 +208,18 @@ const FRAGMENTS = [
   'x1',
   '{',
   '-',
+  'a://b:',
+  'A',
+  'eyJ',
+  'gh',
+  'p_',
+  'glpat-',
+  'xoxb-',
+  'hooks.slack.com/services/',
+  'sk_live_',
+  'AIza',
+  'npm_',
+  'SG.',
 ];
 
 describe('redactSecrets as a whole', () => {
@@ -246,6 +258,52 @@ describe('redactSecrets as a whole', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('skips only text on which no rule could start', () => {
+    // The -p password rule acts only on a MySQL client's line, which the pre-check looks for instead.
+    const triggers = REDACTION_RULES.filter((rule) => rule.name !== 'MySQL -p password');
+    const anyRule = new RegExp(triggers.map((rule) => `(?:${rule.trigger})`).join('|'));
+    const text = fc
+      .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 24 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (input) => {
+        // Act
+        const starts = anyRule.test(input);
+
+        // Assess
+        expect(!starts || ANY_TRIGGER.test(input)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    for (const [, input] of REDACTED) expect(ANY_TRIGGER.test(input)).toBe(true);
+  });
+
+  it('knows the first character of every trigger match and the one before it', () => {
+    const rules = REDACTION_RULES.map((rule) => ({
+      trigger: new RegExp(rule.trigger, 'g'),
+      first: firstCharacter(rule),
+      after: new RegExp(`^(?:${rule.after ?? '[^]'})$`),
+    }));
+    const text = fc
+      .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 24 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (input) => {
+        for (const { trigger, first, after } of rules) {
+          // Act
+          const matches = [...input.matchAll(trigger)];
+
+          // Assess
+          expect(matches.every((match) => first.test(input.charAt(match.index)))).toBe(true);
+          expect(
+            matches.every((match) => match.index === 0 || after.test(input.charAt(match.index - 1))),
+          ).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });
