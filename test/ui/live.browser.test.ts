@@ -43,6 +43,8 @@ const RUNNING_EVENTS = [
   'lifecycle-fargate-3-pending',
   'lifecycle-fargate-4-running',
 ].map((name) => loadEvent(name));
+/** A second running task, a copy of the first under another id. */
+const OTHER_TASK_ID = '0f0f0f0f0f0f4f0f8f0f0f0f0f0f0f0f';
 const TIMEOUT = 90_000;
 const WAIT = { timeout: 30_000 };
 
@@ -174,11 +176,10 @@ describe.skipIf(!CHROMIUM_PATH)('the page of a running task in Chromium, served 
     'updates the same way through tracer ui, whose server passes since on to its source',
     async () => {
       // Prepare: a second running task, as a copy of the first under another id
-      const taskId = '0f0f0f0f0f0f4f0f8f0f0f0f0f0f0f0f';
       const events = RUNNING_EVENTS.map((event) =>
         JSON.parse(
           JSON.stringify(event)
-            .replaceAll(TASK_ID, taskId)
+            .replaceAll(TASK_ID, OTHER_TASK_ID)
             .replace(/"id":"[^"]+"/, (m) => `${m.slice(0, -1)}-copy"`),
         ),
       );
@@ -187,7 +188,7 @@ describe.skipIf(!CHROMIUM_PATH)('the page of a running task in Chromium, served 
       const ui = await startUiServer({ source, port: 0 });
       try {
         const page = await browser.context.newPage();
-        await page.goto(`${ui.url}/ui/clusters/${CLUSTER}/tasks/${taskId}`);
+        await page.goto(`${ui.url}/ui/clusters/${CLUSTER}/tasks/${OTHER_TASK_ID}`);
         await page.waitForFunction(() => document.getElementById('app')?.dataset.live === 'polling', WAIT);
 
         // Act
@@ -197,7 +198,7 @@ describe.skipIf(!CHROMIUM_PATH)('the page of a running task in Chromium, served 
           '/logs',
           JSON.stringify({
             logGroup: LOG_STREAM.logGroup,
-            logStream: `ecs/FargateApp/${taskId}`,
+            logStream: `ecs/FargateApp/${OTHER_TASK_ID}`,
             events: [{ timestamp: Date.now(), message: 'through tracer ui' }],
           }),
           { 'Content-Type': 'application/json' },
@@ -218,6 +219,37 @@ describe.skipIf(!CHROMIUM_PATH)('the page of a running task in Chromium, served 
         await ui.close();
         source.close();
       }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'does not poll while the tab is hidden, and polls again once it is visible',
+    async () => {
+      // Prepare
+      const page = await browser.context.newPage();
+      await page.goto(`${server.url}/ui/clusters/${CLUSTER}/tasks/${OTHER_TASK_ID}`);
+      await page.waitForFunction(() => document.getElementById('app')?.dataset.live === 'polling', WAIT);
+      const pollsOf = () => polls.filter((url) => url.includes(OTHER_TASK_ID)).length;
+      const setHidden = (hidden: boolean) =>
+        page.evaluate((value) => {
+          Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }, hidden);
+
+      // Act
+      await setHidden(true);
+      // A poll already under way when the tab hid may still be answered.
+      await page.waitForTimeout(3_000);
+      const hiddenFrom = pollsOf();
+      await page.waitForTimeout(5_000);
+      const hiddenTo = pollsOf();
+      await setHidden(false);
+      await expect.poll(pollsOf, { timeout: 30_000 }).toBeGreaterThan(hiddenTo);
+      await page.close();
+
+      // Assess
+      expect(hiddenTo).toBe(hiddenFrom);
     },
     TIMEOUT,
   );
