@@ -45,7 +45,10 @@ class RecordingSource implements TracerSource {
   }
   async getTraceJson(cluster: string, task: string, traceRequest: TraceRequest): Promise<TraceResponse> {
     this.record('getTraceJson', cluster, task, traceRequest);
-    return { task: await this.getTask(cluster, task), lines: [], logCalls: 0 };
+    const task_ = await this.getTask(cluster, task);
+    return traceRequest.since === undefined
+      ? { task: task_, lines: [], logCalls: 0 }
+      : { task: task_, lines: [], logCalls: 0, sinceCursor: 'since-2' };
   }
   close() {}
 }
@@ -142,6 +145,25 @@ describe('tracer ui server', () => {
     ]);
     expect(text.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(text.headers['x-tracer-next-cursor']).toBe('next');
+  });
+
+  it('passes since through to the source and answers its sinceCursor, in JSON only', async () => {
+    // Prepare
+    const { source, url } = await start();
+
+    // Act
+    const polled = await send(url, `/clusters/default/tasks/${TASK}/trace?format=json&since=since-1`);
+    const text = await send(url, `/clusters/default/tasks/${TASK}/trace?since=start`);
+
+    // Assess
+    expect(polled.status).toBe(200);
+    expect(JSON.parse(polled.body).sinceCursor).toBe('since-2');
+    expect(source.calls).toEqual([
+      { method: 'getTraceJson', args: ['default', TASK, { durationMs: 60_000, since: 'since-1' }] },
+      { method: 'getTask', args: ['default', TASK] },
+    ]);
+    expect(text.status).toBe(400);
+    expect(JSON.parse(text.body).error.message).toBe('since: answered here in JSON only; add format=json');
   });
 
   it.each([

@@ -38,10 +38,16 @@ export class LineList {
     this.element.addEventListener('scroll', () => this.schedule());
   }
 
-  /** The lines changed (more pages arrived): keeps the filter and the scroll position. */
-  setLines(lines: readonly TraceLineJson[]): void {
+  /**
+   * The lines changed (more pages arrived): keeps the filter and the scroll position, or with `followEnd`,
+   * a list scrolled to its end stays at the end, as `tail -f` does.
+   */
+  setLines(lines: readonly TraceLineJson[], followEnd = false): void {
+    const list = this.element;
+    const atEnd = followEnd && list.scrollTop + list.clientHeight >= list.scrollHeight - ROW_HEIGHT;
     this.lines = lines;
     this.applyFilter();
+    if (atEnd) list.scrollTop = list.scrollHeight;
   }
 
   setFilter(filter: LineFilter): void {

@@ -4,9 +4,10 @@
  * shows its picture within a second.
  */
 import type { TaskSummaryResponse, TraceLineJson, TraceResponse } from '../../core/api-types.js';
-import { getTracePage, queryString, tracePath } from './api.js';
+import { ApiError, getTracePage, queryString, tracePath } from './api.js';
 import { copyText, formatTime, h } from './dom.js';
 import { LineList } from './line-list.js';
+import { countLines, followLive, LIVE_INTERVAL_MS, mergeNewLines } from './live.js';
 import { breadcrumbs, errorBox, type PageContext } from './pages.js';
 import { taskHref } from './router.js';
 import { buildTimeline } from './timeline-model.js';
@@ -82,7 +83,7 @@ export async function taskPage(
     );
     return;
   }
-  const summary = first.task;
+  let summary = first.task;
   const lines: TraceLineJson[] = [...first.lines];
   let complete = first.nextCursor === undefined;
   let pickedMs: number | undefined;
@@ -215,11 +216,18 @@ export async function taskPage(
     copied,
   );
 
+  const bannerBox = h('div', {}, diagnosisBanner(summary));
+  const factsBox = h('div', {}, taskFacts(summary));
+  const liveBadge = h(
+    'span',
+    { class: 'live', role: 'status', title: `updated every ${LIVE_INTERVAL_MS / 1000} s`, hidden: true },
+    'live',
+  );
   root.replaceChildren(
     breadcrumbs(context, cluster, task),
-    h('h1', { class: 'mono' }, summary.taskId),
-    diagnosisBanner(summary) ?? '',
-    taskFacts(summary),
+    h('h1', { class: 'mono' }, summary.taskId, ' ', liveBadge),
+    bannerBox,
+    factsBox,
     toolbar,
     timelineBox,
     h('div', { class: 'line-filters' }, sourceSelect, search, countText),
@@ -270,10 +278,51 @@ export async function taskPage(
   complete = true;
   list.setLines(lines);
   // The whole trace is here: the downloads hand over exactly what the page shows.
-  textLink.href = URL.createObjectURL(new Blob([textOf(lines)], { type: 'text/plain' }));
-  jsonLink.href = URL.createObjectURL(
-    new Blob([JSON.stringify({ task: summary, lines, logCalls }, null, 2)], { type: 'application/json' }),
-  );
+  const setDownloads = () => {
+    for (const link of [textLink, jsonLink])
+      if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
+    textLink.href = URL.createObjectURL(new Blob([textOf(lines)], { type: 'text/plain' }));
+    jsonLink.href = URL.createObjectURL(
+      new Blob([JSON.stringify({ task: summary, lines, logCalls }, null, 2)], { type: 'application/json' }),
+    );
+  };
+  setDownloads();
   root.dataset.trace = 'complete';
   root.dataset.traceCompleteMs = String(Math.round(performance.now()));
+  if (summary.lastStatus === 'STOPPED') return;
+
+  // A task still running: what it logs and records from now on joins the page as it happens.
+  const seen = countLines(lines);
+  const liveError = h('span', { class: 'muted', role: 'status' });
+  toolbar.append(liveError);
+  liveBadge.hidden = false;
+  root.dataset.live = 'polling';
+  await followLive({
+    signal,
+    poll: (since, pollSignal) => getTracePage(cluster, task, { ...traceQuery, since }, pollSignal),
+    onAnswer: (answer) => {
+      liveError.textContent = '';
+      logCalls += answer.logCalls;
+      const statusChanged = answer.task.lastStatus !== summary.lastStatus;
+      summary = answer.task;
+      if (statusChanged) {
+        bannerBox.replaceChildren(diagnosisBanner(summary) ?? '');
+        factsBox.replaceChildren(taskFacts(summary));
+      }
+      if (mergeNewLines(lines, seen, answer.lines) > 0) {
+        addSources(answer.lines);
+        list.setLines(lines, true);
+        setDownloads();
+      }
+      // Redrawn on every answer: a running task's bars reach up to now.
+      drawTimeline();
+    },
+    onError: (error) => {
+      liveError.textContent = `not updated: ${error instanceof Error ? error.message : String(error)}`;
+      return !(error instanceof ApiError && error.status >= 400 && error.status < 500);
+    },
+  });
+  if (signal.aborted) return;
+  liveBadge.hidden = true;
+  root.dataset.live = 'stopped';
 }

@@ -25,7 +25,7 @@ const QUERY: Readonly<Record<'clusters' | 'tasks' | 'task' | 'trace', readonly s
   clusters: [],
   tasks: ['status', 'failed', 'since', 'until', 'limit', 'cursor'],
   task: [],
-  trace: ['duration', 'full', 'cursor', 'tz', 'format', 'limit'],
+  trace: ['duration', 'full', 'cursor', 'tz', 'format', 'limit', 'since'],
 };
 
 export interface UiServerOptions {
@@ -139,12 +139,14 @@ function traceRequest(params: Map<string, string>): TraceRequest {
   const limit = positiveInteger(params, 'limit');
   const cursor = params.get('cursor');
   const tz = params.get('tz');
+  const since = params.get('since');
   return {
     durationMs,
     ...(booleanOf(params, 'full') ? { full: true } : {}),
     ...(cursor !== undefined ? { cursor } : {}),
     ...(tz !== undefined ? { tz } : {}),
     ...(limit !== undefined ? { limit } : {}),
+    ...(since !== undefined ? { since } : {}),
   };
 }
 
@@ -198,6 +200,10 @@ async function answerApi(source: TracerSource, url: URL, response: ServerRespons
     const task = parseTask(taskArg, cluster);
     if (format === 'json') return sendJson(response, 200, await source.getTraceJson(cluster, task, request));
     if (format !== 'text') throw new InvalidInputError(`format: expected json or text, got "${format}"`);
+    // The text page has no place for the next since cursor; the page polls in JSON.
+    if (request.since !== undefined) {
+      throw new InvalidInputError('since: answered here in JSON only; add format=json');
+    }
     const page = await source.getTraceText(cluster, task, request);
     const body = Buffer.from(page.text, 'utf8');
     response.writeHead(200, {
