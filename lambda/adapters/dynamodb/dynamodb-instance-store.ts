@@ -1,15 +1,14 @@
-import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ContainerInstanceChange, Ec2InstanceNotice, InstanceActivity } from '../../core/instance.js';
 import type { InstanceEventStore, InstanceHistory } from '../../use-cases/ports.js';
 import {
   expiresAtSeconds,
   fromItem,
   ITEM_TYPE_ATTRIBUTE,
-  type Item,
   type ItemType,
   isConditionalCheckFailed,
   isExpired,
-  liveItemFilter,
+  queryLiveRange,
   toItem,
 } from './items.js';
 import {
@@ -158,38 +157,20 @@ export class DynamoDbInstanceStore implements InstanceEventStore, InstanceHistor
   /** The events stored in the buckets that overlap the span, each as the record it was written from. */
   private async queryBuckets(pk: string, fromMs: number, toMs: number): Promise<Record<string, unknown>[]> {
     if (fromMs > toMs) return [];
-    const live = liveItemFilter(this.options.clock.nowMs());
+    const items = await queryLiveRange(
+      { ...this.options, nowMs: this.options.clock.nowMs() },
+      pk,
+      hostBucketSk(fromMs),
+      hostBucketSk(toMs),
+    );
     const values: Record<string, unknown>[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          FilterExpression: live.expression,
-          ExpressionAttributeNames: {
-            '#pk': TABLE_KEY.partitionKey,
-            '#sk': TABLE_KEY.sortKey,
-            ...live.names,
-          },
-          ExpressionAttributeValues: {
-            ':pk': { S: pk },
-            ':from': { S: hostBucketSk(fromMs) },
-            ':to': { S: hostBucketSk(toMs) },
-            ...live.values,
-          },
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        for (const [name, value] of Object.entries(fromItem(item))) {
-          if (CHANGE_PREFIX.test(name) && typeof value === 'object' && value !== null) {
-            values.push(value as Record<string, unknown>);
-          }
+    for (const item of items) {
+      for (const [name, value] of Object.entries(fromItem(item))) {
+        if (CHANGE_PREFIX.test(name) && typeof value === 'object' && value !== null) {
+          values.push(value as Record<string, unknown>);
         }
       }
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
+    }
     return values;
   }
 }

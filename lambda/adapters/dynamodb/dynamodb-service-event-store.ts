@@ -1,4 +1,4 @@
-import { BatchWriteItemCommand, QueryCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { type ServiceEvent, toEpochMs } from '../../core/model.js';
 import type { ServiceEventStore } from '../../use-cases/ports.js';
 import { unprocessedItemsError } from './dynamodb-errors.js';
@@ -8,7 +8,7 @@ import {
   ITEM_TYPE_ATTRIBUTE,
   type Item,
   type ItemType,
-  liveItemFilter,
+  queryLiveRange,
   toItem,
   withoutLayout,
 } from './items.js';
@@ -70,36 +70,15 @@ export class DynamoDbServiceEventStore implements ServiceEventStore {
     toMs: number,
   ): Promise<ServiceEvent[]> {
     if (fromMs > toMs) return [];
-    const live = liveItemFilter(this.options.clock.nowMs());
-    const events: ServiceEvent[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          FilterExpression: live.expression,
-          ExpressionAttributeNames: {
-            '#pk': TABLE_KEY.partitionKey,
-            '#sk': TABLE_KEY.sortKey,
-            ...live.names,
-          },
-          ExpressionAttributeValues: {
-            ':pk': { S: servicePk(clusterName, serviceName) },
-            ':from': { S: serviceEventSk(new Date(fromMs).toISOString(), '') },
-            // `E#<iso>#<eventId>` sorts below `E#<iso>#\uffff`: the range includes events at exactly toMs.
-            ':to': { S: serviceEventSk(new Date(toMs).toISOString(), '\uffff') },
-            ...live.values,
-          },
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        // The item was written from a ServiceEvent by putServiceEvents.
-        events.push(withoutLayout(fromItem(item)) as unknown as ServiceEvent);
-      }
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
+    const items = await queryLiveRange(
+      { ...this.options, nowMs: this.options.clock.nowMs() },
+      servicePk(clusterName, serviceName),
+      serviceEventSk(new Date(fromMs).toISOString(), ''),
+      // `E#<iso>#<eventId>` sorts below `E#<iso>#\uffff`: the range includes events at exactly toMs.
+      serviceEventSk(new Date(toMs).toISOString(), '\uffff'),
+    );
+    // Each item was written from a ServiceEvent by putServiceEvents.
+    const events = items.map((item) => withoutLayout(fromItem(item)) as unknown as ServiceEvent);
     return events;
   }
 

@@ -2,7 +2,7 @@
  * Small helpers shared by the DynamoDB adapters: marshalling, the TTL attribute and the expired-item
  * filter. Items carry their data as native DynamoDB attributes next to the key attributes below.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { GSI_FAILED_BY_MONTH, GSI_TASKS_BY_DAY, LEGACY_LAYOUT, TABLE_KEY, TTL_ATTRIBUTE } from './keys.js';
 
@@ -61,6 +61,41 @@ export function liveItemFilter(nowMs: number): {
     names: { '#expiresAt': TTL_ATTRIBUTE },
     values: { ':nowSeconds': { N: String(Math.floor(nowMs / 1000)) } },
   };
+}
+
+/**
+ * Every live (not expired) item of one partition whose sort key lies between `fromSk` and `toSk`
+ * (inclusive), following the pages of the Query.
+ */
+export async function queryLiveRange(
+  options: { readonly client: DynamoDBClient; readonly tableName: string; readonly nowMs: number },
+  pk: string,
+  fromSk: string,
+  toSk: string,
+): Promise<Item[]> {
+  const live = liveItemFilter(options.nowMs);
+  const items: Item[] = [];
+  let exclusiveStartKey: Item | undefined;
+  do {
+    const page = await options.client.send(
+      new QueryCommand({
+        TableName: options.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        FilterExpression: live.expression,
+        ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#sk': TABLE_KEY.sortKey, ...live.names },
+        ExpressionAttributeValues: {
+          ':pk': { S: pk },
+          ':from': { S: fromSk },
+          ':to': { S: toSk },
+          ...live.values,
+        },
+        ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey);
+  return items;
 }
 
 /** Marshals a record to native DynamoDB attributes; undefined fields are left out. */
