@@ -16,7 +16,7 @@ import {
   startLocalServer,
 } from '../../lambda/local/local-server.js';
 import { runTracer } from '../cli/run-cli.js';
-import { loadEvent } from '../support/fixtures.js';
+import { FARGATE_SAMPLE_TASK_DEFINITION, loadEvent } from '../support/fixtures.js';
 import { loadLogDriverFixture } from '../support/log-driver-fixtures.js';
 import { loadReference, REFERENCE_TASK_IDS } from '../support/reference-fixtures.js';
 import {
@@ -51,28 +51,7 @@ const FARGATE_STREAM = {
     { timestamp: '2020-01-23T18:12:30.000Z', message: 'caught SIGTERM, draining' },
   ],
 };
-const FARGATE_TASK_DEFINITION_JSON = {
-  taskDefinition: {
-    taskDefinitionArn: FARGATE_TASK_DEFINITION,
-    family: 'sample-fargate',
-    revision: 1,
-    containerDefinitions: [
-      {
-        name: 'FargateApp',
-        image: 'httpd:2.4',
-        essential: true,
-        logConfiguration: {
-          logDriver: 'awslogs',
-          options: {
-            'awslogs-group': '/ecs/sample-fargate',
-            'awslogs-region': 'us-west-2',
-            'awslogs-stream-prefix': 'ecs',
-          },
-        },
-      },
-    ],
-  },
-};
+const FARGATE_TASK_DEFINITION_JSON = FARGATE_SAMPLE_TASK_DEFINITION;
 
 function golden(taskId: string): string {
   return readFileSync(loadReference(taskId).goldenPath, 'utf8');

@@ -32,3 +32,30 @@ export function eventFixtureNames(prefix = ''): string[] {
     .map((file) => file.slice(0, -'.json'.length))
     .sort();
 }
+
+/**
+ * The task definition of the Fargate lifecycle fixtures (`lifecycle-fargate-*`), in DescribeTaskDefinition's
+ * shape, as local mode's `POST /task-definitions` takes it.
+ */
+export const FARGATE_SAMPLE_TASK_DEFINITION = {
+  taskDefinition: {
+    taskDefinitionArn: 'arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:1',
+    family: 'sample-fargate',
+    revision: 1,
+    containerDefinitions: [
+      {
+        name: 'FargateApp',
+        image: 'httpd:2.4',
+        essential: true,
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: {
+            'awslogs-group': '/ecs/sample-fargate',
+            'awslogs-region': 'us-west-2',
+            'awslogs-stream-prefix': 'ecs',
+          },
+        },
+      },
+    ],
+  },
+};

@@ -9,34 +9,13 @@ import { silentLogger } from '../../lambda/config/logger.js';
 import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
 import { startUiServer } from '../../lambda/ui/host/ui-server.js';
 import { call, removeDir, tempDir } from '../local/local-harness.js';
-import { loadEvent } from '../support/fixtures.js';
+import { FARGATE_SAMPLE_TASK_DEFINITION, loadEvent } from '../support/fixtures.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless } from './browser.js';
 
 const TASK_ID = 'c13b4cb40f1f4fe4a2971f76ae5a47ad';
 const CLUSTER = 'FargateCluster';
 const LOG_STREAM = { logGroup: '/ecs/sample-fargate', logStream: `ecs/FargateApp/${TASK_ID}` };
-const TASK_DEFINITION = {
-  taskDefinition: {
-    taskDefinitionArn: 'arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:1',
-    family: 'sample-fargate',
-    revision: 1,
-    containerDefinitions: [
-      {
-        name: 'FargateApp',
-        image: 'httpd:2.4',
-        essential: true,
-        logConfiguration: {
-          logDriver: 'awslogs',
-          options: {
-            'awslogs-group': '/ecs/sample-fargate',
-            'awslogs-region': 'us-west-2',
-            'awslogs-stream-prefix': 'ecs',
-          },
-        },
-      },
-    ],
-  },
-};
+const TASK_DEFINITION = FARGATE_SAMPLE_TASK_DEFINITION;
 const RUNNING_EVENTS = [
   'lifecycle-fargate-1-provisioning',
   'lifecycle-fargate-2-pending',
