@@ -15,7 +15,20 @@ export const EnvName = {
   LOG_LEVEL: 'TRACER_LOG_LEVEL',
   /** The Secrets Manager secret whose value keys the HMAC of the API's cursors. */
   CURSOR_SECRET_ARN: 'TRACER_CURSOR_SECRET_ARN',
+  /**
+   * The account the stack runs in (with AWS_REGION, its home): records kept before accounts were recorded
+   * belong to it, and its own tasks are read with the function's own credentials.
+   */
+  HOME_ACCOUNT: 'TRACER_HOME_ACCOUNT',
+  /**
+   * The name prefix of the read role in each source account: the role of region R is `<prefix>-<R>`. The
+   * query and notifier functions assume it to read another account's logs and ECS descriptions.
+   */
+  READ_ROLE_PREFIX: 'TRACER_READ_ROLE_PREFIX',
 } as const;
+
+/** The read role name prefix the source stacks use unless told otherwise. */
+export const DEFAULT_READ_ROLE_PREFIX = 'tracer-read';
 
 export type EnvName = (typeof EnvName)[keyof typeof EnvName];
 
