@@ -70,3 +70,24 @@ export class LogUnavailableError extends TracerError {
     super(message, options);
   }
 }
+
+/**
+ * A read of another account that its read role could not make: the role is missing or may not be assumed
+ * (`assume`), or it lacks the permission (`read`). The message names the role and the AWS error code, never
+ * the AWS message (which names the caller's own role); traces show it as a `TRACER` notice.
+ */
+export class ReadRoleError extends AccessDeniedError {
+  constructor(
+    readonly roleArn: string,
+    readonly code: string,
+    readonly step: 'assume' | 'read',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      step === 'assume'
+        ? `the read role ${roleArn} could not be assumed (${code}); is tracer's source stack deployed in that account and region?`
+        : `the read role ${roleArn} was denied (${code})`,
+      options,
+    );
+  }
+}

@@ -250,13 +250,13 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
  * SDK clients built the standard way so AWS_REGION and AWS_ENDPOINT_URL_* apply.
  */
 export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
-  const shared = sharedDepsFromEnv(env);
+  const shared = sharedDepsFromEnv(env, 'api');
   // Read at cold start, so that a function deployed without the secret fails loudly; the value is fetched
   // on the first request that needs it, and kept.
   const cursorKey = new SecretsManagerCursorKey(requireEnv(EnvName.CURSOR_SECRET_ARN, env));
   return {
     ...recordedTraceDeps(shared),
-    live: new EcsLiveTaskSource(shared.ecs),
+    live: new EcsLiveTaskSource(shared.ecs, shared.accounts),
     cursorSeal: memoize(async () => makeCursorSeal(await cursorKey.read())),
     retentionDays: shared.retentionDays,
     logger: createLogger({ service: 'api' }, { level: logLevelEnv(env) }),

@@ -332,7 +332,7 @@ const FORMATS: readonly NotificationFormat[] = ['text', 'chatbot'];
  * format, API URL, retention and log level. Fails loudly at cold start when a setting is missing or bad.
  */
 export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierHandlerDeps {
-  const shared = sharedDepsFromEnv(env);
+  const shared = sharedDepsFromEnv(env, 'notifier');
   const { table } = shared;
   const topicArn = requireEnv(EnvName.TOPIC_ARN, env);
   const settleMs = intEnv(EnvName.NOTIFY_SETTLE_SECONDS, DEFAULT_SETTLE_MS / 1000, env) * 1000;

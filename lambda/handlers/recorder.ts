@@ -169,14 +169,18 @@ export function makeRecorderHandler(deps: RecorderHandlerDeps): RecorderHandler 
  * and the log level. Fails loudly at cold start when the stack did not set them.
  */
 export function recorderDepsFromEnv(env: NodeJS.ProcessEnv = process.env): RecorderHandlerDeps {
-  const { table, ecs } = sharedDepsFromEnv(env);
+  const { table, ecs, accounts } = sharedDepsFromEnv(env, 'recorder');
   const logger: Logger = createLogger({ service: 'recorder' }, { level: logLevelEnv(env) });
   return {
     transitions: new DynamoDbTransitionStore(table),
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),
-    taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
+    // Another account's task definitions and service events are read through its read role, as the trace does.
+    taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, accounts, clock: systemClock }),
     serviceEvents: new DynamoDbServiceEventStore(table),
-    serviceEventSource: new CachedServiceEventSource(new EcsServiceEventSource({ client: ecs }), systemClock),
+    serviceEventSource: new CachedServiceEventSource(
+      new EcsServiceEventSource({ client: ecs, accounts }),
+      systemClock,
+    ),
     clock: systemClock,
     logger,
     cache: createRecorderCache(),

@@ -1,7 +1,7 @@
 /**
  * The trace's production dependencies, shared by the trace API and the notifier: recorded history first,
  * ECS for task definitions and service events it does not hold (DescribeServices answers kept for a few
- * seconds per service), CloudWatch Logs for container logs.
+ * seconds per service), CloudWatch Logs for container logs; each in the task's own account (`accounts`).
  */
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { DynamoDbInstanceStore } from '../adapters/dynamodb/dynamodb-instance-store.js';
@@ -20,14 +20,17 @@ import type { SharedDeps } from './shared-deps.js';
  * the caller adds one where a never-recorded task may be asked for.
  * @example const deps = { ...recordedTraceDeps(sharedDepsFromEnv(env)), live: new EcsLiveTaskSource(ecs) };
  */
-export function recordedTraceDeps({ table, ecs }: SharedDeps): BuildTraceDeps {
+export function recordedTraceDeps({ table, ecs, accounts }: SharedDeps): BuildTraceDeps {
   return {
     history: new DynamoDbTaskHistory(table),
     taskDefinitions: new DynamoDbTaskDefinitionStore(table),
-    taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, clock: systemClock }),
+    taskDefinitionSource: new EcsTaskDefinitionSource({ client: ecs, accounts, clock: systemClock }),
     serviceEvents: new DynamoDbServiceEventStore(table),
-    serviceEventSource: new CachedServiceEventSource(new EcsServiceEventSource({ client: ecs }), systemClock),
-    logs: new CloudWatchLogSource(),
+    serviceEventSource: new CachedServiceEventSource(
+      new EcsServiceEventSource({ client: ecs, accounts }),
+      systemClock,
+    ),
+    logs: new CloudWatchLogSource({ accounts }),
     instances: new DynamoDbInstanceStore(table),
     clock: systemClock,
   };

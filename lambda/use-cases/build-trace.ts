@@ -18,6 +18,8 @@
  *
  * Partial failure is never fatal: a missing log group or stream, denied access, a container whose logs
  * are not in CloudWatch Logs or an unknown task definition each becomes a `TRACER` notice line in the trace.
+ * Logs and ECS are read in the task's own account and region (`scope`): another account's through its read
+ * role, and a role that is missing or denied is such a notice too, naming the role.
  *
  * Deadline: with `timeLeftMs`, reads stop when the time runs out. The page then ends where the reads
  * stopped (`stoppedAtMs`), keeping every line read before that instant, with a cursor to go on from there.
@@ -38,6 +40,7 @@ import {
 } from '../core/log-windows.js';
 import type { ServiceEvent, TaskDefinitionInfo, TaskSummary } from '../core/model.js';
 import { toEpochMs } from '../core/model.js';
+import { type ReadScope, taskScopeOf } from '../core/read-role.js';
 import {
   buildTrace,
   type ContainerLogs,
@@ -183,6 +186,7 @@ async function readContainer(
   summary: TaskSummary,
   timeLeftMs: RemainingTime | undefined,
   maxCalls: number | undefined,
+  scope: ReadScope,
 ): Promise<ContainerRead> {
   const events: LogEvent[] = [];
   const read = { containerName: target.containerName, events };
@@ -201,6 +205,7 @@ async function readContainer(
         logGroup: target.logGroup,
         logStream: target.logStream,
         ...(target.region ? { region: target.region } : {}),
+        scope,
         ...(target.records ? { records: target.records } : {}),
         startMs: window.startMs,
         endMs: window.endMs,
@@ -234,6 +239,7 @@ async function collectServiceEvents(
   clusterName: string,
   serviceName: string,
   windows: readonly LogWindow[],
+  scope: ReadScope,
 ): Promise<{ events: ServiceEvent[]; notice?: string }> {
   const recorded = (
     await Promise.all(
@@ -244,7 +250,7 @@ async function collectServiceEvents(
   let notice: string | undefined;
   if (deps.serviceEventSource) {
     try {
-      recent = (await deps.serviceEventSource.recentServiceEvents(clusterName, serviceName)) ?? [];
+      recent = (await deps.serviceEventSource.recentServiceEvents(clusterName, serviceName, { scope })) ?? [];
     } catch (error) {
       notice = `recent events of service ${serviceName} could not be read from ECS (${clientSafeReason(error)}); recorded events are shown`;
     }
@@ -307,16 +313,17 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
   // Out of time before the first read (finding the task took it all): nothing is read, and the cursor
   // points where the reads would have started.
   const outOfTime = readWindows.length > 0 && expired(timeLeftMs);
+  const scope = taskScopeOf(summary);
 
   const [reads, service, host] = await Promise.all([
     mapWithConcurrency(
       outOfTime ? [] : plan.targets,
       deps.logConcurrency ?? DEFAULT_LOG_CONCURRENCY,
       (target) =>
-        readContainer(deps.logs, target, readWindows, budget, summary, timeLeftMs, callsPerContainer),
+        readContainer(deps.logs, target, readWindows, budget, summary, timeLeftMs, callsPerContainer, scope),
     ),
     serviceName && !outOfTime
-      ? collectServiceEvents(deps, summary.clusterName, serviceName, readWindows)
+      ? collectServiceEvents(deps, summary.clusterName, serviceName, readWindows, scope)
       : Promise.resolve<{ events: ServiceEvent[]; notice?: string }>({ events: [] }),
     readHostActivity(deps.instances, summary, deps.clock.nowMs()),
   ]);

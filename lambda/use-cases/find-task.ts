@@ -4,7 +4,7 @@
  */
 import { arnToName } from '../core/arn.js';
 import { predatesLogOptions } from '../core/container-log-config.js';
-import { AccessDeniedError, TaskNotFoundError, ThrottledError } from '../core/errors.js';
+import { AccessDeniedError, ReadRoleError, TaskNotFoundError, ThrottledError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
 import type { TaskDefinitionInfo, TaskSummary } from '../core/model.js';
 import type {
@@ -42,10 +42,12 @@ const EXCEPTION_NAME = /^[A-Z][A-Za-z0-9]{2,80}$/;
 /**
  * What a client may be told about a failed AWS call: the class of fault and the exception name, never the
  * AWS message, which for a denial names the role ARN and the account id. The full error stays in `cause`
- * and in the function's log.
+ * and in the function's log. A read role that failed is named: it is tracer's own setting, and the reader
+ * needs it to fix the source account.
  * @example clientSafeReason(Object.assign(new Error('User: arn:aws:sts::123…'), { name: 'AccessDeniedException' })) === 'access denied: AccessDeniedException'
  */
 export function clientSafeReason(error: unknown): string {
+  if (error instanceof ReadRoleError) return error.message;
   if (error instanceof AccessDeniedError) return 'access denied';
   if (error instanceof ThrottledError) return 'throttled by AWS';
   return reasonOfName(error instanceof Error ? error.name : '');
@@ -54,6 +56,8 @@ export function clientSafeReason(error: unknown): string {
 /** The same classification for a reason recorded as `Name: message` (an unavailable task definition). */
 function clientSafeRecordedReason(reason: string): string {
   const name = /^([A-Za-z0-9]+): /.exec(reason)?.[1];
+  // Written by tracer (ecs-task-definition-source) from the role's ARN and the AWS error code alone.
+  if (name === 'ReadRoleError') return reason.slice(name.length + 2);
   // Without an exception name the reason is tracer's own wording, which carries nothing from AWS.
   return name ? reasonOfName(name) : reason;
 }

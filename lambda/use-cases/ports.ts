@@ -9,6 +9,7 @@ import type { FailureClassification } from '../core/failure.js';
 import type { ContainerInstanceChange, Ec2InstanceNotice, InstanceActivity } from '../core/instance.js';
 import type { LogRecordFilter } from '../core/log-records.js';
 import type { ServiceEvent, TaskDefinitionInfo, TaskSummary, TaskTransition } from '../core/model.js';
+import type { ReadScope } from '../core/read-role.js';
 
 /** Time, injected so that use cases and the core never read the clock themselves. */
 export interface Clock {
@@ -134,6 +135,11 @@ export interface RecentServiceEventsOptions {
    * @default - any answer a cache holds
    */
   readonly notBeforeMs?: number;
+  /**
+   * The account and region of the service's task: another account is described through its read role.
+   * @default - the function's own account and region
+   */
+  readonly scope?: ReadScope;
 }
 
 /** The service's recent events as ECS still remembers them (DescribeServices keeps the last 100). */
@@ -160,6 +166,12 @@ export interface LogStreamRequest {
   readonly logGroup: string;
   readonly logStream: string;
   readonly region?: string;
+  /**
+   * The account and region of the task: its account holds the logs, and another account's are read
+   * through its read role. `region` (the logs' own) still says where they are.
+   * @default - the function's own account
+   */
+  readonly scope?: ReadScope;
   readonly startMs: number;
   readonly endMs: number;
   /** Stop after this many events; the result says so with `truncated`. */
@@ -209,6 +221,8 @@ export interface ForwardLogRequest {
   readonly logGroup: string;
   readonly logStream: string;
   readonly region?: string;
+  /** The account and region of the task, as in `LogStreamRequest`. @default - the function's own account */
+  readonly scope?: ReadScope;
   /** Read from this instant (inclusive) when there is no token yet. */
   readonly startMs: number;
   /** The `nextForwardToken` of the previous read of this stream. */

@@ -32,6 +32,7 @@ import { parseEcsEvent } from '../core/ecs-event.js';
 import { classifyFailure, type FailureClassification } from '../core/failure.js';
 import type { ContainerInstanceChange } from '../core/instance.js';
 import { type ServiceEvent, type TaskDefinitionInfo, type TaskTransition, toEpochMs } from '../core/model.js';
+import { taskScopeOf } from '../core/read-role.js';
 import type {
   Clock,
   InstanceEventStore,
@@ -350,6 +351,7 @@ async function copyServiceEvents(
     // An answer asked for before the stop cannot hold it; a cached one from after it can.
     const recent = await deps.serviceEventSource.recentServiceEvents(transition.clusterName, serviceName, {
       notBeforeMs: toEpochMs(endIso),
+      scope: taskScopeOf(transition),
     });
     const inWindow = (recent ?? []).filter((e: ServiceEvent) => {
       const atMs = toEpochMs(e.createdAt);

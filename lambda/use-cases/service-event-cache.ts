@@ -51,22 +51,32 @@ export class CachedServiceEventSource implements ServiceEventSource {
     serviceName: string,
     options: RecentServiceEventsOptions = {},
   ): Promise<ServiceEvent[] | undefined> {
-    const key = `${clusterName}\n${serviceName}`;
+    // Two accounts may each run a cluster and service of the same names.
+    const scope = options.scope;
+    const key = `${scope ? `${scope.account}:${scope.region}:` : ''}${clusterName}\n${serviceName}`;
     const nowMs = this.clock.nowMs();
     const kept = this.answers.get(key);
     const usable =
       kept !== undefined &&
       nowMs - kept.askedAtMs < this.ttlMs &&
       kept.askedAtMs >= (options.notBeforeMs ?? Number.NEGATIVE_INFINITY);
-    const answer = usable ? kept : this.ask(key, clusterName, serviceName, nowMs);
+    const answer = usable ? kept : this.ask(key, clusterName, serviceName, nowMs, options);
     const events = await answer.events;
     return events === undefined ? undefined : [...events];
   }
 
-  private ask(key: string, clusterName: string, serviceName: string, nowMs: number): Answer {
+  private ask(
+    key: string,
+    clusterName: string,
+    serviceName: string,
+    nowMs: number,
+    options: RecentServiceEventsOptions,
+  ): Answer {
     const answer: Answer = {
       askedAtMs: nowMs,
-      events: this.source.recentServiceEvents(clusterName, serviceName),
+      events: options.scope
+        ? this.source.recentServiceEvents(clusterName, serviceName, { scope: options.scope })
+        : this.source.recentServiceEvents(clusterName, serviceName),
     };
     this.answers.delete(key);
     this.answers.set(key, answer);

@@ -4,8 +4,9 @@ import {
   GetLogEventsCommand,
   type GetLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { LogUnavailableError } from '../../core/errors.js';
+import { LogUnavailableError, ReadRoleError } from '../../core/errors.js';
 import { toRecordEvent } from '../../core/log-records.js';
+import type { ReadScope } from '../../core/read-role.js';
 import type {
   ForwardLogRequest,
   ForwardLogResult,
@@ -15,6 +16,7 @@ import type {
   LogStreamRequest,
   LogStreamResult,
 } from '../../use-cases/ports.js';
+import type { AccountClientSource } from '../account-clients.js';
 
 /** The largest page GetLogEvents returns: 10,000 events (or 1 MB, whichever comes first). */
 export const GET_LOG_EVENTS_MAX_LIMIT = 10_000;
@@ -28,6 +30,12 @@ const DEFAULT_MAX_CALLS = 5_000;
 export interface CloudWatchLogSourceOptions {
   /** Builds the client of a region (undefined: the default region). @default - the standard SDK client */
   readonly clientFor?: (region: string | undefined) => CloudWatchLogsClient;
+  /**
+   * The clients of each task's account: a request's `scope` of another account is read through its read
+   * role. Takes the place of `clientFor`.
+   * @default - every request is read with `clientFor`'s clients
+   */
+  readonly accounts?: Pick<AccountClientSource, 'logs' | 'readRoleOf'>;
   /** Events asked for per call. @default 10,000, the API's maximum */
   readonly pageLimit?: number;
   /** Calls per stream before the read is reported truncated. @default 5,000 */
@@ -55,16 +63,19 @@ function errorMessage(error: unknown): string {
  * Reads container logs from CloudWatch Logs with GetLogEvents: the largest pages the API gives, from the
  * head of the window forward, until the forward token repeats (the API's end-of-stream signal; a page may
  * be empty before the end). Each region gets its own client, for `awslogs-region` and the `region` of a
- * FireLens output. FireLens records are unwrapped as they come, and records of other tasks left out, so
- * `maxEvents` counts only the lines of the task asked for.
+ * FireLens output, and with `accounts` each task's account its own (its read role). FireLens records are
+ * unwrapped as they come, and records of other tasks left out, so `maxEvents` counts only the lines of the
+ * task asked for.
  */
 export class CloudWatchLogSource implements LogSource, ForwardLogSource {
   private readonly clients = new Map<string, CloudWatchLogsClient>();
   private readonly clientFor: (region: string | undefined) => CloudWatchLogsClient;
   private readonly pageLimit: number;
   private readonly maxCalls: number;
+  private readonly accounts: Pick<AccountClientSource, 'logs' | 'readRoleOf'> | undefined;
 
   constructor(options: CloudWatchLogSourceOptions = {}) {
+    this.accounts = options.accounts;
     this.clientFor = options.clientFor ?? defaultCloudWatchLogsClient;
     this.pageLimit = Math.min(
       Math.max(1, options.pageLimit ?? GET_LOG_EVENTS_MAX_LIMIT),
@@ -73,7 +84,8 @@ export class CloudWatchLogSource implements LogSource, ForwardLogSource {
     this.maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
   }
 
-  private client(region: string | undefined): CloudWatchLogsClient {
+  private client(region: string | undefined, scope: ReadScope | undefined): CloudWatchLogsClient {
+    if (this.accounts) return this.accounts.logs(scope, region);
     const key = region ?? '';
     let client = this.clients.get(key);
     if (!client) {
@@ -91,7 +103,7 @@ export class CloudWatchLogSource implements LogSource, ForwardLogSource {
    *   the retries, or CloudWatch Logs fails otherwise, before any event was read.
    */
   async readLogStream(request: LogStreamRequest): Promise<LogStreamResult> {
-    const client = this.client(request.region);
+    const client = this.client(request.region, request.scope);
     const events: LogEvent[] = [];
     const maxEvents = request.maxEvents;
     let token: string | undefined;
@@ -151,7 +163,7 @@ export class CloudWatchLogSource implements LogSource, ForwardLogSource {
    * @throws LogUnavailableError as readLogStream does.
    */
   async readForward(request: ForwardLogRequest): Promise<ForwardLogResult> {
-    const client = this.client(request.region);
+    const client = this.client(request.region, request.scope);
     const events: LogEvent[] = [];
     let token = request.token;
     let calls = 0;
@@ -208,6 +220,11 @@ export class CloudWatchLogSource implements LogSource, ForwardLogSource {
     const message = errorMessage(error);
     const group = request.logGroup;
     const stream = request.logStream;
+    // The role's name is tracer's own setting, safe to show; the AWS message is not.
+    if (error instanceof ReadRoleError) {
+      return new LogUnavailableError('access-denied', error.message, { cause: error });
+    }
+    const role = this.accounts?.readRoleOf(request.scope);
     if (name === 'ResourceNotFoundException') {
       const missing = /log group/i.test(message)
         ? 'group'
@@ -232,7 +249,9 @@ export class CloudWatchLogSource implements LogSource, ForwardLogSource {
       // The AWS message names the role ARN and account id: it stays in `cause`, out of the client's trace.
       return new LogUnavailableError(
         'access-denied',
-        `access to log stream ${stream} in log group ${group} was denied (${name})`,
+        role
+          ? `access to log stream ${stream} in log group ${group} was denied to the read role ${role} (${name})`
+          : `access to log stream ${stream} in log group ${group} was denied (${name})`,
         { cause: error },
       );
     }

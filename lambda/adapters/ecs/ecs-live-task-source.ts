@@ -1,10 +1,12 @@
 import { DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { arnToName, parseTaskArn } from '../../core/arn.js';
-import { AccessDeniedError, ThrottledError } from '../../core/errors.js';
+import { AccessDeniedError, ReadRoleError, ThrottledError } from '../../core/errors.js';
 import { type ContainerState, LIFECYCLE_TIMESTAMPS, type TaskSummary } from '../../core/model.js';
+import { scopeOfEcsArn } from '../../core/read-role.js';
 import { redactSecrets } from '../../core/redact.js';
 import { truncateText } from '../../core/text.js';
 import type { LiveTaskSource } from '../../use-cases/ports.js';
+import type { AccountClientSource } from '../account-clients.js';
 
 /** Marks summaries built from DescribeTasks rather than from a recorded EventBridge event. */
 export const LIVE_EVENT_ID = 'ecs:DescribeTasks';
@@ -35,7 +37,7 @@ export function toTaskSummary(task: Task, clusterName: string): TaskSummary | un
       if (!latest || value > latest) latest = value;
     }
   }
-  const cluster = task.clusterArn ? arnToName(task.clusterArn) : (arn.cluster ?? clusterName);
+  const cluster = task.clusterArn ? arnToName(task.clusterArn) : (arn.cluster ?? arnToName(clusterName));
   const containers: ContainerState[] = (task.containers ?? []).flatMap((c) =>
     c.name
       ? [
@@ -83,10 +85,14 @@ export function toTaskSummary(task: Task, clusterName: string): TaskSummary | un
 
 /**
  * Asks ECS itself about a task that tracer never recorded, as the original tracer did. ECS remembers a
- * stopped task for about an hour.
+ * stopped task for about an hour. With `accounts`, a cluster given by its ARN is described in its own
+ * account and region (through that account's read role).
  */
 export class EcsLiveTaskSource implements LiveTaskSource {
-  constructor(private readonly client: ECSClient = new ECSClient({ maxAttempts: 8 })) {}
+  constructor(
+    private readonly client: ECSClient = new ECSClient({ maxAttempts: 8 }),
+    private readonly accounts?: Pick<AccountClientSource, 'ecs' | 'readRoleOf'>,
+  ) {}
 
   /**
    * The task as DescribeTasks reports it, or undefined when ECS does not know it (MISSING, or no such
@@ -95,16 +101,21 @@ export class EcsLiveTaskSource implements LiveTaskSource {
    *   outlasts the retries.
    */
   async describeTask(clusterName: string, taskId: string): Promise<TaskSummary | undefined> {
+    const scope = scopeOfEcsArn(clusterName);
+    const client = this.accounts && scope ? this.accounts.ecs(scope) : this.client;
     try {
-      const output = await this.client.send(
-        new DescribeTasksCommand({ cluster: clusterName, tasks: [taskId] }),
-      );
+      const output = await client.send(new DescribeTasksCommand({ cluster: clusterName, tasks: [taskId] }));
       const task = output.tasks?.find((t) => t.taskArn !== undefined && arnToName(t.taskArn) === taskId);
       return task ? toTaskSummary(task, clusterName) : undefined;
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
       // A cluster ECS does not know, or an id it cannot parse, holds no such task.
       if (name === 'ClusterNotFoundException' || name === 'InvalidParameterException') return undefined;
+      if (error instanceof ReadRoleError) throw error;
+      const role = scope ? this.accounts?.readRoleOf(scope) : undefined;
+      if (role && name === 'AccessDeniedException') {
+        throw new ReadRoleError(role, name, 'read', { cause: error });
+      }
       if (name === 'AccessDeniedException') {
         throw new AccessDeniedError(
           `tracer may not describe tasks in cluster ${clusterName} (ecs:DescribeTasks)`,
