@@ -4,8 +4,8 @@
  * credential chain apply, as for every other client of the function). Another account is read through its
  * read role for the task's region (core/read-role.ts), whose credentials come from `ReadRoleCredentials`.
  */
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient } from '@aws-sdk/client-ecs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import { type ReadScope, readRoleArn } from '../core/read-role.js';
 import type { TemporaryCredentials } from './sts/read-role-credentials.js';
 
@@ -37,8 +37,20 @@ export interface AccountClientsOptions {
   readonly readRolePrefix: string;
   /** The read roles' credentials, e.g. `ReadRoleCredentials.credentials`. */
   readonly credentials: (roleArn: string) => Promise<TemporaryCredentials>;
-  readonly ecsMaxAttempts: number;
-  readonly logsMaxAttempts: number;
+  /** Builds an ECS client, e.g. `(access) => new ECSClient({ maxAttempts: 5, ...access })`. */
+  readonly createEcs: (access: ClientAccess) => ECSClient;
+  /**
+   * Builds a CloudWatch Logs client. A function that reads no logs leaves it out, and with it the client's
+   * code from its bundle.
+   * @default - `logs` fails; see `withLogs`
+   */
+  readonly createLogs?: (access: ClientAccess) => CloudWatchLogsClient;
+}
+
+/** What a client of one account and region is built with: absent fields keep the SDK's defaults. */
+export interface ClientAccess {
+  readonly region?: string;
+  readonly credentials?: () => Promise<TemporaryCredentials>;
 }
 
 /**
@@ -46,10 +58,17 @@ export interface AccountClientsOptions {
  * @example const ecs = new AccountClients(options).ecs({ account: '222233334444', region: 'us-west-2' });
  */
 export class AccountClients implements AccountClientSource {
-  private readonly ecsClients = new Map<string, ECSClient>();
   private readonly logsClients = new Map<string, CloudWatchLogsClient>();
 
-  constructor(private readonly options: AccountClientsOptions) {}
+  constructor(
+    private readonly options: AccountClientsOptions,
+    private readonly ecsClients = new Map<string, ECSClient>(),
+  ) {}
+
+  /** The same accounts and ECS clients, with CloudWatch Logs clients built by `createLogs`. */
+  withLogs(createLogs: (access: ClientAccess) => CloudWatchLogsClient): AccountClients {
+    return new AccountClients({ ...this.options, createLogs }, this.ecsClients);
+  }
 
   readRoleOf(scope: ReadScope | undefined): string | undefined {
     const home = this.options.homeAccount;
@@ -63,7 +82,7 @@ export class AccountClients implements AccountClientSource {
     const key = `${role ?? ''}\n${region ?? ''}`;
     let client = this.ecsClients.get(key);
     if (!client) {
-      client = new ECSClient({ maxAttempts: this.options.ecsMaxAttempts, ...this.access(role, region) });
+      client = this.options.createEcs(this.access(role, region));
       this.ecsClients.set(key, client);
     }
     return client;
@@ -76,10 +95,9 @@ export class AccountClients implements AccountClientSource {
     const key = `${role ?? ''}\n${logRegion ?? ''}`;
     let client = this.logsClients.get(key);
     if (!client) {
-      client = new CloudWatchLogsClient({
-        maxAttempts: this.options.logsMaxAttempts,
-        ...this.access(role, logRegion),
-      });
+      const create = this.options.createLogs;
+      if (!create) throw new Error('these account clients were built without CloudWatch Logs (withLogs)');
+      client = create(this.access(role, logRegion));
       this.logsClients.set(key, client);
     }
     return client;
@@ -99,10 +117,7 @@ export class AccountClients implements AccountClientSource {
     return role === undefined && region === this.options.homeRegion ? undefined : region;
   }
 
-  private access(
-    role: string | undefined,
-    region: string | undefined,
-  ): { region?: string; credentials?: () => Promise<TemporaryCredentials> } {
+  private access(role: string | undefined, region: string | undefined): ClientAccess {
     const credentials = this.options.credentials;
     return {
       ...(region ? { region } : {}),

@@ -5,9 +5,8 @@
  * (EnvName.HOME_ACCOUNT, EnvName.READ_ROLE_PREFIX), with credentials from STS (AWS_ENDPOINT_URL_STS applies).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { AccountClients } from '../adapters/account-clients.js';
-import { CLOUDWATCH_LOGS_MAX_ATTEMPTS } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
 import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
 import { ReadRoleCredentials, stsAssumeRole } from '../adapters/sts/read-role-credentials.js';
@@ -33,7 +32,7 @@ export interface SharedDeps {
   readonly table: DynamoDbTableOptions;
   /** The ECS client of the function's own account and region. */
   readonly ecs: ECSClient;
-  /** The CloudWatch Logs and ECS clients of each task's account. */
+  /** The ECS clients of each task's account; `withLogs` adds its CloudWatch Logs clients. */
   readonly accounts: AccountClients;
   readonly retentionDays: number;
 }
@@ -73,8 +72,7 @@ export function accountClientsFromEnv(env: NodeJS.ProcessEnv, functionRole: stri
     ...(homeRegion ? { homeRegion } : {}),
     readRolePrefix,
     credentials: (roleArn) => credentials.credentials(roleArn),
-    ecsMaxAttempts: ECS_MAX_ATTEMPTS,
-    logsMaxAttempts: CLOUDWATCH_LOGS_MAX_ATTEMPTS,
+    createEcs: (access) => new ECSClient({ maxAttempts: ECS_MAX_ATTEMPTS, ...access }),
   });
 }
 

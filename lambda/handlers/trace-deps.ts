@@ -3,7 +3,11 @@
  * ECS for task definitions and service events it does not hold (DescribeServices answers kept for a few
  * seconds per service), CloudWatch Logs for container logs; each in the task's own account (`accounts`).
  */
-import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CLOUDWATCH_LOGS_MAX_ATTEMPTS,
+  CloudWatchLogSource,
+} from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { DynamoDbInstanceStore } from '../adapters/dynamodb/dynamodb-instance-store.js';
 import { DynamoDbServiceEventStore } from '../adapters/dynamodb/dynamodb-service-event-store.js';
 import { DynamoDbTaskDefinitionStore } from '../adapters/dynamodb/dynamodb-task-definition-store.js';
@@ -30,7 +34,11 @@ export function recordedTraceDeps({ table, ecs, accounts }: SharedDeps): BuildTr
       new EcsServiceEventSource({ client: ecs, accounts }),
       systemClock,
     ),
-    logs: new CloudWatchLogSource({ accounts }),
+    logs: new CloudWatchLogSource({
+      accounts: accounts.withLogs(
+        (access) => new CloudWatchLogsClient({ maxAttempts: CLOUDWATCH_LOGS_MAX_ATTEMPTS, ...access }),
+      ),
+    }),
     instances: new DynamoDbInstanceStore(table),
     clock: systemClock,
   };

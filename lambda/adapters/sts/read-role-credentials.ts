@@ -2,7 +2,7 @@
  * Temporary credentials of the source accounts' read roles: one STS AssumeRole per role, shared by every
  * client of that account and region, and asked again shortly before the credentials expire.
  */
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ReadRoleError } from '../../core/errors.js';
 import type { Clock } from '../../use-cases/ports.js';
 
@@ -131,27 +131,31 @@ export interface StsAssumeRoleOptions {
 }
 
 /**
- * AssumeRole through the SDK's own provider: its STS client takes the function's credentials, its region
- * (AWS_REGION, a regional STS endpoint) and AWS_ENDPOINT_URL_STS from the environment.
+ * AssumeRole with one STS client built the standard way: the function's credentials, its region
+ * (AWS_REGION, a regional STS endpoint) and AWS_ENDPOINT_URL_STS come from the environment.
  * @example const assume = stsAssumeRole({ sessionName: 'tracer-notifier' });
  */
 export function stsAssumeRole(options: StsAssumeRoleOptions): AssumeRole {
   const sessionName = roleSessionName(options.sessionName);
-  // One provider per role: each keeps its STS client, so a refresh reuses the connection.
-  const providers = new Map<string, () => Promise<TemporaryCredentials>>();
-  return (roleArn) => {
-    let provider = providers.get(roleArn);
-    if (!provider) {
-      provider = fromTemporaryCredentials({
-        params: {
-          RoleArn: roleArn,
-          RoleSessionName: sessionName,
-          DurationSeconds: options.durationSeconds ?? READ_ROLE_SESSION_SECONDS,
-        },
-      });
-      providers.set(roleArn, provider);
+  let client: STSClient | undefined;
+  return async (roleArn) => {
+    client ??= new STSClient({});
+    const { Credentials: c } = await client.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: sessionName,
+        DurationSeconds: options.durationSeconds ?? READ_ROLE_SESSION_SECONDS,
+      }),
+    );
+    if (!c?.AccessKeyId || !c.SecretAccessKey) {
+      throw new Error(`STS AssumeRole of ${roleArn} returned no credentials`);
     }
-    return provider();
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+      ...(c.Expiration ? { expiration: c.Expiration } : {}),
+    };
   };
 }
 
