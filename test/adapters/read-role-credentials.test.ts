@@ -16,9 +16,12 @@ const ROLE_B = 'arn:aws:iam::555566667777:role/tracer-read-us-west-2';
 const HOUR = 3_600_000;
 
 function stsError(name: string): Error {
-  return Object.assign(new Error(`User: arn:aws:sts::111122223333:assumed-role/x is not authorized (${name})`), {
-    name,
-  });
+  return Object.assign(
+    new Error(`User: arn:aws:sts::111122223333:assumed-role/x is not authorized (${name})`),
+    {
+      name,
+    },
+  );
 }
 
 /** A clock the test moves, and an AssumeRole that counts its calls and hands out numbered keys. */
@@ -208,7 +211,9 @@ describe('stsAssumeRole', () => {
     sts.on(AssumeRoleCommand).resolves({});
 
     // Act / Assess
-    await expect(stsAssumeRole({ sessionName: 'tracer-api' })(ROLE_A)).rejects.toThrow(/returned no credentials/);
+    await expect(stsAssumeRole({ sessionName: 'tracer-api' })(ROLE_A)).rejects.toThrow(
+      /returned no credentials/,
+    );
   });
 });
 
