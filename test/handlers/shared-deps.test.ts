@@ -3,7 +3,7 @@ import { EnvName, MissingEnvError } from '../../lambda/config/env.js';
 import { apiDepsFromEnv } from '../../lambda/handlers/api.js';
 import { notifierDepsFromEnv } from '../../lambda/handlers/notifier.js';
 import { recorderDepsFromEnv } from '../../lambda/handlers/recorder.js';
-import { sharedDepsFromEnv } from '../../lambda/handlers/shared-deps.js';
+import { accountClientsFromEnv, sharedDepsFromEnv } from '../../lambda/handlers/shared-deps.js';
 
 const env = {
   [EnvName.TABLE_NAME]: 'tracer',
@@ -25,6 +25,48 @@ describe('sharedDepsFromEnv', () => {
 
   it('fails with MissingEnvError without a table name', () => {
     expect(() => sharedDepsFromEnv({})).toThrow(MissingEnvError);
+  });
+});
+
+describe('accountClientsFromEnv', () => {
+  it('reads other accounts through the read role of the default prefix', () => {
+    const accounts = accountClientsFromEnv({ ...env, [EnvName.HOME_ACCOUNT]: '111122223333' }, 'api');
+
+    expect(accounts.readRoleOf({ account: '111122223333', region: 'eu-west-1' })).toBeUndefined();
+    expect(accounts.readRoleOf({ account: '222233334444', region: 'ap-northeast-1' })).toBe(
+      'arn:aws:iam::222233334444:role/tracer-read-ap-northeast-1',
+    );
+  });
+
+  it('takes the read role prefix from the environment', () => {
+    const accounts = accountClientsFromEnv(
+      { ...env, [EnvName.HOME_ACCOUNT]: '111122223333', [EnvName.READ_ROLE_PREFIX]: 'org-tracer' },
+      'notifier',
+    );
+
+    expect(accounts.readRoleOf({ account: '222233334444', region: 'us-west-2' })).toBe(
+      'arn:aws:iam::222233334444:role/org-tracer-us-west-2',
+    );
+  });
+
+  it('reads every account with the function credentials without a home account', () => {
+    const accounts = accountClientsFromEnv(env, 'recorder');
+
+    expect(accounts.readRoleOf({ account: '222233334444', region: 'us-west-2' })).toBeUndefined();
+  });
+
+  it('rejects a home account that is not 12 digits', () => {
+    expect(() => accountClientsFromEnv({ ...env, [EnvName.HOME_ACCOUNT]: '1234' }, 'api')).toThrow(
+      'environment variable TRACER_HOME_ACCOUNT must be an AWS account id (12 digits), got "1234"',
+    );
+  });
+
+  it('rejects a read role prefix that cannot start an IAM role name', () => {
+    expect(() =>
+      accountClientsFromEnv({ ...env, [EnvName.READ_ROLE_PREFIX]: 'tracer read/role' }, 'api'),
+    ).toThrow(
+      'environment variable TRACER_READ_ROLE_PREFIX must be 1 to 48 characters of letters, digits and +=,.@_-, got "tracer read/role"',
+    );
   });
 });
 
