@@ -92,7 +92,7 @@ const ecs = mockClient(ECSClient);
 const logs = mockClient(CloudWatchLogsClient);
 
 interface World {
-  readonly deps: BuildTraceDeps;
+  deps: BuildTraceDeps;
   readonly assumed: string[];
   /** The accounts and regions ECS and CloudWatch Logs were asked in, in order. */
   readonly asked: string[];
