@@ -6,7 +6,7 @@ import {
   LIVE_EVENT_ID,
   toTaskSummary,
 } from '../../lambda/adapters/ecs/ecs-live-task-source.js';
-import { AccessDeniedError, ThrottledError } from '../../lambda/core/errors.js';
+import { AccessDeniedError, ReadRoleError, ThrottledError } from '../../lambda/core/errors.js';
 
 const ecs = mockClient(ECSClient);
 const TASK_ID = '834a5628bef14f2dbb81c7bc0b272160';
@@ -55,6 +55,50 @@ function awsError(name: string, message = name): Error {
 
 afterEach(() => {
   ecs.reset();
+});
+
+describe('EcsLiveTaskSource of a cluster in another account', () => {
+  const SOURCE_CLUSTER = 'arn:aws:ecs:ap-northeast-1:222233334444:cluster/default';
+  const ROLE = 'arn:aws:iam::222233334444:role/tracer-read-ap-northeast-1';
+  const own = new ECSClient({ region: 'us-east-1' });
+  const theirs = new ECSClient({ region: 'ap-northeast-1' });
+  const accounts = {
+    ecs: (scope?: { account: string }) => (scope?.account === '222233334444' ? theirs : own),
+    readRoleOf: (scope?: { account: string }) => (scope?.account === '222233334444' ? ROLE : undefined),
+  };
+
+  it('describes the task with the client of the account and region its cluster ARN names', async () => {
+    // Prepare
+    const clients: unknown[] = [];
+    ecs.on(DescribeTasksCommand).callsFake((_input, getClient) => {
+      clients.push(getClient());
+      return { tasks: [stoppedTask({ clusterArn: SOURCE_CLUSTER })], failures: [] };
+    });
+
+    // Act
+    const summary = await new EcsLiveTaskSource(own, accounts).describeTask(SOURCE_CLUSTER, TASK_ID);
+
+    // Assess
+    expect(clients).toEqual([theirs]);
+    expect(ecs.commandCalls(DescribeTasksCommand)[0]?.args[0].input.cluster).toBe(SOURCE_CLUSTER);
+    expect(summary?.clusterName).toBe('default');
+  });
+
+  it('fails with a ReadRoleError naming the role when the read role may not describe tasks', async () => {
+    // Prepare
+    ecs
+      .on(DescribeTasksCommand)
+      .rejects(awsError('AccessDeniedException', 'User: arn:aws:sts::1:assumed-role/x'));
+
+    // Act
+    const error = await new EcsLiveTaskSource(own, accounts)
+      .describeTask(SOURCE_CLUSTER, TASK_ID)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ReadRoleError);
+    expect((error as ReadRoleError).message).toBe(`the read role ${ROLE} was denied (AccessDeniedException)`);
+  });
 });
 
 describe('EcsLiveTaskSource', () => {
