@@ -103,14 +103,6 @@ export class AccountClients implements AccountClientSource {
     return client;
   }
 
-  /** Closes every client's connections. */
-  destroy(): void {
-    for (const client of this.ecsClients.values()) client.destroy();
-    for (const client of this.logsClients.values()) client.destroy();
-    this.ecsClients.clear();
-    this.logsClients.clear();
-  }
-
   /** The function's own region is left to AWS_REGION; a role's client always names its region. */
   private regionOf(region: string | undefined, role: string | undefined): string | undefined {
     if (region === undefined) return undefined;
