@@ -1,4 +1,4 @@
-import { Aws, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -153,7 +153,8 @@ export class Tracer extends Construct {
       'readRolePrefix',
       props.readRolePrefix ?? DEFAULT_READ_ROLE_PREFIX,
     );
-    const sources = sourceReadScope(props, readRolePrefix);
+    const region = Stack.of(this).region;
+    const sources = sourceReadScope(props, readRolePrefix, region);
     this.sourceBus =
       sources === undefined
         ? undefined
@@ -163,7 +164,8 @@ export class Tracer extends Construct {
           }).eventBus;
     // Fixed role names only with sources: their read roles trust exactly these, and a single-account
     // deployment keeps the generated names it always had.
-    const roleName = (reader: CentralReader) => (sources === undefined ? undefined : centralRoleName(reader));
+    const roleName = (reader: CentralReader) =>
+      sources === undefined ? undefined : centralRoleName(reader, region);
     const retentionDays = validateRetentionDays(props.retentionDays ?? DEFAULT_RETENTION_DAYS);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const alarmTopicAction = props.alarmTopic ? new cloudwatchActions.SnsAction(props.alarmTopic) : undefined;
@@ -249,7 +251,11 @@ export class Tracer extends Construct {
 }
 
 /** The source read roles the functions may assume, or undefined when tracer records its own account only. */
-function sourceReadScope(props: TracerProps, readRolePrefix: string): SourceReadScope | undefined {
+function sourceReadScope(
+  props: TracerProps,
+  readRolePrefix: string,
+  ownRegion: string,
+): SourceReadScope | undefined {
   const sourceAccounts =
     props.sourceAccounts === undefined ? [] : validateAccountIds('sourceAccounts', props.sourceAccounts);
   const organizationId =
@@ -265,7 +271,7 @@ function sourceReadScope(props: TracerProps, readRolePrefix: string): SourceRead
     return undefined;
   }
   const sourceRegions =
-    props.sourceRegions === undefined ? [Aws.REGION] : validateRegions('sourceRegions', props.sourceRegions);
+    props.sourceRegions === undefined ? [ownRegion] : validateRegions('sourceRegions', props.sourceRegions);
   return { sourceAccounts, organizationId, sourceRegions, readRolePrefix };
 }
 

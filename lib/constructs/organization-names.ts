@@ -1,4 +1,4 @@
-import { Aws, Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 import { DEFAULT_READ_ROLE_PREFIX } from '../../lambda/config/env.js';
 import {
   CONTAINER_INSTANCE_DETAIL_TYPE,
@@ -36,7 +36,7 @@ export const FORWARDED_DETAIL_TYPES = [
  * and source read roles can name exactly these three roles in their trust policy.
  * @example centralRoleName('query', 'eu-west-1') // 'tracer-query-eu-west-1'
  */
-export function centralRoleName(reader: CentralReader, region: string = Aws.REGION): string {
+export function centralRoleName(reader: CentralReader, region: string): string {
   return `${CENTRAL_BUS_NAME}-${reader}-${region}`;
 }
 
