@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { sourcePlanFromContext } from '../../lib/stack-context.js';
+import { sourcePlanFromContext, tracerPropsFromContext } from '../../lib/stack-context.js';
 import { addTracerStacks } from '../../lib/tracer-app.js';
 import { testApp } from './support.js';
 
@@ -108,6 +108,32 @@ describe('the tracer CDK app', () => {
     expect(() =>
       addTracerStacks(testApp({ sourceAccounts: '222233334444', centralAccount: 'central' })),
     ).toThrow(/centralAccount must hold 12-digit AWS account ids, got "central"/);
+  });
+});
+
+describe('tracerPropsFromContext, source settings', () => {
+  it('reads the source accounts, regions, organization and read role prefix', () => {
+    expect(
+      tracerPropsFromContext(
+        reader({
+          sourceAccounts: '222233334444, 333344445555',
+          sourceRegions: ['us-west-2'],
+          organizationId: 'o-a1b2c3d4e5',
+          readRolePrefix: 'ops-tracer',
+        }),
+      ),
+    ).toMatchObject({
+      sourceAccounts: ['222233334444', '333344445555'],
+      sourceRegions: ['us-west-2'],
+      organizationId: 'o-a1b2c3d4e5',
+      readRolePrefix: 'ops-tracer',
+    });
+  });
+
+  it('rejects a source account list that is not a list of strings', () => {
+    expect(() => tracerPropsFromContext(reader({ sourceAccounts: 222233334444 }))).toThrow(
+      /context sourceAccounts must be a comma-separated list or an array of strings/,
+    );
   });
 });
 

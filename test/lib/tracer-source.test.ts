@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,13 @@ function roleStatements(template: Template, rolePrefix: string): Statement[] {
 
 const actionsOf = (statements: Statement[]) =>
   statements.flatMap((s) => ([] as string[]).concat(s.Action)).sort();
+
+/** The AwsSolutions findings that nobody acknowledged, as `rule at construct path`. */
+function unacknowledgedFindings(stack: Stack): string[] {
+  return new AwsSolutionsChecks()
+    .validateScope(stack)
+    .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+}
 
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), 'utf8'));
@@ -168,6 +176,11 @@ describe('TracerSourceStack, as the StackSet template', () => {
 
   it('outputs the read role ARN', () => {
     expect(Object.keys(template.findOutputs('*'))).toEqual(['ReadRoleArn']);
+  });
+
+  it('leaves no cdk-nag finding unacknowledged', () => {
+    const { stack } = synthSource();
+    expect(unacknowledgedFindings(stack)).toEqual([]);
   });
 });
 
