@@ -30,6 +30,12 @@ describe('the tracer CDK app', () => {
     expect(Token.isUnresolved(central.account)).toBe(true);
     const centralTemplate = Template.fromStack(central);
     centralTemplate.hasResourceProperties('AWS::Events::EventBus', { Name: 'tracer' });
+    expect(Object.keys(centralTemplate.findOutputs('*')).sort()).toEqual([
+      'ApiUrl',
+      'SourceBusArn',
+      'TableName',
+      'TopicArn',
+    ]);
     centralTemplate.hasResourceProperties('AWS::IAM::Role', {
       RoleName: { 'Fn::Join': ['', ['tracer-query-', { Ref: 'AWS::Region' }]] },
     });
