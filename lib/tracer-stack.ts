@@ -14,8 +14,8 @@ export interface TracerStackProps extends StackProps {
 
 /**
  * The tracer stack: the `Tracer` construct with its settings taken from CDK context, and outputs under
- * stable names (ApiUrl, TopicArn, TableName, and SourceBusArn with sources) that the CLI and scripts read. Outputs are not exported, so
- * nothing else can pin the stack.
+ * stable names (ApiUrl, TopicArn, TableName, and SourceBusArn with sources) that the CLI and scripts read.
+ * Outputs are not exported, so nothing else can pin the stack.
  */
 export class TracerStack extends Stack {
   readonly tracer: Tracer;
