@@ -170,7 +170,7 @@ describe('Tracer with source accounts', () => {
     expect(environmentOf(prefixed, 'TracerApiFunction')[EnvName.READ_ROLE_PREFIX]).toBe('ops-tracer');
   });
 
-  it('keeps the function roles unscoped by region when the region is unknown', () => {
+  it('names the function roles after AWS::Region when the region is unknown', () => {
     const { template: agnostic } = synthTracer({ sourceAccounts: [SOURCE] });
     agnostic.hasResourceProperties('AWS::IAM::Role', {
       RoleName: { 'Fn::Join': ['', ['tracer-query-', { Ref: 'AWS::Region' }]] },
