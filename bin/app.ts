@@ -1,15 +1,11 @@
 // The CDK app (cdk.json "app"). Synthesizes offline: no lookups, bundling with the local esbuild.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { TracerStack } from '../lib/tracer-stack.js';
+import { addTracerStacks } from '../lib/tracer-app.js';
 
 const app = new App();
-const stackName = app.node.tryGetContext('stackName');
-// No env: the stack is environment-agnostic, so one template deploys to any account and region (ARNs, URLs
-// and grants use AWS::Region and AWS::AccountId) and synth needs no credentials. CDK_DEFAULT_REGION is not
-// read on purpose: the CDK CLI sets it to us-east-1 when no region is configured, which would pin the
-// template to that region.
-new TracerStack(app, typeof stackName === 'string' && stackName !== '' ? stackName : 'Tracer');
+// The central stack, environment-agnostic, and the source stacks that context asks for (lib/tracer-app.ts).
+addTracerStacks(app);
 // cdk-nag runs on every synth; `-c nag=false` turns it off.
 if (app.node.tryGetContext('nag') !== 'false' && app.node.tryGetContext('nag') !== false) {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

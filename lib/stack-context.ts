@@ -56,6 +56,12 @@ export const CONTEXT_KEYS = {
   logLevel: 'logLevel',
   logRegions: 'logRegions',
   logGroupPrefixes: 'logGroupPrefixes',
+  sourceAccounts: 'sourceAccounts',
+  sourceRegions: 'sourceRegions',
+  organizationId: 'organizationId',
+  readRolePrefix: 'readRolePrefix',
+  centralAccount: 'centralAccount',
+  centralRegion: 'centralRegion',
 } as const;
 
 /** Reads one context value: `scope.node.tryGetContext`. */
@@ -77,6 +83,10 @@ export function tracerPropsFromContext(read: ContextReader): TracerProps {
     logLevel: readChoice(read, K.logLevel, ['debug', 'info', 'warn', 'error'] as const),
     logRegions: readList(read, K.logRegions),
     logGroupPrefixes: readList(read, K.logGroupPrefixes),
+    sourceAccounts: readList(read, K.sourceAccounts),
+    sourceRegions: readList(read, K.sourceRegions),
+    organizationId: readString(read, K.organizationId),
+    readRolePrefix: readString(read, K.readRolePrefix),
   };
   const rateLimit = readNumber(read, K.apiRateLimit);
   const burstLimit = readNumber(read, K.apiBurstLimit);
@@ -110,6 +120,61 @@ export function alarmTopicArnFromContext(read: ContextReader): string | undefine
     );
   }
   return arn;
+}
+
+/** One source stack that the app synthesizes. */
+export interface SourceStackPlan {
+  /** The construct id, which is also the stack name. */
+  readonly id: string;
+  /** The account and region it deploys to; absent for the StackSet template, which deploys anywhere. */
+  readonly env?: { readonly account: string; readonly region?: string };
+}
+
+/** The source stacks and what they share, from context. */
+export interface SourcePlan {
+  /** The defaults of the source stacks' CentralAccountId and CentralRegion parameters. */
+  readonly centralAccount?: string;
+  readonly centralRegion?: string;
+  readonly readRolePrefix?: string;
+  readonly logRegions?: string[];
+  readonly logGroupPrefixes?: string[];
+  readonly stacks: SourceStackPlan[];
+}
+
+/**
+ * The source stacks of `-c sourceAccounts=... -c sourceRegions=... -c organizationId=...`: one per listed
+ * account and region (`<central>Source-<account>-<region>`, or `<central>Source-<account>` for the stack's
+ * region when no region is listed), and for an organization the StackSet template `<central>Source`, bound
+ * to no account or region. The central account's own region is skipped when `centralAccount` and
+ * `centralRegion` name it: its events reach the central stack's rules on the default bus already.
+ * @example sourcePlanFromContext((key) => app.node.tryGetContext(key), 'Tracer')
+ */
+export function sourcePlanFromContext(read: ContextReader, centralId: string): SourcePlan {
+  const K = CONTEXT_KEYS;
+  const accounts = readList(read, K.sourceAccounts) ?? [];
+  const regions = readList(read, K.sourceRegions);
+  const centralAccount = readString(read, K.centralAccount);
+  const centralRegion = readString(read, K.centralRegion);
+  const stacks: SourceStackPlan[] = [];
+  for (const account of new Set(accounts)) {
+    if (regions === undefined) {
+      stacks.push({ id: `${centralId}Source-${account}`, env: { account } });
+      continue;
+    }
+    for (const region of new Set(regions)) {
+      if (account === centralAccount && region === centralRegion) continue;
+      stacks.push({ id: `${centralId}Source-${account}-${region}`, env: { account, region } });
+    }
+  }
+  if (readString(read, K.organizationId) !== undefined) stacks.push({ id: `${centralId}Source` });
+  return withoutUndefined({
+    centralAccount,
+    centralRegion,
+    readRolePrefix: readString(read, K.readRolePrefix),
+    logRegions: readList(read, K.logRegions),
+    logGroupPrefixes: readList(read, K.logGroupPrefixes),
+    stacks,
+  }) as unknown as SourcePlan;
 }
 
 function readNotifications(read: ContextReader): NotificationProps | undefined {

@@ -14,8 +14,8 @@ export interface TracerStackProps extends StackProps {
 
 /**
  * The tracer stack: the `Tracer` construct with its settings taken from CDK context, and outputs under
- * stable names (ApiUrl, TopicArn, TableName) that the CLI and scripts read. Outputs are not exported, so
- * nothing else can pin the stack.
+ * stable names (ApiUrl, TopicArn, TableName, and SourceBusArn with sources) that the CLI and scripts read.
+ * Outputs are not exported, so nothing else can pin the stack.
  */
 export class TracerStack extends Stack {
   readonly tracer: Tracer;
@@ -43,6 +43,12 @@ export class TracerStack extends Stack {
       description: 'DynamoDB table with the recorded tasks',
       value: this.tracer.table.tableName,
     });
+    if (this.tracer.sourceBus !== undefined) {
+      new CfnOutput(this, 'SourceBusArn', {
+        description: 'The tracer event bus that source accounts forward their ECS events to',
+        value: this.tracer.sourceBus.eventBusArn,
+      });
+    }
     if (this.tracer.topic !== undefined) {
       new CfnOutput(this, 'TopicArn', {
         description: 'SNS topic with the traces of failed tasks',

@@ -1,14 +1,25 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { EnvName } from '../lambda/config/env.js';
+import { DEFAULT_READ_ROLE_PREFIX, EnvName } from '../lambda/config/env.js';
 import { FailureNotifier, type NotificationProps } from './constructs/failure-notifier.js';
 import type { LogReadScope } from './constructs/grants.js';
+import { OrganizationBus } from './constructs/organization-bus.js';
+import {
+  type CentralReader,
+  centralRoleName,
+  validateAccountIds,
+  validateOrganizationId,
+  validateReadRolePrefix,
+  validateRegions,
+} from './constructs/organization-names.js';
+import { grantAssumeSourceReadRoles, type SourceReadScope } from './constructs/source-read-access.js';
 import { TaskStateRecorder } from './constructs/task-state-recorder.js';
 import { type ApiAuthorization, type ApiThrottling, TraceApi } from './constructs/trace-api.js';
 import { TracerTable } from './constructs/tracer-table.js';
@@ -83,6 +94,30 @@ export interface TracerProps extends LogReadScope {
    * @default - the handlers' default, info
    */
   readonly logLevel?: TracerLogLevel;
+  /**
+   * Other accounts whose ECS events tracer records: each runs a `TracerSource` stack that forwards its events
+   * to this stack's `tracer` event bus and lets the functions read its logs and tasks through a read role.
+   * @default - none: tracer records its own account only
+   */
+  readonly sourceAccounts?: readonly string[];
+  /**
+   * An AWS Organizations id: every account of the organization may forward events and be read, with the
+   * `TracerSource` template deployed as a service-managed StackSet.
+   * @default - no organization
+   */
+  readonly organizationId?: string;
+  /**
+   * The regions the source stacks run in: the functions may assume the read role of each of them. Needs
+   * `sourceAccounts` or `organizationId`.
+   * @default - the stack's own region
+   */
+  readonly sourceRegions?: readonly string[];
+  /**
+   * The name prefix of the source accounts' read roles; the role of region R is `<prefix>-<R>`. The source
+   * stacks must use the same prefix.
+   * @default 'tracer-read'
+   */
+  readonly readRolePrefix?: string;
 }
 
 /** The levels of tracer's structured logs. */
@@ -109,9 +144,28 @@ export class Tracer extends Construct {
   readonly recorder: TaskStateRecorder;
   readonly notifier: FailureNotifier | undefined;
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** The `tracer` bus that source accounts forward to; undefined when tracer records its own account only. */
+  readonly sourceBus: events.EventBus | undefined;
 
   constructor(scope: Construct, id: string, props: TracerProps = {}) {
     super(scope, id);
+    const readRolePrefix = validateReadRolePrefix(
+      'readRolePrefix',
+      props.readRolePrefix ?? DEFAULT_READ_ROLE_PREFIX,
+    );
+    const region = Stack.of(this).region;
+    const sources = sourceReadScope(props, readRolePrefix, region);
+    this.sourceBus =
+      sources === undefined
+        ? undefined
+        : new OrganizationBus(this, 'SourceBus', {
+            sourceAccounts: sources.sourceAccounts.length > 0 ? sources.sourceAccounts : undefined,
+            organizationId: sources.organizationId,
+          }).eventBus;
+    // Fixed role names only with sources: their read roles trust exactly these, and a single-account
+    // deployment keeps the generated names it always had.
+    const roleName = (reader: CentralReader) =>
+      sources === undefined ? undefined : centralRoleName(reader, region);
     const retentionDays = validateRetentionDays(props.retentionDays ?? DEFAULT_RETENTION_DAYS);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const alarmTopicAction = props.alarmTopic ? new cloudwatchActions.SnsAction(props.alarmTopic) : undefined;
@@ -132,6 +186,8 @@ export class Tracer extends Construct {
       logRetention,
       alarmActions,
       ...(props.recorderMaxConcurrency !== undefined ? { maxConcurrency: props.recorderMaxConcurrency } : {}),
+      sourceBus: this.sourceBus,
+      functionRoleName: roleName('recorder'),
     });
     this.recorderFunction = this.recorder.function;
 
@@ -145,6 +201,7 @@ export class Tracer extends Construct {
       logGroupPrefixes: props.logGroupPrefixes,
       logRetention,
       alarmActions,
+      functionRoleName: roleName('query'),
     });
     this.queryFunction = this.api.function;
 
@@ -161,12 +218,26 @@ export class Tracer extends Construct {
             logGroupPrefixes: props.logGroupPrefixes,
             logRetention,
             alarmActions,
+            sourceBus: this.sourceBus,
+            functionRoleName: roleName('notifier'),
           });
     this.topic = this.notifier?.topic;
     this.notifierFunction = this.notifier?.function;
     this.alarms = [...this.recorder.alarms, ...this.api.alarms, ...(this.notifier?.alarms ?? [])];
     // The topic also hears when an alarm clears, so that whoever was paged knows it is over.
     if (alarmTopicAction) for (const alarm of this.alarms) alarm.addOkAction(alarmTopicAction);
+
+    // Every function learns its home (records without an account belong to it) and where to find the read
+    // roles; the recorder describes task definitions and services of the account an event came from.
+    const readers = [this.recorder.function, this.api.function, this.notifier?.function];
+    for (const fn of readers) {
+      fn?.addEnvironment(EnvName.HOME_ACCOUNT, Aws.ACCOUNT_ID);
+      fn?.addEnvironment(EnvName.READ_ROLE_PREFIX, readRolePrefix);
+    }
+    if (sources !== undefined) {
+      for (const fn of readers)
+        if (fn?.role) grantAssumeSourceReadRoles({ grantPrincipal: fn.role, role: fn.role }, sources);
+    }
 
     if (props.logLevel !== undefined) {
       if (!LOG_LEVELS.includes(props.logLevel)) {
@@ -177,6 +248,31 @@ export class Tracer extends Construct {
       }
     }
   }
+}
+
+/** The source read roles the functions may assume, or undefined when tracer records its own account only. */
+function sourceReadScope(
+  props: TracerProps,
+  readRolePrefix: string,
+  ownRegion: string,
+): SourceReadScope | undefined {
+  const sourceAccounts =
+    props.sourceAccounts === undefined ? [] : validateAccountIds('sourceAccounts', props.sourceAccounts);
+  const organizationId =
+    props.organizationId === undefined
+      ? undefined
+      : validateOrganizationId('organizationId', props.organizationId);
+  if (sourceAccounts.length === 0 && organizationId === undefined) {
+    if (props.sourceRegions !== undefined) {
+      throw new Error(
+        'sourceRegions needs sourceAccounts or organizationId: it names the regions of the source accounts',
+      );
+    }
+    return undefined;
+  }
+  const sourceRegions =
+    props.sourceRegions === undefined ? [ownRegion] : validateRegions('sourceRegions', props.sourceRegions);
+  return { sourceAccounts, organizationId, sourceRegions, readRolePrefix };
 }
 
 function validateRetentionDays(retentionDays: number): number {

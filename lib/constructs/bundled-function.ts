@@ -62,6 +62,11 @@ export interface BundledFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** X-Ray tracing of the function. @default lambda.Tracing.DISABLED - tracer's handlers are not instrumented */
   readonly tracing?: lambda.Tracing;
+  /**
+   * A fixed name for the function's role, for trust policies in other accounts that name it.
+   * @default - a name CloudFormation generates
+   */
+  readonly roleName?: string;
 }
 
 /**
@@ -94,6 +99,7 @@ export class BundledFunction extends Construct implements iam.IGrantable {
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs ${props.entry}`,
+      ...(props.roleName === undefined ? {} : { roleName: props.roleName }),
     });
     this.logGroup.grantWrite(this.role);
 

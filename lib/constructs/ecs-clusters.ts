@@ -12,6 +12,8 @@ interface ClusterRef {
   readonly taskArns: string;
   /** `arn:…:service/<cluster>/*` */
   readonly serviceArns: string;
+  /** `arn:…:container-instance/<cluster>/*` */
+  readonly containerInstanceArns: string;
 }
 
 /**
@@ -64,6 +66,15 @@ export class ClusterScope {
     return this.refs?.map((r) => r.taskArns) ?? [ecsArn(Stack.of(this.scope), 'task', '*')];
   }
 
+  /** Container instance ARNs that DescribeContainerInstances may read. */
+  get containerInstanceArns(): string[] {
+    return (
+      this.refs?.map((r) => r.containerInstanceArns) ?? [
+        ecsArn(Stack.of(this.scope), 'container-instance', '*'),
+      ]
+    );
+  }
+
   /** Service ARNs that DescribeServices may read. */
   get serviceArns(): string[] {
     return this.refs?.map((r) => r.serviceArns) ?? [ecsArn(Stack.of(this.scope), 'service', '*')];
@@ -85,6 +96,7 @@ function fromLiteral(stack: Stack, cluster: string): ClusterRef {
     serviceArnPrefix: `${base}:service/${name}/`,
     taskArns: `${base}:task/${name}/*`,
     serviceArns: `${base}:service/${name}/*`,
+    containerInstanceArns: `${base}:container-instance/${name}/*`,
   };
 }
 
@@ -94,6 +106,7 @@ function fromName(stack: Stack, name: string): ClusterRef {
     serviceArnPrefix: `${ecsArn(stack, 'service', name)}/`,
     taskArns: ecsArn(stack, 'task', `${name}/*`),
     serviceArns: ecsArn(stack, 'service', `${name}/*`),
+    containerInstanceArns: ecsArn(stack, 'container-instance', `${name}/*`),
   };
 }
 

@@ -120,6 +120,16 @@ export interface FailureNotifierProps extends NotificationProps, LogReadScope {
   readonly logRetention?: logs.RetentionDays;
   /** @default - the alarms have no action */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * The bus that source accounts forward their events to: the stopped-task rule is repeated on it.
+   * @default - only the default bus of the stack's account and region
+   */
+  readonly sourceBus?: events.IEventBus;
+  /**
+   * A fixed name for the function's role, which source accounts' read roles trust.
+   * @default - a name CloudFormation generates
+   */
+  readonly functionRoleName?: string;
 }
 
 const NOTIFIER_ECS_READS: readonly EcsReadAction[] = [
@@ -139,6 +149,8 @@ export class FailureNotifier extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
+  /** The stopped-task rule on the source bus; undefined without one. */
+  readonly sourceBusRule: events.Rule | undefined;
   readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: FailureNotifierProps) {
@@ -187,6 +199,7 @@ export class FailureNotifier extends Construct {
       memorySizeMb: 1024,
       timeout: NOTIFIER_TIMEOUT,
       logRetention: props.logRetention,
+      roleName: props.functionRoleName,
       environment: {
         [EnvName.TABLE_NAME]: props.table.tableName,
         [EnvName.TOPIC_ARN]: this.topic.topicArn,
@@ -219,18 +232,30 @@ export class FailureNotifier extends Construct {
     );
 
     const clusterArns = clusters.clusterArns;
+    const stoppedTasks: events.EventPattern = {
+      source: ['aws.ecs'],
+      detailType: ['ECS Task State Change'],
+      detail: {
+        lastStatus: ['STOPPED'],
+        ...(clusterArns === undefined ? {} : { clusterArn: clusterArns }),
+      },
+    };
+    const target = new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue });
     this.rule = new events.Rule(this, 'StoppedTasksRule', {
       description: 'tracer: ECS tasks that reached STOPPED, held back for the settle delay',
-      eventPattern: {
-        source: ['aws.ecs'],
-        detailType: ['ECS Task State Change'],
-        detail: {
-          lastStatus: ['STOPPED'],
-          ...(clusterArns === undefined ? {} : { clusterArn: clusterArns }),
-        },
-      },
-      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+      eventPattern: stoppedTasks,
+      targets: [target],
     });
+    this.sourceBusRule =
+      props.sourceBus === undefined
+        ? undefined
+        : new events.Rule(this, 'StoppedTasksRuleOnSourceBus', {
+            description:
+              'tracer: ECS tasks of source accounts that reached STOPPED, held back for the settle delay',
+            eventBus: props.sourceBus,
+            eventPattern: stoppedTasks,
+            targets: [target],
+          });
 
     this.alarms = [
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'notifier', alarmActions),

@@ -9,7 +9,11 @@ export interface Grantee extends iam.IGrantable {
 }
 
 /** The ECS reads a trace may need; each is granted only where the function calls it. */
-export type EcsReadAction = 'ecs:DescribeTasks' | 'ecs:DescribeTaskDefinition' | 'ecs:DescribeServices';
+export type EcsReadAction =
+  | 'ecs:DescribeTasks'
+  | 'ecs:DescribeTaskDefinition'
+  | 'ecs:DescribeServices'
+  | 'ecs:DescribeContainerInstances';
 
 /**
  * Grants ECS describe calls, scoped as tightly as each action allows.
@@ -44,6 +48,14 @@ export function grantEcsRead(
       ['ecs:DescribeServices'],
       clusters.serviceArns,
       'services come and go; the watched clusters bound them',
+    );
+  }
+  if (actions.includes('ecs:DescribeContainerInstances')) {
+    addScopedStatement(
+      grantee,
+      ['ecs:DescribeContainerInstances'],
+      clusters.containerInstanceArns,
+      'container instances join and leave; the watched clusters bound them',
     );
   }
 }

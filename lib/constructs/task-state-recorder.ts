@@ -62,6 +62,17 @@ export interface TaskStateRecorderProps {
    * @default RECORDER_DEFAULT_MAX_CONCURRENCY (10)
    */
   readonly maxConcurrency?: number;
+  /**
+   * The bus that source accounts forward their events to: every rule is repeated on it, so that events of
+   * other accounts and regions are recorded like the stack's own.
+   * @default - only the default bus of the stack's account and region
+   */
+  readonly sourceBus?: events.IEventBus;
+  /**
+   * A fixed name for the function's role, which source accounts' read roles trust.
+   * @default - a name CloudFormation generates
+   */
+  readonly functionRoleName?: string;
 }
 
 /**
@@ -101,6 +112,7 @@ export class TaskStateRecorder extends Construct {
       memorySizeMb: 512,
       timeout: RECORDER_TIMEOUT,
       logRetention: props.logRetention,
+      roleName: props.functionRoleName,
       environment: {
         [EnvName.TABLE_NAME]: props.table.tableName,
         [EnvName.RETENTION_DAYS]: String(props.retentionDays),
@@ -125,53 +137,19 @@ export class TaskStateRecorder extends Construct {
     );
 
     const target = new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue });
-    const clusterArns = clusters.clusterArns;
-    const servicePrefixes = clusters.serviceArnPrefixes;
-    if (clusterArns === undefined || servicePrefixes === undefined) {
-      this.rules = [
-        new events.Rule(this, 'EcsEventsRule', {
-          description:
-            'tracer: every ECS task state change, service action, deployment and container instance state change',
-          eventPattern: {
-            source: ['aws.ecs'],
-            detailType: [...TASK_DETAIL_TYPES, DEPLOYMENT_DETAIL_TYPE, CONTAINER_INSTANCE_DETAIL_TYPE],
-          },
-          targets: [target],
-        }),
-      ];
-    } else {
-      this.rules = [
-        new events.Rule(this, 'EcsEventsRule', {
-          description:
-            'tracer: task state changes, service actions and container instance state changes of the watched clusters',
-          eventPattern: {
-            source: ['aws.ecs'],
-            detailType: [...TASK_DETAIL_TYPES, CONTAINER_INSTANCE_DETAIL_TYPE],
-            detail: { clusterArn: clusterArns },
-          },
-          targets: [target],
-        }),
-        // Deployment events carry no clusterArn: their service ARN (resources) names the cluster.
-        new events.Rule(this, 'DeploymentEventsRule', {
-          description: 'tracer: deployment state changes of the services of the watched clusters',
-          eventPattern: {
-            source: ['aws.ecs'],
-            detailType: [DEPLOYMENT_DETAIL_TYPE],
-            resources: events.Match.anyOf(...servicePrefixes.map((prefix) => events.Match.prefix(prefix))),
-          },
-          targets: [target],
-        }),
-      ];
-    }
-    this.rules = [
-      ...this.rules,
-      new events.Rule(this, 'Ec2InstanceEventsRule', {
-        description:
-          'tracer: EC2 Spot interruption warnings and rebalance recommendations (the host side of EC2 tasks)',
-        eventPattern: { source: ['aws.ec2'], detailType: [...EC2_INSTANCE_DETAIL_TYPES] },
-        targets: [target],
-      }),
-    ];
+    this.rules = recordingRules(clusters).flatMap(({ id, description, eventPattern }) => [
+      new events.Rule(this, id, { description, eventPattern, targets: [target] }),
+      ...(props.sourceBus === undefined
+        ? []
+        : [
+            new events.Rule(this, `${id}OnSourceBus`, {
+              description: `${description}, forwarded by source accounts`,
+              eventBus: props.sourceBus,
+              eventPattern,
+              targets: [target],
+            }),
+          ]),
+    ]);
 
     this.alarms = [
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'recorder', alarmActions),
@@ -203,6 +181,62 @@ export class TaskStateRecorder extends Construct {
       ),
     ];
   }
+}
+
+interface RuleSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly eventPattern: events.EventPattern;
+}
+
+/** The recorder's rules: what they match does not depend on the bus they listen on. */
+function recordingRules(clusters: ClusterScope): RuleSpec[] {
+  const clusterArns = clusters.clusterArns;
+  const servicePrefixes = clusters.serviceArnPrefixes;
+  const ecsRules: RuleSpec[] =
+    clusterArns === undefined || servicePrefixes === undefined
+      ? [
+          {
+            id: 'EcsEventsRule',
+            description:
+              'tracer: every ECS task state change, service action, deployment and container instance state change',
+            eventPattern: {
+              source: ['aws.ecs'],
+              detailType: [...TASK_DETAIL_TYPES, DEPLOYMENT_DETAIL_TYPE, CONTAINER_INSTANCE_DETAIL_TYPE],
+            },
+          },
+        ]
+      : [
+          {
+            id: 'EcsEventsRule',
+            description:
+              'tracer: task state changes, service actions and container instance state changes of the watched clusters',
+            eventPattern: {
+              source: ['aws.ecs'],
+              detailType: [...TASK_DETAIL_TYPES, CONTAINER_INSTANCE_DETAIL_TYPE],
+              detail: { clusterArn: clusterArns },
+            },
+          },
+          // Deployment events carry no clusterArn: their service ARN (resources) names the cluster.
+          {
+            id: 'DeploymentEventsRule',
+            description: 'tracer: deployment state changes of the services of the watched clusters',
+            eventPattern: {
+              source: ['aws.ecs'],
+              detailType: [DEPLOYMENT_DETAIL_TYPE],
+              resources: events.Match.anyOf(...servicePrefixes.map((prefix) => events.Match.prefix(prefix))),
+            },
+          },
+        ];
+  return [
+    ...ecsRules,
+    {
+      id: 'Ec2InstanceEventsRule',
+      description:
+        'tracer: EC2 Spot interruption warnings and rebalance recommendations (the host side of EC2 tasks)',
+      eventPattern: { source: ['aws.ec2'], detailType: [...EC2_INSTANCE_DETAIL_TYPES] },
+    },
+  ];
 }
 
 /**

@@ -59,6 +59,11 @@ export interface TraceApiProps extends LogReadScope {
   readonly logRetention?: logs.RetentionDays;
   /** @default - the alarms have no action */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * A fixed name for the query function's role, which source accounts' read roles trust.
+   * @default - a name CloudFormation generates
+   */
+  readonly functionRoleName?: string;
 }
 
 /** API Gateway's own refusals, in the same `{"error": {"code", "message"}}` shape as the function's answers. */
@@ -122,6 +127,7 @@ export class TraceApi extends Construct {
       memorySizeMb: 1024,
       timeout: QUERY_TIMEOUT,
       logRetention: props.logRetention,
+      roleName: props.functionRoleName,
       environment: {
         [EnvName.TABLE_NAME]: props.table.tableName,
         [EnvName.RETENTION_DAYS]: String(props.retentionDays),

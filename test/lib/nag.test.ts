@@ -28,6 +28,11 @@ const VARIANTS: ReadonlyArray<readonly [string, Record<string, unknown>, TracerP
   ],
   ['notifications off', { notifications: 'false' }, {}],
   [
+    'source accounts, an organization and source regions',
+    { sourceAccounts: '222233334444', organizationId: 'o-a1b2c3d4e5', sourceRegions: 'us-west-2,eu-west-1' },
+    {},
+  ],
+  [
     'a known account and region',
     {},
     { env: { account: '111122223333', region: 'eu-west-1' } } as TracerProps,

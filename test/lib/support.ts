@@ -16,11 +16,13 @@ export const CDK_JSON_CONTEXT = (
 export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
 
 /**
- * An app with the cdk.json flags that bundles nothing; `context` adds or overrides values. CDK's built-in
+ * An app with the cdk.json flags that bundles nothing; `context` adds or overrides values, `outdir` is where
+ * `synth()` writes. CDK's built-in
  * CloudFormation validation takes seconds per synthesis, so it runs once, in cfn-lint.test.ts.
  */
-export function testApp(context: Record<string, unknown> = {}): App {
+export function testApp(context: Record<string, unknown> = {}, outdir?: string): App {
   return new App({
+    ...(outdir === undefined ? {} : { outdir }),
     builtinCloudFormationValidation: false,
     context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, ...context },
   });
