@@ -7,7 +7,7 @@ import type { TaskSummaryResponse, TraceLineJson, TraceResponse } from '../../co
 import { ApiError, getTracePage, queryString, tracePath } from './api.js';
 import { copyText, formatTime, h } from './dom.js';
 import { LineList } from './line-list.js';
-import { countLines, followLive, LIVE_INTERVAL_MS, mergeNewLines } from './live.js';
+import { followLive, LIVE_INTERVAL_MS, LiveTrace } from './live.js';
 import { breadcrumbs, errorBox, type PageContext } from './pages.js';
 import { taskHref } from './router.js';
 import { buildTimeline } from './timeline-model.js';
@@ -292,7 +292,7 @@ export async function taskPage(
   if (summary.lastStatus === 'STOPPED') return;
 
   // A task still running: what it logs and records from now on joins the page as it happens.
-  const seen = countLines(lines);
+  const live = new LiveTrace(lines, summary, logCalls);
   const liveError = h('span', { class: 'muted', role: 'status' });
   toolbar.append(liveError);
   liveBadge.hidden = false;
@@ -302,14 +302,14 @@ export async function taskPage(
     poll: (since, pollSignal) => getTracePage(cluster, task, { ...traceQuery, since }, pollSignal),
     onAnswer: (answer) => {
       liveError.textContent = '';
-      logCalls += answer.logCalls;
-      const statusChanged = answer.task.lastStatus !== summary.lastStatus;
-      summary = answer.task;
-      if (statusChanged) {
+      const change = live.apply(answer);
+      summary = live.task;
+      logCalls = live.logCalls;
+      if (change.statusChanged) {
         bannerBox.replaceChildren(diagnosisBanner(summary) ?? '');
         factsBox.replaceChildren(taskFacts(summary));
       }
-      if (mergeNewLines(lines, seen, answer.lines) > 0) {
+      if (change.added > 0) {
         addSources(answer.lines);
         list.setLines(lines, true);
         setDownloads();
