@@ -86,6 +86,7 @@ export async function taskPage(
   let summary = first.task;
   const lines: TraceLineJson[] = [...first.lines];
   let complete = first.nextCursor === undefined;
+  let logCalls = first.logCalls;
   let pickedMs: number | undefined;
 
   const timelineBox = h('div', { class: 'timeline-box' });
@@ -172,6 +173,24 @@ export async function taskPage(
     { href: tracePath(cluster, task, { ...traceQuery, format: 'json' }), download: `${task}.json` },
     'Download JSON',
   );
+  // Once the whole trace is here, the downloads hand over exactly what the page shows. The file is made
+  // when a link is used, not each time lines arrive: for 100,000 lines that takes seconds.
+  let traceVersion = 0;
+  const handOver = (link: HTMLAnchorElement, file: () => Blob) => {
+    let builtFor = -1;
+    link.addEventListener('click', () => {
+      if (!complete || builtFor === traceVersion) return;
+      if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
+      link.href = URL.createObjectURL(file());
+      builtFor = traceVersion;
+    });
+  };
+  handOver(textLink, () => new Blob([textOf(lines)], { type: 'text/plain' }));
+  handOver(
+    jsonLink,
+    () =>
+      new Blob([JSON.stringify({ task: summary, lines, logCalls }, null, 2)], { type: 'application/json' }),
+  );
   const toolbar = h(
     'div',
     { class: 'toolbar' },
@@ -251,21 +270,28 @@ export async function taskPage(
   window.addEventListener('resize', onResize);
   signal.addEventListener('abort', () => window.removeEventListener('resize', onResize));
 
-  let cursor = first.nextCursor;
-  let logCalls = first.logCalls;
+  // The next page is asked for as soon as a page arrives, so the server builds it while the page draws
+  // the one before.
+  const readPage = (cursor: string): Promise<TraceResponse> => {
+    const page = getTracePage(
+      cluster,
+      task,
+      { ...traceQuery, cursor, limit: String(NEXT_PAGE_LINES) },
+      signal,
+    );
+    // Left unread when the page is left: that failure is nobody's to report.
+    page.catch(() => {});
+    return page;
+  };
+  let next = first.nextCursor === undefined ? undefined : readPage(first.nextCursor);
   try {
-    while (cursor && !signal.aborted) {
-      const page = await getTracePage(
-        cluster,
-        task,
-        { ...traceQuery, cursor, limit: String(NEXT_PAGE_LINES) },
-        signal,
-      );
+    while (next && !signal.aborted) {
+      const page = await next;
+      next = page.nextCursor === undefined ? undefined : readPage(page.nextCursor);
       for (const line of page.lines) lines.push(line);
       logCalls += page.logCalls;
       addSources(page.lines);
-      cursor = page.nextCursor;
-      complete = cursor === undefined;
+      complete = next === undefined;
       list.setLines(lines);
       drawTimeline();
     }
@@ -277,16 +303,6 @@ export async function taskPage(
   if (signal.aborted) return;
   complete = true;
   list.setLines(lines);
-  // The whole trace is here: the downloads hand over exactly what the page shows.
-  const setDownloads = () => {
-    for (const link of [textLink, jsonLink])
-      if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
-    textLink.href = URL.createObjectURL(new Blob([textOf(lines)], { type: 'text/plain' }));
-    jsonLink.href = URL.createObjectURL(
-      new Blob([JSON.stringify({ task: summary, lines, logCalls }, null, 2)], { type: 'application/json' }),
-    );
-  };
-  setDownloads();
   root.dataset.trace = 'complete';
   root.dataset.traceCompleteMs = String(Math.round(performance.now()));
   if (summary.lastStatus === 'STOPPED') return;
@@ -312,8 +328,8 @@ export async function taskPage(
       if (change.added > 0) {
         addSources(answer.lines);
         list.setLines(lines, true);
-        setDownloads();
       }
+      traceVersion++;
       // Redrawn on every answer: a running task's bars reach up to now.
       drawTimeline();
     },
