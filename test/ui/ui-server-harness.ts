@@ -46,9 +46,11 @@ export class RecordingSource implements TracerSource {
   async getTraceJson(cluster: string, task: string, traceRequest: TraceRequest): Promise<TraceResponse> {
     this.record('getTraceJson', cluster, task, traceRequest);
     const task_ = await this.getTask(cluster, task);
-    return traceRequest.since === undefined
-      ? { task: task_, lines: [], logCalls: 0 }
-      : { task: task_, lines: [], logCalls: 0, sinceCursor: 'since-2' };
+    if (traceRequest.since !== undefined)
+      return { task: task_, lines: [], logCalls: 0, sinceCursor: 'since-2' };
+    return traceRequest.cursor === undefined
+      ? { task: task_, lines: [], logCalls: 0, nextCursor: 'next' }
+      : { task: task_, lines: [], logCalls: 0 };
   }
   close() {}
 }

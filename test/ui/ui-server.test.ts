@@ -68,6 +68,17 @@ describe('tracer ui server', () => {
     expect(text.headers['x-tracer-next-cursor']).toBe('next');
   });
 
+  it("sends a JSON trace page's nextCursor in the header too, as the API does, so the next page is asked for early", async () => {
+    const { url } = await start();
+
+    const first = await send(url, `/clusters/default/tasks/${TASK}/trace?format=json&limit=200`);
+    const last = await send(url, `/clusters/default/tasks/${TASK}/trace?format=json&cursor=c2`);
+
+    expect(JSON.parse(first.body).nextCursor).toBe('next');
+    expect(first.headers['x-tracer-next-cursor']).toBe('next');
+    expect(last.headers['x-tracer-next-cursor']).toBeUndefined();
+  });
+
   it('passes since through to the source and answers its sinceCursor, in JSON only', async () => {
     // Prepare
     const { source, url } = await start();

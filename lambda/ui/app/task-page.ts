@@ -4,7 +4,14 @@
  * shows its picture within a second.
  */
 import type { TaskSummaryResponse, TraceLineJson, TraceResponse } from '../../core/api-types.js';
-import { ApiError, getTracePage, queryString, tracePath } from './api.js';
+import {
+  ApiError,
+  getTracePage,
+  type OpenedTracePage,
+  openTracePage,
+  queryString,
+  tracePath,
+} from './api.js';
 import { copyText, formatTime, h } from './dom.js';
 import { LineList } from './line-list.js';
 import { followLive, LIVE_INTERVAL_MS, LiveTrace } from './live.js';
@@ -270,24 +277,26 @@ export async function taskPage(
   window.addEventListener('resize', onResize);
   signal.addEventListener('abort', () => window.removeEventListener('resize', onResize));
 
-  // The next page is asked for as soon as a page arrives, so the server builds it while the page draws
-  // the one before.
-  const readPage = (cursor: string): Promise<TraceResponse> => {
-    const page = getTracePage(
+  // The next page is asked for as soon as a page's headers carry its cursor, so that the server builds it
+  // while this page is read, parsed and drawn; a server without the header is asked once the body is read.
+  const readPage = (cursor: string): Promise<OpenedTracePage> => {
+    const opened = openTracePage(
       cluster,
       task,
       { ...traceQuery, cursor, limit: String(NEXT_PAGE_LINES) },
       signal,
     );
     // Left unread when the page is left: that failure is nobody's to report.
-    page.catch(() => {});
-    return page;
+    opened.then(({ page }) => page.catch(() => {})).catch(() => {});
+    return opened;
   };
   let next = first.nextCursor === undefined ? undefined : readPage(first.nextCursor);
   try {
     while (next && !signal.aborted) {
-      const page = await next;
-      next = page.nextCursor === undefined ? undefined : readPage(page.nextCursor);
+      const opened = await next;
+      next = opened.nextCursor === undefined ? undefined : readPage(opened.nextCursor);
+      const page = await opened.page;
+      if (!next && page.nextCursor !== undefined) next = readPage(page.nextCursor);
       for (const line of page.lines) lines.push(line);
       logCalls += page.logCalls;
       addSources(page.lines);

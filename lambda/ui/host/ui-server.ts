@@ -24,7 +24,7 @@ import {
 } from '../../core/request/api-request.js';
 import { isUiPath, UI_PREFIX, UiAssets } from './ui-assets.js';
 
-/** The header that carries the next page's cursor of a text trace, as the API sends it. */
+/** The header that carries the next page's cursor of a trace, as the API sends it. */
 const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
 
 export interface UiServerOptions {
@@ -165,8 +165,16 @@ async function answerApi(source: TracerSource, request: ApiRequest, response: Se
     case 'trace': {
       const { clusterName, taskId, format, since } = request.params;
       const traced = traceRequest(request.params);
-      if (format === 'json')
-        return sendJson(response, 200, await source.getTraceJson(clusterName, taskId, traced));
+      if (format === 'json') {
+        const page = await source.getTraceJson(clusterName, taskId, traced);
+        // As the API does: the page asks for the next page once the headers arrive, before the body.
+        return sendJson(
+          response,
+          200,
+          page,
+          page.nextCursor ? { [NEXT_CURSOR_HEADER]: page.nextCursor } : {},
+        );
+      }
       // The source's text page has no place for the next since cursor; the page polls in JSON.
       if (since !== undefined) {
         throw new InvalidInputError('since: answered here in JSON only; add format=json');
