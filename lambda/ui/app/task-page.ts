@@ -4,17 +4,11 @@
  * shows its picture within a second.
  */
 import type { TaskSummaryResponse, TraceLineJson, TraceResponse } from '../../core/api-types.js';
-import {
-  ApiError,
-  getTracePage,
-  type OpenedTracePage,
-  openTracePage,
-  queryString,
-  tracePath,
-} from './api.js';
+import { ApiError, getTracePage, openTracePage, queryString, tracePath } from './api.js';
 import { copyText, formatTime, h } from './dom.js';
 import { LineList } from './line-list.js';
 import { followLive, LIVE_INTERVAL_MS, LiveTrace } from './live.js';
+import { readPagesAhead } from './page-reader.js';
 import { breadcrumbs, errorBox, type PageContext } from './pages.js';
 import { taskHref } from './router.js';
 import { buildTimeline } from './timeline-model.js';
@@ -277,33 +271,21 @@ export async function taskPage(
   window.addEventListener('resize', onResize);
   signal.addEventListener('abort', () => window.removeEventListener('resize', onResize));
 
-  // The next page is asked for as soon as a page's headers carry its cursor, so that the server builds it
-  // while this page is read, parsed and drawn; a server without the header is asked once the body is read.
-  const readPage = (cursor: string): Promise<OpenedTracePage> => {
-    const opened = openTracePage(
-      cluster,
-      task,
-      { ...traceQuery, cursor, limit: String(NEXT_PAGE_LINES) },
+  try {
+    await readPagesAhead(
+      first.nextCursor,
+      (cursor) =>
+        openTracePage(cluster, task, { ...traceQuery, cursor, limit: String(NEXT_PAGE_LINES) }, signal),
+      (page, last) => {
+        for (const line of page.lines) lines.push(line);
+        logCalls += page.logCalls;
+        addSources(page.lines);
+        complete = last;
+        list.setLines(lines);
+        drawTimeline();
+      },
       signal,
     );
-    // Left unread when the page is left: that failure is nobody's to report.
-    opened.then(({ page }) => page.catch(() => {})).catch(() => {});
-    return opened;
-  };
-  let next = first.nextCursor === undefined ? undefined : readPage(first.nextCursor);
-  try {
-    while (next && !signal.aborted) {
-      const opened = await next;
-      next = opened.nextCursor === undefined ? undefined : readPage(opened.nextCursor);
-      const page = await opened.page;
-      if (!next && page.nextCursor !== undefined) next = readPage(page.nextCursor);
-      for (const line of page.lines) lines.push(line);
-      logCalls += page.logCalls;
-      addSources(page.lines);
-      complete = next === undefined;
-      list.setLines(lines);
-      drawTimeline();
-    }
   } catch (error) {
     if (signal.aborted) return;
     root.append(errorBox(error));
