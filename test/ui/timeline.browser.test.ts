@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -7,7 +7,7 @@ import { ApiSource } from '../../lambda/adapters/http/api-source.js';
 import type { Logger } from '../../lambda/config/logger.js';
 import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
 import { startUiServer } from '../../lambda/ui/host/ui-server.js';
-import { removeDir, tempDir } from '../local/local-harness.js';
+import { call, removeDir, tempDir } from '../local/local-harness.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless } from './browser.js';
 
 const FAILED_PULL = '9f654c76cde14c7c85cf54dce087658a';
@@ -251,6 +251,57 @@ describe.skipIf(!CHROMIUM_PATH)('the timeline page in Chromium, served by local 
         await ui.close();
         source.close();
       }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'reads a long trace page after page, each asked for once, and downloads exactly the lines it shows',
+    async () => {
+      // Prepare: enough lines for the first page, one whole later page and a part of another.
+      const path = `/ui/clusters/default/tasks/${SERVICE_REPLACED}?full=true`;
+      const countOf = async (page: Page) => {
+        await page.waitForSelector('#app[data-trace="complete"]');
+        return Number(/^(\d+) lines$/.exec((await page.locator('.count').textContent()) ?? '')?.[1]);
+      };
+      const before = await open(path);
+      const sampleLines = await countOf(before);
+      await before.close();
+      const added = 21_000;
+      const runStartMs = Date.parse('2021-12-03T02:07:00.000Z');
+      const events = Array.from({ length: added }, (_, n) => ({
+        timestamp: runStartMs + n * 40,
+        message: `GET /orders/${n} 200 request ${n}`,
+      }));
+      const posted = await call(
+        server.url,
+        'POST',
+        '/logs',
+        JSON.stringify({ logGroup: '/ecs/nginx-local', logStream: `ecs/nginx/${SERVICE_REPLACED}`, events }),
+      );
+      expect(posted.status).toBe(200);
+      const from = requested.length;
+
+      // Act
+      const page = await open(path);
+      const shown = await countOf(page);
+      const [text] = await Promise.all([page.waitForEvent('download'), page.click('text=Download text')]);
+      const [json] = await Promise.all([page.waitForEvent('download'), page.click('text=Download JSON')]);
+      const textLines = (await readFile(await text.path(), 'utf8')).split('\n').filter((l) => l !== '');
+      const jsonLines = (JSON.parse(await readFile(await json.path(), 'utf8')) as { lines: unknown[] }).lines;
+      await page.close();
+
+      // Assess
+      const cursors = requested
+        .slice(from)
+        .filter((url) => url.includes('/trace?'))
+        .map((url) => new URL(url).searchParams.get('cursor'));
+      expect(shown).toBe(sampleLines + added);
+      expect(cursors).toHaveLength(3);
+      expect(new Set(cursors).size).toBe(3);
+      expect(textLines).toHaveLength(shown);
+      expect(textLines.filter((l) => l.endsWith(`request ${added - 1}`))).toHaveLength(1);
+      expect(jsonLines).toHaveLength(shown);
     },
     TIMEOUT,
   );

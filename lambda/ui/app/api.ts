@@ -15,12 +15,15 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+/** The header of a trace answer that carries its `nextCursor`, ahead of the body. */
+const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
+
+function request(path: string, signal?: AbortSignal): Promise<Response> {
   // No headers of its own: the first trace page must match the request that the page's HTML preloads.
-  const response = await fetch(path, {
-    credentials: 'same-origin',
-    ...(signal ? { signal } : {}),
-  });
+  return fetch(path, { credentials: 'same-origin', ...(signal ? { signal } : {}) });
+}
+
+async function readJson<T>(response: Response): Promise<T> {
   const text = await response.text();
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
@@ -33,6 +36,10 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
     throw new ApiError(response.status, message);
   }
   return JSON.parse(text) as T;
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return readJson<T>(await request(path, signal));
 }
 
 const enc = encodeURIComponent;
@@ -54,3 +61,25 @@ export const getTracePage = (
   query: Readonly<Record<string, string | undefined>>,
   signal?: AbortSignal,
 ): Promise<TraceResponse> => getJson(tracePath(cluster, task, { ...query, format: 'json' }), signal);
+
+/** A trace page whose headers have arrived: the next page's cursor, when the header says it, and the page. */
+export interface OpenedTracePage {
+  readonly nextCursor?: string;
+  readonly page: Promise<TraceResponse>;
+}
+
+/**
+ * Asks for a trace page and resolves as soon as its headers arrive, so that the next page can be asked
+ * for while this one's body is still read and parsed.
+ * @example const { nextCursor, page } = await openTracePage('default', task, { cursor });
+ */
+export async function openTracePage(
+  cluster: string,
+  task: string,
+  query: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<OpenedTracePage> {
+  const response = await request(tracePath(cluster, task, { ...query, format: 'json' }), signal);
+  const nextCursor = response.ok ? response.headers.get(NEXT_CURSOR_HEADER) : null;
+  return { ...(nextCursor ? { nextCursor } : {}), page: readJson<TraceResponse>(response) };
+}

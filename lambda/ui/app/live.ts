@@ -3,7 +3,7 @@
  * does), merges what is new into the lines it has, and stops once the task has stopped and a last poll,
  * after a grace period for late log events, has returned.
  */
-import type { TraceLineJson, TraceResponse } from '../../core/api-types.js';
+import type { TaskSummaryResponse, TraceLineJson, TraceResponse } from '../../core/api-types.js';
 
 /** Between polls, as `tracer -f` by default. */
 export const LIVE_INTERVAL_MS = 2_000;
@@ -60,24 +60,83 @@ export function mergeNewLines(
   return added;
 }
 
+/** What one poll's answer changed. */
+export interface LiveChange {
+  /** How many of its lines were new. */
+  readonly added: number;
+  /** The task's status moved: the page redraws the diagnosis banner and the facts. */
+  readonly statusChanged: boolean;
+}
+
+/**
+ * A running task's trace as the page holds it, updated by each poll's answer: the lines (in time order,
+ * each once), the task's latest summary and the log calls made so far.
+ * @example const change = trace.apply(answer); if (change.statusChanged) redrawBanner(trace.task);
+ */
+export class LiveTrace {
+  private readonly seen: Map<string, number>;
+
+  constructor(
+    readonly lines: TraceLineJson[],
+    public task: TaskSummaryResponse,
+    public logCalls = 0,
+  ) {
+    this.seen = countLines(lines);
+  }
+
+  apply(answer: TraceResponse): LiveChange {
+    const statusChanged = answer.task.lastStatus !== this.task.lastStatus;
+    this.task = answer.task;
+    this.logCalls += answer.logCalls;
+    return { added: mergeNewLines(this.lines, this.seen, answer.lines), statusChanged };
+  }
+}
+
+/**
+ * The clock and the tab's visibility that the poll loop waits on: the browser's by default, a fake clock
+ * in tests.
+ */
+export interface LiveScheduler {
+  /** Runs `run` once after `ms`; the returned function cancels it. */
+  after(ms: number, run: () => void): () => void;
+  /** Whether the tab is hidden now. */
+  hidden(): boolean;
+  /** Runs `run` on every change of the tab's visibility until the returned function is called. */
+  onVisibilityChange(run: () => void): () => void;
+}
+
+/** The browser's timers and `document.hidden`. */
+export const browserScheduler: LiveScheduler = {
+  after: (ms, run) => {
+    const timer = window.setTimeout(run, ms);
+    return () => window.clearTimeout(timer);
+  },
+  hidden: () => document.hidden,
+  onVisibilityChange: (run) => {
+    document.addEventListener('visibilitychange', run);
+    return () => document.removeEventListener('visibilitychange', run);
+  },
+};
+
 /** Resolves after `ms`, and then once the tab is visible: a hidden tab does not poll. */
-function nextTurn(ms: number, signal: AbortSignal): Promise<void> {
+function nextTurn(ms: number, signal: AbortSignal, scheduler: LiveScheduler): Promise<void> {
   return new Promise((resolve) => {
-    let timer = 0;
+    let cancelTimer = () => {};
+    let stopWatching = () => {};
     const done = () => {
-      clearTimeout(timer);
-      document.removeEventListener('visibilitychange', onVisible);
+      cancelTimer();
+      stopWatching();
       signal.removeEventListener('abort', done);
       resolve();
     };
-    const onVisible = () => {
-      if (!document.hidden) done();
-    };
     signal.addEventListener('abort', done);
-    timer = window.setTimeout(() => {
-      if (document.hidden) document.addEventListener('visibilitychange', onVisible);
-      else done();
-    }, ms);
+    cancelTimer = scheduler.after(ms, () => {
+      cancelTimer = () => {};
+      if (!scheduler.hidden()) return done();
+      stopWatching = scheduler.onVisibilityChange(() => {
+        if (!scheduler.hidden()) done();
+      });
+    });
   });
 }
 
@@ -87,6 +146,8 @@ export interface LiveOptions {
   /** A poll failed: said on the page; polling goes on unless the answer was a 4xx. */
   readonly onError: (error: unknown) => boolean;
   readonly signal: AbortSignal;
+  /** @default browserScheduler */
+  readonly scheduler?: LiveScheduler;
 }
 
 /**
@@ -95,11 +156,12 @@ export interface LiveOptions {
  */
 export async function followLive(options: LiveOptions): Promise<void> {
   const { signal } = options;
+  const scheduler = options.scheduler ?? browserScheduler;
   let since = 'start';
   let stopped = false;
   let wait = 0;
   while (!signal.aborted) {
-    await nextTurn(wait, signal);
+    await nextTurn(wait, signal, scheduler);
     if (signal.aborted) return;
     let answer: TraceResponse;
     try {

@@ -4,10 +4,11 @@
  * shows its picture within a second.
  */
 import type { TaskSummaryResponse, TraceLineJson, TraceResponse } from '../../core/api-types.js';
-import { ApiError, getTracePage, queryString, tracePath } from './api.js';
+import { ApiError, getTracePage, openTracePage, queryString, tracePath } from './api.js';
 import { copyText, formatTime, h } from './dom.js';
 import { LineList } from './line-list.js';
-import { countLines, followLive, LIVE_INTERVAL_MS, mergeNewLines } from './live.js';
+import { followLive, LIVE_INTERVAL_MS, LiveTrace } from './live.js';
+import { readPagesAhead } from './page-reader.js';
 import { breadcrumbs, errorBox, type PageContext } from './pages.js';
 import { taskHref } from './router.js';
 import { buildTimeline } from './timeline-model.js';
@@ -86,6 +87,7 @@ export async function taskPage(
   let summary = first.task;
   const lines: TraceLineJson[] = [...first.lines];
   let complete = first.nextCursor === undefined;
+  let logCalls = first.logCalls;
   let pickedMs: number | undefined;
 
   const timelineBox = h('div', { class: 'timeline-box' });
@@ -172,6 +174,24 @@ export async function taskPage(
     { href: tracePath(cluster, task, { ...traceQuery, format: 'json' }), download: `${task}.json` },
     'Download JSON',
   );
+  // Once the whole trace is here, the downloads hand over exactly what the page shows. The file is made
+  // when a link is used, not each time lines arrive: for 100,000 lines that takes seconds.
+  let traceVersion = 0;
+  const handOver = (link: HTMLAnchorElement, file: () => Blob) => {
+    let builtFor = -1;
+    link.addEventListener('click', () => {
+      if (!complete || builtFor === traceVersion) return;
+      if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
+      link.href = URL.createObjectURL(file());
+      builtFor = traceVersion;
+    });
+  };
+  handOver(textLink, () => new Blob([textOf(lines)], { type: 'text/plain' }));
+  handOver(
+    jsonLink,
+    () =>
+      new Blob([JSON.stringify({ task: summary, lines, logCalls }, null, 2)], { type: 'application/json' }),
+  );
   const toolbar = h(
     'div',
     { class: 'toolbar' },
@@ -251,24 +271,21 @@ export async function taskPage(
   window.addEventListener('resize', onResize);
   signal.addEventListener('abort', () => window.removeEventListener('resize', onResize));
 
-  let cursor = first.nextCursor;
-  let logCalls = first.logCalls;
   try {
-    while (cursor && !signal.aborted) {
-      const page = await getTracePage(
-        cluster,
-        task,
-        { ...traceQuery, cursor, limit: String(NEXT_PAGE_LINES) },
-        signal,
-      );
-      for (const line of page.lines) lines.push(line);
-      logCalls += page.logCalls;
-      addSources(page.lines);
-      cursor = page.nextCursor;
-      complete = cursor === undefined;
-      list.setLines(lines);
-      drawTimeline();
-    }
+    await readPagesAhead(
+      first.nextCursor,
+      (cursor) =>
+        openTracePage(cluster, task, { ...traceQuery, cursor, limit: String(NEXT_PAGE_LINES) }, signal),
+      (page, last) => {
+        for (const line of page.lines) lines.push(line);
+        logCalls += page.logCalls;
+        addSources(page.lines);
+        complete = last;
+        list.setLines(lines);
+        drawTimeline();
+      },
+      signal,
+    );
   } catch (error) {
     if (signal.aborted) return;
     root.append(errorBox(error));
@@ -277,22 +294,12 @@ export async function taskPage(
   if (signal.aborted) return;
   complete = true;
   list.setLines(lines);
-  // The whole trace is here: the downloads hand over exactly what the page shows.
-  const setDownloads = () => {
-    for (const link of [textLink, jsonLink])
-      if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
-    textLink.href = URL.createObjectURL(new Blob([textOf(lines)], { type: 'text/plain' }));
-    jsonLink.href = URL.createObjectURL(
-      new Blob([JSON.stringify({ task: summary, lines, logCalls }, null, 2)], { type: 'application/json' }),
-    );
-  };
-  setDownloads();
   root.dataset.trace = 'complete';
   root.dataset.traceCompleteMs = String(Math.round(performance.now()));
   if (summary.lastStatus === 'STOPPED') return;
 
   // A task still running: what it logs and records from now on joins the page as it happens.
-  const seen = countLines(lines);
+  const live = new LiveTrace(lines, summary, logCalls);
   const liveError = h('span', { class: 'muted', role: 'status' });
   toolbar.append(liveError);
   liveBadge.hidden = false;
@@ -302,18 +309,18 @@ export async function taskPage(
     poll: (since, pollSignal) => getTracePage(cluster, task, { ...traceQuery, since }, pollSignal),
     onAnswer: (answer) => {
       liveError.textContent = '';
-      logCalls += answer.logCalls;
-      const statusChanged = answer.task.lastStatus !== summary.lastStatus;
-      summary = answer.task;
-      if (statusChanged) {
+      const change = live.apply(answer);
+      summary = live.task;
+      logCalls = live.logCalls;
+      if (change.statusChanged) {
         bannerBox.replaceChildren(diagnosisBanner(summary) ?? '');
         factsBox.replaceChildren(taskFacts(summary));
       }
-      if (mergeNewLines(lines, seen, answer.lines) > 0) {
+      if (change.added > 0) {
         addSources(answer.lines);
         list.setLines(lines, true);
-        setDownloads();
       }
+      traceVersion++;
       // Redrawn on every answer: a running task's bars reach up to now.
       drawTimeline();
     },

@@ -143,7 +143,7 @@ export function makeRunUi(overrides: Partial<UiCommandDeps> = {}) {
       const path = startPath(positionals);
       if (options.selection.kind === 'none') throw new NoSourceError();
       source = await deps.openSource(options);
-      const server = await startUiServer({ source, port });
+      const server = await startUiServer({ source, port, nowMs: () => io.nowMs() });
       const url = `${server.url}${path}`;
       await writeText(io.stdout, `tracer ui: ${url}\n`);
       io.stderr.write(`tracer: serving the page over ${source.description}; press Ctrl-C to stop\n`);

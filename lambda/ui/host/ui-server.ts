@@ -1,7 +1,8 @@
 /**
  * `tracer ui`'s HTTP server on loopback: the page under `/ui/`, and the page's API calls (`/clusters...`,
  * the trace API's paths) answered from the CLI's source. The source signs its requests with the user's
- * credentials inside this process; the page never sees them.
+ * credentials inside this process; the page never sees them. Each API request goes through the front door
+ * (core/request/api-request.ts) first, so its route, parameters, limits and 400 messages are the API's.
  *
  * Only the page may use it: the Host must be a loopback name with this port (421 otherwise, against DNS
  * rebinding), a request from another origin is refused (403), only GET and HEAD are answered (405), and
@@ -12,21 +13,19 @@ import type { AddressInfo } from 'node:net';
 import { ApiResponseError } from '../../adapters/http/api-errors.js';
 import { describeFailure } from '../../cli/errors.js';
 import type { TaskListFilters, TraceRequest, TracerSource } from '../../cli/source.js';
-import { parseDuration } from '../../core/duration.js';
 import { InvalidInputError, TaskNotFoundError } from '../../core/errors.js';
-import { DEFAULT_LOG_WINDOW_MS } from '../../core/log-windows.js';
-import { parseCluster, parseTask } from '../../core/request/params.js';
+import { DEFAULT_TIME_ZONE } from '../../core/format.js';
+import {
+  type ApiRequest,
+  type HttpRequestParts,
+  parseApiRequest,
+  RouteError,
+  type TraceParams,
+} from '../../core/request/api-request.js';
 import { isUiPath, UI_PREFIX, UiAssets } from './ui-assets.js';
 
-/** The header that carries the next page's cursor of a text trace, as the API sends it. */
+/** The header that carries the next page's cursor of a trace, as the API sends it. */
 const NEXT_CURSOR_HEADER = 'X-Tracer-Next-Cursor';
-
-const QUERY: Readonly<Record<'clusters' | 'tasks' | 'task' | 'trace', readonly string[]>> = {
-  clusters: [],
-  tasks: ['status', 'failed', 'since', 'until', 'limit', 'cursor'],
-  task: [],
-  trace: ['duration', 'full', 'cursor', 'tz', 'format', 'limit', 'since'],
-};
 
 export interface UiServerOptions {
   readonly source: TracerSource;
@@ -36,6 +35,11 @@ export interface UiServerOptions {
   readonly host?: string;
   /** @default the built page */
   readonly assets?: UiAssets;
+  /**
+   * The time that a listing's `since=2h` counts back from, as in the API.
+   * @default Date.now
+   */
+  readonly nowMs?: () => number;
 }
 
 export interface UiServer {
@@ -95,134 +99,113 @@ export function refusal(
   return undefined;
 }
 
-function queryOf(url: URL, allowed: readonly string[]): Map<string, string> {
-  const params = new Map<string, string>();
-  for (const [name, value] of url.searchParams) {
-    if (!allowed.includes(name)) {
-      throw new InvalidInputError(
-        allowed.length === 0
-          ? `unknown query parameter "${name}": this route takes none`
-          : `unknown query parameter "${name}"; this route takes ${allowed.join(', ')}`,
-      );
-    }
-    if (value !== '') params.set(name, value);
+/**
+ * The parts of a request that the front door reads, as local mode hands them to the API: the path still
+ * URL-encoded, each query parameter's last value and all of its values (a repeated one is a 400), and the
+ * Accept header that picks a trace's format when `format` is absent.
+ */
+function requestParts(method: string, url: URL, headers: IncomingMessage['headers']): HttpRequestParts {
+  const query: Record<string, string> = {};
+  const multiValueQuery: Record<string, string[]> = {};
+  for (const name of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(name);
+    query[name] = values.at(-1) ?? '';
+    multiValueQuery[name] = values;
   }
-  return params;
-}
-
-function positiveInteger(params: Map<string, string>, name: string): number | undefined {
-  const value = params.get(name);
-  if (value === undefined) return undefined;
-  if (!/^\d{1,6}$/.test(value) || Number(value) < 1) {
-    throw new InvalidInputError(`${name}: expected a positive integer, got "${value}"`);
-  }
-  return Number(value);
-}
-
-function booleanOf(params: Map<string, string>, name: string): boolean {
-  const value = params.get(name);
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new InvalidInputError(`${name}: expected true or false, got "${value}"`);
-}
-
-function traceRequest(params: Map<string, string>): TraceRequest {
-  const duration = params.get('duration');
-  let durationMs = DEFAULT_LOG_WINDOW_MS;
-  if (duration !== undefined) {
-    try {
-      durationMs = parseDuration(duration);
-    } catch (error) {
-      throw new InvalidInputError(`duration: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  const limit = positiveInteger(params, 'limit');
-  const cursor = params.get('cursor');
-  const tz = params.get('tz');
-  const since = params.get('since');
   return {
-    durationMs,
-    ...(booleanOf(params, 'full') ? { full: true } : {}),
-    ...(cursor !== undefined ? { cursor } : {}),
-    ...(tz !== undefined ? { tz } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-    ...(since !== undefined ? { since } : {}),
+    method,
+    path: url.pathname,
+    query,
+    multiValueQuery,
+    headers: headers.accept === undefined ? {} : { accept: headers.accept },
   };
 }
 
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new InvalidInputError(`"${segment}" is not valid URL encoding`);
-  }
+/** A listing's parameters as the source takes them: times as ISO 8601, counted from the same now. */
+function taskListFilters(request: Extract<ApiRequest, { route: 'tasks' | 'task-changes' }>): TaskListFilters {
+  const failed = request.params.failedOnly ? { failed: true } : {};
+  if (request.route === 'task-changes') return { since: request.params.since, ...failed };
+  const { status, sinceMs, untilMs, cursor, limit } = request.params;
+  return {
+    ...(status !== undefined ? { status } : {}),
+    ...failed,
+    ...(sinceMs !== undefined ? { since: new Date(sinceMs).toISOString() } : {}),
+    ...(untilMs !== undefined ? { until: new Date(untilMs).toISOString() } : {}),
+    ...(cursor !== undefined ? { cursor } : {}),
+    limit,
+  };
 }
 
-/** Answers one of the trace API's paths from the source. */
-async function answerApi(source: TracerSource, url: URL, response: ServerResponse): Promise<void> {
-  const parts = url.pathname
-    .split('/')
-    .filter((part) => part !== '')
-    .map(decode);
-  const [, clusterArg, tasks, taskArg, trace] = parts;
-  const cluster = clusterArg === undefined ? undefined : parseCluster(clusterArg);
-  if (parts.length === 1) {
-    queryOf(url, QUERY.clusters);
-    return sendJson(response, 200, await source.listClusters());
-  }
-  if (cluster !== undefined && tasks === 'tasks' && parts.length === 3) {
-    const params = queryOf(url, QUERY.tasks);
-    const limit = positiveInteger(params, 'limit');
-    const filters: TaskListFilters = {
-      ...(params.has('status') ? { status: params.get('status')?.toUpperCase() } : {}),
-      ...(booleanOf(params, 'failed') ? { failed: true } : {}),
-      ...(params.has('since') ? { since: params.get('since') } : {}),
-      ...(params.has('until') ? { until: params.get('until') } : {}),
-      ...(params.has('cursor') ? { cursor: params.get('cursor') } : {}),
-      ...(limit !== undefined ? { limit } : {}),
-    };
-    return sendJson(response, 200, await source.listTasks(cluster, filters));
-  }
-  if (cluster !== undefined && tasks === 'tasks' && taskArg !== undefined && parts.length === 4) {
-    queryOf(url, QUERY.task);
-    return sendJson(response, 200, await source.getTask(cluster, parseTask(taskArg, cluster)));
-  }
-  if (
-    cluster !== undefined &&
-    tasks === 'tasks' &&
-    taskArg !== undefined &&
-    trace === 'trace' &&
-    parts.length === 5
-  ) {
-    const params = queryOf(url, QUERY.trace);
-    const request = traceRequest(params);
-    const format = params.get('format') ?? 'text';
-    const task = parseTask(taskArg, cluster);
-    if (format === 'json') return sendJson(response, 200, await source.getTraceJson(cluster, task, request));
-    if (format !== 'text') throw new InvalidInputError(`format: expected json or text, got "${format}"`);
-    // The text page has no place for the next since cursor; the page polls in JSON.
-    if (request.since !== undefined) {
-      throw new InvalidInputError('since: answered here in JSON only; add format=json');
+/** A trace's parameters as the source takes them; the defaults the source would pick anyway are left out. */
+function traceRequest(params: TraceParams): TraceRequest {
+  return {
+    durationMs: params.durationMs,
+    ...(params.full ? { full: true } : {}),
+    ...(params.cursor !== undefined ? { cursor: params.cursor } : {}),
+    ...(params.timeZone !== DEFAULT_TIME_ZONE ? { tz: params.timeZone } : {}),
+    ...(params.limit !== undefined ? { limit: params.limit } : {}),
+    ...(params.since !== undefined ? { since: params.since } : {}),
+  };
+}
+
+/** Answers one of the trace API's requests, parsed by the front door, from the source. */
+async function answerApi(source: TracerSource, request: ApiRequest, response: ServerResponse): Promise<void> {
+  switch (request.route) {
+    case 'clusters':
+      return sendJson(response, 200, await source.listClusters());
+    case 'tasks':
+    case 'task-changes':
+      return sendJson(
+        response,
+        200,
+        await source.listTasks(request.params.clusterName, taskListFilters(request)),
+      );
+    case 'task':
+      return sendJson(response, 200, await source.getTask(request.clusterName, request.taskId));
+    case 'trace': {
+      const { clusterName, taskId, format, since } = request.params;
+      const traced = traceRequest(request.params);
+      if (format === 'json') {
+        const page = await source.getTraceJson(clusterName, taskId, traced);
+        // As the API does: the page asks for the next page once the headers arrive, before the body.
+        return sendJson(
+          response,
+          200,
+          page,
+          page.nextCursor ? { [NEXT_CURSOR_HEADER]: page.nextCursor } : {},
+        );
+      }
+      // The source's text page has no place for the next since cursor; the page polls in JSON.
+      if (since !== undefined) {
+        throw new InvalidInputError('since: answered here in JSON only; add format=json');
+      }
+      const page = await source.getTraceText(clusterName, taskId, traced);
+      const body = Buffer.from(page.text, 'utf8');
+      response.writeHead(200, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': String(body.length),
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        ...(page.nextCursor ? { [NEXT_CURSOR_HEADER]: page.nextCursor } : {}),
+      });
+      response.end(body);
+      return;
     }
-    const page = await source.getTraceText(cluster, task, request);
-    const body = Buffer.from(page.text, 'utf8');
-    response.writeHead(200, {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': String(body.length),
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-      ...(page.nextCursor ? { [NEXT_CURSOR_HEADER]: page.nextCursor } : {}),
-    });
-    response.end(body);
-    return;
   }
-  sendError(response, 404, 'NotFound', `no route for ${url.pathname.slice(0, 200)}`);
 }
 
 /** The source's failure as the API would have answered it; nothing about credentials is in these. */
 function answerFailure(error: unknown, response: ServerResponse) {
   if (error instanceof ApiResponseError)
     return sendError(response, error.status, error.code, error.apiMessage);
+  if (error instanceof RouteError) {
+    return sendError(
+      response,
+      error.statusCode,
+      error.statusCode === 404 ? 'NotFound' : 'MethodNotAllowed',
+      error.message,
+    );
+  }
   if (error instanceof InvalidInputError) return sendError(response, 400, 'InvalidInput', error.message);
   if (error instanceof TaskNotFoundError) return sendError(response, 404, 'NotFound', error.message);
   sendError(response, 502, 'SourceFailed', describeFailure(error).message);
@@ -235,6 +218,7 @@ function answerFailure(error: unknown, response: ServerResponse) {
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const assets = options.assets ?? new UiAssets();
   const host = options.host ?? '127.0.0.1';
+  const nowMs = options.nowMs ?? Date.now;
   let port = options.port;
   const server: Server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -257,7 +241,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     if (isUiPath(url.pathname)) return assets.answer(url.pathname, method, response, url.search);
     if (url.pathname === '/clusters' || url.pathname.startsWith('/clusters/')) {
-      return answerApi(options.source, url, response);
+      // The front door of the API, CLI, MCP and local mode: every parameter means the same here.
+      const apiRequest = parseApiRequest(requestParts(method, url, request.headers), nowMs());
+      return answerApi(options.source, apiRequest, response);
     }
     sendError(
       response,
