@@ -103,17 +103,13 @@ function functionEnv(sourceMaps: boolean): NodeJS.ProcessEnv {
 export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutcome> => {
   const runs = context.options.repeats ?? (context.options.quick ? 5 : 15);
   // Loaded here, not at the top: the construct modules pull in aws-cdk-lib, which the other benchmarks skip.
-  const [
-    { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER },
-    { RECORDER_ENTRY },
-    { API_ENTRY },
-    { NOTIFIER_ENTRY },
-  ] = await Promise.all([
-    import('../lib/constructs/bundled-function.js'),
-    import('../lib/constructs/task-state-recorder.js'),
-    import('../lib/constructs/trace-api.js'),
-    import('../lib/constructs/failure-notifier.js'),
-  ]);
+  const [{ BUNDLE_TARGET, lambdaBuildOptions }, { RECORDER_ENTRY }, { API_ENTRY }, { NOTIFIER_ENTRY }] =
+    await Promise.all([
+      import('../scripts/lambda-bundle.mjs'),
+      import('../lib/constructs/task-state-recorder.js'),
+      import('../lib/constructs/trace-api.js'),
+      import('../lib/constructs/failure-notifier.js'),
+    ]);
   const entries = [
     { name: 'recorder', entry: RECORDER_ENTRY },
     { name: 'api', entry: API_ENTRY },
@@ -139,34 +135,18 @@ export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutc
     ]) {
       context.progress(`bundles: building ${entry}`);
       const outdir = join(scratch.path, name);
-      // The options NodejsFunction passes to esbuild for BundledFunction (see its `bundling` props).
-      const result = await build({
-        ...(contents === undefined
-          ? { entryPoints: [join(context.root, entry)] }
-          : {
-              stdin: {
-                contents,
-                resolveDir: context.root,
-                sourcefile: 'reference.ts',
-                loader: 'ts' as const,
-              },
-            }),
-        outfile: join(outdir, 'index.mjs'),
-        bundle: true,
-        platform: 'node',
-        target: BUNDLE_TARGET,
-        format: 'esm',
-        minify: true,
-        sourcemap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: { js: ESM_REQUIRE_BANNER },
-        external: [],
-        alias: { ...BUNDLE_ALIASES },
-        logLevel: 'warning',
-        metafile: true,
-        absWorkingDir: context.root,
-      });
+      // The same options, plugins and aliases as the CDK construct (scripts/lambda-bundle.mjs).
+      const outfile = join(outdir, 'index.mjs');
+      const result = await build(
+        lambdaBuildOptions({
+          ...(contents === undefined
+            ? { entry: join(context.root, entry) }
+            : { stdin: { contents, resolveDir: context.root, sourcefile: 'reference.ts', loader: 'ts' } }),
+          outfile,
+          metafile: true,
+        }),
+      );
+      if (!result.metafile) throw new Error(`bundles: esbuild returned no metafile for ${entry}`);
       const file = join(outdir, 'index.mjs');
       const map = `${file}.map`;
       const zippedBytes =
@@ -290,7 +270,7 @@ export const bundleBenchmark: Benchmark = async (context): Promise<BenchmarkOutc
         })(),
       ],
       notes: [
-        `Built like the CDK construct: esbuild, minified ESM, target ${BUNDLE_TARGET}, mainFields module,main, the AWS SDK bundled with the aliases of BUNDLE_ALIASES (the environment's credentials only, no event-stream codec, no DynamoDB endpoint discovery, node:crypto checksums without their JavaScript fallbacks), source map without sources.`,
+        `Built by scripts/lambda-bundle.mjs, as the CDK construct builds them: esbuild, minified ESM, target ${BUNDLE_TARGET}, mainFields module,main, the AWS SDK bundled with the aliases of BUNDLE_ALIASES (the environment's credentials only, no event-stream codec, no DynamoDB endpoint discovery, node:crypto checksums without their JavaScript fallbacks) and without the error classes and package manifests that no function uses (slimSdkClients), source map without sources.`,
         `${REFERENCE} = the yardstick of the import goal: only the DynamoDB, CloudWatch Logs and ECS clients, built the same way.`,
         'zipped = index.mjs and index.mjs.map deflated (level 9), about what the uploaded asset weighs.',
         'import ms = `await import()` of the bundle inside a fresh Node process; source maps on = NODE_OPTIONS=--enable-source-maps, as the functions run.',
