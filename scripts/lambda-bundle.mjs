@@ -50,6 +50,12 @@ const SDK_CLIENT = String.raw`[\\/]@aws-sdk[\\/](?:client-[^\\/]+|nested-clients
 /** One error registration of a generated schema module: `n0_registry.registerError(FooException$, FooException);` */
 const ERROR_REGISTRATION = /^\s*\w+\.registerError\((\w+)\$, (\w+)\);$/gm;
 
+/** A module-level string of a generated schema module: `const _e = "error";` */
+const STRING_CONSTANT = /^const (_\w+) = ("[^"\\]*");$/gm;
+
+/** A trait key of a schema, `{ [_e]: _c }`: computed, so esbuild cannot prove the literal pure. */
+const COMPUTED_KEY = /\[(_\w+)\]:/g;
+
 /**
  * Drops the per-service parts of generated SDK clients that no tracer function needs, whichever clients a
  * bundle holds (an esbuild plugin):
@@ -57,6 +63,8 @@ const ERROR_REGISTRATION = /^\s*\w+\.registerError\((\w+)\$, (\w+)\);$/gm;
  *   (DynamoDB 35, ECS 25), which keeps all of them in the bundle although the registrations are its only
  *   use of them. Unregistered errors come out as the client's service exception named after the error
  *   code, as the SDK does for an error it does not know; the registrations of KEPT_SDK_ERRORS stay.
+ *   The trait keys of the schemas become plain strings, so that esbuild sees the literals as pure and
+ *   drops the schemas of the errors it no longer registers.
  * - the package manifest, which the client imports whole for the one `version` field of its user agent.
  */
 export const slimSdkClients = {
@@ -75,9 +83,13 @@ export const slimSdkClients = {
       },
       async (args) => {
         const source = await readFile(args.path, 'utf8');
-        const contents = source.replace(ERROR_REGISTRATION, (line, _schema, errorClass) =>
-          kept.has(errorClass) || errorClass.endsWith('ServiceException') ? line : '',
-        );
+        const strings = new Map();
+        for (const [, name, value] of source.matchAll(STRING_CONSTANT)) strings.set(name, value);
+        const contents = source
+          .replace(ERROR_REGISTRATION, (line, _schema, errorClass) =>
+            kept.has(errorClass) || errorClass.endsWith('ServiceException') ? line : '',
+          )
+          .replace(COMPUTED_KEY, (key, name) => (strings.has(name) ? `${strings.get(name)}:` : key));
         return { contents, loader: 'js' };
       },
     );
