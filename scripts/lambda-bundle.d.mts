@@ -5,6 +5,7 @@ export declare const BUNDLE_TARGET: string;
 export declare const ESM_REQUIRE_BANNER: string;
 export declare const BUNDLE_ALIASES: Readonly<Record<string, string>>;
 export declare const KEPT_SDK_ERRORS: readonly string[];
+export declare const REPLACED_SDK_FILES: Readonly<Record<string, string>>;
 export declare const slimSdkClients: Plugin;
 export declare function lambdaBuildOptions(input: {
   readonly entry?: string;

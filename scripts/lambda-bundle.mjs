@@ -3,7 +3,7 @@
 // process at synth time (`node scripts/lambda-bundle.mjs <entry> <outdir>`), and the bundle benchmark imports
 // it, so both build the same bytes. Plain JavaScript: it runs under Node alone, without a TypeScript loader.
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The project root: aliases point into its lambda/bundling/ folder. */
@@ -44,6 +44,23 @@ export const BUNDLE_ALIASES = Object.freeze({
  */
 export const KEPT_SDK_ERRORS = Object.freeze(['ConditionalCheckFailedException']);
 
+/**
+ * Files inside SDK packages that each bundle replaces with one of ours (an alias cannot reach a file that
+ * its package imports by a relative path), by the end of their path:
+ * - the adaptive retry strategy and its rate limiter, built only for the `adaptive` retry mode;
+ * - the region lookup in the EC2 instance metadata service, which a Lambda function does not have.
+ */
+export const REPLACED_SDK_FILES = Object.freeze({
+  '@smithy/core/dist-es/submodules/retry/util-retry/AdaptiveRetryStrategy.js': join(
+    ROOT,
+    'lambda/bundling/no-adaptive-retry.ts',
+  ),
+  '@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js': join(
+    ROOT,
+    'lambda/bundling/no-instance-metadata-region.ts',
+  ),
+});
+
 /** A generated SDK client: `@aws-sdk/client-*`, or one of the clients nested in the credential providers. */
 const SDK_CLIENT = String.raw`[\\/]@aws-sdk[\\/](?:client-[^\\/]+|nested-clients)[\\/]`;
 
@@ -65,12 +82,25 @@ const COMPUTED_KEY = /\[(_\w+)\]:/g;
  *   code, as the SDK does for an error it does not know; the registrations of KEPT_SDK_ERRORS stay.
  *   The trait keys of the schemas become plain strings, so that esbuild sees the literals as pure and
  *   drops the schemas of the errors it no longer registers.
- * - the package manifest, which the client imports whole for the one `version` field of its user agent.
+ * - the package manifest, which the client imports whole for the one `version` field of its user agent;
+ * - the files of REPLACED_SDK_FILES, by our smaller modules.
  */
 export const slimSdkClients = {
   name: 'tracer-slim-sdk-clients',
   setup(build) {
     const kept = new Set(KEPT_SDK_ERRORS);
+    const replaced = Object.entries(REPLACED_SDK_FILES);
+    const suffixes = replaced.map(([suffix]) => suffix.split('/').at(-1)?.replace('.', '\\.'));
+    build.onLoad({ filter: new RegExp(`[\\\\/](?:${suffixes.join('|')})$`) }, async (args) => {
+      const path = args.path.split('\\').join('/');
+      const replacement = replaced.find(([suffix]) => path.endsWith(`/node_modules/${suffix}`))?.[1];
+      if (replacement === undefined) return undefined;
+      return {
+        contents: await readFile(replacement, 'utf8'),
+        loader: 'ts',
+        resolveDir: dirname(replacement),
+      };
+    });
     build.onLoad({ filter: new RegExp(`${SDK_CLIENT}package\\.json$`) }, async (args) => {
       const { version } = JSON.parse(await readFile(args.path, 'utf8'));
       return { contents: JSON.stringify({ version }), loader: 'json' };

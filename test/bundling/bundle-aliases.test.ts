@@ -1,5 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AdaptiveRetryStrategy } from '../../lambda/bundling/no-adaptive-retry.js';
 import {
   NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS,
   resolveEndpointDiscoveryConfig,
@@ -9,8 +12,10 @@ import {
   eventStreamSerdeProvider,
   resolveEventStreamSerdeConfig,
 } from '../../lambda/bundling/no-event-streams.js';
+import { getInstanceMetadataRegion } from '../../lambda/bundling/no-instance-metadata-region.js';
 import { Md5, Sha256 } from '../../lambda/bundling/node-checksums.js';
 import { BUNDLE_ALIASES } from '../../lib/constructs/bundled-function.js';
+import { REPLACED_SDK_FILES } from '../../scripts/lambda-bundle.mjs';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -78,5 +83,24 @@ describe('the modules the Lambda bundles use in place of SDK parts', () => {
     expect(() => marshaller.deserialize()).toThrow('event streams are left out of tracer bundles');
     expect(() => marshaller.serialize()).toThrow(/left out of tracer bundles/);
     expect(() => new EventStreamSerde()).toThrow(/left out of tracer bundles/);
+  });
+
+  it('replace SDK files that exist where the bundler looks for them, by modules that exist', () => {
+    // Prepare: an SDK update that moves a file would silently keep it in the bundles
+    const root = join(import.meta.dirname, '../..');
+
+    // Assess
+    for (const [suffix, replacement] of Object.entries(REPLACED_SDK_FILES)) {
+      expect(existsSync(join(root, 'node_modules', suffix)), suffix).toBe(true);
+      expect(existsSync(replacement), replacement).toBe(true);
+    }
+  });
+
+  it('fail clearly if the adaptive retry mode is ever asked for', () => {
+    expect(() => new AdaptiveRetryStrategy()).toThrow(/adaptive retry mode is left out of tracer bundles/);
+  });
+
+  it('never look the region up in the instance metadata service', async () => {
+    expect(await getInstanceMetadataRegion()).toBeUndefined();
   });
 });
