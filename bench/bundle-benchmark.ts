@@ -100,6 +100,7 @@ function functionEnv(sourceMaps: boolean): NodeJS.ProcessEnv {
     [EnvName.TOPIC_ARN]: 'arn:aws:sns:us-east-1:123456789012:tracer-bench',
     [EnvName.API_URL]: 'http://127.0.0.1:9/prod/',
     [EnvName.LOG_LEVEL]: 'info',
+    [EnvName.CURSOR_SECRET_ARN]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tracer-bench',
   };
 }
 

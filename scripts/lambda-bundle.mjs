@@ -26,7 +26,8 @@ export const ESM_REQUIRE_BANNER =
  * - the LRU cache behind the DynamoDB client's endpoint-discovery cache, which tracer never turns on;
  * - the event-stream codec, which only CloudWatch Logs' StartLiveTail needs and no function calls;
  * - DynamoDB's endpoint-discovery configuration and cache: no command tracer sends discovers endpoints;
- * - the checksums' pure-JavaScript fallbacks: Lambda's Node.js always has `node:crypto`.
+ * - the checksums' pure-JavaScript fallbacks: Lambda's Node.js always has `node:crypto`;
+ * - the multi-region (SigV4a) signer of the STS client that assumes roles: without the CRT it signs SigV4.
  * The SDK clients are still built the standard way, so AWS_REGION and AWS_ENDPOINT_URL_* keep working.
  */
 export const BUNDLE_ALIASES = Object.freeze({
@@ -35,6 +36,7 @@ export const BUNDLE_ALIASES = Object.freeze({
   '@smithy/core/event-streams': join(ROOT, 'lambda/bundling/no-event-streams.ts'),
   '@aws-sdk/middleware-endpoint-discovery': join(ROOT, 'lambda/bundling/no-endpoint-discovery.ts'),
   '@smithy/core/checksum': join(ROOT, 'lambda/bundling/node-checksums.ts'),
+  '@aws-sdk/signature-v4-multi-region': join(ROOT, 'lambda/bundling/sigv4-only.ts'),
 });
 
 /**

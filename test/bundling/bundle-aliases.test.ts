@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { AdaptiveRetryStrategy } from '../../lambda/bundling/no-adaptive-retry.js';
 import {
@@ -14,6 +15,7 @@ import {
 } from '../../lambda/bundling/no-event-streams.js';
 import { getInstanceMetadataRegion } from '../../lambda/bundling/no-instance-metadata-region.js';
 import { Md5, Sha256 } from '../../lambda/bundling/node-checksums.js';
+import { SignatureV4MultiRegion } from '../../lambda/bundling/sigv4-only.js';
 import { BUNDLE_ALIASES } from '../../lib/constructs/bundled-function.js';
 import { REPLACED_SDK_FILES } from '../../scripts/lambda-bundle.mjs';
 
@@ -102,5 +104,34 @@ describe('the modules the Lambda bundles use in place of SDK parts', () => {
 
   it('never look the region up in the instance metadata service', async () => {
     expect(await getInstanceMetadataRegion()).toBeUndefined();
+  });
+
+  it('sign with plain SigV4 in place of the multi-region signer, and refuse SigV4a', async () => {
+    // Prepare
+    const options = {
+      service: 'sts',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      sha256: Sha256,
+    };
+    const request = () => ({
+      method: 'POST',
+      protocol: 'https:',
+      hostname: 'sts.us-east-1.amazonaws.com',
+      path: '/',
+      headers: { host: 'sts.us-east-1.amazonaws.com' },
+    });
+    const signingDate = new Date('2026-01-01T00:00:00Z');
+
+    // Act
+    const signed = await new SignatureV4MultiRegion(options).sign(request(), { signingDate });
+    const plain = await new SignatureV4(options).sign(request(), { signingDate });
+
+    // Assess
+    expect(SignatureV4MultiRegion.sigv4aDependency()).toBe('none');
+    expect(signed.headers.authorization).toBe(plain.headers.authorization);
+    await expect(new SignatureV4MultiRegion(options).sign(request(), { signingRegion: '*' })).rejects.toThrow(
+      /SigV4a \(multi-region\) signing is left out of tracer bundles/,
+    );
   });
 });
