@@ -5,8 +5,9 @@
  * The recorder runs as in Lambda: the handler (makeRecorderHandler) with the production DynamoDB adapters
  * and the SDK client, fed SQS batches of 10 records, 8 records in flight. ECS (DescribeTaskDefinition,
  * DescribeServices) is replaced by in-memory fakes, so only DynamoDB is on the wire. A middleware on each
- * client counts its commands, HTTP attempts and conditional-check failures. Rounds alternate between the
- * recorder and the bare loop, so that both see the same server state; the table gives medians.
+ * client counts its commands, HTTP attempts and conditional-check failures. The recorder and the bare loop
+ * run interleaved SQS batch by SQS batch (see `interleaved`), each timed on its own, so that both meet the
+ * same server state and the same moment of a shared machine; the table gives medians over rounds.
  *
  * dynalite runs in a child process, so this process's CPU time is the client side alone: the recorder's own
  * work (parsing, encoding, the SDK's serialization, signing and HTTP) beside the bare loop's, per event.
@@ -194,52 +195,79 @@ function figures(
 
 type Handler = ReturnType<typeof makeRecorderHandler>;
 
-async function deliver(handler: Handler, bodies: readonly string[]): Promise<number> {
-  let failed = 0;
-  for (let first = 0; first < bodies.length; first += SQS_BATCH_SIZE) {
-    const response = await handler(sqsBatch(bodies.slice(first, first + SQS_BATCH_SIZE), first));
-    if ('batchItemFailures' in response) failed += response.batchItemFailures.length;
-  }
-  return failed;
+/** One SQS batch through the handler: the number of records it reports as failed. */
+async function deliverBatch(handler: Handler, batch: readonly string[], first: number): Promise<number> {
+  const response = await handler(sqsBatch(batch, first));
+  return 'batchItemFailures' in response ? response.batchItemFailures.length : 0;
 }
 
 /**
  * One unconditional PutItem of the raw event per event, delivered as the recorder gets them (SQS batches of
  * 10, 8 records of a batch in flight, one batch after the other): the least any recorder could do.
  */
-async function barePuts(
+async function barePutBatch(
   client: DynamoDBClient,
   tableName: string,
-  bodies: readonly string[],
-  round: number,
+  batch: readonly string[],
+  keyPrefix: string,
 ): Promise<number> {
-  for (let first = 0; first < bodies.length; first += SQS_BATCH_SIZE) {
-    const batch = bodies.slice(first, first + SQS_BATCH_SIZE);
-    await mapWithConcurrency(batch, CONCURRENCY, (body, i) =>
-      client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: { pk: { S: `BARE#${round}#${first + i}` }, sk: { S: 'EVENT' }, event: { S: body } },
-        }),
-      ),
-    );
-  }
+  await mapWithConcurrency(batch, CONCURRENCY, (body, i) =>
+    client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { pk: { S: `BARE#${keyPrefix}#${i}` }, sk: { S: 'EVENT' }, event: { S: body } },
+      }),
+    ),
+  );
   return 0;
 }
 
-async function timed(
-  work: () => Promise<number>,
-): Promise<{ elapsedMs: number; cpuMs: number; failed: number }> {
+interface Timing {
+  elapsedMs: number;
+  cpuMs: number;
+  failed: number;
+}
+
+async function timed(work: () => Promise<number>): Promise<Timing> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const failed = await work();
   return { elapsedMs: performance.now() - started, cpuMs: cpuMsSince(cpu), failed };
 }
 
+/**
+ * Runs two loops over the same events batch by batch, one batch of one then the same batch of the other,
+ * the first side changing from batch to batch, and times each side on its own. A shared machine's load
+ * changes within seconds; interleaved at this grain, both sides meet the same load.
+ */
+async function interleaved(
+  bodies: readonly string[],
+  sides: readonly [
+    (batch: readonly string[], first: number) => Promise<number>,
+    (batch: readonly string[], first: number) => Promise<number>,
+  ],
+): Promise<[Timing, Timing]> {
+  const totals: [Timing, Timing] = [
+    { elapsedMs: 0, cpuMs: 0, failed: 0 },
+    { elapsedMs: 0, cpuMs: 0, failed: 0 },
+  ];
+  for (let first = 0, n = 0; first < bodies.length; first += SQS_BATCH_SIZE, n++) {
+    const batch = bodies.slice(first, first + SQS_BATCH_SIZE);
+    for (const side of n % 2 === 0 ? [0, 1] : [1, 0]) {
+      const t = await timed(() => (sides[side] as (typeof sides)[0])(batch, first));
+      const total = totals[side] as Timing;
+      total.elapsedMs += t.elapsedMs;
+      total.cpuMs += t.cpuMs;
+      total.failed += t.failed;
+    }
+  }
+  return totals;
+}
+
 export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOutcome> => {
   const quick = context.options.quick;
   const tasksPerRound = quick ? 20 : 30;
-  const rounds = quick ? 1 : 5;
+  const rounds: number = quick ? 2 : 9;
   const cluster = 'BenchCluster';
   const db = await startDynaliteProcess(context.root);
   const recorderCounter = new RequestCounter();
@@ -260,35 +288,52 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
     // Warm-up: JIT, sockets and the table's first writes, on another cluster and revisions.
     context.progress('recorder: warming up');
     const warmup = ecsWorkload('WarmupCluster', 0xffff, 30).bodies;
-    await deliver(handler, warmup);
-    await barePuts(bareClient, db.tableName, warmup, 0xffff);
+    await interleaved(warmup, [
+      (batch, at) => barePutBatch(bareClient, db.tableName, batch, `warmup#${at}`),
+      (batch, at) => deliverBatch(handler, batch, at),
+    ]);
 
     const first: PhaseFigures[] = [];
     const duplicate: PhaseFigures[] = [];
     const bare: PhaseFigures[] = [];
+    const bareBesideDuplicates: PhaseFigures[] = [];
     for (let round = 1; round <= rounds; round++) {
       const bodies = ecsWorkload(cluster, round, tasksPerRound).bodies;
       context.progress(`recorder: round ${round} of ${rounds}, ${bodies.length} events`);
+      const barePass = (pass: string) => (batch: readonly string[], at: number) =>
+        barePutBatch(bareClient, db.tableName, batch, `${round}#${pass}#${at}`);
 
       bareCounter.reset();
-      const b = await timed(() => barePuts(bareClient, db.tableName, bodies, round));
-      bare.push(figures(bodies.length, b, bareCounter, 0));
-
       recorderCounter.reset();
-      const f = await timed(() => deliver(handler, bodies));
+      const [b, f] = await interleaved(bodies, [
+        barePass('a'),
+        (batch, at) => deliverBatch(handler, batch, at),
+      ]);
+      bare.push(figures(bodies.length, b, bareCounter, 0));
       first.push(figures(bodies.length, f, recorderCounter, f.failed));
 
+      bareCounter.reset();
       recorderCounter.reset();
-      const d = await timed(() => deliver(handler, bodies));
+      const [b2, d] = await interleaved(bodies, [
+        barePass('b'),
+        (batch, at) => deliverBatch(handler, batch, at),
+      ]);
+      bareBesideDuplicates.push(figures(bodies.length, b2, bareCounter, 0));
       duplicate.push(figures(bodies.length, d, recorderCounter, d.failed));
     }
 
     // Each round's ratio compares the two loops under the same conditions; the table shows their median.
+    const besides = (phases: readonly PhaseFigures[]) => (phases === duplicate ? bareBesideDuplicates : bare);
     const overhead = (phases: readonly PhaseFigures[]) =>
-      median(phases.map((p, i) => (bare[i]?.eventsPerSecond ?? Number.NaN) / p.eventsPerSecond));
+      median(phases.map((p, i) => (besides(phases)[i]?.eventsPerSecond ?? Number.NaN) / p.eventsPerSecond));
     const cpuPerEvent = (p: PhaseFigures) => p.cpuMs / p.events;
     const cpuOverhead = (phases: readonly PhaseFigures[]) =>
-      median(phases.map((p, i) => cpuPerEvent(p) / (bare[i] ? cpuPerEvent(bare[i]) : Number.NaN)));
+      median(
+        phases.map((p, i) => {
+          const reference = besides(phases)[i];
+          return cpuPerEvent(p) / (reference ? cpuPerEvent(reference) : Number.NaN);
+        }),
+      );
     const perEventText = (count: number, events: number) => (count / events).toFixed(2);
     const row = (label: string, phases: readonly PhaseFigures[]) => {
       const events = phases.reduce((n, p) => n + p.events, 0);

@@ -31,7 +31,7 @@ Benchmarks (all by default): ${BENCHMARK_NAMES.join(', ')}
 Options:
   --quick        a fast subset (also BENCH_QUICK=1)
   --only NAMES   run only these benchmarks, comma-separated (also BENCH_ONLY=...)
-  --repeats N    fresh-process runs for the bundles and cli benchmarks (default 15, 5 with --quick)
+  --repeats N    fresh-process runs for the bundles and cli benchmarks (default 21 for bundles and 15 for cli, 5 with --quick)
   --markdown     also print each table as Markdown
   --no-build     do not rebuild dist/cli before the cli benchmark
   --report       run nothing: print the tables stored in bench/results.json as Markdown

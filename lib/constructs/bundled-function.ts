@@ -1,51 +1,32 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /** The directory holding package.json, lambda/ and lib/: entries are resolved against it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/**
- * Every tracer function runs on the newest GA Node.js runtime on Graviton. The bundle targets Node 22, so
- * it also runs on nodejs22.x should a deployment pin the older runtime.
- */
+/** Every tracer function runs on the newest GA Node.js runtime on Graviton. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
-export const BUNDLE_TARGET = 'node22';
 
-/**
- * ESM bundles have no `require`, yet some CommonJS dependencies call it for Node built-ins. The alias keeps
- * the banner's import from clashing with names esbuild generates.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __tracerCreateRequire } from 'node:module'; const require = __tracerCreateRequire(import.meta.url);";
+/** The bundler every function goes through; the bundle benchmark imports it too. */
+const BUNDLER = join(PROJECT_ROOT, 'scripts/lambda-bundle.mjs');
+
+export {
+  BUNDLE_ALIASES,
+  BUNDLE_TARGET,
+  ESM_REQUIRE_BANNER,
+  KEPT_SDK_ERRORS,
+} from '../../scripts/lambda-bundle.mjs';
 
 const HANDLERS_DIR = 'lambda/handlers/';
-
-/**
- * Modules each bundle replaces with a smaller one of ours (esbuild `alias`), by absolute path:
- * - the SDK's default credential chain, by the environment's credentials, which is where Lambda puts the
- *   role's: the SSO, STS, shared-file, process and metadata providers never run in a function;
- * - the LRU cache behind the DynamoDB client's endpoint-discovery cache, which tracer never turns on;
- * - the event-stream codec, which only CloudWatch Logs' StartLiveTail needs and no function calls;
- * - DynamoDB's endpoint-discovery configuration and cache: no command tracer sends discovers endpoints;
- * - the checksums' pure-JavaScript fallbacks: Lambda's Node.js always has `node:crypto`.
- * The SDK clients are still built the standard way, so AWS_REGION and AWS_ENDPOINT_URL_* keep working.
- */
-export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
-  '@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'lambda/bundling/environment-credentials.ts'),
-  'mnemonist/lru-cache': join(PROJECT_ROOT, 'lambda/bundling/lru-cache.ts'),
-  '@smithy/core/event-streams': join(PROJECT_ROOT, 'lambda/bundling/no-event-streams.ts'),
-  '@aws-sdk/middleware-endpoint-discovery': join(PROJECT_ROOT, 'lambda/bundling/no-endpoint-discovery.ts'),
-  '@smithy/core/checksum': join(PROJECT_ROOT, 'lambda/bundling/node-checksums.ts'),
-};
 
 export interface BundledFunctionProps {
   /** The handler's source, relative to the project root; it lives under `lambda/handlers/` and exports `handler`. */
@@ -71,8 +52,9 @@ export interface BundledFunctionProps {
 
 /**
  * A tracer Lambda function: TypeScript bundled by the locally installed esbuild (never Docker) into one
- * minified ESM file with a source map, the AWS SDK v3 included, Node.js on arm64, its own log group with a
- * retention, and a role that starts with nothing but writing to that log group.
+ * minified ESM file with a source map, the AWS SDK v3 included (see scripts/lambda-bundle.mjs for what is
+ * left out of it), Node.js on arm64, its own log group with a retention, and a role that starts with
+ * nothing but writing to that log group.
  *
  * Unit tests skip bundling the standard way, with the context `aws:cdk:bundling-stacks` set to `[]`.
  */
@@ -114,34 +96,20 @@ export class BundledFunction extends Construct implements iam.IGrantable {
       tracing: props.tracing ?? lambda.Tracing.DISABLED,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     };
-    const lockFile = join(PROJECT_ROOT, 'package-lock.json');
-    const ownLockFile = existsSync(lockFile);
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       ...options,
-      entry,
-      handler: 'handler',
-      // Inside another project (tracer as a library) CDK finds that project's lock file and root itself.
-      ...(ownLockFile ? { depsLockFilePath: lockFile, projectRoot: PROJECT_ROOT } : {}),
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: BUNDLE_TARGET,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        // Stack traces need the mappings, not a second copy of the sources in every zip.
-        sourcesContent: false,
-        // The SDK's ES build tree-shakes to about half the size of its CommonJS build.
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // Bundle the SDK: the runtime's copy changes under us and costs cold-start time to resolve.
-        externalModules: [],
-        bundleAwsSDK: true,
-        esbuildArgs: {
-          '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(PROJECT_ROOT, {
+        // The bundle's own bytes name the asset: fingerprinting the project directory would read node_modules.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Never used: bundling is local (tryBundle succeeds or throws), but CDK requires an image.
+          image: FUNCTION_RUNTIME.bundlingImage,
+          // What the image would run. CDK also caches bundles by these options, so each entry needs its own.
+          command: ['node', 'scripts/lambda-bundle.mjs', relative(PROJECT_ROOT, entry), '/asset-output'],
+          local: { tryBundle: (outputDir) => bundleLocally(id, entry, outputDir) },
         },
-        logLevel: LogLevel.WARNING,
-      },
+      }),
     });
     this.grantPrincipal = this.function.grantPrincipal;
   }
@@ -157,6 +125,23 @@ export function resolveHandlerEntry(entry: string): string {
     );
   }
   return absolute;
+}
+
+/**
+ * Runs scripts/lambda-bundle.mjs in a child process: CDK asks for bundling synchronously, and esbuild
+ * plugins only run in its asynchronous API.
+ */
+function bundleLocally(id: string, entry: string, outputDir: string): true {
+  const result = spawnSync(process.execPath, [BUNDLER, entry, outputDir], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `${id}: bundling ${relative(PROJECT_ROOT, entry)} failed (${result.error?.message ?? `exit code ${result.status}`})`,
+    );
+  }
+  return true;
 }
 
 function assertLocalEsbuild(id: string): void {

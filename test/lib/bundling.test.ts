@@ -61,6 +61,12 @@ describe('cdk synth with real bundling', () => {
     },
   );
 
+  it('bundles each handler into an asset of its own', () => {
+    // THEN no two functions share a bundle (CDK caches bundles by their options, so each entry has its own)
+    const dirs = HANDLERS.map(({ functionPrefix }) => assetDir(functionPrefix));
+    expect(new Set(dirs).size).toBe(HANDLERS.length);
+  });
+
   it.each(HANDLERS)(
     'bundles the ES build of the AWS SDK into $entry instead of importing the runtime copy',
     async ({ functionPrefix }) => {
