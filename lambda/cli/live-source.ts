@@ -17,6 +17,7 @@ import type {
   TaskSummaryResponse,
   TraceResponse,
 } from '../core/api-types.js';
+import { type ClusterRef, clusterIdOfArn } from '../core/cluster-id.js';
 import { InvalidInputError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
 import { DEFAULT_TIME_ZONE, formatTraceText, toTraceLineJson } from '../core/format.js';
@@ -42,7 +43,7 @@ import { getTask } from '../use-cases/query-tasks.js';
 import { isSinceCursor, taskChanges } from '../use-cases/task-changes.js';
 import { sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { DEFAULT_TASK_LIMIT } from './args.js';
-import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
+import type { ClusterListFilter, TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
 
 /** Nothing is recorded in live mode: every lookup falls through to ECS. */
 const emptyHistory: TaskHistory = {
@@ -74,7 +75,7 @@ class MemoryTaskDefinitionStore implements TaskDefinitionStore {
 
 /** What the live source is made of; `create` wires the real adapters. */
 export interface LiveSourceDeps {
-  readonly catalog: Pick<EcsLiveCatalog, 'listClusterNames' | 'listTasks'>;
+  readonly catalog: Pick<EcsLiveCatalog, 'listClusterArns' | 'listTasks'>;
   readonly live: LiveTaskSource;
   readonly taskDefinitionSource: TaskDefinitionSource;
   readonly serviceEventSource: ServiceEventSource;
@@ -148,14 +149,24 @@ export class LiveSource implements TracerSource {
     });
   }
 
-  async listClusters(): Promise<ClusterListResponse> {
-    const names = await this.deps.catalog.listClusterNames();
+  async listClusters(filter: ClusterListFilter = {}): Promise<ClusterListResponse> {
+    const arns = await this.deps.catalog.listClusterArns();
     // ECS reports the cluster now, so "now" is when tracer last saw it.
     const lastSeenAt = new Date(this.deps.clock.nowMs()).toISOString();
-    return { clusters: names.map((clusterName) => ({ clusterName, lastSeenAt })) };
+    return {
+      clusters: arns.flatMap((clusterArn) => {
+        const id = clusterIdOfArn(clusterArn);
+        if (!id) return [];
+        if (filter.account !== undefined && id.account !== filter.account) return [];
+        if (filter.region !== undefined && id.region !== filter.region) return [];
+        return [{ clusterName: id.name, account: id.account, region: id.region, clusterArn, lastSeenAt }];
+      }),
+    };
   }
 
-  async listTasks(cluster: string, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+  // ECS answers for the account and region of the credentials and client: a name is that account's cluster.
+  async listTasks(ref: ClusterRef, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+    const cluster = ref.name;
     if (filters.since !== undefined && isSinceCursor(filters.since)) {
       // A follow of the cluster: what ECS says now, against the previous poll's positions.
       return taskChanges(
@@ -192,17 +203,18 @@ export class LiveSource implements TracerSource {
     };
   }
 
-  async getTask(cluster: string, task: string): Promise<TaskSummaryResponse> {
-    return getTask(this.traceDeps, cluster, task);
+  async getTask(cluster: ClusterRef, task: string): Promise<TaskSummaryResponse> {
+    return getTask(this.traceDeps, cluster.name, task);
   }
 
-  async getTraceText(cluster: string, task: string, request: TraceRequest): Promise<TraceText> {
-    const trace = await this.buildTrace(cluster, task, request);
+  async getTraceText(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceText> {
+    const trace = await this.buildTrace(cluster.name, task, request);
     const text = formatTraceText(trace.lines, { timeZone: request.tz ?? DEFAULT_TIME_ZONE });
     return trace.nextCursor ? { text, nextCursor: trace.nextCursor } : { text };
   }
 
-  async getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse> {
+  async getTraceJson(ref: ClusterRef, task: string, request: TraceRequest): Promise<TraceResponse> {
+    const cluster = ref.name;
     if (request.since !== undefined && this.deps.forwardLogs) {
       const { trace, sinceCursor } = await liveTraceSince(
         { ...this.traceDeps, forwardLogs: this.deps.forwardLogs },

@@ -11,8 +11,9 @@ import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { SecretsManagerCursorKey } from '../adapters/secrets-manager/cursor-key.js';
 import { EnvName, logLevelEnv, requireEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
+import { type ClusterId, clusterArn, type HomeScope } from '../core/cluster-id.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
-import { parseApiRequest } from '../core/request/api-request.js';
+import { parseApiRequest, type TraceParams } from '../core/request/api-request.js';
 import { type CursorSeal, cursorScope, makeCursorSeal } from '../core/request/cursor-seal.js';
 import {
   DEFAULT_LIST_LIMIT,
@@ -22,11 +23,12 @@ import {
   MAX_TRACE_PAGE_LINES,
 } from '../core/request/page-limits.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
-import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
+import { getTask, listTasks } from '../use-cases/query-tasks.js';
+import { listClusters, resolveClusterRef } from '../use-cases/resolve-cluster.js';
 import { recordedChanges, taskChanges } from '../use-cases/task-changes.js';
 import { SINCE_START, sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { OutOfTimeError, toHttpError } from './http-errors.js';
-import { sharedDepsFromEnv } from './shared-deps.js';
+import { homeScopeFromEnv, sharedDepsFromEnv } from './shared-deps.js';
 import { API_GATEWAY_TIMEOUT_MS, apiTimeLeft, settleWithin } from './time-limit.js';
 import {
   jsonResponse,
@@ -56,6 +58,8 @@ export { NEXT_CURSOR_HEADER, STOPPED_EARLY_NOTICE };
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */
   readonly retentionDays: number;
+  /** The stack's own account and region: a cluster name no recorded cluster carries is looked for there. */
+  readonly home: HomeScope;
   readonly logger: Logger;
   /** Seals the cursors the API hands out; asked once per request that pages, built once per cold start. */
   readonly cursorSeal: () => Promise<CursorSeal>;
@@ -123,15 +127,20 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
       deps.clock.nowMs(),
     );
     fields.route = request.route;
+    if (request.route === 'clusters') return jsonResponse(200, await listClusters(deps, request.filter));
+    const cluster = await resolveClusterRef(
+      deps,
+      request.route === 'task' ? request.cluster : request.params.cluster,
+    );
+    fields.clusterArn = clusterArn(cluster);
     switch (request.route) {
-      case 'clusters':
-        return jsonResponse(200, await listClusters(deps));
       case 'tasks': {
-        const { cursor, ...query } = request.params;
-        const scope = cursorScope('tasks', query.clusterName);
+        const { cursor, cluster: _named, ...query } = request.params;
+        const scope = cursorScope('tasks', clusterArn(cluster));
         const seal = await deps.cursorSeal();
         const page = await listTasks(deps, {
           ...query,
+          clusterName: cluster.name,
           ...(cursor !== undefined ? { cursor: seal.unseal(scope, cursor) } : {}),
         });
         return jsonResponse(
@@ -140,79 +149,97 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         );
       }
       case 'task-changes': {
-        // Since cursors are not sealed: they only move a poll's start, and every poll stays within the
-        // page and log-call bounds below.
-        const { since, ...query } = request.params;
+        // Since cursors are sealed too, for the cluster they were issued for: a poll cannot move over to
+        // another account's cluster of the same name.
+        const { since, cluster: _named, ...query } = request.params;
         fields.since = since === SINCE_START ? 'start' : 'cursor';
-        return jsonResponse(200, await taskChanges(recordedChanges(deps), deps.clock, { ...query, since }));
+        const scope = cursorScope('task-changes', clusterArn(cluster));
+        const seal = await deps.cursorSeal();
+        const changes = await taskChanges(recordedChanges(deps), deps.clock, {
+          ...query,
+          clusterName: cluster.name,
+          since: since === SINCE_START ? since : seal.unseal(scope, since),
+        });
+        return jsonResponse(
+          200,
+          changes.sinceCursor ? { ...changes, sinceCursor: seal.seal(scope, changes.sinceCursor) } : changes,
+        );
       }
       case 'task':
-        return jsonResponse(200, await getTask(deps, request.clusterName, request.taskId));
-      case 'trace': {
-        const trace = request.params;
-        if (trace.since !== undefined) {
-          const result = await traceSince(deps, {
-            clusterName: trace.clusterName,
-            taskId: trace.taskId,
-            durationMs: trace.durationMs,
-            full: trace.full,
-            maxLines: maxTraceLines,
-            maxLogCalls,
-            timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
-            since: trace.since,
-          });
-          const shape = {
-            timeZone: trace.timeZone,
-            since: (sent: number) => sinceCursorAfter(result, sent),
-          };
-          const answered =
-            trace.format === 'json'
-              ? jsonTraceAnswer(result.trace, shape, maxBytes)
-              : textTraceAnswer(result.trace, shape, maxBytes);
-          Object.assign(fields, {
-            format: trace.format,
-            since: trace.since === SINCE_START ? 'start' : 'cursor',
-            source: result.trace.source,
-            lines: answered.lines,
-            logCalls: result.trace.logCalls,
-          });
-          return answered.response;
-        }
-        const scope = cursorScope('trace', trace.clusterName, trace.taskId);
-        const seal = await deps.cursorSeal();
-        const cursor = trace.cursor === undefined ? undefined : seal.unseal(scope, trace.cursor);
-        const result = await buildTaskTrace(deps, {
-          clusterName: trace.clusterName,
-          taskId: trace.taskId,
-          durationMs: trace.durationMs,
-          full: trace.full,
-          maxLines: Math.min(trace.limit ?? maxTraceLines, maxTraceLines),
-          maxLogCalls,
-          timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
-          ...(cursor !== undefined ? { cursor } : {}),
-        });
-        const page = withStopNotice(result);
-        const shape = {
-          timeZone: trace.timeZone,
-          ...(cursor !== undefined ? { cursor } : {}),
-          sealCursor: (inner: string) => seal.seal(scope, inner),
-        };
-        const answered =
-          trace.format === 'json'
-            ? jsonTraceAnswer(page, shape, maxBytes)
-            : textTraceAnswer(page, shape, maxBytes);
-        Object.assign(fields, {
-          format: trace.format,
-          full: trace.full,
-          source: result.source,
-          lines: answered.lines,
-          logCalls: result.logCalls,
-          paged: answered.nextCursor !== undefined,
-          ...(result.stoppedAtMs !== undefined ? { stoppedEarly: true } : {}),
-        });
-        return answered.response;
-      }
+        return jsonResponse(200, await getTask(deps, cluster.name, request.taskId));
+      case 'trace':
+        return traceAnswer(request.params, cluster, fields, timeLeft);
     }
+  };
+
+  const traceAnswer = async (
+    trace: TraceParams,
+    cluster: ClusterId,
+    fields: Record<string, unknown>,
+    timeLeft: RemainingTime,
+  ): Promise<APIGatewayProxyResult> => {
+    const seal = await deps.cursorSeal();
+    if (trace.since !== undefined) {
+      const sinceScope = cursorScope('trace-since', clusterArn(cluster), trace.taskId);
+      const result = await traceSince(deps, {
+        clusterName: cluster.name,
+        taskId: trace.taskId,
+        durationMs: trace.durationMs,
+        full: trace.full,
+        maxLines: maxTraceLines,
+        maxLogCalls,
+        timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
+        since: trace.since === SINCE_START ? trace.since : seal.unseal(sinceScope, trace.since),
+      });
+      const shape = {
+        timeZone: trace.timeZone,
+        since: (sent: number) => seal.seal(sinceScope, sinceCursorAfter(result, sent)),
+      };
+      const answered =
+        trace.format === 'json'
+          ? jsonTraceAnswer(result.trace, shape, maxBytes)
+          : textTraceAnswer(result.trace, shape, maxBytes);
+      Object.assign(fields, {
+        format: trace.format,
+        since: trace.since === SINCE_START ? 'start' : 'cursor',
+        source: result.trace.source,
+        lines: answered.lines,
+        logCalls: result.trace.logCalls,
+      });
+      return answered.response;
+    }
+    const scope = cursorScope('trace', clusterArn(cluster), trace.taskId);
+    const cursor = trace.cursor === undefined ? undefined : seal.unseal(scope, trace.cursor);
+    const result = await buildTaskTrace(deps, {
+      clusterName: cluster.name,
+      taskId: trace.taskId,
+      durationMs: trace.durationMs,
+      full: trace.full,
+      maxLines: Math.min(trace.limit ?? maxTraceLines, maxTraceLines),
+      maxLogCalls,
+      timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+    const page = withStopNotice(result);
+    const shape = {
+      timeZone: trace.timeZone,
+      ...(cursor !== undefined ? { cursor } : {}),
+      sealCursor: (inner: string) => seal.seal(scope, inner),
+    };
+    const answered =
+      trace.format === 'json'
+        ? jsonTraceAnswer(page, shape, maxBytes)
+        : textTraceAnswer(page, shape, maxBytes);
+    Object.assign(fields, {
+      format: trace.format,
+      full: trace.full,
+      source: result.source,
+      lines: answered.lines,
+      logCalls: result.logCalls,
+      paged: answered.nextCursor !== undefined,
+      ...(result.stoppedAtMs !== undefined ? { stoppedEarly: true } : {}),
+    });
+    return answered.response;
   };
 
   return async (event, context) => {
@@ -259,6 +286,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     live: new EcsLiveTaskSource(shared.ecs),
     cursorSeal: memoize(async () => makeCursorSeal(await cursorKey.read())),
     retentionDays: shared.retentionDays,
+    home: homeScopeFromEnv(env),
     logger: createLogger({ service: 'api' }, { level: logLevelEnv(env) }),
   };
 }

@@ -9,6 +9,7 @@ import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
 import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { EnvName, requireEnv, retentionDaysEnv } from '../config/env.js';
+import { type HomeScope, parseAccountId, parseRegionName } from '../core/cluster-id.js';
 
 /**
  * DynamoDB attempts per call: the SDK retries throttling with backoff, and more attempts ride out a burst of
@@ -42,4 +43,19 @@ export function sharedDepsFromEnv(env: NodeJS.ProcessEnv = process.env): SharedD
     ecs: new ECSClient({ maxAttempts: ECS_MAX_ATTEMPTS }),
     retentionDays,
   };
+}
+
+/**
+ * The stack's own account and region, from EnvName.HOME_ACCOUNT and AWS_REGION (which Lambda sets): where
+ * records without an account or region belong.
+ * @throws MissingEnvError without the account; InvalidInputError for a value that is not an account or region.
+ * @example const home = homeScopeFromEnv(process.env); // { account: '123456789012', region: 'eu-west-1' }
+ */
+export function homeScopeFromEnv(env: NodeJS.ProcessEnv = process.env): HomeScope {
+  const account = parseAccountId(requireEnv(EnvName.HOME_ACCOUNT, env), EnvName.HOME_ACCOUNT);
+  const region = env.AWS_REGION;
+  if (region === undefined || region.trim() === '') {
+    throw new Error('environment variable AWS_REGION is not set; Lambda sets it for every function');
+  }
+  return { account, region: parseRegionName(region, 'AWS_REGION') };
 }

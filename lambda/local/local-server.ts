@@ -33,6 +33,7 @@ import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger, type Logger } from '../config/logger.js';
+import type { HomeScope } from '../core/cluster-id.js';
 import { TracerError } from '../core/errors.js';
 import { makeCursorSeal } from '../core/request/cursor-seal.js';
 import { makeApiHandler } from '../handlers/api.js';
@@ -72,6 +73,11 @@ export const DEFAULT_LOCAL_RETENTION_DAYS = 3650;
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/', import.meta.url));
 /** Marks a data folder whose samples were loaded, so later starts skip the work. */
 const SAMPLES_MARKER = 'samples-loaded';
+/**
+ * Where local records without an account or region belong. Local mode has no account of its own; this is
+ * the samples' account and region, so that the samples' clusters and older records read as one.
+ */
+export const LOCAL_HOME: HomeScope = { account: '123456789012', region: 'ap-northeast-1' };
 
 /** When local mode uses AWS: when credentials are configured, always, or never. */
 export type LocalAwsMode = 'auto' | 'on' | 'off';
@@ -311,6 +317,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       instances: new DynamoDbInstanceStore(tableOptions),
       clock,
       retentionDays,
+      home: LOCAL_HOME,
       logger: logger.child({ handler: 'api' }),
     });
 

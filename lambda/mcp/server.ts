@@ -12,6 +12,7 @@ import {
   getTaskOutput,
   getTraceInput,
   getTraceOutput,
+  listClustersInput,
   listClustersOutput,
   listTasksInput,
   listTasksOutput,
@@ -111,12 +112,14 @@ export function createTracerMcpServer(options: TracerMcpServerOptions): TracerMc
     {
       title: 'List recorded ECS clusters',
       description:
-        'The ECS clusters whose tasks tracer has recorded, with when it last recorded one of their tasks. ' +
-        'Use it first when you do not know the cluster name that the other tools need.',
+        'The ECS clusters whose tasks tracer has recorded, each with its account, region and ARN, and when ' +
+        'tracer last recorded one of their tasks. Use it first when you do not know the cluster name that the ' +
+        'other tools need; when two clusters share a name, pass the ARN as cluster.',
+      inputSchema: listClustersInput,
       outputSchema: listClustersOutput,
       annotations: READ_ONLY,
     },
-    () => tools.listClusters(),
+    (args) => tools.listClusters(args),
   );
 
   server.registerTool(

@@ -1,10 +1,11 @@
 /**
- * The read side of the API beside the trace: recorded clusters, a cluster's tasks, one task's summary.
+ * The read side of the API beside the trace: a cluster's tasks, one task's summary (the recorded clusters
+ * are listed by resolve-cluster.ts).
  *
  * Primary course: read what the recorder stored and shape it as the API's JSON contract. A task that was
  * never recorded is looked up in ECS when a live source is wired, as the trace does.
  */
-import type { ClusterListResponse, TaskListResponse, TaskSummaryResponse } from '../core/api-types.js';
+import type { TaskListResponse, TaskSummaryResponse } from '../core/api-types.js';
 import { ClusterNotFoundError } from '../core/errors.js';
 import { toTaskListItem, toTaskSummaryResponse } from '../core/task-view.js';
 import { findTask, resolveTaskDefinition } from './find-task.js';
@@ -30,16 +31,6 @@ export interface QueryTasksDeps {
    */
   readonly instances?: InstanceHistory;
   readonly clock?: Clock;
-}
-
-/**
- * The clusters tracer has recorded, most recently seen first.
- * @example (await listClusters(deps)).clusters[0]?.clusterName
- */
-export async function listClusters(deps: Pick<QueryTasksDeps, 'history'>): Promise<ClusterListResponse> {
-  const clusters = await deps.history.listClusters();
-  const sorted = [...clusters].sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
-  return { clusters: sorted.map((c) => ({ clusterName: c.clusterName, lastSeenAt: c.lastSeenAt })) };
 }
 
 /**
