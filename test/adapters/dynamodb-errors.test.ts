@@ -160,6 +160,7 @@ describe('the API when DynamoDB keeps throttling', () => {
       logs: new InMemoryLogSource(),
       clock,
       retentionDays: 90,
+      home: { account: '123456789012', region: 'ap-northeast-1' },
       logger: createLogger({}, { write: () => {} }),
     });
     return { client, handler };

@@ -41,6 +41,7 @@ function referenceDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
     logs,
     clock: fixedClock(Math.max(...fixtures.map((f) => f.nowMs))),
     retentionDays: 90,
+    home: { account: '123456789012', region: 'ap-northeast-1' },
     cursorSeal: testCursorSeal,
     logger: silentLogger,
     ...overrides,

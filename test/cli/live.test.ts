@@ -490,7 +490,7 @@ describe('LiveSource.getTask', () => {
     const source = LiveSource.create({ region: 'ap-northeast-1' });
 
     // Act
-    const task = await source.getTask('default', FAILED_PULL);
+    const task = await source.getTask({ name: 'default' }, FAILED_PULL);
     source.close();
 
     // Assess
@@ -512,7 +512,7 @@ describe('LiveSource.getTask', () => {
     const source = LiveSource.create({});
 
     // Act
-    const act = source.getTask('default', FAILED_PULL);
+    const act = source.getTask({ name: 'default' }, FAILED_PULL);
 
     // Assess
     await expect(act).rejects.toBeInstanceOf(TaskNotFoundError);

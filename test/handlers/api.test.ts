@@ -37,6 +37,8 @@ import {
 const { userStopped, failedPull, serviceReplaced } = REFERENCE_TASK_IDS;
 const fixtures = loadReferences();
 const NOW = Math.max(...fixtures.map((f) => f.nowMs));
+/** The account and region of the reference tasks' cluster. */
+const HOME = { account: '123456789012', region: 'ap-northeast-1' } as const;
 
 interface Harness {
   readonly handler: ReturnType<typeof makeApiHandler>;
@@ -59,6 +61,7 @@ function harness(overrides: Partial<ApiDeps> = {}, pageSize?: number): Harness {
     logs,
     clock: fixedClock(NOW),
     retentionDays: 90,
+    home: HOME,
     cursorSeal: testCursorSeal,
     logger: createLogger({ service: 'api' }, { write: (line) => logLines.push(JSON.parse(line)) }),
     ...overrides,

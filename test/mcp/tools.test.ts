@@ -398,7 +398,10 @@ describe('get_trace of a FireLens task', () => {
     const summary = parseTaskEvent(fixture.events.at(-1));
     const logs = new InMemoryLogSource().putStreams(fixture.streams);
     const source = new LiveSource({
-      catalog: { listClusterNames: async () => ['test'], listTasks: async () => [summary] },
+      catalog: {
+        listClusterArns: async () => ['arn:aws:ecs:us-east-1:123456789012:cluster/test'],
+        listTasks: async () => [summary],
+      },
       live: new FakeLiveTaskSource([summary]),
       taskDefinitionSource: new FakeTaskDefinitionSource(fixture.taskDefinitions),
       serviceEventSource: new FakeServiceEventSource(undefined),
@@ -429,7 +432,10 @@ describe('get_trace of an EC2 task whose host was drained', () => {
       fixture.events.find((e) => (e as Record<string, unknown>)['detail-type'] === 'ECS Task State Change'),
     );
     const source = new LiveSource({
-      catalog: { listClusterNames: async () => ['Features'], listTasks: async () => [summary] },
+      catalog: {
+        listClusterArns: async () => ['arn:aws:ecs:us-east-1:123456789012:cluster/Features'],
+        listTasks: async () => [summary],
+      },
       live: new FakeLiveTaskSource([summary]),
       taskDefinitionSource: new FakeTaskDefinitionSource(fixture.taskDefinitions),
       serviceEventSource: new FakeServiceEventSource(undefined),
