@@ -12,6 +12,7 @@ import { SecretsManagerCursorKey } from '../adapters/secrets-manager/cursor-key.
 import { EnvName, logLevelEnv, requireEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { type ClusterId, clusterArn, type HomeScope } from '../core/cluster-id.js';
+import { InvalidInputError } from '../core/errors.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
 import { parseApiRequest, type TraceParams } from '../core/request/api-request.js';
 import { type CursorSeal, cursorScope, makeCursorSeal } from '../core/request/cursor-seal.js';
@@ -158,7 +159,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         const changes = await taskChanges(recordedChanges(deps), deps.clock, {
           ...query,
           clusterName: cluster.name,
-          since: since === SINCE_START ? since : seal.unseal(scope, since),
+          since: unsealSince(seal, scope, since, 'for this cluster'),
         });
         return jsonResponse(
           200,
@@ -189,7 +190,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         maxLines: maxTraceLines,
         maxLogCalls,
         timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
-        since: trace.since === SINCE_START ? trace.since : seal.unseal(sinceScope, trace.since),
+        since: unsealSince(seal, sinceScope, trace.since, 'for this task'),
       });
       const shape = {
         timeZone: trace.timeZone,
@@ -270,6 +271,20 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
     if (event.httpMethod === 'HEAD') response = { ...response, body: '' };
     return response;
   };
+}
+
+/** The inner since cursor of a sealed one; `start` as it is. */
+function unsealSince(seal: CursorSeal, scope: string, since: string, issuedFor: string): string {
+  if (since === SINCE_START) return since;
+  try {
+    return seal.unseal(scope, since);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new InvalidInputError(
+      `since: ${JSON.stringify(since.slice(0, 80))} is not a since cursor that tracer issued ${issuedFor}; pass the sinceCursor of the previous answer unchanged, or start`,
+      { cause: error },
+    );
+  }
 }
 
 /**
