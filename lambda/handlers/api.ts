@@ -12,8 +12,8 @@ import { SecretsManagerCursorKey } from '../adapters/secrets-manager/cursor-key.
 import { EnvName, logLevelEnv, requireEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { type ClusterId, clusterArn, type HomeScope } from '../core/cluster-id.js';
-import { InvalidInputError } from '../core/errors.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
+import { InvalidInputError } from '../core/errors.js';
 import { parseApiRequest, type TraceParams } from '../core/request/api-request.js';
 import { type CursorSeal, cursorScope, makeCursorSeal } from '../core/request/cursor-seal.js';
 import {
