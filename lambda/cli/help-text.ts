@@ -7,7 +7,9 @@ export const HELP_TEXT = `tracer: the story of an Amazon ECS task, even weeks af
 
 usage:
   tracer [flags]                  list the clusters
-  tracer [flags] CLUSTER          list the cluster's tasks, newest first (tab-separated)
+                                  (name, account, region and ARN of each, tab-separated)
+  tracer [flags] CLUSTER          list the cluster's tasks, newest first (tab-separated);
+                                  CLUSTER is a name or a cluster ARN
   tracer [flags] CLUSTER TASK     print the task's trace (TASK is a task id or ARN)
   tracer [flags] TASK_ARN         print the trace of the task this ARN names, in its cluster
   tracer mcp [flags]              serve the same data to AI assistants (Model Context Protocol)
@@ -20,10 +22,15 @@ source (one of):
   --endpoint URL     the tracer API: https://ID.execute-api.REGION.amazonaws.com/prod is SigV4-signed,
                      http://127.0.0.1:PORT (local mode) is used unsigned; anything else is refused
   --sign-host HOST   also sign for this custom domain of the API (https only)
-  --stack NAME       the tracer API of this CloudFormation stack (its ApiUrl output)
+  --stack NAME       the tracer API of this CloudFormation stack (its ApiUrl output); a stack ARN is
+                     looked up in its own region, whatever --region says
   --live             read ECS and CloudWatch Logs directly (tasks ECS still remembers)
   --profile NAME     AWS profile (default: AWS_PROFILE, then the standard credential chain)
-  --region REGION    AWS region (default: AWS_REGION or the profile's region)
+  --region REGION    AWS region (default: AWS_REGION or the profile's region); also narrows the clusters
+
+clusters (when accounts or regions share a cluster name, or give the cluster ARN instead):
+  --account ID       only the clusters of this AWS account (12 digits)
+  --region REGION    only the clusters of this region
 
 follow:
   -f, --follow       CLUSTER TASK: print the trace, then each new line until the task stopped (exit 0, or
@@ -55,4 +62,6 @@ examples:
   tracer --stack Tracer prod --failed --since 24h
   tracer --stack Tracer -f prod 9f654c76cde14c7c85cf54dce087658a && echo migrated
   tracer --live default 9f654c76cde14c7c85cf54dce087658a --json | jq '.task.failure'
+  tracer --stack Tracer --account 222233334444 prod
+  tracer --stack Tracer arn:aws:ecs:us-west-2:222233334444:cluster/prod 9f654c76cde14c7c85cf54dce087658a
 `;
