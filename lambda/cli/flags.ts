@@ -4,9 +4,8 @@
  * is passed in; loads nothing heavy, so that `--help` and `--version` start instantly.
  */
 import { parseArgs } from 'node:util';
-import { parseSignHost, planSigning } from '../adapters/http/signing-policy.js';
 import { parseAccountId, parseRegionName } from '../core/cluster-id.js';
-import { InvalidInputError, TracerError } from '../core/errors.js';
+import { InvalidInputError } from '../core/errors.js';
 import { DEFAULT_TIME_ZONE } from '../core/format.js';
 import { MAX_CLI_TASK_LIMIT } from '../core/request/page-limits.js';
 import {
@@ -18,9 +17,10 @@ import {
   parseStatus,
   parseTimeZone,
 } from '../core/request/params.js';
+import { selectSource } from './source-flags.js';
+import { UsageError } from './usage-error.js';
 
-/** A command line that cannot be used; exit code 2 with a usage line. */
-export class UsageError extends TracerError {}
+export { UsageError };
 
 const FLAG_SPEC = {
   duration: { type: 'string' },
@@ -47,7 +47,7 @@ const FLAG_SPEC = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type FlagName = keyof typeof FLAG_SPEC;
+export type FlagName = keyof typeof FLAG_SPEC;
 
 /** Flags that make no sense as a standing setting in the environment. */
 const NOT_FROM_ENV: ReadonlySet<FlagName> = new Set(['version', 'help', 'cursor', 'follow']);
@@ -154,7 +154,7 @@ function usageFromParseError(error: unknown): UsageError {
 }
 
 /** A flag's value and where it came from, for messages that point at the right place. */
-interface Setting<T> {
+export interface Setting<T> {
   readonly value: T;
   readonly from: string;
 }
@@ -197,21 +197,6 @@ function parseInterval(text: string): number {
 
 function parseInstantSetting(setting: Setting<string>, nowMs: number): string {
   return new Date(usage(() => parseInstantParam(setting.value, nowMs, setting.from))).toISOString();
-}
-
-function parseEndpoint(setting: Setting<string>, signHost: string | undefined): string {
-  let url: URL;
-  try {
-    url = new URL(setting.value.trim());
-  } catch (cause) {
-    throw new UsageError(`${setting.from}: "${setting.value}" is not a URL`, { cause });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`${setting.from}: "${setting.value}" must start with https:// or http://`);
-  }
-  // Refused here, before any request: credentials must never go to a host the person did not choose.
-  planSigning(url, signHost);
-  return url.href;
 }
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
@@ -364,44 +349,4 @@ export function parseFlags(argv: readonly string[], context: ParseContext): Pars
     help: values.help === true,
     version: values.version === true,
   };
-}
-
-function selectSource(
-  values: Readonly<Record<string, string | boolean | undefined>>,
-  fromEnv: (flag: FlagName) => Setting<string> | undefined,
-  booleanSetting: (flag: FlagName) => boolean,
-  signHostSetting: Setting<string> | undefined,
-): SourceSelection {
-  const signHost = signHostSetting ? parseSignHost(signHostSetting.value, signHostSetting.from) : undefined;
-  const endpointOf = (setting: Setting<string>): SourceSelection => ({
-    kind: 'endpoint',
-    endpoint: parseEndpoint(setting, signHost),
-    ...(signHost ? { signHost } : {}),
-  });
-  const endpointFlag = typeof values.endpoint === 'string' ? values.endpoint : undefined;
-  const stackFlag = typeof values.stack === 'string' ? values.stack : undefined;
-  const liveFlag = values.live === true;
-  const given = [endpointFlag && '--endpoint', stackFlag && '--stack', liveFlag && '--live'].filter(Boolean);
-  if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be combined; choose one source`);
-  if (endpointFlag !== undefined) {
-    return endpointOf({ value: endpointFlag, from: '--endpoint' });
-  }
-  if (stackFlag !== undefined)
-    return { kind: 'stack', stackName: stackName({ value: stackFlag, from: '--stack' }) };
-  if (liveFlag) return { kind: 'live' };
-  const endpoint = fromEnv('endpoint');
-  if (endpoint) return endpointOf(endpoint);
-  const stack = fromEnv('stack');
-  if (stack) return { kind: 'stack', stackName: stackName(stack) };
-  if (booleanSetting('live')) return { kind: 'live' };
-  return { kind: 'none' };
-}
-
-function stackName(setting: Setting<string>): string {
-  const name = setting.value.trim();
-  // CloudFormation accepts a stack name or a stack id (ARN).
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(name) && !name.startsWith('arn:')) {
-    throw new UsageError(`${setting.from}: "${setting.value}" is not a CloudFormation stack name`);
-  }
-  return name;
 }
