@@ -11,6 +11,7 @@ import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { SecretsManagerCursorKey } from '../adapters/secrets-manager/cursor-key.js';
 import { EnvName, logLevelEnv, requireEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
+import { type ClusterId, clusterScope, type HomeScope, UNKNOWN_HOME_ACCOUNT } from '../core/cluster-id.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
 import { parseApiRequest } from '../core/request/api-request.js';
 import { type CursorSeal, cursorScope, makeCursorSeal } from '../core/request/cursor-seal.js';
@@ -22,7 +23,7 @@ import {
   MAX_TRACE_PAGE_LINES,
 } from '../core/request/page-limits.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
-import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
+import { getTask, listClusters, listTasks, resolveRecordedCluster } from '../use-cases/query-tasks.js';
 import { recordedChanges, taskChanges } from '../use-cases/task-changes.js';
 import { SINCE_START, sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { OutOfTimeError, toHttpError } from './http-errors.js';
@@ -53,12 +54,19 @@ export const ANSWER_MARGIN_MS = 1_000;
 
 export { NEXT_CURSOR_HEADER, STOPPED_EARLY_NOTICE };
 
+const FALLBACK_HOME: HomeScope = { account: UNKNOWN_HOME_ACCOUNT, region: 'us-east-1' };
+
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */
   readonly retentionDays: number;
   readonly logger: Logger;
   /** Seals the cursors the API hands out; asked once per request that pages, built once per cold start. */
   readonly cursorSeal: () => Promise<CursorSeal>;
+  /**
+   * The stack's account and region: a cluster name that no recorded cluster carries is this one's.
+   * @default - account UNKNOWN_HOME_ACCOUNT in us-east-1
+   */
+  readonly home?: HomeScope;
   /** @default MAX_RESPONSE_BYTES */
   readonly maxResponseBytes?: number;
   /** At most MAX_TRACE_PAGE_LINES. @default MAX_TRACE_PAGE_LINES */
@@ -123,15 +131,19 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
       deps.clock.nowMs(),
     );
     fields.route = request.route;
+    const home = deps.home ?? FALLBACK_HOME;
+    const clusterOf = (name: string): Promise<ClusterId> => resolveRecordedCluster(deps, { name }, home);
     switch (request.route) {
       case 'clusters':
         return jsonResponse(200, await listClusters(deps));
       case 'tasks': {
-        const { cursor, ...query } = request.params;
-        const scope = cursorScope('tasks', query.clusterName);
+        const { cursor, clusterName, ...query } = request.params;
+        const cluster = await clusterOf(clusterName);
+        const scope = cursorScope('tasks', clusterScope(cluster));
         const seal = await deps.cursorSeal();
         const page = await listTasks(deps, {
           ...query,
+          cluster,
           ...(cursor !== undefined ? { cursor: seal.unseal(scope, cursor) } : {}),
         });
         return jsonResponse(
@@ -142,17 +154,22 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
       case 'task-changes': {
         // Since cursors are not sealed: they only move a poll's start, and every poll stays within the
         // page and log-call bounds below.
-        const { since, ...query } = request.params;
+        const { since, clusterName, ...query } = request.params;
         fields.since = since === SINCE_START ? 'start' : 'cursor';
-        return jsonResponse(200, await taskChanges(recordedChanges(deps), deps.clock, { ...query, since }));
+        const cluster = await clusterOf(clusterName);
+        return jsonResponse(
+          200,
+          await taskChanges(recordedChanges(deps), deps.clock, { ...query, cluster, since }),
+        );
       }
       case 'task':
-        return jsonResponse(200, await getTask(deps, request.clusterName, request.taskId));
+        return jsonResponse(200, await getTask(deps, await clusterOf(request.clusterName), request.taskId));
       case 'trace': {
         const trace = request.params;
+        const cluster = await clusterOf(trace.clusterName);
         if (trace.since !== undefined) {
           const result = await traceSince(deps, {
-            clusterName: trace.clusterName,
+            cluster,
             taskId: trace.taskId,
             durationMs: trace.durationMs,
             full: trace.full,
@@ -178,11 +195,11 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
           });
           return answered.response;
         }
-        const scope = cursorScope('trace', trace.clusterName, trace.taskId);
+        const scope = cursorScope('trace', clusterScope(cluster), trace.taskId);
         const seal = await deps.cursorSeal();
         const cursor = trace.cursor === undefined ? undefined : seal.unseal(scope, trace.cursor);
         const result = await buildTaskTrace(deps, {
-          clusterName: trace.clusterName,
+          cluster,
           taskId: trace.taskId,
           durationMs: trace.durationMs,
           full: trace.full,
@@ -259,6 +276,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     live: new EcsLiveTaskSource(shared.ecs),
     cursorSeal: memoize(async () => makeCursorSeal(await cursorKey.read())),
     retentionDays: shared.retentionDays,
+    home: shared.home,
     logger: createLogger({ service: 'api' }, { level: logLevelEnv(env) }),
   };
 }
