@@ -3,6 +3,7 @@
  * Traces come from the same use case as the API's, with an empty history, so every task is looked up in
  * ECS (which remembers a stopped task for about an hour).
  */
+
 import { AwsClientFactory, type AwsClientSettings } from '../adapters/aws-client-factory.js';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { EcsLiveCatalog } from '../adapters/ecs/ecs-live-catalog.js';
@@ -17,7 +18,13 @@ import type {
   TaskSummaryResponse,
   TraceResponse,
 } from '../core/api-types.js';
-import { type ClusterRef, clusterIdOfArn } from '../core/cluster-id.js';
+import {
+  type ClusterRef,
+  clusterIdOfArn,
+  type HomeScope,
+  homeCluster,
+  UNKNOWN_HOME_ACCOUNT,
+} from '../core/cluster-id.js';
 import { InvalidInputError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
 import { DEFAULT_TIME_ZONE, formatTraceText, toTraceLineJson } from '../core/format.js';
@@ -100,6 +107,11 @@ export interface LiveSourceDeps {
 export const LIVE_TRACE_PAGE_LINES = 25_000;
 
 const LIVE_CURSOR = /^live:(\d{1,9})$/;
+/**
+ * ECS is asked by cluster name with the profile's own credentials, and nothing is read from a table, so
+ * the account and region of a live cluster name no record.
+ */
+const LIVE_HOME: HomeScope = { account: UNKNOWN_HOME_ACCOUNT, region: 'us-east-1' };
 /** How long the next pages of a live task listing reuse its first page's snapshot. */
 const SNAPSHOT_TTL_MS = 5 * 60_000;
 
@@ -171,14 +183,18 @@ export class LiveSource implements TracerSource {
       // A follow of the cluster: what ECS says now, against the previous poll's positions.
       return taskChanges(
         {
-          recentTasks: async (clusterName, options) =>
-            (await this.deps.catalog.listTasks(clusterName))
+          recentTasks: async (id, options) =>
+            (await this.deps.catalog.listTasks(id.name))
               .filter((summary) => !options.failedOnly || classifyFailure(summary)?.failed === true)
               .slice(0, options.limit)
               .map((summary) => ({ summary })),
         },
         this.deps.clock,
-        { clusterName: cluster, since: filters.since, ...(filters.failed ? { failedOnly: true } : {}) },
+        {
+          cluster: homeCluster(LIVE_HOME, cluster),
+          since: filters.since,
+          ...(filters.failed ? { failedOnly: true } : {}),
+        },
       );
     }
     const offset = this.decodeCursor(filters.cursor);
@@ -204,7 +220,7 @@ export class LiveSource implements TracerSource {
   }
 
   async getTask(cluster: ClusterRef, task: string): Promise<TaskSummaryResponse> {
-    return getTask(this.traceDeps, cluster.name, task);
+    return getTask(this.traceDeps, homeCluster(LIVE_HOME, cluster.name), task);
   }
 
   async getTraceText(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceText> {
@@ -219,7 +235,7 @@ export class LiveSource implements TracerSource {
       const { trace, sinceCursor } = await liveTraceSince(
         { ...this.traceDeps, forwardLogs: this.deps.forwardLogs },
         {
-          clusterName: cluster,
+          cluster: homeCluster(LIVE_HOME, cluster),
           taskId: task,
           durationMs: request.durationMs,
           maxLines: LIVE_TRACE_PAGE_LINES,
@@ -236,7 +252,7 @@ export class LiveSource implements TracerSource {
     }
     if (request.since !== undefined) {
       const result = await traceSince(this.traceDeps, {
-        clusterName: cluster,
+        cluster: homeCluster(LIVE_HOME, cluster),
         taskId: task,
         durationMs: request.durationMs,
         maxLines: LIVE_TRACE_PAGE_LINES,
@@ -266,7 +282,7 @@ export class LiveSource implements TracerSource {
 
   private buildTrace(cluster: string, task: string, request: TraceRequest): Promise<TaskTrace> {
     return buildTaskTrace(this.traceDeps, {
-      clusterName: cluster,
+      cluster: homeCluster(LIVE_HOME, cluster),
       taskId: task,
       durationMs: request.durationMs,
       maxLines: Math.min(request.limit ?? LIVE_TRACE_PAGE_LINES, LIVE_TRACE_PAGE_LINES),

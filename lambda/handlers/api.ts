@@ -11,7 +11,7 @@ import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { SecretsManagerCursorKey } from '../adapters/secrets-manager/cursor-key.js';
 import { EnvName, logLevelEnv, requireEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import { type ClusterId, clusterArn, type HomeScope } from '../core/cluster-id.js';
+import { type ClusterId, clusterArn, type HomeScope, UNKNOWN_HOME_ACCOUNT } from '../core/cluster-id.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
 import { InvalidInputError } from '../core/errors.js';
 import { parseApiRequest, type TraceParams } from '../core/request/api-request.js';
@@ -24,12 +24,11 @@ import {
   MAX_TRACE_PAGE_LINES,
 } from '../core/request/page-limits.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
-import { getTask, listTasks } from '../use-cases/query-tasks.js';
-import { listClusters, resolveClusterRef } from '../use-cases/resolve-cluster.js';
+import { getTask, listClusters, listTasks, resolveRecordedCluster } from '../use-cases/query-tasks.js';
 import { recordedChanges, taskChanges } from '../use-cases/task-changes.js';
 import { SINCE_START, sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { OutOfTimeError, toHttpError } from './http-errors.js';
-import { homeScopeFromEnv, sharedDepsFromEnv } from './shared-deps.js';
+import { sharedDepsFromEnv } from './shared-deps.js';
 import { API_GATEWAY_TIMEOUT_MS, apiTimeLeft, settleWithin } from './time-limit.js';
 import {
   jsonResponse,
@@ -56,11 +55,16 @@ export const ANSWER_MARGIN_MS = 1_000;
 
 export { NEXT_CURSOR_HEADER, STOPPED_EARLY_NOTICE };
 
+const FALLBACK_HOME: HomeScope = { account: UNKNOWN_HOME_ACCOUNT, region: 'us-east-1' };
+
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */
   readonly retentionDays: number;
-  /** The stack's own account and region: a cluster name no recorded cluster carries is looked for there. */
-  readonly home: HomeScope;
+  /**
+   * The stack's own account and region: a cluster name that no recorded cluster carries is this one's.
+   * @default - account UNKNOWN_HOME_ACCOUNT in us-east-1
+   */
+  readonly home?: HomeScope;
   readonly logger: Logger;
   /** Seals the cursors the API hands out; asked once per request that pages, built once per cold start. */
   readonly cursorSeal: () => Promise<CursorSeal>;
@@ -129,9 +133,10 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
     );
     fields.route = request.route;
     if (request.route === 'clusters') return jsonResponse(200, await listClusters(deps, request.filter));
-    const cluster = await resolveClusterRef(
+    const cluster = await resolveRecordedCluster(
       deps,
       request.route === 'task' ? request.cluster : request.params.cluster,
+      deps.home ?? FALLBACK_HOME,
     );
     fields.clusterArn = clusterArn(cluster);
     switch (request.route) {
@@ -141,7 +146,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         const seal = await deps.cursorSeal();
         const page = await listTasks(deps, {
           ...query,
-          clusterName: cluster.name,
+          cluster,
           ...(cursor !== undefined ? { cursor: seal.unseal(scope, cursor) } : {}),
         });
         return jsonResponse(
@@ -158,7 +163,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         const seal = await deps.cursorSeal();
         const changes = await taskChanges(recordedChanges(deps), deps.clock, {
           ...query,
-          clusterName: cluster.name,
+          cluster,
           since: unsealSince(seal, scope, since, 'for this cluster'),
         });
         return jsonResponse(
@@ -167,7 +172,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         );
       }
       case 'task':
-        return jsonResponse(200, await getTask(deps, cluster.name, request.taskId));
+        return jsonResponse(200, await getTask(deps, cluster, request.taskId));
       case 'trace':
         return traceAnswer(request.params, cluster, fields, timeLeft);
     }
@@ -183,7 +188,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
     if (trace.since !== undefined) {
       const sinceScope = cursorScope('trace-since', clusterArn(cluster), trace.taskId);
       const result = await traceSince(deps, {
-        clusterName: cluster.name,
+        cluster,
         taskId: trace.taskId,
         durationMs: trace.durationMs,
         full: trace.full,
@@ -212,7 +217,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
     const scope = cursorScope('trace', clusterArn(cluster), trace.taskId);
     const cursor = trace.cursor === undefined ? undefined : seal.unseal(scope, trace.cursor);
     const result = await buildTaskTrace(deps, {
-      clusterName: cluster.name,
+      cluster,
       taskId: trace.taskId,
       durationMs: trace.durationMs,
       full: trace.full,
@@ -301,7 +306,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     live: new EcsLiveTaskSource(shared.ecs),
     cursorSeal: memoize(async () => makeCursorSeal(await cursorKey.read())),
     retentionDays: shared.retentionDays,
-    home: homeScopeFromEnv(env),
+    home: shared.home,
     logger: createLogger({ service: 'api' }, { level: logLevelEnv(env) }),
   };
 }

@@ -8,8 +8,8 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { withDomainErrors } from '../adapters/dynamodb/dynamodb-errors.js';
 import type { DynamoDbTableOptions } from '../adapters/dynamodb/table-options.js';
 import { systemClock } from '../adapters/system-clock.js';
-import { EnvName, requireEnv, retentionDaysEnv } from '../config/env.js';
-import { type HomeScope, parseAccountId, parseRegionName } from '../core/cluster-id.js';
+import { EnvName, homeScopeEnv, requireEnv, retentionDaysEnv } from '../config/env.js';
+import type { HomeScope } from '../core/cluster-id.js';
 
 /**
  * DynamoDB attempts per call: the SDK retries throttling with backoff, and more attempts ride out a burst of
@@ -23,39 +23,30 @@ export interface SharedDeps {
   readonly table: DynamoDbTableOptions;
   readonly ecs: ECSClient;
   readonly retentionDays: number;
+  /** The stack's account and region: where a cluster named without them, and records kept without them, belong. */
+  readonly home: HomeScope;
 }
 
 /**
- * The table options and the ECS client, from EnvName.TABLE_NAME and EnvName.RETENTION_DAYS.
+ * The table options and the ECS client, from EnvName.TABLE_NAME and EnvName.RETENTION_DAYS, and the home
+ * scope from EnvName.HOME_ACCOUNT and AWS_REGION (see homeScopeEnv).
  * @throws MissingEnvError without a table name; Error for a retention below one day.
  * @example const { table, ecs } = sharedDepsFromEnv(process.env);
  */
 export function sharedDepsFromEnv(env: NodeJS.ProcessEnv = process.env): SharedDeps {
   const tableName = requireEnv(EnvName.TABLE_NAME, env);
   const retentionDays = retentionDaysEnv(env);
+  const home = homeScopeEnv(env);
   return {
     table: {
       client: withDomainErrors(new DynamoDBClient({ maxAttempts: DYNAMODB_MAX_ATTEMPTS })),
       tableName,
       retentionDays,
       clock: systemClock,
+      home,
     },
     ecs: new ECSClient({ maxAttempts: ECS_MAX_ATTEMPTS }),
     retentionDays,
+    home,
   };
-}
-
-/**
- * The stack's own account and region, from EnvName.HOME_ACCOUNT and AWS_REGION (which Lambda sets): where
- * records without an account or region belong.
- * @throws MissingEnvError without the account; InvalidInputError for a value that is not an account or region.
- * @example const home = homeScopeFromEnv(process.env); // { account: '123456789012', region: 'eu-west-1' }
- */
-export function homeScopeFromEnv(env: NodeJS.ProcessEnv = process.env): HomeScope {
-  const account = parseAccountId(requireEnv(EnvName.HOME_ACCOUNT, env), EnvName.HOME_ACCOUNT);
-  const region = env.AWS_REGION;
-  if (region === undefined || region.trim() === '') {
-    throw new Error('environment variable AWS_REGION is not set; Lambda sets it for every function');
-  }
-  return { account, region: parseRegionName(region, 'AWS_REGION') };
 }

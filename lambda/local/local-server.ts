@@ -32,8 +32,8 @@ import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { systemClock } from '../adapters/system-clock.js';
+import { homeScopeEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import type { HomeScope } from '../core/cluster-id.js';
 import { TracerError } from '../core/errors.js';
 import { makeCursorSeal } from '../core/request/cursor-seal.js';
 import { makeApiHandler } from '../handlers/api.js';
@@ -54,7 +54,7 @@ import { OfflineServiceEventSource, OfflineTaskDefinitionSource } from './offlin
 import {
   DEFAULT_SAMPLES_DIR,
   loadSamples,
-  SAMPLE_CLUSTER,
+  SAMPLE_CLUSTER_ID,
   SAMPLE_TASK_ID,
   SampleServiceEventSource,
   SampleTaskDefinitionSource,
@@ -73,11 +73,6 @@ export const DEFAULT_LOCAL_RETENTION_DAYS = 3650;
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/', import.meta.url));
 /** Marks a data folder whose samples were loaded, so later starts skip the work. */
 const SAMPLES_MARKER = 'samples-loaded';
-/**
- * Where local records without an account or region belong. Local mode has no account of its own; this is
- * the samples' account and region, so that the samples' clusters and older records read as one.
- */
-export const LOCAL_HOME: HomeScope = { account: '123456789012', region: 'ap-northeast-1' };
 
 /** When local mode uses AWS: when credentials are configured, always, or never. */
 export type LocalAwsMode = 'auto' | 'on' | 'off';
@@ -253,11 +248,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     logs = await LocalLogStore.open(join(dataDir, 'logs.jsonl'));
     const unreadable = logs.stats().unreadableLines;
     if (unreadable > 0) logger.warn('some lines of the log store could not be read back', { unreadable });
+    // Records of a data folder from before accounts were recorded belong to the home scope: the one
+    // TRACER_HOME_ACCOUNT and AWS_REGION name, else a fixed one (homeScopeEnv).
+    const home = homeScopeEnv(options.env ?? process.env);
     const tableOptions: DynamoDbTableOptions = {
       client: table.client,
       tableName: LOCAL_TABLE_NAME,
       retentionDays,
       clock,
+      home,
     };
     const moved = await moveEarlierLocalTable(tableOptions);
     if (moved) logger.info('moved the history of the earlier table layout', { ...moved });
@@ -272,7 +271,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       // The marker alone could outlive a table folder deleted by hand: the sample task must be there too.
       const loaded =
         (await exists(marker)) &&
-        (await new DynamoDbTaskHistory(tableOptions).getTask(SAMPLE_CLUSTER, SAMPLE_TASK_ID)) !== undefined;
+        (await new DynamoDbTaskHistory(tableOptions).getTask(SAMPLE_CLUSTER_ID, SAMPLE_TASK_ID)) !==
+          undefined;
       if (loaded) samples = 'already-loaded';
       else {
         await preloadSamples(
@@ -317,7 +317,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       instances: new DynamoDbInstanceStore(tableOptions),
       clock,
       retentionDays,
-      home: LOCAL_HOME,
+      home,
       logger: logger.child({ handler: 'api' }),
     });
 

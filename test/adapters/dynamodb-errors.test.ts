@@ -176,7 +176,8 @@ describe('the API when DynamoDB keeps throttling', () => {
     expect(JSON.parse(response.body)).toEqual({
       error: {
         code: 'Throttled',
-        message: "DynamoDB kept throttling tracer's GetItem after retrying; try again in a few seconds",
+        // The first call is the Query that finds which recorded cluster the name means.
+        message: "DynamoDB kept throttling tracer's Query after retrying; try again in a few seconds",
       },
     });
     client.destroy();

@@ -32,7 +32,13 @@ class TwoAccountsHistory extends InMemoryTaskHistory {
     const own = await super.listClusters();
     return [
       ...own,
-      { clusterName: '222233334444:us-west-2:default', lastSeenAt: '2021-12-01T00:00:00.000Z' },
+      {
+        account: '222233334444',
+        region: 'us-west-2',
+        clusterName: 'default',
+        clusterArn: OTHER_ARN,
+        lastSeenAt: '2021-12-01T00:00:00.000Z',
+      },
     ];
   }
 }

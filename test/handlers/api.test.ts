@@ -26,6 +26,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
+import { clusterNamed } from '../support/clusters.js';
 import { testCursorSeal } from '../support/cursor-seal.js';
 import {
   loadReference,
@@ -305,7 +306,7 @@ describe('GET /clusters/{cluster}/tasks/{taskId}', () => {
 async function recordedSummary(taskId: string) {
   const history = new InMemoryTaskHistory();
   history.recordEvents(loadReference(taskId).events);
-  const task = await history.getTask('default', taskId);
+  const task = await history.getTask(clusterNamed('default'), taskId);
   if (!task) throw new Error('fixture');
   return task.summary;
 }

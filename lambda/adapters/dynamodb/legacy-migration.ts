@@ -18,6 +18,7 @@ import {
   ScanCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { clusterIdOfTask } from '../../core/cluster-id.js';
 import type { FailureClassification } from '../../core/failure.js';
 import type { TaskTransition } from '../../core/model.js';
 import type { DynamoDbTransitionStore } from './dynamodb-transition-store.js';
@@ -131,7 +132,7 @@ async function migrateTask(
   transitions.sort((a, b) => a.version - b.version);
   for (const t of transitions) {
     await options.store.registerCluster(
-      t.clusterName,
+      clusterIdOfTask(t),
       `${t.eventTime.slice(0, 10)}T00:00:00.000Z`,
       listingTime(t),
     );
