@@ -334,7 +334,13 @@ describe('tracer --live: clusters and tasks', () => {
     const run = await runTracer(['--live']);
 
     // Assess
-    expect(run).toEqual({ code: 0, stdout: 'default\nprod\n', stderr: '' });
+    expect(run).toEqual({
+      code: 0,
+      stdout:
+        `default\t123456789012\tap-northeast-1\t${ARN_PREFIX}:cluster/default\n` +
+        `prod\t123456789012\tap-northeast-1\t${ARN_PREFIX}:cluster/prod\n`,
+      stderr: '',
+    });
     expect(ecs.commandCalls(ListClustersCommand)[1]?.args[0].input).toEqual({
       maxResults: 100,
       nextToken: 'page-2',
