@@ -11,7 +11,7 @@ import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { SecretsManagerCursorKey } from '../adapters/secrets-manager/cursor-key.js';
 import { EnvName, logLevelEnv, requireEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import { type ClusterId, clusterScope, type HomeScope, UNKNOWN_HOME_ACCOUNT } from '../core/cluster-id.js';
+import { type ClusterId, type HomeScope, UNKNOWN_HOME_ACCOUNT } from '../core/cluster-id.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
 import { parseApiRequest } from '../core/request/api-request.js';
 import { type CursorSeal, cursorScope, makeCursorSeal } from '../core/request/cursor-seal.js';
@@ -139,7 +139,8 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
       case 'tasks': {
         const { cursor, clusterName, ...query } = request.params;
         const cluster = await clusterOf(clusterName);
-        const scope = cursorScope('tasks', clusterScope(cluster));
+        // Sealed for the cluster name; the listing's own cursor names the account and region (keys.ts).
+        const scope = cursorScope('tasks', cluster.name);
         const seal = await deps.cursorSeal();
         const page = await listTasks(deps, {
           ...query,
@@ -195,7 +196,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
           });
           return answered.response;
         }
-        const scope = cursorScope('trace', clusterScope(cluster), trace.taskId);
+        const scope = cursorScope('trace', cluster.name, trace.taskId);
         const seal = await deps.cursorSeal();
         const cursor = trace.cursor === undefined ? undefined : seal.unseal(scope, trace.cursor);
         const result = await buildTaskTrace(deps, {
