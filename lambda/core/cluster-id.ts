@@ -99,7 +99,8 @@ export function clusterScope(id: ClusterId): string {
  */
 export function parseClusterScope(scope: string, home: HomeScope): ClusterId {
   const parts = scope.split(':');
-  if (parts.length === 3 && ACCOUNT.test(parts[0] as string)) {
+  // A cluster name has no `:`, so three parts are always a scope, whatever the event called its account.
+  if (parts.length === 3) {
     return { account: parts[0] as string, region: parts[1] as string, name: parts[2] as string };
   }
   return { account: home.account, region: home.region, name: scope };

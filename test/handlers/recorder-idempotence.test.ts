@@ -312,12 +312,14 @@ describe('recorder idempotence', () => {
       '0a1b2c3d4e5f40718293a4b5c6d7e8f9',
       'c13b4cb40f1f4fe4a2971f76ae5a47ad',
     ]);
-    expect((await history.listClusters()).map((c) => c.clusterName)).toEqual([
-      // DynamoDB orders sort keys by UTF-8 bytes: 'Fa' < 'Fe' < 'de'.
-      'FargateCluster',
-      'Features',
-      'default',
-    ]);
+    expect((await history.listClusters()).map((c) => c.clusterArn)).toEqual(
+      [
+        // DynamoDB orders sort keys (account, region, name) by UTF-8 bytes.
+        'arn:aws:ecs:eu-west-1:0123456789:cluster/Features',
+        'arn:aws:ecs:us-west-2:111122223333:cluster/FargateCluster',
+        'arn:aws:ecs:ap-northeast-1:123456789012:cluster/default',
+      ].sort((a, b) => a.split(':')[4]?.localeCompare(b.split(':')[4] ?? '') ?? 0),
+    );
   });
 });
 

@@ -68,7 +68,13 @@ describe('recorder handler with an SQS batch', () => {
       (await history.listTransitions(FIXTURE_CLUSTERS.FargateCluster, TASK_ID)).map((t) => t.version),
     ).toEqual([1, 4, 6]);
     expect(await history.listClusters()).toEqual([
-      { clusterName: 'FargateCluster', lastSeenAt: '2020-01-23T00:00:00.000Z' },
+      {
+        account: '111122223333',
+        region: 'us-west-2',
+        clusterName: 'FargateCluster',
+        clusterArn: 'arn:aws:ecs:us-west-2:111122223333:cluster/FargateCluster',
+        lastSeenAt: '2020-01-23T00:00:00.000Z',
+      },
     ]);
     expect(
       await serviceEvents.listServiceEvents(FIXTURE_CLUSTERS.defaultUsWest2, 'servicetest', 0, NOW_MS),

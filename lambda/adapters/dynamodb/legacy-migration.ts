@@ -24,7 +24,7 @@ import type { TaskTransition } from '../../core/model.js';
 import type { DynamoDbTransitionStore } from './dynamodb-transition-store.js';
 import { listingTime } from './dynamodb-transition-store.js';
 import { fromItem, type Item, isConditionalCheckFailed, withoutLayout } from './items.js';
-import { LEGACY_LAYOUT, TABLE_KEY } from './keys.js';
+import { CLUSTERS_PK, isUnscopedSegment, LEGACY_LAYOUT, TABLE_KEY } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 
 /** BatchWriteItem takes at most 25 requests. */
@@ -95,7 +95,8 @@ export async function migrateLegacyItems(options: MigrationOptions): Promise<Mig
         await migrateTask(options, source, pk, inPlace, counts);
         recent.add(pk);
         if (recent.size > RECENT_TASKS) recent.delete(recent.values().next().value as string);
-      } else if (!inPlace) {
+      } else if (!inPlace && !(pk === CLUSTERS_PK && isUnscopedSegment(sk))) {
+        // A cluster item without account and region is registered again, scoped, by its migrated tasks.
         await copyItem(options.table, item, counts);
       }
     }
