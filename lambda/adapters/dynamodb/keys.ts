@@ -3,16 +3,24 @@
  * `expiresAt` (epoch seconds) is the TTL attribute. Two sparse, KEYS_ONLY global secondary indexes serve
  * the listings.
  *
- * | item                 | pk                          | sk                         | index keys                                          |
- * |----------------------|-----------------------------|----------------------------|-----------------------------------------------------|
- * | task                 | `T#<cluster>#<taskId>`      | `TASK`                     | tasksByDay: `lpk` `C#<cluster>#<listing day>` / `lsk` `<listing time>#<taskId>`; failedByMonth (failed only): `fpk` `F#<cluster>#<stop month>` / `fsk` `<stop time>#<taskId>` |
- * | notification ledger  | `N#<cluster>#<taskId>`      | `NOTIFY`                   |                                                     |
- * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                | none; holds `lastSeenAt` and `activeDays` (below)   |
- * | task definition      | `TD#<taskDefinitionArn>`    | `TD`                       |                                                     |
- * | service event        | `S#<cluster>#<service>`     | `E#<createdAt>#<eventId>`  |                                                     |
- * | container instance   | `I#<cluster>#<instanceId>`  | `H#<6-hour bucket>`        | none; one map attribute per event (below)           |
- * | its EC2 instance     | `I#<cluster>#<instanceId>`  | `EC2`                      | none; holds `ec2InstanceId`                         |
- * | EC2 instance notices | `EC2#<ec2InstanceId>`       | `H#<6-hour bucket>`        | none; one map attribute per event                   |
+ * `<scope>` is `clusterScope(cluster)`, `<account>:<region>:<cluster name>` (core/cluster-id.ts): cluster
+ * names are unique only in one account and region, so two clusters named `prod` in two accounts never
+ * share a key, a listing or a cursor. A cluster name may not contain `:`.
+ *
+ * | item                 | pk                               | sk                         | index keys                                          |
+ * |----------------------|----------------------------------|----------------------------|-----------------------------------------------------|
+ * | task                 | `T#<scope>#<taskId>`             | `TASK`                     | tasksByDay: `lpk` `C#<scope>#<listing day>` / `lsk` `<listing time>#<taskId>`; failedByMonth (failed only): `fpk` `F#<scope>#<stop month>` / `fsk` `<stop time>#<taskId>` |
+ * | notification ledger  | `N#<scope>#<taskId>`             | `NOTIFY`                   |                                                     |
+ * | recorded cluster     | `CLUSTERS`                       | `<scope>`                  | none; holds `clusterName`, `account`, `region`, `lastSeenAt` and `activeDays` (below) |
+ * | task definition      | `TD#<taskDefinitionArn>`         | `TD`                       | (the ARN names account and region)                  |
+ * | service event        | `S#<scope>#<service>`            | `E#<createdAt>#<eventId>`  |                                                     |
+ * | container instance   | `I#<scope>#<instanceId>`         | `H#<6-hour bucket>`        | none; one map attribute per event (below)           |
+ * | its EC2 instance     | `I#<scope>#<instanceId>`         | `EC2`                      | none; holds `ec2InstanceId`                         |
+ * | EC2 instance notices | `EC2#<account>:<region>:<ec2InstanceId>` | `H#<6-hour bucket>` | none; one map attribute per event                   |
+ *
+ * The recorder takes a record's account and region from the event itself: the cluster ARN in the detail
+ * (else the task, service or container instance ARN), else the event's `account` and `region`; an EC2
+ * notice's from the event. A task item also keeps them (`ac`, `rg`, task-item.ts).
  *
  * One item per task (task-item.ts): each ECS event is one conditional UpdateItem that adds its version's
  * map `v<version>` (condition: that version is absent), the attributes the task keeps for life with
@@ -29,10 +37,13 @@
  * TTL: a task's item expires retentionDays after it stopped (stoppedAt of a STOPPED version), or, while
  * it runs, after its createdAt.
  *
- * Why day buckets on tasksByDay: a cluster that runs 100,000 tasks a day writes about 1.2 index entries a
- * second on average (each task's keys once) into that day's partition, far below the 1,000 writes a second
- * one partition takes, and each day's key stops growing at midnight. Failed tasks are rarer, so
- * failedByMonth buckets by month. The table's own partitions are per task.
+ * Why day buckets on tasksByDay: a listing partition is one cluster of one account and region on one day.
+ * A cluster that runs 100,000 tasks a day writes about 1.2 index entries a second on average (each task's
+ * keys once) into that day's partition, far below the 1,000 writes a second one partition takes, and each
+ * day's key stops growing at midnight; more accounts, regions or clusters add partitions, never load on
+ * one. Failed tasks are rarer, so failedByMonth buckets by month. The table's own partitions are per task.
+ * The `CLUSTERS` partition gets about one write per cluster and listing day (the recorder caches the
+ * registration), so it stays far below a partition's limits even for thousands of clusters.
  *
  * The active-day registry: the recorded-cluster item holds `activeDays`, a string set of the listing days
  * (`YYYY-MM-DD`) that hold the cluster's tasks. The recorder adds a task's day (`ADD`, a set union: order
