@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   let cursor: string | undefined;
   do {
     const page = await buildTaskTrace(deps, {
-      clusterName: BENCH_CLUSTER,
+      cluster: { account: '123456789012', region: 'us-east-1', name: BENCH_CLUSTER },
       taskId: BENCH_TASK_ID,
       durationMs: DEFAULT_LOG_WINDOW_MS,
       ...(input.mode === 'full' ? { full: true } : {}),

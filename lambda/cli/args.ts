@@ -1,468 +1,48 @@
 /**
- * The command line of `tracer`: flags, their `TRACER_<FLAG>` environment variables, and the command that
- * the positional arguments select. Pure apart from what is passed in; loads nothing heavy, so that
- * `--help` and `--version` start instantly.
+ * The command line of `tracer`: the command that the positional arguments select, over the flags
+ * (flags.ts) and the help (help-text.ts).
  */
-import { parseArgs } from 'node:util';
-import { parseSignHost, planSigning } from '../adapters/http/signing-policy.js';
-import { taskOfArn } from '../core/arn.js';
-import { InvalidInputError, TracerError } from '../core/errors.js';
-import { DEFAULT_TIME_ZONE } from '../core/format.js';
-import { MAX_CLI_TASK_LIMIT } from '../core/request/page-limits.js';
+import { parseTaskArn, taskOfArn } from '../core/arn.js';
+import { type ClusterRef, clusterArn } from '../core/cluster-id.js';
+import { parseClusterRef, parseTask } from '../core/request/params.js';
 import {
-  checkTimeRange,
-  parseCluster,
-  parseCursorParam,
-  parseDurationParam,
-  parseInstantParam,
-  parseLimit,
-  parseStatus,
-  parseTask,
-  parseTimeZone,
-} from '../core/request/params.js';
+  type CliOptions,
+  type ParseContext,
+  parseFlags,
+  readArgs,
+  rephrase,
+  UsageError,
+  usage,
+} from './flags.js';
 
-/** A command line that cannot be used; exit code 2 with a usage line. */
-export class UsageError extends TracerError {}
-
-/** The first line of `--help`, also printed after a usage error. */
-export const USAGE_LINE = 'usage: tracer [flags] [CLUSTER [TASK] | TASK_ARN]   (tracer --help for more)';
-
-export const HELP_TEXT = `tracer: the story of an Amazon ECS task, even weeks after ECS forgot it.
-
-usage:
-  tracer [flags]                  list the clusters
-  tracer [flags] CLUSTER          list the cluster's tasks, newest first (tab-separated)
-  tracer [flags] CLUSTER TASK     print the task's trace (TASK is a task id or ARN)
-  tracer [flags] TASK_ARN         print the trace of the task this ARN names, in its cluster
-  tracer mcp [flags]              serve the same data to AI assistants (Model Context Protocol)
-  tracer ui [flags] [CLUSTER [TASK]]
-                                  a task's timeline in the browser, on 127.0.0.1 (tracer ui --help)
-  tracer import [flags]           backfill history from CloudWatch Logs, a file or ECS (tracer import --help)
-  tracer migrate --table NAME     move history of the earlier table layout into task items (tracer migrate --help)
-
-source (one of):
-  --endpoint URL     the tracer API: https://ID.execute-api.REGION.amazonaws.com/prod is SigV4-signed,
-                     http://127.0.0.1:PORT (local mode) is used unsigned; anything else is refused
-  --sign-host HOST   also sign for this custom domain of the API (https only)
-  --stack NAME       the tracer API of this CloudFormation stack (its ApiUrl output)
-  --live             read ECS and CloudWatch Logs directly (tasks ECS still remembers)
-  --profile NAME     AWS profile (default: AWS_PROFILE, then the standard credential chain)
-  --region REGION    AWS region (default: AWS_REGION or the profile's region)
-
-follow:
-  -f, --follow       CLUSTER TASK: print the trace, then each new line until the task stopped (exit 0, or
-                     3 when it failed, the diagnosis last); CLUSTER: each task transition until Ctrl-C
-  --interval D       time between polls (default 2s, 500ms to 5m)
-
-trace:
-  --duration D       log window around start and stop, Go-style: 30s, 5m, 1h (default 1m)
-  --full             read the task's whole log instead of the two windows
-  --tz ZONE          time zone of the timestamps (default: the local zone; UTC with --json)
-  --sns TOPIC_ARN    also publish the trace to this SNS topic
-  --json             print JSON (for jq) instead of text; times in --tz, epochMs unchanged
-
-task list:
-  --status STATUS    only tasks in this lastStatus (RUNNING, STOPPED, ...)
-  --failed           only tasks whose stop tracer classified as a failure
-  --since T --until T  created in this range: ISO 8601, or a duration ago (2h)
-  --limit N          at most N tasks (default 100)
-  --cursor C         the next page, as printed by the previous one
-
-  --version, --help
-
-Every flag can also be set as TRACER_<FLAG> (TRACER_ENDPOINT, TRACER_DURATION=30s, TRACER_FULL=true, ...);
-a flag on the command line wins. Data goes to stdout, messages to stderr.
-Exit codes: 0 ok, 1 error, 2 usage error, 3 the followed task failed, 130 interrupted (Ctrl-C).
-
-examples:
-  tracer --endpoint http://127.0.0.1:8787 default 9f654c76cde14c7c85cf54dce087658a
-  tracer --stack Tracer prod --failed --since 24h
-  tracer --stack Tracer -f prod 9f654c76cde14c7c85cf54dce087658a && echo migrated
-  tracer --live default 9f654c76cde14c7c85cf54dce087658a --json | jq '.task.failure'
-`;
-
-const FLAG_SPEC = {
-  duration: { type: 'string' },
-  full: { type: 'boolean' },
-  json: { type: 'boolean' },
-  tz: { type: 'string' },
-  sns: { type: 'string' },
-  endpoint: { type: 'string' },
-  'sign-host': { type: 'string' },
-  stack: { type: 'string' },
-  profile: { type: 'string' },
-  region: { type: 'string' },
-  live: { type: 'boolean' },
-  status: { type: 'string' },
-  failed: { type: 'boolean' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  limit: { type: 'string' },
-  cursor: { type: 'string' },
-  follow: { type: 'boolean', short: 'f' },
-  interval: { type: 'string' },
-  version: { type: 'boolean', short: 'v' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-type FlagName = keyof typeof FLAG_SPEC;
-
-/** Flags that make no sense as a standing setting in the environment. */
-const NOT_FROM_ENV: ReadonlySet<FlagName> = new Set(['version', 'help', 'cursor', 'follow']);
-
-const DEFAULT_DURATION_MS = 60_000;
-/** `--interval` of a follow: every 2 s by default, from 500ms to 5m. */
-export const DEFAULT_INTERVAL_MS = 2_000;
-export const MIN_INTERVAL_MS = 500;
-export const MAX_INTERVAL_MS = 5 * 60_000;
-/** The default page size of `tracer CLUSTER`. */
-export const DEFAULT_TASK_LIMIT = 100;
-
-/**
- * The environment variable of a flag.
- * @example envNameOf('duration') === 'TRACER_DURATION'
- */
-export function envNameOf(flag: string): string {
-  return `TRACER_${flag.toUpperCase().replace(/-/g, '_')}`;
-}
-
-/** Where answers come from. `none` is a valid parse: the error is raised only when a source is needed. */
-export type SourceSelection =
-  | { readonly kind: 'endpoint'; readonly endpoint: string; readonly signHost?: string }
-  | { readonly kind: 'stack'; readonly stackName: string }
-  | { readonly kind: 'live' }
-  | { readonly kind: 'none' };
-
-/** How to reach a source: shared by the CLI and the MCP server. */
-export interface SourceOptions {
-  readonly selection: SourceSelection;
-  readonly profile?: string;
-  readonly region?: string;
-}
-
-/** Everything the flags and the environment say, validated. */
-export interface CliOptions extends SourceOptions {
-  readonly durationMs: number;
-  readonly full: boolean;
-  readonly json: boolean;
-  /** The zone of text output: `--tz`, else the local zone. */
-  readonly timeZone: string;
-  /** The zone of `--json` times: `--tz`, else UTC, as the API answers. */
-  readonly jsonTimeZone: string;
-  readonly snsTopicArn?: string;
-  readonly status?: string;
-  readonly failed: boolean;
-  /** ISO 8601 UTC. */
-  readonly since?: string;
-  /** ISO 8601 UTC. */
-  readonly until?: string;
-  readonly limit: number;
-  readonly cursor?: string;
-  /** `-f`: follow the task or the cluster as it happens. */
-  readonly follow: boolean;
-  /** Time between the polls of a follow. */
-  readonly intervalMs: number;
-}
+export {
+  type CliOptions,
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_TASK_LIMIT,
+  envNameOf,
+  findSubcommand,
+  MAX_INTERVAL_MS,
+  MIN_INTERVAL_MS,
+  type ParseContext,
+  type ParsedFlags,
+  parseFlags,
+  type SourceOptions,
+  type SourceSelection,
+  UsageError,
+} from './flags.js';
+export { HELP_TEXT, USAGE_LINE } from './help-text.js';
 
 export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'clusters'; readonly options: CliOptions }
-  | { readonly kind: 'tasks'; readonly cluster: string; readonly options: CliOptions }
-  | { readonly kind: 'trace'; readonly cluster: string; readonly task: string; readonly options: CliOptions };
-
-/** What the parser needs from the outside world. */
-export interface ParseContext {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** For `--since 2h` (two hours ago). */
-  readonly nowMs: number;
-  /** The zone used when neither `--tz` nor `TRACER_TZ` is set. */
-  readonly localTimeZone: string;
-}
-
-/** The flags after parsing, and the positional arguments. */
-export interface ParsedFlags {
-  readonly options: CliOptions;
-  readonly positionals: readonly string[];
-  readonly help: boolean;
-  readonly version: boolean;
-}
-
-// The original tracer was written in Go, whose flags take one dash: `-duration 30s`. Both spellings work.
-function acceptGoStyle(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  let afterTerminator = false;
-  for (const arg of argv) {
-    if (arg === '--') afterTerminator = true;
-    const match = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg);
-    out.push(!afterTerminator && match?.[1] && match[1] in FLAG_SPEC ? `-${arg}` : arg);
-  }
-  return out;
-}
-
-function usageFromParseError(error: unknown): UsageError {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown }).code;
-  const option = /'(-{1,2}[^' <]+)/.exec(message)?.[1] ?? 'an option';
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${option}`);
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    if (/does not take an argument/.test(message)) return new UsageError(`${option} takes no value`);
-    return new UsageError(`${option} needs a value`);
-  }
-  return new UsageError(message.split('\n')[0] ?? message, { cause: error });
-}
-
-/** A flag's value and where it came from, for messages that point at the right place. */
-interface Setting<T> {
-  readonly value: T;
-  readonly from: string;
-}
-
-function parseBooleanEnv(name: string, raw: string): boolean {
-  const value = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(value)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(value)) return false;
-  throw new UsageError(`${name} must be true or false, got "${raw}"`);
-}
-
-function rephrase<T>(from: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof InvalidInputError || error instanceof UsageError) {
-      throw new UsageError(`${from}: ${error.message}`, { cause: error });
-    }
-    throw error;
-  }
-}
-
-/** Runs a front-door parser, turning its InvalidInputError into a usage error (exit 2). */
-function usage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new UsageError(error.message, { cause: error });
-    throw error;
-  }
-}
-
-function parseInterval(text: string): number {
-  const ms = parseDurationParam(text, '--interval');
-  if (ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
-    throw new UsageError(`must be from 500ms to 5m, got "${text}"`);
-  }
-  return ms;
-}
-
-function parseInstantSetting(setting: Setting<string>, nowMs: number): string {
-  return new Date(usage(() => parseInstantParam(setting.value, nowMs, setting.from))).toISOString();
-}
-
-function parseEndpoint(setting: Setting<string>, signHost: string | undefined): string {
-  let url: URL;
-  try {
-    url = new URL(setting.value.trim());
-  } catch (cause) {
-    throw new UsageError(`${setting.from}: "${setting.value}" is not a URL`, { cause });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`${setting.from}: "${setting.value}" must start with https:// or http://`);
-  }
-  // Refused here, before any request: credentials must never go to a host the person did not choose.
-  planSigning(url, signHost);
-  return url.href;
-}
-
-const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
-
-/**
- * The subcommand of a command line: its first positional argument when that names a subcommand and comes
- * before any `--`. Flags may come before it (`tracer --profile prod mcp`); the subcommand receives the
- * command line without its name.
- * @example findSubcommand(['--live', 'mcp'], ['mcp']) // { name: 'mcp', argv: ['--live'] }
- */
-export function findSubcommand(
-  argv: readonly string[],
-  names: readonly string[],
-): { readonly name: string; readonly argv: readonly string[] } | undefined {
-  let tokens: ReturnType<typeof parseArgs>['tokens'];
-  try {
-    // Not strict: a subcommand may have flags of its own.
-    tokens = parseArgs({
-      args: acceptGoStyle(argv),
-      options: FLAG_SPEC,
-      allowPositionals: true,
-      strict: false,
-      tokens: true,
-    }).tokens;
-  } catch {
-    return undefined;
-  }
-  for (const token of tokens ?? []) {
-    if (token.kind === 'option-terminator') return undefined;
-    if (token.kind !== 'positional') continue;
-    if (!names.includes(token.value)) return undefined;
-    return { name: token.value, argv: argv.filter((_, index) => index !== token.index) };
-  }
-  return undefined;
-}
-
-type RawArgs = ReturnType<typeof parseArgs<{ options: typeof FLAG_SPEC; allowPositionals: true }>>;
-
-/** The command line split into flags and positionals, without any validation of the values. */
-function readArgs(argv: readonly string[]): RawArgs {
-  try {
-    return parseArgs({ args: acceptGoStyle(argv), options: FLAG_SPEC, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw usageFromParseError(error);
-  }
-}
-
-/**
- * Parses the flags and their `TRACER_<FLAG>` variables. A flag on the command line wins over its variable.
- * For the source, any of `--endpoint`, `--stack` or `--live` on the command line wins over all three
- * variables; among the variables, TRACER_ENDPOINT wins over TRACER_STACK, which wins over TRACER_LIVE.
- * @throws UsageError for anything that cannot be used, naming the flag or the variable.
- * @example parseFlags(['--duration', '30s', 'default'], context).options.durationMs === 30_000
- */
-export function parseFlags(argv: readonly string[], context: ParseContext): ParsedFlags {
-  const parsed = readArgs(argv);
-  const values = parsed.values;
-  const env = context.env;
-
-  const fromEnv = (flag: FlagName): Setting<string> | undefined => {
-    if (NOT_FROM_ENV.has(flag)) return undefined;
-    const name = envNameOf(flag);
-    const raw = env[name];
-    return raw === undefined || raw.trim() === '' ? undefined : { value: raw, from: name };
-  };
-  const stringSetting = (flag: FlagName): Setting<string> | undefined => {
-    const value = values[flag];
-    if (typeof value === 'string') return { value, from: `--${flag}` };
-    return fromEnv(flag);
-  };
-  const booleanSetting = (flag: FlagName): boolean => {
-    if (values[flag] === true) return true;
-    const setting = fromEnv(flag);
-    return setting ? parseBooleanEnv(setting.from, setting.value) : false;
-  };
-
-  const duration = stringSetting('duration');
-  const durationMs = duration
-    ? usage(() => parseDurationParam(duration.value, duration.from))
-    : DEFAULT_DURATION_MS;
-
-  const interval = stringSetting('interval');
-  const intervalMs = interval
-    ? rephrase(interval.from, () => parseInterval(interval.value))
-    : DEFAULT_INTERVAL_MS;
-
-  const tz = stringSetting('tz');
-  const timeZone = usage(() =>
-    parseTimeZone(tz ? tz.value : context.localTimeZone, tz?.from ?? 'local time zone'),
-  );
-
-  const sns = stringSetting('sns');
-  if (sns && !SNS_TOPIC_ARN.test(sns.value.trim())) {
-    throw new UsageError(
-      `${sns.from}: "${sns.value}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`,
-    );
-  }
-
-  const status = stringSetting('status');
-  const statusValue = status ? usage(() => parseStatus(status.value, status.from)) : undefined;
-  const since = stringSetting('since');
-  const until = stringSetting('until');
-  const limit = stringSetting('limit');
-  const cursor = stringSetting('cursor');
-  const profile = stringSetting('profile');
-  const region = stringSetting('region');
-  if (region && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region.value.trim())) {
-    throw new UsageError(`${region.from}: "${region.value}" is not an AWS region such as eu-west-1`);
-  }
-
-  const options: CliOptions = {
-    selection: selectSource(values, fromEnv, booleanSetting, stringSetting('sign-host')),
-    ...(profile ? { profile: profile.value.trim() } : {}),
-    ...(region ? { region: region.value.trim() } : {}),
-    durationMs,
-    full: booleanSetting('full'),
-    json: booleanSetting('json'),
-    timeZone,
-    jsonTimeZone: tz ? timeZone : DEFAULT_TIME_ZONE,
-    ...(sns ? { snsTopicArn: sns.value.trim() } : {}),
-    ...(statusValue ? { status: statusValue } : {}),
-    failed: booleanSetting('failed'),
-    ...(since ? { since: parseInstantSetting(since, context.nowMs) } : {}),
-    ...(until ? { until: parseInstantSetting(until, context.nowMs) } : {}),
-    limit: limit ? usage(() => parseLimit(limit.value, MAX_CLI_TASK_LIMIT, limit.from)) : DEFAULT_TASK_LIMIT,
-    ...(cursor ? { cursor: usage(() => parseCursorParam(cursor.value, cursor.from)) } : {}),
-    follow: values.follow === true,
-    intervalMs,
-  };
-  if (options.follow) {
-    const clash = [
-      options.json && '--json',
-      options.snsTopicArn && '--sns',
-      options.cursor && '--cursor',
-      since && since.from === '--since' && '--since',
-      until && until.from === '--until' && '--until',
-    ].filter(Boolean);
-    if (clash.length > 0) throw new UsageError(`--follow cannot be combined with ${clash.join(', ')}`);
-  } else if (interval && interval.from === '--interval') {
-    throw new UsageError('--interval sets the time between the polls of --follow (-f); add -f');
-  }
-  if (options.since && options.until) {
-    const [sinceMs, untilMs] = [Date.parse(options.since), Date.parse(options.until)];
-    usage(() => checkTimeRange(sinceMs, untilMs, ['--since', '--until']));
-  }
-  return {
-    options,
-    positionals: parsed.positionals,
-    help: values.help === true,
-    version: values.version === true,
-  };
-}
-
-function selectSource(
-  values: Readonly<Record<string, string | boolean | undefined>>,
-  fromEnv: (flag: FlagName) => Setting<string> | undefined,
-  booleanSetting: (flag: FlagName) => boolean,
-  signHostSetting: Setting<string> | undefined,
-): SourceSelection {
-  const signHost = signHostSetting ? parseSignHost(signHostSetting.value, signHostSetting.from) : undefined;
-  const endpointOf = (setting: Setting<string>): SourceSelection => ({
-    kind: 'endpoint',
-    endpoint: parseEndpoint(setting, signHost),
-    ...(signHost ? { signHost } : {}),
-  });
-  const endpointFlag = typeof values.endpoint === 'string' ? values.endpoint : undefined;
-  const stackFlag = typeof values.stack === 'string' ? values.stack : undefined;
-  const liveFlag = values.live === true;
-  const given = [endpointFlag && '--endpoint', stackFlag && '--stack', liveFlag && '--live'].filter(Boolean);
-  if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be combined; choose one source`);
-  if (endpointFlag !== undefined) {
-    return endpointOf({ value: endpointFlag, from: '--endpoint' });
-  }
-  if (stackFlag !== undefined)
-    return { kind: 'stack', stackName: stackName({ value: stackFlag, from: '--stack' }) };
-  if (liveFlag) return { kind: 'live' };
-  const endpoint = fromEnv('endpoint');
-  if (endpoint) return endpointOf(endpoint);
-  const stack = fromEnv('stack');
-  if (stack) return { kind: 'stack', stackName: stackName(stack) };
-  if (booleanSetting('live')) return { kind: 'live' };
-  return { kind: 'none' };
-}
-
-function stackName(setting: Setting<string>): string {
-  const name = setting.value.trim();
-  // CloudFormation accepts a stack name or a stack id (ARN).
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(name) && !name.startsWith('arn:')) {
-    throw new UsageError(`${setting.from}: "${setting.value}" is not a CloudFormation stack name`);
-  }
-  return name;
-}
+  | { readonly kind: 'tasks'; readonly cluster: ClusterRef; readonly options: CliOptions }
+  | {
+      readonly kind: 'trace';
+      readonly cluster: ClusterRef;
+      readonly task: string;
+      readonly options: CliOptions;
+    };
 
 /**
  * Parses a whole `tracer` command line into the command to run.
@@ -487,12 +67,26 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
   }
   // A task ARN alone names its cluster too: `tracer arn:aws:ecs:...:task/prod/9f65...`.
   const arnTask = taskArg === undefined ? rephrase('TASK_ARN', () => taskOfArn(clusterArg)) : undefined;
-  if (arnTask) return { kind: 'trace', cluster: arnTask.cluster, task: arnTask.taskId, options };
-  const cluster = usage(() => parseCluster(clusterArg, 'CLUSTER'));
+  const parts = arnTask ? parseTaskArn(clusterArg.trim()) : undefined;
+  const cluster = usage(() =>
+    parseClusterRef(
+      arnTask && parts
+        ? clusterArn({ account: parts.account, region: parts.region, name: arnTask.cluster })
+        : clusterArg,
+      { account: options.account, region: options.region },
+      { cluster: arnTask ? 'TASK_ARN' : 'CLUSTER', account: '--account', region: '--region' },
+    ),
+  );
+  // ECS answers for one region: a cluster ARN of another region is read there.
+  const named =
+    options.selection.kind === 'live' && cluster.region !== undefined && options.region === undefined
+      ? { ...options, region: cluster.region }
+      : options;
+  if (arnTask) return { kind: 'trace', cluster, task: arnTask.taskId, options: named };
   if (taskArg === undefined) {
     if (options.snsTopicArn) throw new UsageError('--sns needs CLUSTER and TASK');
-    return { kind: 'tasks', cluster, options };
+    return { kind: 'tasks', cluster, options: named };
   }
   const task = usage(() => parseTask(taskArg, cluster, 'TASK'));
-  return { kind: 'trace', cluster, task, options };
+  return { kind: 'trace', cluster, task, options: named };
 }

@@ -14,6 +14,7 @@ import {
 } from '../adapters/http/api-errors.js';
 import { isLoopbackHttp } from '../adapters/http/loopback.js';
 import { UnsafeEndpointError } from '../adapters/http/signing-policy.js';
+import { AmbiguousClusterError } from '../core/cluster-id.js';
 import {
   AccessDeniedError,
   ClusterNotFoundError,
@@ -49,6 +50,8 @@ export interface Failure {
   readonly message: string;
   /** Print the usage line after the message. */
   readonly showUsage: boolean;
+  /** Lines printed after the message, one a line: the ARNs an ambiguous cluster name could mean. */
+  readonly details?: readonly string[];
 }
 
 const CREDENTIAL_ERRORS = new Set([
@@ -261,6 +264,14 @@ export function describeFailure(error: unknown): Failure {
     );
   }
   if (error instanceof ThrottledError) return fail(`${error.message}; wait a moment and retry`);
+  if (error instanceof AmbiguousClusterError) {
+    return {
+      ...fail(
+        `cluster ${error.clusterName} is ambiguous: ${error.arns.length} recorded clusters carry that name; give the cluster ARN, or narrow it with --account and --region`,
+      ),
+      details: error.arns,
+    };
+  }
   if (
     error instanceof NoSourceError ||
     error instanceof ClusterNotFoundError ||

@@ -4,6 +4,7 @@
  * diagnosis is the last line), 130 interrupted.
  */
 import type { TraceLineJson } from '../core/api-types.js';
+import type { ClusterRef } from '../core/cluster-id.js';
 import { TracerError } from '../core/errors.js';
 import { formatTimestamp, formatTraceLine } from '../core/format.js';
 import { redactSecrets } from '../core/redact.js';
@@ -35,7 +36,12 @@ export interface FollowContext {
 }
 
 /** A source that answers `since` as the trace API does. */
-function taskPolls(source: TracerSource, cluster: string, task: string, options: CliOptions): TaskPollSource {
+function taskPolls(
+  source: TracerSource,
+  cluster: ClusterRef,
+  task: string,
+  options: CliOptions,
+): TaskPollSource {
   return {
     pollTask: async (since) => {
       const answer = await source.getTraceJson(cluster, task, {
@@ -53,7 +59,7 @@ function taskPolls(source: TracerSource, cluster: string, task: string, options:
   };
 }
 
-function clusterPolls(source: TracerSource, cluster: string, options: CliOptions): ClusterPollSource {
+function clusterPolls(source: TracerSource, cluster: ClusterRef, options: CliOptions): ClusterPollSource {
   return {
     pollCluster: async (since) => {
       const answer = await source.listTasks(cluster, { since, ...(options.failed ? { failed: true } : {}) });
@@ -102,7 +108,7 @@ export function formatChange(change: TaskChange, timeZone: string): string {
  */
 export async function followTaskCommand(
   source: TracerSource,
-  cluster: string,
+  cluster: ClusterRef,
   task: string,
   options: CliOptions,
   io: CliIo,
@@ -132,7 +138,7 @@ export async function followTaskCommand(
  */
 export async function followClusterCommand(
   source: TracerSource,
-  cluster: string,
+  cluster: ClusterRef,
   options: CliOptions,
   io: CliIo,
   context: FollowContext,

@@ -3,6 +3,7 @@
  * Traces come from the same use case as the API's, with an empty history, so every task is looked up in
  * ECS (which remembers a stopped task for about an hour).
  */
+
 import { AwsClientFactory, type AwsClientSettings } from '../adapters/aws-client-factory.js';
 import { CloudWatchLogSource } from '../adapters/cloudwatch-logs/cloudwatch-log-source.js';
 import { EcsLiveCatalog } from '../adapters/ecs/ecs-live-catalog.js';
@@ -17,6 +18,13 @@ import type {
   TaskSummaryResponse,
   TraceResponse,
 } from '../core/api-types.js';
+import {
+  type ClusterRef,
+  clusterIdOfArn,
+  type HomeScope,
+  homeCluster,
+  UNKNOWN_HOME_ACCOUNT,
+} from '../core/cluster-id.js';
 import { InvalidInputError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
 import { DEFAULT_TIME_ZONE, formatTraceText, toTraceLineJson } from '../core/format.js';
@@ -42,7 +50,7 @@ import { getTask } from '../use-cases/query-tasks.js';
 import { isSinceCursor, taskChanges } from '../use-cases/task-changes.js';
 import { sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { DEFAULT_TASK_LIMIT } from './args.js';
-import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
+import type { ClusterListFilter, TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
 
 /** Nothing is recorded in live mode: every lookup falls through to ECS. */
 const emptyHistory: TaskHistory = {
@@ -74,7 +82,7 @@ class MemoryTaskDefinitionStore implements TaskDefinitionStore {
 
 /** What the live source is made of; `create` wires the real adapters. */
 export interface LiveSourceDeps {
-  readonly catalog: Pick<EcsLiveCatalog, 'listClusterNames' | 'listTasks'>;
+  readonly catalog: Pick<EcsLiveCatalog, 'listClusterArns' | 'listTasks'>;
   readonly live: LiveTaskSource;
   readonly taskDefinitionSource: TaskDefinitionSource;
   readonly serviceEventSource: ServiceEventSource;
@@ -99,6 +107,11 @@ export interface LiveSourceDeps {
 export const LIVE_TRACE_PAGE_LINES = 25_000;
 
 const LIVE_CURSOR = /^live:(\d{1,9})$/;
+/**
+ * ECS is asked by cluster name with the profile's own credentials, and nothing is read from a table, so
+ * the account and region of a live cluster name no record.
+ */
+const LIVE_HOME: HomeScope = { account: UNKNOWN_HOME_ACCOUNT, region: 'us-east-1' };
 /** How long the next pages of a live task listing reuse its first page's snapshot. */
 const SNAPSHOT_TTL_MS = 5 * 60_000;
 
@@ -148,26 +161,40 @@ export class LiveSource implements TracerSource {
     });
   }
 
-  async listClusters(): Promise<ClusterListResponse> {
-    const names = await this.deps.catalog.listClusterNames();
+  async listClusters(filter: ClusterListFilter = {}): Promise<ClusterListResponse> {
+    const arns = await this.deps.catalog.listClusterArns();
     // ECS reports the cluster now, so "now" is when tracer last saw it.
     const lastSeenAt = new Date(this.deps.clock.nowMs()).toISOString();
-    return { clusters: names.map((clusterName) => ({ clusterName, lastSeenAt })) };
+    return {
+      clusters: arns.flatMap((clusterArn) => {
+        const id = clusterIdOfArn(clusterArn);
+        if (!id) return [];
+        if (filter.account !== undefined && id.account !== filter.account) return [];
+        if (filter.region !== undefined && id.region !== filter.region) return [];
+        return [{ clusterName: id.name, account: id.account, region: id.region, clusterArn, lastSeenAt }];
+      }),
+    };
   }
 
-  async listTasks(cluster: string, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+  // ECS answers for the account and region of the credentials and client: a name is that account's cluster.
+  async listTasks(ref: ClusterRef, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+    const cluster = ref.name;
     if (filters.since !== undefined && isSinceCursor(filters.since)) {
       // A follow of the cluster: what ECS says now, against the previous poll's positions.
       return taskChanges(
         {
-          recentTasks: async (clusterName, options) =>
-            (await this.deps.catalog.listTasks(clusterName))
+          recentTasks: async (id, options) =>
+            (await this.deps.catalog.listTasks(id.name))
               .filter((summary) => !options.failedOnly || classifyFailure(summary)?.failed === true)
               .slice(0, options.limit)
               .map((summary) => ({ summary })),
         },
         this.deps.clock,
-        { clusterName: cluster, since: filters.since, ...(filters.failed ? { failedOnly: true } : {}) },
+        {
+          cluster: homeCluster(LIVE_HOME, cluster),
+          since: filters.since,
+          ...(filters.failed ? { failedOnly: true } : {}),
+        },
       );
     }
     const offset = this.decodeCursor(filters.cursor);
@@ -192,22 +219,23 @@ export class LiveSource implements TracerSource {
     };
   }
 
-  async getTask(cluster: string, task: string): Promise<TaskSummaryResponse> {
-    return getTask(this.traceDeps, cluster, task);
+  async getTask(cluster: ClusterRef, task: string): Promise<TaskSummaryResponse> {
+    return getTask(this.traceDeps, homeCluster(LIVE_HOME, cluster.name), task);
   }
 
-  async getTraceText(cluster: string, task: string, request: TraceRequest): Promise<TraceText> {
-    const trace = await this.buildTrace(cluster, task, request);
+  async getTraceText(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceText> {
+    const trace = await this.buildTrace(cluster.name, task, request);
     const text = formatTraceText(trace.lines, { timeZone: request.tz ?? DEFAULT_TIME_ZONE });
     return trace.nextCursor ? { text, nextCursor: trace.nextCursor } : { text };
   }
 
-  async getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse> {
+  async getTraceJson(ref: ClusterRef, task: string, request: TraceRequest): Promise<TraceResponse> {
+    const cluster = ref.name;
     if (request.since !== undefined && this.deps.forwardLogs) {
       const { trace, sinceCursor } = await liveTraceSince(
         { ...this.traceDeps, forwardLogs: this.deps.forwardLogs },
         {
-          clusterName: cluster,
+          cluster: homeCluster(LIVE_HOME, cluster),
           taskId: task,
           durationMs: request.durationMs,
           maxLines: LIVE_TRACE_PAGE_LINES,
@@ -224,7 +252,7 @@ export class LiveSource implements TracerSource {
     }
     if (request.since !== undefined) {
       const result = await traceSince(this.traceDeps, {
-        clusterName: cluster,
+        cluster: homeCluster(LIVE_HOME, cluster),
         taskId: task,
         durationMs: request.durationMs,
         maxLines: LIVE_TRACE_PAGE_LINES,
@@ -254,7 +282,7 @@ export class LiveSource implements TracerSource {
 
   private buildTrace(cluster: string, task: string, request: TraceRequest): Promise<TaskTrace> {
     return buildTaskTrace(this.traceDeps, {
-      clusterName: cluster,
+      cluster: homeCluster(LIVE_HOME, cluster),
       taskId: task,
       durationMs: request.durationMs,
       maxLines: Math.min(request.limit ?? LIVE_TRACE_PAGE_LINES, LIVE_TRACE_PAGE_LINES),

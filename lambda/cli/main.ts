@@ -3,7 +3,9 @@
  * Data goes to stdout; messages, progress and errors go to stderr. Exit codes: 0 ok, 1 error, 2 usage.
  */
 import type { TaskListItem, TaskListResponse, TraceLineJson, TraceResponse } from '../core/api-types.js';
+import type { ClusterRef } from '../core/cluster-id.js';
 import { TracerError } from '../core/errors.js';
+import { clusterPathSegment } from '../core/request/params.js';
 import { clusterListInZone, taskListInZone, traceInZone } from '../core/zoned-json.js';
 import {
   type CliCommand,
@@ -120,6 +122,7 @@ async function runSubcommand(name: string, argv: readonly string[], io: CliIo, d
 function report(error: unknown, io: CliIo): number {
   const failure = describeFailure(error);
   io.stderr.write(`tracer: ${failure.message}\n`);
+  for (const line of failure.details ?? []) io.stderr.write(`  ${line}\n`);
   if (failure.showUsage) io.stderr.write(`${USAGE_LINE}\n`);
   if (io.env.TRACER_DEBUG) io.stderr.write(`${debugDetails(error)}\n`);
   return failure.exitCode;
@@ -189,11 +192,17 @@ function progress<T>(io: CliIo, label: string, work: () => Promise<T>): Promise<
 }
 
 async function listClusters(source: TracerSource, options: CliOptions, io: CliIo): Promise<void> {
-  const answer = await progress(io, 'listing clusters…', () => source.listClusters());
+  const filter = {
+    ...(options.account ? { account: options.account } : {}),
+    ...(options.region ? { region: options.region } : {}),
+  };
+  const answer = await progress(io, 'listing clusters…', () => source.listClusters(filter));
   if (options.json) return writeText(io.stdout, formatJson(clusterListInZone(answer, options.jsonTimeZone)));
   if (answer.clusters.length === 0) {
     io.stderr.write(
-      'tracer: no clusters yet; tracer lists a cluster once it has recorded one of its tasks\n',
+      Object.keys(filter).length > 0
+        ? 'tracer: no clusters in this account or region; tracer lists a cluster once it has recorded one of its tasks\n'
+        : 'tracer: no clusters yet; tracer lists a cluster once it has recorded one of its tasks\n',
     );
   }
   await writeText(io.stdout, formatClusterList(answer));
@@ -201,7 +210,7 @@ async function listClusters(source: TracerSource, options: CliOptions, io: CliIo
 
 async function listTasks(
   source: TracerSource,
-  cluster: string,
+  cluster: ClusterRef,
   options: CliOptions,
   io: CliIo,
 ): Promise<void> {
@@ -217,7 +226,7 @@ async function listTasks(
   let nextCursor: string | undefined;
   do {
     const limit = Math.min(options.limit - tasks.length, MAX_API_PAGE_TASKS);
-    const page = await progress(io, `listing tasks of ${cluster}…`, () =>
+    const page = await progress(io, `listing tasks of ${clusterPathSegment(cluster)}…`, () =>
       source.listTasks(cluster, { ...filters, limit, ...(cursor ? { cursor } : {}) }),
     );
     tasks.push(...page.tasks.slice(0, limit));
@@ -227,7 +236,9 @@ async function listTasks(
   } while (nextCursor && tasks.length < options.limit);
   const answer: TaskListResponse = nextCursor ? { tasks, nextCursor } : { tasks };
   if (options.json) return writeText(io.stdout, formatJson(taskListInZone(answer, options.jsonTimeZone)));
-  if (tasks.length === 0) io.stderr.write(`tracer: no tasks of cluster ${cluster} match\n`);
+  if (tasks.length === 0) {
+    io.stderr.write(`tracer: no tasks of cluster ${clusterPathSegment(cluster)} match\n`);
+  }
   await writeText(io.stdout, formatTaskList(answer, options.timeZone));
   if (nextCursor) {
     io.stderr.write(`tracer: more tasks follow; for the next page add --cursor ${nextCursor}\n`);
@@ -257,7 +268,7 @@ async function followPages<P extends { readonly nextCursor?: string }>(
 
 async function printTrace(
   source: TracerSource,
-  cluster: string,
+  cluster: ClusterRef,
   task: string,
   options: CliOptions,
   io: CliIo,
@@ -318,7 +329,7 @@ async function printTrace(
       await progress(io, 'publishing to SNS…', () =>
         deps.publishToSns({
           topicArn,
-          subject: snsSubject(task, cluster),
+          subject: snsSubject(task, cluster.name),
           // SNS refuses an empty message; a task always has at least its Created line, but be safe.
           message: snsTrace.message() || `no trace lines for task ${task}\n`,
           ...(options.profile ? { profile: options.profile } : {}),

@@ -65,7 +65,9 @@ async function readStackEndpoint(
   const { CloudFormationStackOutputs, API_URL_OUTPUT } = await import(
     '../adapters/cloudformation/stack-outputs.js'
   );
-  const outputs = new CloudFormationStackOutputs(aws);
+  // A stack ARN names the stack's region, which may differ from --region, the region of the clusters.
+  const stackRegion = /^arn:aws[a-z-]*:cloudformation:([a-z0-9-]+):/.exec(stackName)?.[1];
+  const outputs = new CloudFormationStackOutputs(stackRegion ? { ...aws, region: stackRegion } : aws);
   try {
     return await outputs.getOutput(stackName, API_URL_OUTPUT);
   } finally {

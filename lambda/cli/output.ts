@@ -19,12 +19,18 @@ export function formatRfc3339(iso: string | undefined, timeZone: string): string
   return formatTimestamp(ms, timeZone).replace(/\.\d{3}(?=Z|[+-])/, '');
 }
 
+/** The columns of `tracer` (the cluster list), in order: the name first, so that `cut -f1` gives the names. */
+export const CLUSTER_COLUMNS = ['clusterName', 'account', 'region', 'clusterArn'] as const;
+
 /**
- * The cluster names, one a line.
- * @example formatClusterList({ clusters: [{ clusterName: 'default', lastSeenAt: '...' }] }) === 'default\n'
+ * The clusters, one a line: name, account, region and ARN, tab-separated, so that two accounts' `prod`
+ * read apart.
+ * @example formatClusterList({ clusters: [prod] }) === 'prod\t123456789012\teu-west-1\tarn:aws:ecs:eu-west-1:123456789012:cluster/prod\n'
  */
 export function formatClusterList(response: ClusterListResponse): string {
-  return response.clusters.map((c) => `${cell(c.clusterName)}\n`).join('');
+  return response.clusters
+    .map((c) => `${CLUSTER_COLUMNS.map((column) => cell(c[column])).join('\t')}\n`)
+    .join('');
 }
 
 /** The columns of `tracer CLUSTER`, in order. */

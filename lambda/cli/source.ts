@@ -9,6 +9,13 @@ import type {
   TaskSummaryResponse,
   TraceResponse,
 } from '../core/api-types.js';
+import type { ClusterRef } from '../core/cluster-id.js';
+
+/** The `account` and `region` filters of a cluster listing. */
+export interface ClusterListFilter {
+  readonly account?: string;
+  readonly region?: string;
+}
 
 /** Filters of a cluster's task listing. Times are ISO 8601 strings. */
 export interface TaskListFilters {
@@ -55,15 +62,19 @@ export interface TraceText {
 export interface TracerSource {
   /** Where the answers come from, for messages: a URL, or `ECS and CloudWatch Logs`. */
   readonly description: string;
-  listClusters(): Promise<ClusterListResponse>;
-  /** The cluster's tasks, newest first. `cluster` is a cluster name. */
-  listTasks(cluster: string, filters?: TaskListFilters): Promise<TaskListResponse>;
+  /** The clusters, each with its account, region and ARN, within the filters. */
+  listClusters(filter?: ClusterListFilter): Promise<ClusterListResponse>;
+  /**
+   * The cluster's tasks, newest first. `cluster` is a cluster name, narrowed by account and region where
+   * known; a name that several recorded clusters carry fails with an ambiguous-cluster error.
+   */
+  listTasks(cluster: ClusterRef, filters?: TaskListFilters): Promise<TaskListResponse>;
   /** The task summary; `task` is a task id. Fails with `TaskNotFoundError` (or a 404 `ApiResponseError`). */
-  getTask(cluster: string, task: string): Promise<TaskSummaryResponse>;
+  getTask(cluster: ClusterRef, task: string): Promise<TaskSummaryResponse>;
   /** One page of the text trace. */
-  getTraceText(cluster: string, task: string, request: TraceRequest): Promise<TraceText>;
+  getTraceText(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceText>;
   /** One page of the JSON trace. */
-  getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse>;
+  getTraceJson(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceResponse>;
   /** Releases connections so a short-lived process exits promptly. */
   close(): void;
 }

@@ -2,6 +2,7 @@
  * Environment-variable names shared by the CDK constructs that set them and the handlers that read them.
  * `lib/` imports this module and nothing else from `lambda/`.
  */
+import { type HomeScope, isAccountId, UNKNOWN_HOME_ACCOUNT } from '../core/cluster-id.js';
 import type { LogLevel } from './logger.js';
 
 export const EnvName = {
@@ -73,6 +74,28 @@ export function intEnv(name: EnvName, fallback: number, env: NodeJS.ProcessEnv =
     throw new Error(`environment variable ${name} must be a non-negative integer, got "${raw}"`);
   }
   return value;
+}
+
+/** Where a function runs when AWS_REGION is unset (outside Lambda, a test). */
+const DEFAULT_HOME_REGION = 'us-east-1';
+
+/**
+ * The stack's home: EnvName.HOME_ACCOUNT and AWS_REGION (which Lambda always sets). Records kept before
+ * accounts were recorded belong to it. The stack sets the account on every function; without it (a
+ * function deployed by hand) the home account is UNKNOWN_HOME_ACCOUNT, so that nothing fails, and such
+ * records are listed under that account until `tracer migrate --home-account` re-keys them.
+ * @throws Error for a home account that is not 12 digits.
+ * @example const home = homeScopeEnv(); // { account: '123456789012', region: 'us-east-1' }
+ */
+export function homeScopeEnv(env: NodeJS.ProcessEnv = process.env): HomeScope {
+  const account = optionalEnv(EnvName.HOME_ACCOUNT, env)?.trim() ?? UNKNOWN_HOME_ACCOUNT;
+  if (!isAccountId(account)) {
+    throw new Error(
+      `environment variable ${EnvName.HOME_ACCOUNT} must be an AWS account id (12 digits), got "${account}"`,
+    );
+  }
+  const region = env.AWS_REGION?.trim() || DEFAULT_HOME_REGION;
+  return { account, region };
 }
 
 /** How long tracer keeps a task's records unless the stack says otherwise. */

@@ -4,23 +4,40 @@
  */
 import type { FailureClassification } from './failure.js';
 
-/** `{"error": {"code", "message"}}` for every non-2xx answer. */
+/**
+ * `{"error": {"code", "message"}}` for every non-2xx answer; an `AmbiguousCluster` answer (409) also lists
+ * the ARNs of the clusters the name could mean.
+ */
 export interface ApiErrorBody {
-  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+  readonly error: {
+    readonly code: ApiErrorCode;
+    readonly message: string;
+    readonly clusterArns?: readonly string[];
+  };
 }
 
 export type ApiErrorCode =
   | 'InvalidInput'
   | 'NotFound'
   | 'AccessDenied'
+  | 'AmbiguousCluster'
   | 'Throttled'
   | 'Unavailable'
   | 'PayloadTooLarge'
   | 'InternalError';
 
+/** One row of GET /clusters: a recorded cluster, told apart from same-named ones by account and region. */
+export interface ClusterListItem {
+  readonly clusterName: string;
+  readonly account: string;
+  readonly region: string;
+  readonly clusterArn: string;
+  readonly lastSeenAt: string;
+}
+
 /** GET /clusters */
 export interface ClusterListResponse {
-  readonly clusters: ReadonlyArray<{ readonly clusterName: string; readonly lastSeenAt: string }>;
+  readonly clusters: readonly ClusterListItem[];
 }
 
 /** One row of GET /clusters/{cluster}/tasks, the columns of `tracer CLUSTER`. */

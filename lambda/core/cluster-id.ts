@@ -26,6 +26,12 @@ export interface ClusterRef {
   readonly region?: string;
 }
 
+/**
+ * The home account of a deployment that was not told its own (TRACER_HOME_ACCOUNT unset, a function
+ * deployed by hand): records without an account are then listed under it rather than dropped.
+ */
+export const UNKNOWN_HOME_ACCOUNT = '000000000000';
+
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const CLUSTER_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
@@ -60,6 +66,28 @@ export function clusterIdOfArn(arn: string): ClusterId | undefined {
   return { account: m[3] as string, region: m[2] as string, name: m[4] as string };
 }
 
+/**
+ * The cluster of a task's event: its cluster ARN names account, region and name; without a well-formed
+ * one (a name ECS does not allow), the account and region the event came from.
+ * @example clusterIdOfTask(transition) // { account: transition.account, region: transition.region, name: transition.clusterName }
+ */
+export function clusterIdOfTask(task: {
+  readonly account: string;
+  readonly region: string;
+  readonly clusterName: string;
+  readonly clusterArn?: string;
+}): ClusterId {
+  const fromArn = task.clusterArn === undefined ? undefined : clusterIdOfArn(task.clusterArn);
+  return fromArn?.name === task.clusterName
+    ? fromArn
+    : { account: task.account, region: task.region, name: task.clusterName };
+}
+
+/** The cluster of `name` in `home`: what a caller that knows only a name means until names are resolved. */
+export function homeCluster(home: HomeScope, name: string): ClusterId {
+  return { account: home.account, region: home.region, name };
+}
+
 /** The key segment of a cluster in stored keys. */
 export function clusterScope(id: ClusterId): string {
   return `${id.account}:${id.region}:${id.name}`;
@@ -71,7 +99,8 @@ export function clusterScope(id: ClusterId): string {
  */
 export function parseClusterScope(scope: string, home: HomeScope): ClusterId {
   const parts = scope.split(':');
-  if (parts.length === 3 && ACCOUNT.test(parts[0] as string)) {
+  // A cluster name has no `:`, so three parts are always a scope, whatever the event called its account.
+  if (parts.length === 3) {
     return { account: parts[0] as string, region: parts[1] as string, name: parts[2] as string };
   }
   return { account: home.account, region: home.region, name: scope };

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { arnToName, parseTaskArn } from './arn.js';
+import { type ClusterId, clusterIdOfArn } from './cluster-id.js';
 import { InvalidTaskEventError } from './errors.js';
 import {
   CONTAINER_INSTANCE_STATE_CHANGE,
@@ -150,24 +151,52 @@ export function parseEcsEvent(raw: unknown): EcsEvent {
   const event = envelope.data;
   if (event.source === 'aws.ec2') {
     if ((RECORDED_EC2_DETAIL_TYPES as readonly string[]).includes(event['detail-type'])) {
-      return { type: 'ec2-instance-notice', notice: parseEc2InstanceDetail(event) };
+      return {
+        type: 'ec2-instance-notice',
+        notice: parseEc2InstanceDetail(event),
+        scope: { account: event.account, region: event.region },
+      };
     }
     throw new InvalidTaskEventError(`unsupported aws.ec2 detail-type "${event['detail-type']}"`, event.id);
   }
   switch (event['detail-type']) {
-    case CONTAINER_INSTANCE_STATE_CHANGE:
-      return { type: 'container-instance-change', change: parseContainerInstanceDetail(event) };
-    case TASK_STATE_CHANGE:
+    case CONTAINER_INSTANCE_STATE_CHANGE: {
+      const change = parseContainerInstanceDetail(event);
+      const cluster = clusterOfEvent(event, change.clusterName, change.containerInstanceArn);
+      return { type: 'container-instance-change', change, cluster };
+    }
+    case TASK_STATE_CHANGE: {
       return { type: 'task-state-change', transition: parseTaskDetail(event) };
+    }
     case SERVICE_ACTION:
-    case DEPLOYMENT_STATE_CHANGE:
-      return { type: 'service-event', event: parseServiceDetail(event) };
+    case DEPLOYMENT_STATE_CHANGE: {
+      const serviceEvent = parseServiceDetail(event);
+      const serviceArn = (event.resources ?? []).find((r) => SERVICE_ARN.test(r));
+      const cluster = clusterOfEvent(event, serviceEvent.clusterName, serviceArn);
+      return { type: 'service-event', event: serviceEvent, cluster };
+    }
     default:
       throw new InvalidTaskEventError(`unsupported detail-type "${event['detail-type']}"`, event.id);
   }
 }
 
 type Envelope = z.infer<typeof envelopeSchema>;
+
+const ECS_RESOURCE_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):/;
+
+/**
+ * The cluster of a service or container instance event: the cluster ARN in the detail names its account
+ * and region; else the resource's own ARN; else the event's account and region.
+ */
+function clusterOfEvent(event: Envelope, clusterName: string, resourceArn: string | undefined): ClusterId {
+  const clusterArn = typeof event.detail.clusterArn === 'string' ? event.detail.clusterArn : undefined;
+  const fromCluster = clusterArn === undefined ? undefined : clusterIdOfArn(clusterArn);
+  if (fromCluster?.name === clusterName) return fromCluster;
+  const m = resourceArn === undefined ? null : ECS_RESOURCE_ARN.exec(resourceArn);
+  return m
+    ? { account: m[2] as string, region: m[1] as string, name: clusterName }
+    : { account: event.account, region: event.region, name: clusterName };
+}
 
 function parseTaskDetail(event: Envelope): TaskTransition {
   const parsed = taskDetailSchema.safeParse(event.detail);

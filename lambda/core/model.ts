@@ -3,6 +3,7 @@
  * ECS sends them; `toEpochMs` turns them into numbers where arithmetic is needed.
  */
 
+import type { ClusterId, HomeScope } from './cluster-id.js';
 import type { ContainerInstanceChange, Ec2InstanceNotice } from './instance.js';
 import { isoToEpochMs } from './iso-time.js';
 
@@ -149,12 +150,25 @@ export interface ServiceEvent {
   readonly eventType?: string;
 }
 
-/** A parsed EventBridge event from `aws.ecs` (or, for the host's side, `aws.ec2`) that tracer records. */
+/**
+ * A parsed EventBridge event from `aws.ecs` (or, for the host's side, `aws.ec2`) that tracer records, with
+ * the cluster it belongs to (account and region from the ARNs the event names, else from the event); a
+ * task's transition holds its own (`clusterIdOfTask`).
+ */
 export type EcsEvent =
   | { readonly type: 'task-state-change'; readonly transition: TaskTransition }
-  | { readonly type: 'service-event'; readonly event: ServiceEvent }
-  | { readonly type: 'container-instance-change'; readonly change: ContainerInstanceChange }
-  | { readonly type: 'ec2-instance-notice'; readonly notice: Ec2InstanceNotice };
+  | { readonly type: 'service-event'; readonly event: ServiceEvent; readonly cluster: ClusterId }
+  | {
+      readonly type: 'container-instance-change';
+      readonly change: ContainerInstanceChange;
+      readonly cluster: ClusterId;
+    }
+  | {
+      readonly type: 'ec2-instance-notice';
+      readonly notice: Ec2InstanceNotice;
+      /** The account and region of the EC2 instance. */
+      readonly scope: HomeScope;
+    };
 
 /**
  * Converts an ISO timestamp to epoch milliseconds.

@@ -11,8 +11,10 @@ import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { SecretsManagerCursorKey } from '../adapters/secrets-manager/cursor-key.js';
 import { EnvName, logLevelEnv, requireEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
+import { type ClusterId, clusterArn, type HomeScope, UNKNOWN_HOME_ACCOUNT } from '../core/cluster-id.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
-import { parseApiRequest } from '../core/request/api-request.js';
+import { InvalidInputError } from '../core/errors.js';
+import { parseApiRequest, type TraceParams } from '../core/request/api-request.js';
 import { type CursorSeal, cursorScope, makeCursorSeal } from '../core/request/cursor-seal.js';
 import {
   DEFAULT_LIST_LIMIT,
@@ -22,7 +24,7 @@ import {
   MAX_TRACE_PAGE_LINES,
 } from '../core/request/page-limits.js';
 import { type BuildTraceDeps, buildTaskTrace } from '../use-cases/build-trace.js';
-import { getTask, listClusters, listTasks } from '../use-cases/query-tasks.js';
+import { getTask, listClusters, listTasks, resolveRecordedCluster } from '../use-cases/query-tasks.js';
 import { recordedChanges, taskChanges } from '../use-cases/task-changes.js';
 import { SINCE_START, sinceCursorAfter, traceSince } from '../use-cases/trace-since.js';
 import { OutOfTimeError, toHttpError } from './http-errors.js';
@@ -53,9 +55,16 @@ export const ANSWER_MARGIN_MS = 1_000;
 
 export { NEXT_CURSOR_HEADER, STOPPED_EARLY_NOTICE };
 
+const FALLBACK_HOME: HomeScope = { account: UNKNOWN_HOME_ACCOUNT, region: 'us-east-1' };
+
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */
   readonly retentionDays: number;
+  /**
+   * The stack's own account and region: a cluster name that no recorded cluster carries is this one's.
+   * @default - account UNKNOWN_HOME_ACCOUNT in us-east-1
+   */
+  readonly home?: HomeScope;
   readonly logger: Logger;
   /** Seals the cursors the API hands out; asked once per request that pages, built once per cold start. */
   readonly cursorSeal: () => Promise<CursorSeal>;
@@ -123,15 +132,21 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
       deps.clock.nowMs(),
     );
     fields.route = request.route;
+    if (request.route === 'clusters') return jsonResponse(200, await listClusters(deps, request.filter));
+    const cluster = await resolveRecordedCluster(
+      deps,
+      request.route === 'task' ? request.cluster : request.params.cluster,
+      deps.home ?? FALLBACK_HOME,
+    );
+    fields.clusterArn = clusterArn(cluster);
     switch (request.route) {
-      case 'clusters':
-        return jsonResponse(200, await listClusters(deps));
       case 'tasks': {
-        const { cursor, ...query } = request.params;
-        const scope = cursorScope('tasks', query.clusterName);
+        const { cursor, cluster: _named, ...query } = request.params;
+        const scope = cursorScope('tasks', clusterArn(cluster));
         const seal = await deps.cursorSeal();
         const page = await listTasks(deps, {
           ...query,
+          cluster,
           ...(cursor !== undefined ? { cursor: seal.unseal(scope, cursor) } : {}),
         });
         return jsonResponse(
@@ -140,79 +155,97 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         );
       }
       case 'task-changes': {
-        // Since cursors are not sealed: they only move a poll's start, and every poll stays within the
-        // page and log-call bounds below.
-        const { since, ...query } = request.params;
+        // Since cursors are sealed too, for the cluster they were issued for: a poll cannot move over to
+        // another account's cluster of the same name.
+        const { since, cluster: _named, ...query } = request.params;
         fields.since = since === SINCE_START ? 'start' : 'cursor';
-        return jsonResponse(200, await taskChanges(recordedChanges(deps), deps.clock, { ...query, since }));
+        const scope = cursorScope('task-changes', clusterArn(cluster));
+        const seal = await deps.cursorSeal();
+        const changes = await taskChanges(recordedChanges(deps), deps.clock, {
+          ...query,
+          cluster,
+          since: unsealSince(seal, scope, since, 'for this cluster'),
+        });
+        return jsonResponse(
+          200,
+          changes.sinceCursor ? { ...changes, sinceCursor: seal.seal(scope, changes.sinceCursor) } : changes,
+        );
       }
       case 'task':
-        return jsonResponse(200, await getTask(deps, request.clusterName, request.taskId));
-      case 'trace': {
-        const trace = request.params;
-        if (trace.since !== undefined) {
-          const result = await traceSince(deps, {
-            clusterName: trace.clusterName,
-            taskId: trace.taskId,
-            durationMs: trace.durationMs,
-            full: trace.full,
-            maxLines: maxTraceLines,
-            maxLogCalls,
-            timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
-            since: trace.since,
-          });
-          const shape = {
-            timeZone: trace.timeZone,
-            since: (sent: number) => sinceCursorAfter(result, sent),
-          };
-          const answered =
-            trace.format === 'json'
-              ? jsonTraceAnswer(result.trace, shape, maxBytes)
-              : textTraceAnswer(result.trace, shape, maxBytes);
-          Object.assign(fields, {
-            format: trace.format,
-            since: trace.since === SINCE_START ? 'start' : 'cursor',
-            source: result.trace.source,
-            lines: answered.lines,
-            logCalls: result.trace.logCalls,
-          });
-          return answered.response;
-        }
-        const scope = cursorScope('trace', trace.clusterName, trace.taskId);
-        const seal = await deps.cursorSeal();
-        const cursor = trace.cursor === undefined ? undefined : seal.unseal(scope, trace.cursor);
-        const result = await buildTaskTrace(deps, {
-          clusterName: trace.clusterName,
-          taskId: trace.taskId,
-          durationMs: trace.durationMs,
-          full: trace.full,
-          maxLines: Math.min(trace.limit ?? maxTraceLines, maxTraceLines),
-          maxLogCalls,
-          timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
-          ...(cursor !== undefined ? { cursor } : {}),
-        });
-        const page = withStopNotice(result);
-        const shape = {
-          timeZone: trace.timeZone,
-          ...(cursor !== undefined ? { cursor } : {}),
-          sealCursor: (inner: string) => seal.seal(scope, inner),
-        };
-        const answered =
-          trace.format === 'json'
-            ? jsonTraceAnswer(page, shape, maxBytes)
-            : textTraceAnswer(page, shape, maxBytes);
-        Object.assign(fields, {
-          format: trace.format,
-          full: trace.full,
-          source: result.source,
-          lines: answered.lines,
-          logCalls: result.logCalls,
-          paged: answered.nextCursor !== undefined,
-          ...(result.stoppedAtMs !== undefined ? { stoppedEarly: true } : {}),
-        });
-        return answered.response;
-      }
+        return jsonResponse(200, await getTask(deps, cluster, request.taskId));
+      case 'trace':
+        return traceAnswer(request.params, cluster, fields, timeLeft);
     }
+  };
+
+  const traceAnswer = async (
+    trace: TraceParams,
+    cluster: ClusterId,
+    fields: Record<string, unknown>,
+    timeLeft: RemainingTime,
+  ): Promise<APIGatewayProxyResult> => {
+    const seal = await deps.cursorSeal();
+    if (trace.since !== undefined) {
+      const sinceScope = cursorScope('trace-since', clusterArn(cluster), trace.taskId);
+      const result = await traceSince(deps, {
+        cluster,
+        taskId: trace.taskId,
+        durationMs: trace.durationMs,
+        full: trace.full,
+        maxLines: maxTraceLines,
+        maxLogCalls,
+        timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
+        since: unsealSince(seal, sinceScope, trace.since, 'for this task'),
+      });
+      const shape = {
+        timeZone: trace.timeZone,
+        since: (sent: number) => seal.seal(sinceScope, sinceCursorAfter(result, sent)),
+      };
+      const answered =
+        trace.format === 'json'
+          ? jsonTraceAnswer(result.trace, shape, maxBytes)
+          : textTraceAnswer(result.trace, shape, maxBytes);
+      Object.assign(fields, {
+        format: trace.format,
+        since: trace.since === SINCE_START ? 'start' : 'cursor',
+        source: result.trace.source,
+        lines: answered.lines,
+        logCalls: result.trace.logCalls,
+      });
+      return answered.response;
+    }
+    const scope = cursorScope('trace', clusterArn(cluster), trace.taskId);
+    const cursor = trace.cursor === undefined ? undefined : seal.unseal(scope, trace.cursor);
+    const result = await buildTaskTrace(deps, {
+      cluster,
+      taskId: trace.taskId,
+      durationMs: trace.durationMs,
+      full: trace.full,
+      maxLines: Math.min(trace.limit ?? maxTraceLines, maxTraceLines),
+      maxLogCalls,
+      timeLeftMs: reserving(timeLeft, RESPONSE_RESERVE_MS),
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+    const page = withStopNotice(result);
+    const shape = {
+      timeZone: trace.timeZone,
+      ...(cursor !== undefined ? { cursor } : {}),
+      sealCursor: (inner: string) => seal.seal(scope, inner),
+    };
+    const answered =
+      trace.format === 'json'
+        ? jsonTraceAnswer(page, shape, maxBytes)
+        : textTraceAnswer(page, shape, maxBytes);
+    Object.assign(fields, {
+      format: trace.format,
+      full: trace.full,
+      source: result.source,
+      lines: answered.lines,
+      logCalls: result.logCalls,
+      paged: answered.nextCursor !== undefined,
+      ...(result.stoppedAtMs !== undefined ? { stoppedEarly: true } : {}),
+    });
+    return answered.response;
   };
 
   return async (event, context) => {
@@ -245,6 +278,20 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
   };
 }
 
+/** The inner since cursor of a sealed one; `start` as it is. */
+function unsealSince(seal: CursorSeal, scope: string, since: string, issuedFor: string): string {
+  if (since === SINCE_START) return since;
+  try {
+    return seal.unseal(scope, since);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new InvalidInputError(
+      `since: ${JSON.stringify(since.slice(0, 80))} is not a since cursor that tracer issued ${issuedFor}; pass the sinceCursor of the previous answer unchanged, or start`,
+      { cause: error },
+    );
+  }
+}
+
 /**
  * The production dependencies, from the function's environment (table name, retention, log level), with
  * SDK clients built the standard way so AWS_REGION and AWS_ENDPOINT_URL_* apply.
@@ -259,6 +306,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     live: new EcsLiveTaskSource(shared.ecs, shared.accounts),
     cursorSeal: memoize(async () => makeCursorSeal(await cursorKey.read())),
     retentionDays: shared.retentionDays,
+    home: shared.home,
     logger: createLogger({ service: 'api' }, { level: logLevelEnv(env) }),
   };
 }

@@ -1,5 +1,6 @@
 /** The one place where tracer's named errors become HTTP status codes. */
 import type { ApiErrorBody, ApiErrorCode } from '../core/api-types.js';
+import { AmbiguousClusterError } from '../core/cluster-id.js';
 import {
   AccessDeniedError,
   ClusterNotFoundError,
@@ -63,7 +64,8 @@ function keptFor(retentionDays: number | undefined): string {
 
 /**
  * Maps an error to its HTTP answer: bad input 400, unknown route, task or cluster 404 (saying how long
- * tracer keeps tasks), a method other than GET 405, access denied 403, AWS throttling that outlasted the
+ * tracer keeps tasks), a method other than GET 405, a cluster name that several recorded clusters carry
+ * 409 `AmbiguousCluster` (listing their ARNs in `clusterArns`), access denied 403, AWS throttling that outlasted the
  * retries 503 `Throttled` and no answer in time 503 `Unavailable` (both with Retry-After: the caller did
  * nothing wrong and may retry), and anything else 500 with only the request id, never the internals.
  * @example toHttpError(new InvalidInputError('limit: must be 1 to 100'), { requestId: 'r1' }).statusCode === 400
@@ -85,6 +87,12 @@ export function toHttpError(error: unknown, context: HttpErrorContext): HttpErro
   }
   if (error instanceof ClusterNotFoundError) {
     return answer(404, 'NotFound', `${error.message}${keptFor(context.retentionDays)}`);
+  }
+  if (error instanceof AmbiguousClusterError) {
+    return {
+      statusCode: 409,
+      body: { error: { code: 'AmbiguousCluster', message: error.message, clusterArns: [...error.arns] } },
+    };
   }
   if (error instanceof AccessDeniedError) return answer(403, 'AccessDenied', error.message);
   if (error instanceof ThrottledError)

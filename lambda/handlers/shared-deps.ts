@@ -14,11 +14,12 @@ import { systemClock } from '../adapters/system-clock.js';
 import {
   DEFAULT_READ_ROLE_PREFIX,
   EnvName,
+  homeScopeEnv,
   optionalEnv,
   requireEnv,
   retentionDaysEnv,
 } from '../config/env.js';
-import { isAccountId } from '../core/cluster-id.js';
+import { type HomeScope, isAccountId } from '../core/cluster-id.js';
 
 /**
  * DynamoDB attempts per call: the SDK retries throttling with backoff, and more attempts ride out a burst of
@@ -35,6 +36,8 @@ export interface SharedDeps {
   /** The ECS clients of each task's account; `withLogs` adds its CloudWatch Logs clients. */
   readonly accounts: AccountClients;
   readonly retentionDays: number;
+  /** The stack's account and region: where a cluster named without them, and records kept without them, belong. */
+  readonly home: HomeScope;
 }
 
 /** An IAM role name holds at most 64 of these characters; the prefix leaves room for `-<region>`. */
@@ -89,15 +92,18 @@ export function sharedDepsFromEnv(
   const tableName = requireEnv(EnvName.TABLE_NAME, env);
   const retentionDays = retentionDaysEnv(env);
   const accounts = accountClientsFromEnv(env, functionRole);
+  const home = homeScopeEnv(env);
   return {
     table: {
       client: withDomainErrors(new DynamoDBClient({ maxAttempts: DYNAMODB_MAX_ATTEMPTS })),
       tableName,
       retentionDays,
       clock: systemClock,
+      home,
     },
     ecs: accounts.ecs(),
     accounts,
     retentionDays,
+    home,
   };
 }

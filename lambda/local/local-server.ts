@@ -32,6 +32,7 @@ import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { EcsServiceEventSource } from '../adapters/ecs/ecs-service-event-source.js';
 import { EcsTaskDefinitionSource } from '../adapters/ecs/ecs-task-definition-source.js';
 import { systemClock } from '../adapters/system-clock.js';
+import { homeScopeEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { TracerError } from '../core/errors.js';
 import { makeCursorSeal } from '../core/request/cursor-seal.js';
@@ -53,7 +54,7 @@ import { OfflineServiceEventSource, OfflineTaskDefinitionSource } from './offlin
 import {
   DEFAULT_SAMPLES_DIR,
   loadSamples,
-  SAMPLE_CLUSTER,
+  SAMPLE_CLUSTER_ID,
   SAMPLE_TASK_ID,
   SampleServiceEventSource,
   SampleTaskDefinitionSource,
@@ -247,11 +248,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     logs = await LocalLogStore.open(join(dataDir, 'logs.jsonl'));
     const unreadable = logs.stats().unreadableLines;
     if (unreadable > 0) logger.warn('some lines of the log store could not be read back', { unreadable });
+    // Records of a data folder from before accounts were recorded belong to the home scope: the one
+    // TRACER_HOME_ACCOUNT and AWS_REGION name, else a fixed one (homeScopeEnv).
+    const home = homeScopeEnv(options.env ?? process.env);
     const tableOptions: DynamoDbTableOptions = {
       client: table.client,
       tableName: LOCAL_TABLE_NAME,
       retentionDays,
       clock,
+      home,
     };
     const moved = await moveEarlierLocalTable(tableOptions);
     if (moved) logger.info('moved the history of the earlier table layout', { ...moved });
@@ -266,7 +271,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       // The marker alone could outlive a table folder deleted by hand: the sample task must be there too.
       const loaded =
         (await exists(marker)) &&
-        (await new DynamoDbTaskHistory(tableOptions).getTask(SAMPLE_CLUSTER, SAMPLE_TASK_ID)) !== undefined;
+        (await new DynamoDbTaskHistory(tableOptions).getTask(SAMPLE_CLUSTER_ID, SAMPLE_TASK_ID)) !==
+          undefined;
       if (loaded) samples = 'already-loaded';
       else {
         await preloadSamples(
@@ -311,6 +317,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       instances: new DynamoDbInstanceStore(tableOptions),
       clock,
       retentionDays,
+      home,
       logger: logger.child({ handler: 'api' }),
     });
 

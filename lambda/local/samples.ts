@@ -4,8 +4,10 @@
  * their ECS events, their task definitions, their service's events and their containers' log lines.
  * They live in samples/ at the top of the repository.
  */
+
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { ClusterId } from '../core/cluster-id.js';
 import type { ServiceEvent, TaskDefinitionInfo } from '../core/model.js';
 import { parseEventDocument } from '../use-cases/import-history.js';
 import type { ServiceEventSource, TaskDefinitionSource } from '../use-cases/ports.js';
@@ -18,6 +20,12 @@ export const DEFAULT_SAMPLES_DIR = fileURLToPath(new URL('../../samples/', impor
 
 /** The task the banner shows: the failed image pull. */
 export const SAMPLE_CLUSTER = 'default';
+/** The account and region of the sample events, with the sample cluster. */
+export const SAMPLE_CLUSTER_ID: ClusterId = {
+  account: '123456789012',
+  region: 'ap-northeast-1',
+  name: SAMPLE_CLUSTER,
+};
 export const SAMPLE_TASK_ID = '9f654c76cde14c7c85cf54dce087658a';
 
 export interface Samples {

@@ -33,9 +33,10 @@ export function renderClusterList(response: ClusterListResponse, timeZone: strin
     return 'no clusters yet; tracer lists a cluster once it has recorded one of its tasks\n';
   }
   const rows = response.clusters.map(
-    (c) => `${cell(c.clusterName)}\t${timeIn(c.lastSeenAt, timeZone) ?? ''}\n`,
+    (c) =>
+      `${[c.clusterName, c.account, c.region, c.clusterArn].map(cell).join('\t')}\t${timeIn(c.lastSeenAt, timeZone) ?? ''}\n`,
   );
-  return `clusterName\tlastSeenAt\n${rows.join('')}`;
+  return `clusterName\taccount\tregion\tclusterArn\tlastSeenAt\n${rows.join('')}`;
 }
 
 /**

@@ -32,8 +32,27 @@ function requiredString(name: string, what: string) {
 }
 
 const clusterArg = requiredString('cluster', 'the cluster name or ARN, as list_clusters returns it').describe(
-  'The ECS cluster: its name (such as "default" or "prod") or its ARN. list_clusters returns the names.',
+  'The ECS cluster: its name (such as "default" or "prod") or its ARN. list_clusters returns both. ' +
+    'When several accounts or regions have a cluster of that name, give the ARN, or account and region.',
 );
+
+const accountArg = z
+  .string({ error: 'account must be a string' })
+  .optional()
+  .describe('The AWS account id (12 digits) of the cluster, when clusters of several accounts share a name.');
+
+const regionArg = z
+  .string({ error: 'region must be a string' })
+  .optional()
+  .describe(
+    'The AWS region of the cluster (such as us-east-1), when clusters of several regions share a name.',
+  );
+
+/** The arguments of `list_clusters`. */
+export const listClustersInput = {
+  account: accountArg.describe('Keep only the clusters of this AWS account id (12 digits).'),
+  region: regionArg.describe('Keep only the clusters of this AWS region, such as us-east-1.'),
+};
 
 const taskArg = requiredString('task', 'the task id or task ARN').describe(
   'The ECS task: its id (32 hex characters, such as 9f654c76cde14c7c85cf54dce087658a) or its full task ARN. ' +
@@ -43,6 +62,8 @@ const taskArg = requiredString('task', 'the task id or task ARN').describe(
 /** The arguments of `list_tasks`. */
 export const listTasksInput = {
   cluster: clusterArg,
+  account: accountArg,
+  region: regionArg,
   failed: z
     .boolean()
     .optional()
@@ -81,8 +102,9 @@ export const listTasksInput = {
 };
 
 /** The arguments of `get_task`. */
-export const getTaskInput = { cluster: clusterArg, task: taskArg };
+export const getTaskInput = { cluster: clusterArg, account: accountArg, region: regionArg, task: taskArg };
 
+export type ListClustersArgs = z.output<z.ZodObject<typeof listClustersInput>>;
 export type ListTasksArgs = z.output<z.ZodObject<typeof listTasksInput>>;
 export type GetTaskArgs = z.output<z.ZodObject<typeof getTaskInput>>;
 export type GetTraceArgs = z.output<z.ZodObject<ReturnType<typeof getTraceInput>>>;
@@ -91,6 +113,8 @@ export type GetTraceArgs = z.output<z.ZodObject<ReturnType<typeof getTraceInput>
 export function getTraceInput(defaults: TraceDefaults, durationText: string, maxResultKiB: number) {
   return {
     cluster: clusterArg,
+    account: accountArg,
+    region: regionArg,
     task: taskArg,
     duration: z
       .string()
@@ -184,6 +208,9 @@ export const listClustersOutput = z.looseObject({
   clusters: z.array(
     z.looseObject({
       clusterName: z.string(),
+      account: z.string().describe('The AWS account id of the cluster.'),
+      region: z.string().describe('The AWS region of the cluster.'),
+      clusterArn: z.string().describe('The cluster ARN: pass it as cluster to name this cluster exactly.'),
       lastSeenAt: z.string().describe('When tracer last recorded a task of the cluster (ISO 8601 UTC).'),
     }),
   ),
@@ -229,7 +256,9 @@ const traceLineOutput = z.looseObject({
 
 /** The answer of `get_trace`. The text trace itself is the text content; the JSON trace is here too. */
 export const getTraceOutput = z.looseObject({
-  cluster: z.string(),
+  cluster: z
+    .string()
+    .describe('The cluster as named: its name, or its ARN when account and region are known.'),
   taskId: z.string(),
   format: z.enum(['text', 'json']),
   lineCount: z.number().describe('Trace lines in this answer, the notice line not included.'),

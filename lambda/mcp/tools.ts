@@ -8,11 +8,14 @@ import { describeFailure } from '../cli/errors.js';
 import type { TaskListFilters, TraceRequest, TracerSource } from '../cli/source.js';
 import type { Logger } from '../config/logger.js';
 import type { TaskListResponse, TaskSummaryResponse } from '../core/api-types.js';
+import { AmbiguousClusterError, type ClusterRef } from '../core/cluster-id.js';
 import { TracerError } from '../core/errors.js';
 import { DEFAULT_TIME_ZONE } from '../core/format.js';
 import {
   checkTimeRange,
-  parseCluster,
+  clusterPathSegment,
+  parseClusterFilter,
+  parseClusterRef,
   parseCursorParam,
   parseDurationParam,
   parseInstantParam,
@@ -25,6 +28,7 @@ import {
   DEFAULT_TASK_PAGE,
   type GetTaskArgs,
   type GetTraceArgs,
+  type ListClustersArgs,
   type ListTasksArgs,
   type TraceDefaults,
 } from './schemas.js';
@@ -58,7 +62,7 @@ export interface TracerToolsDeps {
 
 /** The handlers of the four tools. */
 export interface TracerTools {
-  listClusters(): Promise<CallToolResult>;
+  listClusters(args?: ListClustersArgs): Promise<CallToolResult>;
   listTasks(args: ListTasksArgs): Promise<CallToolResult>;
   getTask(args: GetTaskArgs): Promise<CallToolResult>;
   getTrace(args: GetTraceArgs): Promise<CallToolResult>;
@@ -69,12 +73,21 @@ const NOTICE_RESERVE_BYTES = 2 * 1024;
 /** Room kept in a JSON trace answer for the task summary and the fields around the lines. */
 const JSON_ENVELOPE_RESERVE_BYTES = 16 * 1024;
 
-/** The cluster name and the task id, checking that a task ARN belongs to the cluster. */
-function taskOf(args: { readonly cluster: string; readonly task: string }): {
-  cluster: string;
-  taskId: string;
-} {
-  const cluster = parseCluster(args.cluster);
+/** The arguments that name a cluster. */
+interface ClusterArgs {
+  readonly cluster: string;
+  readonly account?: string | undefined;
+  readonly region?: string | undefined;
+}
+
+/** The cluster a tool's arguments name: a name or ARN, narrowed by `account` and `region`. */
+function clusterOf(args: ClusterArgs): ClusterRef {
+  return parseClusterRef(args.cluster, { account: args.account, region: args.region });
+}
+
+/** The cluster and the task id, checking that a task ARN belongs to the cluster. */
+function taskOf(args: ClusterArgs & { readonly task: string }): { cluster: ClusterRef; taskId: string } {
+  const cluster = clusterOf(args);
   return { cluster, taskId: parseTask(args.task, cluster) };
 }
 
@@ -124,7 +137,10 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
       logger.debug('tool call answered', { tool });
       return result;
     } catch (error) {
-      const { message } = describeFailure(error);
+      const message =
+        error instanceof AmbiguousClusterError
+          ? `cluster ${error.clusterName} is ambiguous: ${error.arns.length} recorded clusters carry that name (${error.arns.join(', ')}); pass one of these ARNs as cluster, or give account and region`
+          : describeFailure(error).message;
       logger.warn('tool call failed', {
         tool,
         answer: message,
@@ -136,7 +152,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
   }
 
   async function listTasks(args: ListTasksArgs): Promise<CallToolResult> {
-    const cluster = parseCluster(args.cluster);
+    const cluster = clusterOf(args);
     const nowMs = deps.nowMs();
     const sinceMs = args.since === undefined ? undefined : parseInstantParam(args.since, nowMs, 'since');
     const untilMs = args.until === undefined ? undefined : parseInstantParam(args.until, nowMs, 'until');
@@ -159,7 +175,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };
     return {
-      content: text(renderTaskList(response, cluster, defaults.timeZone)),
+      content: text(renderTaskList(response, clusterPathSegment(cluster), defaults.timeZone)),
       structuredContent: { ...response },
     };
   }
@@ -215,7 +231,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
       const nextCursor = collected.resume ? encodeTracePosition(collected.resume) : undefined;
       const notice = noticeOf(collected, nextCursor, limits);
       const structured = {
-        cluster,
+        cluster: clusterPathSegment(cluster),
         taskId,
         format: 'json' as const,
         lineCount: collected.lines.length,
@@ -255,7 +271,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
           : `${body}${noticeLine}`,
       ),
       structuredContent: {
-        cluster,
+        cluster: clusterPathSegment(cluster),
         taskId,
         format: 'text',
         lineCount: collected.lines.length,
@@ -267,9 +283,10 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
   }
 
   return {
-    listClusters: () =>
+    listClusters: (args = {}) =>
       answer('list_clusters', async () => {
-        const clusters = await (await deps.source()).listClusters();
+        const filter = parseClusterFilter({ account: args.account, region: args.region });
+        const clusters = await (await deps.source()).listClusters(filter);
         return {
           content: text(renderClusterList(clusters, defaults.timeZone)),
           structuredContent: { ...clusters },

@@ -13,6 +13,7 @@
  * - Time runs out (`timeLeftMs`): the lines read so far are kept, a notice says where reading stopped,
  *   and the task's own transitions, container statuses and diagnosis after that point close the story.
  */
+import type { ClusterId } from '../core/cluster-id.js';
 import type { RemainingTime } from '../core/deadline.js';
 import { LogUnavailableError } from '../core/errors.js';
 import { lifecycleMs } from '../core/model.js';
@@ -40,7 +41,7 @@ export const BOUNDED_STOPPED_EARLY_NOTICE =
   'time ran out reading the logs: later log lines are left out of this message (the trace API has them all); the task ended as follows';
 
 export interface BoundedTraceRequest {
-  readonly clusterName: string;
+  readonly cluster: ClusterId;
   readonly taskId: string;
   /** The `d` of the log windows. */
   readonly durationMs: number;
@@ -142,7 +143,7 @@ function stoppedEarly(trace: TaskTrace, lines: readonly TraceLine[], shortened: 
 /**
  * The trace within `maxLines` (twice that when it is read in two parts) and before `timeLeftMs` runs out.
  * @throws TaskNotFoundError, or whatever the history and the task definitions throw; log faults never.
- * @example const { lines } = await buildBoundedTrace(deps, { clusterName, taskId, durationMs: 60_000, maxLines: 20_000 });
+ * @example const { lines } = await buildBoundedTrace(deps, { cluster, taskId, durationMs: 60_000, maxLines: 20_000 });
  */
 export async function buildBoundedTrace(
   deps: BuildTraceDeps,
@@ -150,7 +151,7 @@ export async function buildBoundedTrace(
 ): Promise<BoundedTrace> {
   const logs = tolerantLogs(deps.logs);
   const base = {
-    clusterName: request.clusterName,
+    cluster: request.cluster,
     taskId: request.taskId,
     durationMs: request.durationMs,
     ...(request.timeLeftMs ? { timeLeftMs: request.timeLeftMs } : {}),

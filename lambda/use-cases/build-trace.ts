@@ -24,7 +24,9 @@
  * Deadline: with `timeLeftMs`, reads stop when the time runs out. The page then ends where the reads
  * stopped (`stoppedAtMs`), keeping every line read before that instant, with a cursor to go on from there.
  */
+
 import { serviceOfGroup } from '../core/arn.js';
+import type { ClusterId } from '../core/cluster-id.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { expired, type RemainingTime } from '../core/deadline.js';
 import { InvalidInputError, LogUnavailableError } from '../core/errors.js';
@@ -93,7 +95,7 @@ export interface BuildTraceDeps {
 }
 
 export interface BuildTraceRequest {
-  readonly clusterName: string;
+  readonly cluster: ClusterId;
   readonly taskId: string;
   /** The `d` of the log windows. */
   readonly durationMs: number;
@@ -236,21 +238,22 @@ async function readContainer(
 /** The service's events in the windows: recorded ones, plus what DescribeServices still remembers. */
 async function collectServiceEvents(
   deps: BuildTraceDeps,
-  clusterName: string,
+  cluster: ClusterId,
   serviceName: string,
   windows: readonly LogWindow[],
   scope: ReadScope,
 ): Promise<{ events: ServiceEvent[]; notice?: string }> {
   const recorded = (
     await Promise.all(
-      windows.map((w) => deps.serviceEvents.listServiceEvents(clusterName, serviceName, w.startMs, w.endMs)),
+      windows.map((w) => deps.serviceEvents.listServiceEvents(cluster, serviceName, w.startMs, w.endMs)),
     )
   ).flat();
   let recent: ServiceEvent[] = [];
   let notice: string | undefined;
   if (deps.serviceEventSource) {
     try {
-      recent = (await deps.serviceEventSource.recentServiceEvents(clusterName, serviceName, { scope })) ?? [];
+      recent =
+        (await deps.serviceEventSource.recentServiceEvents(cluster.name, serviceName, { scope })) ?? [];
     } catch (error) {
       notice = `recent events of service ${serviceName} could not be read from ECS (${clientSafeReason(error)}); recorded events are shown`;
     }
@@ -275,7 +278,7 @@ async function collectServiceEvents(
  */
 export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRequest): Promise<TaskTrace> {
   const cursor = validateRequest(request);
-  const { task: found, source } = await findTask(deps, request.clusterName, request.taskId);
+  const { task: found, source } = await findTask(deps, request.cluster, request.taskId);
   const summary = found.summary;
   const notices: string[] = [];
 
@@ -323,9 +326,9 @@ export async function buildTaskTrace(deps: BuildTraceDeps, request: BuildTraceRe
         readContainer(deps.logs, target, readWindows, budget, summary, timeLeftMs, callsPerContainer, scope),
     ),
     serviceName && !outOfTime
-      ? collectServiceEvents(deps, summary.clusterName, serviceName, readWindows, scope)
+      ? collectServiceEvents(deps, request.cluster, serviceName, readWindows, scope)
       : Promise.resolve<{ events: ServiceEvent[]; notice?: string }>({ events: [] }),
-    readHostActivity(deps.instances, summary, deps.clock.nowMs()),
+    readHostActivity(deps.instances, summary, deps.clock.nowMs(), request.cluster),
   ]);
 
   let logCalls = 0;

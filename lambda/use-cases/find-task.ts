@@ -2,7 +2,9 @@
  * Finding a task and its task definition, shared by the trace and the task queries: what tracer recorded
  * first, then ECS itself for what it still remembers.
  */
+
 import { arnToName } from '../core/arn.js';
+import type { ClusterId } from '../core/cluster-id.js';
 import { predatesLogOptions } from '../core/container-log-config.js';
 import { AccessDeniedError, ReadRoleError, TaskNotFoundError, ThrottledError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
@@ -22,11 +24,11 @@ import type {
  */
 async function describeLiveTask(
   live: LiveTaskSource,
-  clusterName: string,
+  cluster: ClusterId,
   taskId: string,
 ): Promise<TaskSummary | undefined> {
   try {
-    return await live.describeTask(clusterName, taskId);
+    return await live.describeTask(cluster.name, taskId);
   } catch (error) {
     if (error instanceof AccessDeniedError) return undefined;
     throw error;
@@ -80,13 +82,13 @@ export interface FoundTask {
  */
 export async function findTask(
   deps: { readonly history: TaskHistory; readonly live?: LiveTaskSource },
-  clusterName: string,
+  cluster: ClusterId,
   taskId: string,
 ): Promise<FoundTask> {
-  const recorded = await deps.history.getTask(clusterName, taskId);
+  const recorded = await deps.history.getTask(cluster, taskId);
   if (recorded) return { task: recorded, source: 'recorded' };
-  const summary = deps.live ? await describeLiveTask(deps.live, clusterName, taskId) : undefined;
-  if (!summary) throw new TaskNotFoundError(clusterName, taskId);
+  const summary = deps.live ? await describeLiveTask(deps.live, cluster, taskId) : undefined;
+  if (!summary) throw new TaskNotFoundError(cluster.name, taskId);
   const failure = classifyFailure(summary);
   return { task: failure ? { summary, failure } : { summary }, source: 'live' };
 }

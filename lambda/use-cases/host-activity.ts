@@ -2,6 +2,7 @@
  * Reads what an EC2 task's container instance went through during the task's life, for its trace and
  * its diagnosis. Best effort: a fault becomes a notice, and the trace goes on without `INSTANCE` lines.
  */
+import { type ClusterId, clusterIdOfTask } from '../core/cluster-id.js';
 import { classifyFailure, type FailureClassification } from '../core/failure.js';
 import {
   containerInstanceIdOf,
@@ -40,6 +41,7 @@ export async function readHostActivity(
   instances: InstanceHistory | undefined,
   summary: TaskSummary,
   nowMs: number,
+  cluster: ClusterId = clusterIdOfTask(summary),
 ): Promise<HostActivity> {
   const fromMs = firstMs(summary.createdAt, summary.startedAt, summary.eventTime) ?? nowMs;
   const toMs = firstMs(summary.stoppedAt, summary.executionStoppedAt) ?? Math.max(fromMs, nowMs);
@@ -49,7 +51,7 @@ export async function readHostActivity(
   if (!instances || !containerInstanceId) return { span };
   try {
     const activity = await instances.listInstanceActivity(
-      summary.clusterName,
+      cluster,
       containerInstanceId,
       fromMs - HOST_BASELINE_MS,
       toMs,

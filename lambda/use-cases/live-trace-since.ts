@@ -57,7 +57,7 @@ export function streamKey(target: Pick<LogTarget, 'region' | 'logGroup' | 'logSt
 /**
  * The lines of a live task's trace after `since`, and the cursor to poll on with.
  * @throws InvalidSinceCursorError; TaskNotFoundError when ECS does not know the task.
- * @example const { trace, sinceCursor } = await liveTraceSince(deps, { clusterName, taskId, durationMs, since: 'start' })
+ * @example const { trace, sinceCursor } = await liveTraceSince(deps, { cluster, taskId, durationMs, since: 'start' })
  */
 export async function liveTraceSince(
   deps: LiveTraceSinceDeps,
@@ -79,7 +79,7 @@ export async function liveTraceSince(
 
   const previous = decodeSinceCursor(request.since, 'trace');
   const nowMs = deps.clock.nowMs();
-  const { task: found, source } = await findTask(deps, request.clusterName, request.taskId);
+  const { task: found, source } = await findTask(deps, request.cluster, request.taskId);
   const summary = found.summary;
   const resolved = await resolveTaskDefinition(deps, summary.taskDefinitionArn);
   const taskDefinition = resolved.taskDefinition;

@@ -20,7 +20,9 @@
  * the message again; that attempt claims again and publishes. An attempt whose claim is about to expire
  * does not publish. After markSent no claim succeeds, so no retry and no duplicate event publishes twice.
  */
+
 import type { NotifySettings } from '../config/notify-settings.js';
+import { type ClusterId, clusterIdOfTask } from '../core/cluster-id.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
 import { AccessDeniedError, TaskNotFoundError, ThrottledError, TracerError } from '../core/errors.js';
@@ -224,15 +226,16 @@ function stoppedAtMs(transition: TaskTransition): number {
 
 async function claim(
   ledger: NotificationLedger,
+  cluster: ClusterId,
   summary: TaskSummary,
   nowMs: number,
   leaseMs: number,
 ): Promise<LedgerClaim> {
   if (ledger.claimNotification) {
-    return ledger.claimNotification(summary.clusterName, summary.taskId, nowMs, leaseMs);
+    return ledger.claimNotification(cluster, summary.taskId, nowMs, leaseMs);
   }
   // A ledger that only answers yes or no: "no" is read as "sent", the usual reason.
-  return (await ledger.claim(summary.clusterName, summary.taskId, nowMs, leaseMs))
+  return (await ledger.claim(cluster, summary.taskId, nowMs, leaseMs))
     ? { outcome: 'claimed' }
     : { outcome: 'sent' };
 }
@@ -270,6 +273,7 @@ interface TraceLinesResult {
 /** The trace's lines, or what the summary alone tells when the trace cannot be built. */
 async function traceLines(
   deps: NotifyFailureDeps,
+  cluster: ClusterId,
   recorded: RecordedTask,
   classification: FailureClassification,
   timeLeftMs: RemainingTime | undefined,
@@ -277,7 +281,7 @@ async function traceLines(
   const summary = recorded.summary;
   try {
     const trace = await buildBoundedTrace(deps.trace, {
-      clusterName: summary.clusterName,
+      cluster,
       taskId: summary.taskId,
       durationMs: deps.traceDurationMs ?? DEFAULT_LOG_WINDOW_MS,
       maxLines: NOTIFY_TRACE_MAX_LINES,
@@ -341,7 +345,8 @@ export async function notifyFailure(
   if (event.type !== 'task-state-change') {
     return { outcome: 'ignored', reason: 'not a task state change' };
   }
-  const transition = event.transition;
+  const { transition } = event;
+  const cluster = clusterIdOfTask(transition);
   const { clusterName, taskId } = transition;
   if (transition.lastStatus !== 'STOPPED') {
     return { outcome: 'ignored', reason: `lastStatus is ${transition.lastStatus}`, clusterName, taskId };
@@ -359,7 +364,7 @@ export async function notifyFailure(
     await deps.sleep(waitMs);
   }
 
-  const recorded = await deps.trace.history.getTask(clusterName, taskId);
+  const recorded = await deps.trace.history.getTask(cluster, taskId);
   if (!recorded || recorded.summary.version < transition.version) {
     throw new TaskNotRecordedYetError(clusterName, taskId, transition.version, recorded?.summary.version);
   }
@@ -373,7 +378,7 @@ export async function notifyFailure(
     recorded.failure ?? classifyFailure(summary, taskDefinition),
     summary,
     taskDefinition,
-    await readHostActivity(deps.trace.instances, summary, clock.nowMs()),
+    await readHostActivity(deps.trace.instances, summary, clock.nowMs(), cluster),
   );
   if (!classification) {
     // The recorder knows a newer version in which the task has not stopped: nothing ECS documents.
@@ -399,13 +404,14 @@ export async function notifyFailure(
   const claimedAtMs = clock.nowMs();
   const leaseMs = request.leaseMs ?? DEFAULT_LEASE_MS;
   const leaseUntilMs = claimedAtMs + leaseMs;
-  const claimed = await claim(deps.ledger, summary, claimedAtMs, leaseMs);
+  const claimed = await claim(deps.ledger, cluster, summary, claimedAtMs, leaseMs);
   if (claimed.outcome === 'sent') return { outcome: 'already-notified', clusterName, taskId };
   if (claimed.outcome === 'held')
     throw new NotificationInProgressError(clusterName, taskId, claimed.leaseUntilMs);
 
   const { lines, fellBack, shortened, stoppedEarly, traceError } = await traceLines(
     deps,
+    cluster,
     recorded,
     classification,
     request.timeLeftMs,
@@ -420,7 +426,7 @@ export async function notifyFailure(
 
   let ledgerError: string | undefined;
   try {
-    await deps.ledger.markSent(clusterName, taskId, clock.nowMs());
+    await deps.ledger.markSent(cluster, taskId, clock.nowMs());
   } catch (error) {
     // Rethrowing would make SQS deliver the message again and publish a second time once the claim
     // expires; without a retry the expired claim only matters to a duplicate event that arrives later.

@@ -3,6 +3,7 @@
  * holds only the methods some use case calls. Adapters (lambda/adapters) are the only code that imports
  * @aws-sdk/*; tests pass in-memory fakes.
  */
+import type { ClusterId, HomeScope } from '../core/cluster-id.js';
 import type { RemainingTime } from '../core/deadline.js';
 import type { LogUnavailableError } from '../core/errors.js';
 import type { FailureClassification } from '../core/failure.js';
@@ -48,12 +49,12 @@ export interface TransitionStore {
    * and the UTC day of `listedAt` (the task's createdAt, else its event time: the day its summary is
    * listed under) as one of the cluster's active days, for listing its tasks.
    */
-  registerCluster(clusterName: string, seenAt: string, listedAt: string): Promise<void>;
+  registerCluster(cluster: ClusterId, seenAt: string, listedAt: string): Promise<void>;
 }
 
 /** Filters of a cluster's task listing. Times are epoch milliseconds. */
 export interface ListTasksQuery {
-  readonly clusterName: string;
+  readonly cluster: ClusterId;
   readonly status?: string;
   readonly failedOnly?: boolean;
   readonly sinceMs?: number;
@@ -62,17 +63,20 @@ export interface ListTasksQuery {
   readonly cursor?: string;
 }
 
-/** A cluster that tracer has recorded. */
+/** A cluster that tracer has recorded: its account, region and name, and its ARN. */
 export interface RecordedCluster {
+  readonly account: string;
+  readonly region: string;
   readonly clusterName: string;
+  readonly clusterArn: string;
   readonly lastSeenAt: string;
 }
 
 /** Reads what the recorder stored. Expired items that DynamoDB has not yet swept are never returned. */
 export interface TaskHistory {
-  getTask(clusterName: string, taskId: string): Promise<RecordedTask | undefined>;
+  getTask(cluster: ClusterId, taskId: string): Promise<RecordedTask | undefined>;
   /** The task's transitions in version order. */
-  listTransitions(clusterName: string, taskId: string): Promise<TaskTransition[]>;
+  listTransitions(cluster: ClusterId, taskId: string): Promise<TaskTransition[]>;
   /** Newest first by createdAt. */
   listTasks(query: ListTasksQuery): Promise<Page<RecordedTask>>;
   listClusters(): Promise<RecordedCluster[]>;
@@ -80,10 +84,14 @@ export interface TaskHistory {
 
 /** Records the host's events. Idempotent and order-independent: duplicates and late events change nothing. */
 export interface InstanceEventStore {
-  recordContainerInstanceChange(change: ContainerInstanceChange): Promise<void>;
+  recordContainerInstanceChange(cluster: ClusterId, change: ContainerInstanceChange): Promise<void>;
   /** Remembers which EC2 instance a container instance runs on, so that EC2's notices reach its traces. */
-  recordEc2Mapping(change: ContainerInstanceChange & { readonly ec2InstanceId: string }): Promise<void>;
-  recordEc2InstanceNotice(notice: Ec2InstanceNotice): Promise<void>;
+  recordEc2Mapping(
+    cluster: ClusterId,
+    change: ContainerInstanceChange & { readonly ec2InstanceId: string },
+  ): Promise<void>;
+  /** `scope` is the account and region of the EC2 instance: its id is unique only there. */
+  recordEc2InstanceNotice(scope: HomeScope, notice: Ec2InstanceNotice): Promise<void>;
 }
 
 /** What a container instance went through; recorded events, or ECS's answer now (`live`). */
@@ -93,7 +101,7 @@ export interface InstanceHistory {
    * Undefined when nothing is known of the container instance.
    */
   listInstanceActivity(
-    clusterName: string,
+    cluster: ClusterId,
     containerInstanceId: string,
     fromMs: number,
     toMs: number,
@@ -117,10 +125,10 @@ export interface TaskDefinitionStore {
 
 /** Service events that tracer recorded: from EventBridge, and copied from DescribeServices at task stop. */
 export interface ServiceEventStore {
-  /** Idempotent by (cluster, service, eventId). */
-  putServiceEvents(events: readonly ServiceEvent[]): Promise<void>;
+  /** Idempotent by (cluster, service, eventId). The events are the cluster's. */
+  putServiceEvents(cluster: ClusterId, events: readonly ServiceEvent[]): Promise<void>;
   listServiceEvents(
-    clusterName: string,
+    cluster: ClusterId,
     serviceName: string,
     fromMs: number,
     toMs: number,
@@ -272,15 +280,15 @@ export interface NotificationLedger {
    * Claims the right to notify for the task. Returns false when the task was already notified, or
    * another attempt holds an unexpired claim.
    */
-  claim(clusterName: string, taskId: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  claim(cluster: ClusterId, taskId: string, nowMs: number, leaseMs: number): Promise<boolean>;
   /** Marks the task as notified, so no later claim succeeds. */
-  markSent(clusterName: string, taskId: string, nowMs: number): Promise<void>;
+  markSent(cluster: ClusterId, taskId: string, nowMs: number): Promise<void>;
   /**
    * Like `claim`, and says why a claim failed: the task was notified, or another attempt holds the claim
    * until `leaseUntilMs` (and may still crash, so the caller should come back later).
    */
   claimNotification?(
-    clusterName: string,
+    cluster: ClusterId,
     taskId: string,
     nowMs: number,
     leaseMs: number,

@@ -4,7 +4,9 @@
  * Primary course: read what the recorder stored and shape it as the API's JSON contract. A task that was
  * never recorded is looked up in ECS when a live source is wired, as the trace does.
  */
+
 import type { ClusterListResponse, TaskListResponse, TaskSummaryResponse } from '../core/api-types.js';
+import { type ClusterId, type ClusterRef, type HomeScope, resolveCluster } from '../core/cluster-id.js';
 import { ClusterNotFoundError } from '../core/errors.js';
 import { toTaskListItem, toTaskSummaryResponse } from '../core/task-view.js';
 import { findTask, resolveTaskDefinition } from './find-task.js';
@@ -14,6 +16,7 @@ import type {
   InstanceHistory,
   ListTasksQuery,
   LiveTaskSource,
+  RecordedCluster,
   TaskDefinitionSource,
   TaskDefinitionStore,
   TaskHistory,
@@ -32,14 +35,69 @@ export interface QueryTasksDeps {
   readonly clock?: Clock;
 }
 
+/** The `account` and `region` filters of a cluster listing. */
+export interface ClusterListFilter {
+  readonly account?: string;
+  readonly region?: string;
+}
+
 /**
- * The clusters tracer has recorded, most recently seen first.
- * @example (await listClusters(deps)).clusters[0]?.clusterName
+ * The clusters tracer has recorded within the filters, most recently seen first, each with its account,
+ * region and ARN so that same-named clusters of two accounts are told apart.
+ * @example (await listClusters(deps, { account: '222233334444' })).clusters[0]?.clusterArn
  */
-export async function listClusters(deps: Pick<QueryTasksDeps, 'history'>): Promise<ClusterListResponse> {
+export async function listClusters(
+  deps: Pick<QueryTasksDeps, 'history'>,
+  filter: ClusterListFilter = {},
+): Promise<ClusterListResponse> {
+  const clusters = (await listRecordedClusters(deps)).filter(
+    (c) =>
+      (filter.account === undefined || c.account === filter.account) &&
+      (filter.region === undefined || c.region === filter.region),
+  );
+  return {
+    clusters: clusters.map((c) => ({
+      clusterName: c.clusterName,
+      account: c.account,
+      region: c.region,
+      clusterArn: c.clusterArn,
+      lastSeenAt: c.lastSeenAt,
+    })),
+  };
+}
+
+/**
+ * The recorded clusters, most recently seen first, each with its account, region and ARN: what a caller
+ * needs to resolve a cluster name (`resolveCluster`) or to list clusters apart.
+ * @example (await listRecordedClusters(deps))[0]?.clusterArn
+ */
+export async function listRecordedClusters(
+  deps: Pick<QueryTasksDeps, 'history'>,
+): Promise<RecordedCluster[]> {
   const clusters = await deps.history.listClusters();
-  const sorted = [...clusters].sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
-  return { clusters: sorted.map((c) => ({ clusterName: c.clusterName, lastSeenAt: c.lastSeenAt })) };
+  return [...clusters].sort(
+    (a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt) || a.clusterArn.localeCompare(b.clusterArn),
+  );
+}
+
+/**
+ * The cluster a caller named: a name narrowed by account and region where given, among the recorded
+ * clusters (a name no recorded cluster carries is `home`'s).
+ * @throws AmbiguousClusterError when the name is recorded in more than one account or region.
+ * @example const cluster = await resolveRecordedCluster(deps, { name: 'prod' }, home);
+ */
+export async function resolveRecordedCluster(
+  deps: Pick<QueryTasksDeps, 'history'>,
+  ref: ClusterRef,
+  home: HomeScope,
+): Promise<ClusterId> {
+  if (ref.account !== undefined && ref.region !== undefined) return resolveCluster(ref, [], home);
+  const known = (await deps.history.listClusters()).map((c) => ({
+    account: c.account,
+    region: c.region,
+    name: c.clusterName,
+  }));
+  return resolveCluster(ref, known, home);
 }
 
 /**
@@ -55,8 +113,13 @@ export async function listTasks(
   if (page.items.length === 0 && query.cursor === undefined) {
     // Only an empty answer pays for the extra read that tells "no such cluster" from "no such tasks".
     const clusters = await deps.history.listClusters();
-    if (!clusters.some((c) => c.clusterName === query.clusterName)) {
-      throw new ClusterNotFoundError(query.clusterName);
+    const { cluster } = query;
+    if (
+      !clusters.some(
+        (c) => c.clusterName === cluster.name && c.account === cluster.account && c.region === cluster.region,
+      )
+    ) {
+      throw new ClusterNotFoundError(cluster.name);
     }
   }
   return {
@@ -71,14 +134,14 @@ export async function listTasks(
  */
 export async function getTask(
   deps: QueryTasksDeps,
-  clusterName: string,
+  cluster: ClusterId,
   taskId: string,
 ): Promise<TaskSummaryResponse> {
-  const { task: found, source } = await findTask(deps, clusterName, taskId);
+  const { task: found, source } = await findTask(deps, cluster, taskId);
   const { taskDefinition } = await resolveTaskDefinition(deps, found.summary.taskDefinitionArn);
   let task = found;
   if (deps.instances && deps.clock && found.summary.lastStatus === 'STOPPED') {
-    const host = await readHostActivity(deps.instances, found.summary, deps.clock.nowMs());
+    const host = await readHostActivity(deps.instances, found.summary, deps.clock.nowMs(), cluster);
     const failure = refineWithHost(found.failure, found.summary, taskDefinition, host);
     if (failure) task = { summary: found.summary, failure };
   }

@@ -27,6 +27,7 @@
 import type { Logger } from '../config/logger.js';
 import { serviceOfGroup } from '../core/arn.js';
 import { BoundedMap } from '../core/bounded-map.js';
+import { type ClusterId, clusterIdOfTask, clusterScope } from '../core/cluster-id.js';
 import { predatesLogOptions } from '../core/container-log-config.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
 import { classifyFailure, type FailureClassification } from '../core/failure.js';
@@ -166,10 +167,12 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
  */
 export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Promise<RecordEventResult> {
   const event = parseEcsEvent(rawEvent);
-  if (event.type === 'container-instance-change') return recordContainerInstanceChange(deps, event.change);
+  if (event.type === 'container-instance-change') {
+    return recordContainerInstanceChange(deps, event.cluster, event.change);
+  }
   if (event.type === 'ec2-instance-notice') {
     const { notice } = event;
-    if (deps.instances) await deps.instances.recordEc2InstanceNotice(notice);
+    if (deps.instances) await deps.instances.recordEc2InstanceNotice(event.scope, notice);
     return {
       type: 'ec2-instance-notice',
       eventId: notice.eventId,
@@ -179,7 +182,7 @@ export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Pro
     };
   }
   if (event.type === 'service-event') {
-    await deps.serviceEvents.putServiceEvents([event.event]);
+    await deps.serviceEvents.putServiceEvents(event.cluster, [event.event]);
     return {
       type: 'service-event',
       eventId: event.event.eventId,
@@ -189,11 +192,12 @@ export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Pro
     };
   }
 
-  const transition = event.transition;
+  const { transition } = event;
+  const cluster = clusterIdOfTask(transition);
   const taskDefinition = transition.taskDefinitionArn
     ? await resolveTaskDefinition(deps, transition.taskDefinitionArn)
     : undefined;
-  await registerCluster(deps, transition);
+  await registerCluster(deps, cluster, transition);
   const failure = classifyFailure(transition, taskDefinition);
   const { transition: stored, summary } = await deps.transitions.recordTransition(
     failure ? { summary: transition, failure } : { summary: transition },
@@ -204,7 +208,9 @@ export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Pro
   const firstSightOfStop =
     transition.lastStatus === 'STOPPED' && (stored === 'stored' || summary === 'advanced');
   const serviceEventsCopied =
-    serviceName && firstSightOfStop ? await copyServiceEvents(deps, transition, serviceName) : undefined;
+    serviceName && firstSightOfStop
+      ? await copyServiceEvents(deps, cluster, transition, serviceName)
+      : undefined;
 
   return {
     type: 'task-state-change',
@@ -223,6 +229,7 @@ export async function recordEvent(deps: RecordEventDeps, rawEvent: unknown): Pro
 
 async function recordContainerInstanceChange(
   deps: RecordEventDeps,
+  cluster: ClusterId,
   change: ContainerInstanceChange,
 ): Promise<RecordEventResult> {
   const result = {
@@ -233,11 +240,11 @@ async function recordContainerInstanceChange(
     ...(change.status ? { status: change.status } : {}),
   };
   if (!deps.instances) return { ...result, stored: 'not-recorded' };
-  await deps.instances.recordContainerInstanceChange(change);
-  const key = `${change.clusterName}\n${change.containerInstanceId}`;
+  await deps.instances.recordContainerInstanceChange(cluster, change);
+  const key = `${clusterScope(cluster)}\n${change.containerInstanceId}`;
   const { ec2InstanceId } = change;
   if (ec2InstanceId && deps.cache.ec2Mappings.get(key) !== ec2InstanceId) {
-    await deps.instances.recordEc2Mapping({ ...change, ec2InstanceId });
+    await deps.instances.recordEc2Mapping(cluster, { ...change, ec2InstanceId });
     remember(deps.cache.ec2Mappings, key, ec2InstanceId, MAX_CACHED_EC2_MAPPINGS);
   }
   return { ...result, stored: 'stored' };
@@ -308,18 +315,21 @@ async function refreshTaskDefinition(
  * clusters, and it makes the stored value independent of which of the day's events came first. Events
  * recorded at once (an SQS batch at cold start) share one registration per cluster and day.
  */
-function registerCluster(deps: RecordEventDeps, transition: TaskTransition): Promise<void> {
-  const { clusterName } = transition;
+function registerCluster(
+  deps: RecordEventDeps,
+  cluster: ClusterId,
+  transition: TaskTransition,
+): Promise<void> {
   const listedAt = transition.createdAt ?? transition.eventTime;
   const seenDay = transition.eventTime.slice(0, 10);
-  const key = `${clusterName}\n${listedAt.slice(0, 10)}`;
+  const key = `${clusterScope(cluster)}\n${listedAt.slice(0, 10)}`;
   const registered = deps.cache.clusterDays.get(key);
   if (registered !== undefined && registered >= seenDay) return Promise.resolve();
   const pendingKey = `${key}\n${seenDay}`;
   const pending = deps.cache.pendingClusterDays.get(pendingKey);
   if (pending) return pending;
   const registration = deps.transitions
-    .registerCluster(clusterName, `${seenDay}T00:00:00.000Z`, listedAt)
+    .registerCluster(cluster, `${seenDay}T00:00:00.000Z`, listedAt)
     .then(() => {
       // A registration with a newer event day may have finished first.
       const newest = deps.cache.clusterDays.get(key);
@@ -340,6 +350,7 @@ function registerCluster(deps: RecordEventDeps, transition: TaskTransition): Pro
  */
 async function copyServiceEvents(
   deps: RecordEventDeps,
+  cluster: ClusterId,
   transition: TaskTransition,
   serviceName: string,
 ): Promise<number> {
@@ -357,9 +368,9 @@ async function copyServiceEvents(
       const atMs = toEpochMs(e.createdAt);
       return atMs >= fromMs && atMs <= toMs;
     });
-    const keyOf = (e: ServiceEvent) => `${e.clusterName}\n${e.serviceName}\n${e.eventId}`;
+    const keyOf = (e: ServiceEvent) => `${clusterScope(cluster)}\n${e.serviceName}\n${e.eventId}`;
     const fresh = inWindow.filter((e) => !deps.cache.copiedServiceEvents.has(keyOf(e)));
-    if (fresh.length > 0) await deps.serviceEvents.putServiceEvents(fresh);
+    if (fresh.length > 0) await deps.serviceEvents.putServiceEvents(cluster, fresh);
     for (const e of fresh)
       remember(deps.cache.copiedServiceEvents, keyOf(e), true, MAX_CACHED_SERVICE_EVENTS);
     return inWindow.length;

@@ -13,7 +13,9 @@
  * A task outside the newest CHANGES_SCAN_TASKS is not seen: a long-running task whose stop falls behind a
  * hundred newer tasks is missed, but a failed one never is with `failedOnly` (that listing is by stop time).
  */
+
 import type { TaskListItem, TaskListResponse } from '../core/api-types.js';
+import type { ClusterId } from '../core/cluster-id.js';
 import { classifyFailure } from '../core/failure.js';
 import {
   advanceSince,
@@ -34,15 +36,15 @@ export const CHANGE_LATE_MS = 60_000;
 /** Where the changes come from: the recorded history, or ECS itself with `--live`. */
 export interface TaskChangeSource {
   recentTasks(
-    clusterName: string,
+    cluster: ClusterId,
     options: { readonly failedOnly: boolean; readonly limit: number },
   ): Promise<readonly RecordedTask[]>;
   /** The task's transitions in version order, when the source keeps them. */
-  transitions?(clusterName: string, taskId: string): Promise<readonly TaskTransition[]>;
+  transitions?(cluster: ClusterId, taskId: string): Promise<readonly TaskTransition[]>;
 }
 
 export interface TaskChangesRequest {
-  readonly clusterName: string;
+  readonly cluster: ClusterId;
   /** `start`, or the sinceCursor of the previous answer. */
   readonly since: string;
   readonly failedOnly?: boolean;
@@ -73,7 +75,7 @@ function changeLine(transition: TaskTransition): ChangeLine {
 /**
  * The cluster's task transitions after `since`, and the cursor to poll on with.
  * @throws InvalidSinceCursorError for a since that tracer did not issue for a task listing.
- * @example const { tasks, sinceCursor } = await taskChanges(source, clock, { clusterName: 'prod', since: 'start' })
+ * @example const { tasks, sinceCursor } = await taskChanges(source, clock, { cluster, since: 'start' })
  */
 export async function taskChanges(
   source: TaskChangeSource,
@@ -83,16 +85,14 @@ export async function taskChanges(
   const previous = request.since === 'start' ? undefined : decodeSinceCursor(request.since, 'tasks');
   const nowMs = clock.nowMs();
   const floorMs = (previous?.readMs ?? nowMs) - CHANGE_LATE_MS;
-  const tasks = await source.recentTasks(request.clusterName, {
+  const tasks = await source.recentTasks(request.cluster, {
     failedOnly: request.failedOnly === true,
     limit: CHANGES_SCAN_TASKS,
   });
   const recent = tasks.filter((task) => Date.parse(task.summary.eventTime) >= floorMs);
   const lines: ChangeLine[] = [];
   for (const task of recent) {
-    const transitions = (await source.transitions?.(request.clusterName, task.summary.taskId)) ?? [
-      task.summary,
-    ];
+    const transitions = (await source.transitions?.(request.cluster, task.summary.taskId)) ?? [task.summary];
     for (const transition of transitions) {
       if (Date.parse(transition.eventTime) >= floorMs) lines.push(changeLine(transition));
     }
@@ -112,14 +112,14 @@ export async function taskChanges(
  */
 export function recordedChanges(deps: { readonly history: TaskHistory }): TaskChangeSource {
   return {
-    recentTasks: async (clusterName, options) =>
+    recentTasks: async (cluster, options) =>
       (
         await deps.history.listTasks({
-          clusterName,
+          cluster,
           limit: options.limit,
           ...(options.failedOnly ? { failedOnly: true } : {}),
         })
       ).items,
-    transitions: (clusterName, taskId) => deps.history.listTransitions(clusterName, taskId),
+    transitions: (cluster, taskId) => deps.history.listTransitions(cluster, taskId),
   };
 }

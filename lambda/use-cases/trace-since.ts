@@ -52,7 +52,7 @@ export interface TraceSince {
 /**
  * The lines of a task's trace after `since`.
  * @throws InvalidSinceCursorError for a since that tracer did not issue for a trace; TaskNotFoundError.
- * @example const { trace } = await traceSince(deps, { clusterName, taskId, durationMs: 60_000, since: 'start' })
+ * @example const { trace } = await traceSince(deps, { cluster, taskId, durationMs: 60_000, since: 'start' })
  */
 export async function traceSince(deps: BuildTraceDeps, request: TraceSinceRequest): Promise<TraceSince> {
   const { since, ...rest } = request;

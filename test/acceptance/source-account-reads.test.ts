@@ -189,7 +189,11 @@ describe.skipIf(!hasMoto)('a source account task recorded through the central bu
         logs: new CloudWatchLogSource({ accounts }),
         clock: systemClock,
       },
-      { clusterName: 'test', taskId: TASK_ID, durationMs: 5 * 60_000 },
+      {
+        cluster: { account: SOURCE_ACCOUNT, region: SOURCE_REGION, name: 'test' },
+        taskId: TASK_ID,
+        durationMs: 5 * 60_000,
+      },
     );
 
     // Assess

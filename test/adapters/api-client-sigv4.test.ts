@@ -64,7 +64,10 @@ describe('ApiSource against a server that verifies SigV4', () => {
     const source = signedSource();
 
     // Act
-    const trace = await source.getTraceText('default', TASK_ID, { durationMs: 60_000, tz: 'Asia/Tokyo' });
+    const trace = await source.getTraceText({ name: 'default' }, TASK_ID, {
+      durationMs: 60_000,
+      tz: 'Asia/Tokyo',
+    });
 
     // Assess
     expect(trace.text).toBe(readExpectedTrace(TASK_ID));
@@ -80,8 +83,8 @@ describe('ApiSource against a server that verifies SigV4', () => {
     const source = signedSource();
 
     // Act
-    const tasks = await source.listTasks('default', { status: 'STOPPED', failed: true, limit: 10 });
-    const trace = await source.getTraceJson('default', TASK_ID, { durationMs: 90_000, full: true });
+    const tasks = await source.listTasks({ name: 'default' }, { status: 'STOPPED', failed: true, limit: 10 });
+    const trace = await source.getTraceJson({ name: 'default' }, TASK_ID, { durationMs: 90_000, full: true });
 
     // Assess
     expect(tasks.tasks.map((t) => t.taskId)).toEqual([TASK_ID]);

@@ -71,22 +71,25 @@ describe('ApiSource requests', () => {
     const source = new ApiSource({ endpoint: `${api.url}/`, userAgent: 'tracer/test' });
 
     // Act
-    await source.listTasks('default', {
-      status: 'STOPPED',
-      failed: true,
-      since: '2021-11-01T00:00:00.000Z',
-      until: '2021-12-01T00:00:00.000Z',
-      limit: 20,
-      cursor: 'o0',
-    });
-    await source.getTraceText('default', TASK_ID, {
+    await source.listTasks(
+      { name: 'default' },
+      {
+        status: 'STOPPED',
+        failed: true,
+        since: '2021-11-01T00:00:00.000Z',
+        until: '2021-12-01T00:00:00.000Z',
+        limit: 20,
+        cursor: 'o0',
+      },
+    );
+    await source.getTraceText({ name: 'default' }, TASK_ID, {
       durationMs: 30_000,
       full: true,
       tz: 'UTC',
       cursor: 'l0',
     });
-    await source.getTraceJson('default', TASK_ID, { durationMs: 60_000 });
-    await source.getTask('default', TASK_ID);
+    await source.getTraceJson({ name: 'default' }, TASK_ID, { durationMs: 60_000 });
+    await source.getTask({ name: 'default' }, TASK_ID);
 
     // Assess
     expect(api.requests.map((r) => r.url)).toEqual([
@@ -110,8 +113,8 @@ describe('ApiSource requests', () => {
     const source = new ApiSource({ endpoint: api.url });
 
     // Act
-    const first = await source.getTraceText('default', TASK_ID, { durationMs: 60_000, tz: 'UTC' });
-    const second = await source.getTraceText('default', TASK_ID, {
+    const first = await source.getTraceText({ name: 'default' }, TASK_ID, { durationMs: 60_000, tz: 'UTC' });
+    const second = await source.getTraceText({ name: 'default' }, TASK_ID, {
       durationMs: 60_000,
       tz: 'UTC',
       ...(first.nextCursor ? { cursor: first.nextCursor } : {}),
@@ -371,7 +374,7 @@ describe('ApiSource failures', () => {
     const source = new ApiSource({ endpoint: api.url });
 
     // Act
-    const act = source.getTraceText('default', TASK_ID, { durationMs: 60_000 });
+    const act = source.getTraceText({ name: 'default' }, TASK_ID, { durationMs: 60_000 });
 
     // Assess
     await expect(act).rejects.toThrow('expected a text/plain trace, got text/html');
@@ -410,7 +413,7 @@ describe('ApiSource failures', () => {
     const source = new ApiSource({ endpoint: api.url, maxAttempts: 1 });
 
     // Act
-    const error = await source.getTask('default', 'x').catch((e: unknown) => e);
+    const error = await source.getTask({ name: 'default' }, 'x').catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(ApiResponseError);

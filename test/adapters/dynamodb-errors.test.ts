@@ -160,6 +160,7 @@ describe('the API when DynamoDB keeps throttling', () => {
       logs: new InMemoryLogSource(),
       clock,
       retentionDays: 90,
+      home: { account: '123456789012', region: 'ap-northeast-1' },
       logger: createLogger({}, { write: () => {} }),
     });
     return { client, handler };
@@ -175,7 +176,8 @@ describe('the API when DynamoDB keeps throttling', () => {
     expect(JSON.parse(response.body)).toEqual({
       error: {
         code: 'Throttled',
-        message: "DynamoDB kept throttling tracer's GetItem after retrying; try again in a few seconds",
+        // The first call is the Query that finds which recorded cluster the name means.
+        message: "DynamoDB kept throttling tracer's Query after retrying; try again in a few seconds",
       },
     });
     client.destroy();

@@ -3,11 +3,12 @@ import { DynamoDbInstanceStore } from '../../lambda/adapters/dynamodb/dynamodb-i
 import { fromItem } from '../../lambda/adapters/dynamodb/items.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { instanceLines } from '../../lambda/core/instance.js';
+import { FIXTURE_CLUSTERS } from '../support/clusters.js';
 import { createTracerTable, type DynaliteHandle, scanTable, startDynalite } from '../support/dynalite.js';
 import { loadEvent } from '../support/fixtures.js';
 
 const RETENTION_DAYS = 30;
-const CLUSTER = 'Features';
+const CLUSTER = FIXTURE_CLUSTERS.Features;
 const CONTAINER_INSTANCE = '0c304770a74540689f5bf39622b3d781';
 const TASK_SPAN = {
   fromMs: Date.parse('2020-06-02T09:15:42.131Z'),
@@ -42,11 +43,11 @@ async function record(store: DynamoDbInstanceStore, events: readonly unknown[]):
   for (const raw of events) {
     const event = parseEcsEvent(raw);
     if (event.type === 'container-instance-change') {
-      await store.recordContainerInstanceChange(event.change);
+      await store.recordContainerInstanceChange(event.cluster, event.change);
       const { ec2InstanceId } = event.change;
-      if (ec2InstanceId) await store.recordEc2Mapping({ ...event.change, ec2InstanceId });
+      if (ec2InstanceId) await store.recordEc2Mapping(event.cluster, { ...event.change, ec2InstanceId });
     } else if (event.type === 'ec2-instance-notice') {
-      await store.recordEc2InstanceNotice(event.notice);
+      await store.recordEc2InstanceNotice(event.scope, event.notice);
     }
   }
 }

@@ -9,8 +9,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbNotificationLedger } from '../../lambda/adapters/dynamodb/dynamodb-notification-ledger.js';
 import { fromItem } from '../../lambda/adapters/dynamodb/items.js';
-import { NOTIFY_SK, notificationPk, taskPk } from '../../lambda/adapters/dynamodb/keys.js';
+import { NOTIFY_SK, notificationPk, UNSCOPED_LAYOUT } from '../../lambda/adapters/dynamodb/keys.js';
 import { FakeClock } from '../fakes/notify-fakes.js';
+import { clusterNamed, TEST_HOME } from '../support/clusters.js';
 import { type DynaliteHandle, startDynalite } from '../support/dynalite.js';
 
 const NOW = Date.parse('2021-11-26T17:30:27.070Z');
@@ -33,6 +34,7 @@ describe('DynamoDbNotificationLedger', () => {
       tableName: db.tableName,
       retentionDays: 90,
       clock: new FakeClock(NOW),
+      home: TEST_HOME,
     });
   });
 
@@ -44,7 +46,7 @@ describe('DynamoDbNotificationLedger', () => {
     const { Item } = await db.client.send(
       new GetItemCommand({
         TableName: db.tableName,
-        Key: { pk: { S: notificationPk('default', taskId) }, sk: { S: NOTIFY_SK } },
+        Key: { pk: { S: notificationPk(clusterNamed('default'), taskId) }, sk: { S: NOTIFY_SK } },
         ConsistentRead: true,
       }),
     );
@@ -56,15 +58,17 @@ describe('DynamoDbNotificationLedger', () => {
     const taskId = nextTask();
 
     // Act
-    const claim = await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+    const claim = await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
 
     // Assess
     expect(claim).toEqual({ outcome: 'claimed' });
     expect(await storedItem(taskId)).toEqual({
-      pk: `N#default#${taskId}`,
+      pk: `N#123456789012:us-east-1:default#${taskId}`,
       sk: 'NOTIFY',
       itemType: 'notification',
       clusterName: 'default',
+      account: '123456789012',
+      region: 'us-east-1',
       taskId,
       state: 'claimed',
       claimedAt: '2021-11-26T17:30:27.070Z',
@@ -75,19 +79,24 @@ describe('DynamoDbNotificationLedger', () => {
 
   it('refuses a second claim while the lease holds, saying until when', async () => {
     const taskId = nextTask();
-    await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+    await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
 
-    const claim = await ledger.claimNotification('default', taskId, NOW + LEASE_MS, LEASE_MS);
+    const claim = await ledger.claimNotification(clusterNamed('default'), taskId, NOW + LEASE_MS, LEASE_MS);
 
     expect(claim).toEqual({ outcome: 'held', leaseUntilMs: NOW + LEASE_MS });
-    expect(await ledger.claim('default', taskId, NOW + 1, LEASE_MS)).toBe(false);
+    expect(await ledger.claim(clusterNamed('default'), taskId, NOW + 1, LEASE_MS)).toBe(false);
   });
 
   it('lets a retry claim again once the lease of a crashed attempt expired', async () => {
     const taskId = nextTask();
-    await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+    await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
 
-    const claim = await ledger.claimNotification('default', taskId, NOW + LEASE_MS + 1, LEASE_MS);
+    const claim = await ledger.claimNotification(
+      clusterNamed('default'),
+      taskId,
+      NOW + LEASE_MS + 1,
+      LEASE_MS,
+    );
 
     expect(claim).toEqual({ outcome: 'claimed' });
     expect((await storedItem(taskId))?.leaseUntil).toBe(NOW + 2 * LEASE_MS + 1);
@@ -95,16 +104,21 @@ describe('DynamoDbNotificationLedger', () => {
 
   it('refuses every claim after markSent, however late', async () => {
     const taskId = nextTask();
-    await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+    await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
 
-    await ledger.markSent('default', taskId, NOW + 5_000);
+    await ledger.markSent(clusterNamed('default'), taskId, NOW + 5_000);
 
     expect(
-      await ledger.claimNotification('default', taskId, NOW + 365 * DAY_SECONDS * 1000, LEASE_MS),
+      await ledger.claimNotification(
+        clusterNamed('default'),
+        taskId,
+        NOW + 365 * DAY_SECONDS * 1000,
+        LEASE_MS,
+      ),
     ).toEqual({
       outcome: 'sent',
     });
-    expect(await ledger.claim('default', taskId, NOW + 1, LEASE_MS)).toBe(false);
+    expect(await ledger.claim(clusterNamed('default'), taskId, NOW + 1, LEASE_MS)).toBe(false);
     expect(await storedItem(taskId)).toMatchObject({
       state: 'sent',
       sentAt: '2021-11-26T17:30:32.070Z',
@@ -116,7 +130,9 @@ describe('DynamoDbNotificationLedger', () => {
     const taskId = nextTask();
 
     const claims = await Promise.all(
-      Array.from({ length: 10 }, () => ledger.claimNotification('default', taskId, NOW, LEASE_MS)),
+      Array.from({ length: 10 }, () =>
+        ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS),
+      ),
     );
 
     expect(claims.filter((c) => c.outcome === 'claimed')).toHaveLength(1);
@@ -125,9 +141,9 @@ describe('DynamoDbNotificationLedger', () => {
 
   it('keeps the claims of different tasks and clusters apart', async () => {
     const taskId = nextTask();
-    await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+    await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
 
-    const other = await ledger.claimNotification('prod', taskId, NOW, LEASE_MS);
+    const other = await ledger.claimNotification(clusterNamed('prod'), taskId, NOW, LEASE_MS);
 
     expect(other).toEqual({ outcome: 'claimed' });
   });
@@ -136,7 +152,7 @@ describe('DynamoDbNotificationLedger', () => {
     await db.client.send(
       new PutItemCommand({
         TableName: db.tableName,
-        Item: { pk: { S: taskPk('default', taskId) }, sk: { S: NOTIFY_SK }, ...attributes },
+        Item: { pk: { S: UNSCOPED_LAYOUT.taskPk('default', taskId) }, sk: { S: NOTIFY_SK }, ...attributes },
       }),
     );
   }
@@ -147,7 +163,7 @@ describe('DynamoDbNotificationLedger', () => {
     await putEarlierLedgerItem(taskId, { state: { S: 'sent' } });
 
     // Act
-    const claim = await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+    const claim = await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
 
     // Assess
     expect(claim).toEqual({ outcome: 'sent' });
@@ -161,7 +177,7 @@ describe('DynamoDbNotificationLedger', () => {
       leaseUntil: { N: String(NOW + LEASE_MS) },
     });
 
-    const claim = await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+    const claim = await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
 
     expect(claim).toEqual({ outcome: 'held', leaseUntilMs: NOW + LEASE_MS });
     expect(await storedItem(taskId)).toBeUndefined();
@@ -171,10 +187,41 @@ describe('DynamoDbNotificationLedger', () => {
     const taskId = nextTask();
     await putEarlierLedgerItem(taskId, { state: { S: 'claimed' }, leaseUntil: { N: String(NOW - 1) } });
 
-    const claim = await ledger.claimNotification('default', taskId, NOW, LEASE_MS);
+    const claim = await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
 
     expect(claim).toEqual({ outcome: 'claimed' });
-    expect(await storedItem(taskId)).toMatchObject({ pk: `N#default#${taskId}`, state: 'claimed' });
+    expect(await storedItem(taskId)).toMatchObject({
+      pk: `N#123456789012:us-east-1:default#${taskId}`,
+      state: 'claimed',
+    });
+  });
+
+  it('keeps a notification sent under the unscoped layout sent', async () => {
+    // Prepare: the ledger item of a home cluster's task, written before keys carried the account.
+    const taskId = nextTask();
+    await db.client.send(
+      new PutItemCommand({
+        TableName: db.tableName,
+        Item: {
+          pk: { S: UNSCOPED_LAYOUT.notificationPk('default', taskId) },
+          sk: { S: NOTIFY_SK },
+          state: { S: 'sent' },
+        },
+      }),
+    );
+
+    // Act
+    const home = await ledger.claimNotification(clusterNamed('default'), taskId, NOW, LEASE_MS);
+    const elsewhere = await ledger.claimNotification(
+      clusterNamed('default', { account: '222233334444', region: 'us-east-1' }),
+      taskId,
+      NOW,
+      LEASE_MS,
+    );
+
+    // Assess: only the home cluster's task was notified before.
+    expect(home).toEqual({ outcome: 'sent' });
+    expect(elsewhere).toEqual({ outcome: 'claimed' });
   });
 
   it('rejects when the table does not exist', async () => {
@@ -185,10 +232,12 @@ describe('DynamoDbNotificationLedger', () => {
       clock: new FakeClock(NOW),
     });
 
-    await expect(missing.claimNotification('default', 't', NOW, LEASE_MS)).rejects.toMatchObject({
+    await expect(
+      missing.claimNotification(clusterNamed('default'), 't', NOW, LEASE_MS),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
-    await expect(missing.markSent('default', 't', NOW)).rejects.toMatchObject({
+    await expect(missing.markSent(clusterNamed('default'), 't', NOW)).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });
@@ -212,15 +261,17 @@ describe('DynamoDbNotificationLedger against DynamoDB, which returns the item wi
       tableName: 'tracer',
       retentionDays: 90,
       clock: new FakeClock(NOW),
+      home: TEST_HOME,
     });
 
     // Act
-    const claim = await ledger.claimNotification('default', 't', NOW, LEASE_MS);
+    const claim = await ledger.claimNotification(clusterNamed('default'), 't', NOW, LEASE_MS);
 
     // Assess
     expect(claim).toEqual({ outcome: 'held', leaseUntilMs: NOW + LEASE_MS });
-    // The one read is of the earlier layout's item, before the claim.
+    // The only reads are of the earlier layouts' items, before the claim.
     expect(mock.commandCalls(GetItemCommand).map((c) => c.args[0].input.Key?.pk)).toEqual([
+      { S: 'N#default#t' },
       { S: 'T#default#t' },
     ]);
     expect(mock.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({

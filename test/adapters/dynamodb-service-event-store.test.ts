@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbServiceEventStore } from '../../lambda/adapters/dynamodb/dynamodb-service-event-store.js';
 import { ThrottledError } from '../../lambda/core/errors.js';
 import type { ServiceEvent } from '../../lambda/core/model.js';
+import { FIXTURE_CLUSTERS } from '../support/clusters.js';
 import { createTracerTable, type DynaliteHandle, scanTable, startDynalite } from '../support/dynalite.js';
 
 const RETENTION_DAYS = 30;
@@ -47,7 +48,7 @@ describe('DynamoDbServiceEventStore against dynalite', () => {
   it('lists a service events in a time range, oldest first, both ends included', async () => {
     // Prepare
     const { store } = await freshStore('2021-12-03T03:00:00Z');
-    await store.putServiceEvents([
+    await store.putServiceEvents(FIXTURE_CLUSTERS.default, [
       serviceEvent('2021-12-03T02:22:38.224Z', 'steady'),
       serviceEvent('2021-12-03T02:06:21.664Z', 'started'),
       serviceEvent('2021-12-03T02:05:00.000Z', 'before'),
@@ -58,7 +59,7 @@ describe('DynamoDbServiceEventStore against dynalite', () => {
 
     // Act
     const events = await store.listServiceEvents(
-      'default',
+      FIXTURE_CLUSTERS.default,
       'nginx-local',
       Date.parse('2021-12-03T02:06:21.664Z'),
       Date.parse('2021-12-03T02:22:38.224Z'),
@@ -73,8 +74,8 @@ describe('DynamoDbServiceEventStore against dynalite', () => {
     const { store, tableName } = await freshStore('2021-12-03T03:00:00Z');
     const event = serviceEvent('2021-12-03T02:06:21.664Z', 'started');
 
-    await store.putServiceEvents([event, event]);
-    await store.putServiceEvents([event]);
+    await store.putServiceEvents(FIXTURE_CLUSTERS.default, [event, event]);
+    await store.putServiceEvents(FIXTURE_CLUSTERS.default, [event]);
 
     expect(await scanTable(db.client, tableName)).toHaveLength(1);
   });
@@ -85,10 +86,10 @@ describe('DynamoDbServiceEventStore against dynalite', () => {
       serviceEvent(new Date(Date.parse('2021-12-03T02:00:00Z') + i * 1000).toISOString(), `e-${i}`),
     );
 
-    await store.putServiceEvents(events);
+    await store.putServiceEvents(FIXTURE_CLUSTERS.default, events);
 
     const listed = await store.listServiceEvents(
-      'default',
+      FIXTURE_CLUSTERS.default,
       'nginx-local',
       0,
       Date.parse('2021-12-04T00:00:00Z'),
@@ -98,18 +99,24 @@ describe('DynamoDbServiceEventStore against dynalite', () => {
 
   it('ignores events whose TTL has passed', async () => {
     const { store, clock } = await freshStore('2021-12-03T03:00:00Z');
-    await store.putServiceEvents([serviceEvent('2021-12-03T02:06:21.664Z', 'started')]);
+    await store.putServiceEvents(FIXTURE_CLUSTERS.default, [
+      serviceEvent('2021-12-03T02:06:21.664Z', 'started'),
+    ]);
 
     clock.nowMs = Date.parse('2022-01-02T02:06:22Z');
 
-    expect(await store.listServiceEvents('default', 'nginx-local', 0, clock.nowMs)).toEqual([]);
+    expect(await store.listServiceEvents(FIXTURE_CLUSTERS.default, 'nginx-local', 0, clock.nowMs)).toEqual(
+      [],
+    );
   });
 
   it('returns nothing for an empty range', async () => {
     const { store } = await freshStore('2021-12-03T03:00:00Z');
-    await store.putServiceEvents([serviceEvent('2021-12-03T02:06:21.664Z', 'started')]);
+    await store.putServiceEvents(FIXTURE_CLUSTERS.default, [
+      serviceEvent('2021-12-03T02:06:21.664Z', 'started'),
+    ]);
 
-    expect(await store.listServiceEvents('default', 'nginx-local', 10, 5)).toEqual([]);
+    expect(await store.listServiceEvents(FIXTURE_CLUSTERS.default, 'nginx-local', 10, 5)).toEqual([]);
   });
 });
 
@@ -142,7 +149,7 @@ describe('DynamoDbServiceEventStore retries unprocessed items', () => {
     });
 
     // Act
-    await store.putServiceEvents([
+    await store.putServiceEvents(FIXTURE_CLUSTERS.default, [
       serviceEvent('2021-12-03T02:06:21.664Z', 'a'),
       serviceEvent('2021-12-03T02:06:22.664Z', 'b'),
       serviceEvent('2021-12-03T02:06:23.664Z', 'c'),
@@ -162,16 +169,16 @@ describe('DynamoDbServiceEventStore retries unprocessed items', () => {
       UnprocessedItems: input.RequestItems,
     }));
 
-    await expect(store.putServiceEvents([serviceEvent('2021-12-03T02:06:21.664Z', 'a')])).rejects.toThrow(
-      ThrottledError,
-    );
+    await expect(
+      store.putServiceEvents(FIXTURE_CLUSTERS.default, [serviceEvent('2021-12-03T02:06:21.664Z', 'a')]),
+    ).rejects.toThrow(ThrottledError);
     expect(mock.commandCalls(BatchWriteItemCommand)).toHaveLength(3);
   });
 
   it('writes nothing for no events', async () => {
     const { mock, store } = mockedStore(3);
 
-    await store.putServiceEvents([]);
+    await store.putServiceEvents(FIXTURE_CLUSTERS.default, []);
 
     expect(mock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
   });

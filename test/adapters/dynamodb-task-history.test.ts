@@ -8,17 +8,22 @@ import {
   DynamoDbTransitionStore,
   listingTime,
 } from '../../lambda/adapters/dynamodb/dynamodb-transition-store.js';
-import { CLUSTERS_PK } from '../../lambda/adapters/dynamodb/keys.js';
+import { CLUSTERS_PK, clusterSk } from '../../lambda/adapters/dynamodb/keys.js';
 import type { DynamoDbTableOptions } from '../../lambda/adapters/dynamodb/table-options.js';
+import { clusterIdOfTask } from '../../lambda/core/cluster-id.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { InvalidInputError } from '../../lambda/core/errors.js';
 import { classifyFailure } from '../../lambda/core/failure.js';
 import type { TaskTransition } from '../../lambda/core/model.js';
 import type { ListTasksQuery, RecordedTask } from '../../lambda/use-cases/ports.js';
+import { clusterNamed, FIXTURE_CLUSTERS } from '../support/clusters.js';
 import { createTracerTable, type DynaliteHandle, startDynalite } from '../support/dynalite.js';
 import { loadEvent } from '../support/fixtures.js';
 
 const RETENTION_DAYS = 30;
+/** The account and region of the tasks `task()` derives from the Fargate fixture. */
+const WEST = { account: '111122223333', region: 'us-west-2' } as const;
+const inWest = (name: string) => clusterNamed(name, WEST);
 const DAY_MS = 86_400_000;
 
 let db: DynaliteHandle;
@@ -74,13 +79,14 @@ function countingHistory(options: DynamoDbTableOptions) {
 }
 
 /** A cluster item as the recorder wrote it before the active-day registry existed. */
-async function putLegacyClusterItem(options: DynamoDbTableOptions, clusterName: string, seenAt: string) {
+async function putLegacyClusterItem(options: DynamoDbTableOptions, scope: string, seenAt: string) {
+  const clusterName = scope.slice(scope.lastIndexOf(':') + 1);
   await options.client.send(
     new PutItemCommand({
       TableName: options.tableName,
       Item: {
         pk: { S: CLUSTERS_PK },
-        sk: { S: clusterName },
+        sk: { S: scope },
         itemType: { S: 'cluster' },
         clusterName: { S: clusterName },
         lastSeenAt: { S: seenAt },
@@ -129,7 +135,11 @@ function task(
 
 /** Records a transition as the recorder does: the cluster and its listing day first, then the task. */
 async function record(store: DynamoDbTransitionStore, t: TaskTransition): Promise<void> {
-  await store.registerCluster(t.clusterName, `${t.eventTime.slice(0, 10)}T00:00:00.000Z`, listingTime(t));
+  await store.registerCluster(
+    clusterIdOfTask(t),
+    `${t.eventTime.slice(0, 10)}T00:00:00.000Z`,
+    listingTime(t),
+  );
   const failure = classifyFailure(t);
   await store.recordTransition(failure ? { summary: t, failure } : { summary: t });
 }
@@ -153,7 +163,7 @@ describe('DynamoDbTaskHistory.getTask and listTransitions', () => {
     const oom = fixture('task-stopped-oom');
     await record(store, oom);
 
-    const recorded = await history.getTask('Features', oom.taskId);
+    const recorded = await history.getTask(FIXTURE_CLUSTERS.Features, oom.taskId);
 
     expect(recorded?.summary).toEqual(oom);
     expect(recorded?.failure).toEqual(classifyFailure(oom));
@@ -162,7 +172,7 @@ describe('DynamoDbTaskHistory.getTask and listTransitions', () => {
   it('returns undefined for a task it never recorded', async () => {
     const { history } = await freshTable('2020-06-06T00:00:00Z');
 
-    expect(await history.getTask('Features', 'nope')).toBeUndefined();
+    expect(await history.getTask(FIXTURE_CLUSTERS.Features, 'nope')).toBeUndefined();
   });
 
   it('lists a task transitions in version order, whatever order they were written in', async () => {
@@ -180,7 +190,10 @@ describe('DynamoDbTaskHistory.getTask and listTransitions', () => {
     );
     for (const name of names) await record(store, fixture(name));
 
-    const transitions = await history.listTransitions('FargateCluster', 'c13b4cb40f1f4fe4a2971f76ae5a47ad');
+    const transitions = await history.listTransitions(
+      FIXTURE_CLUSTERS.FargateCluster,
+      'c13b4cb40f1f4fe4a2971f76ae5a47ad',
+    );
 
     expect(transitions.map((t) => t.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(transitions[3]).toEqual(fixture('lifecycle-fargate-4-running'));
@@ -196,11 +209,11 @@ describe('DynamoDbTaskHistory.getTask and listTransitions', () => {
     clock.nowMs = Date.parse(running.eventTime) + RETENTION_DAYS * DAY_MS + 1_000;
 
     // Assess
-    expect(await history.getTask('FargateCluster', running.taskId)).toBeUndefined();
-    expect(await history.listTransitions('FargateCluster', running.taskId)).toEqual([]);
-    expect((await history.listTasks({ clusterName: 'FargateCluster', limit: 10, sinceMs: 0 })).items).toEqual(
-      [],
-    );
+    expect(await history.getTask(FIXTURE_CLUSTERS.FargateCluster, running.taskId)).toBeUndefined();
+    expect(await history.listTransitions(FIXTURE_CLUSTERS.FargateCluster, running.taskId)).toEqual([]);
+    expect(
+      (await history.listTasks({ cluster: inWest('FargateCluster'), limit: 10, sinceMs: 0 })).items,
+    ).toEqual([]);
   });
 });
 
@@ -220,7 +233,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     for (const [id, at] of [...created].reverse()) await record(store, task(id, at));
 
     // Act
-    const pages = await listAll(history, { clusterName: 'prod', limit: 2 });
+    const pages = await listAll(history, { cluster: inWest('prod'), limit: 2 });
 
     // Assess
     expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
@@ -232,7 +245,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     await record(store, task('a', '2024-03-10T01:00:00.000Z'));
     await record(store, task('b', '2024-03-01T01:00:00.000Z'));
 
-    const page = await history.listTasks({ clusterName: 'prod', limit: 2 });
+    const page = await history.listTasks({ cluster: inWest('prod'), limit: 2 });
 
     expect(ids(page.items)).toEqual(['a', 'b']);
     expect(page.nextCursor).toBeUndefined();
@@ -251,7 +264,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     }
 
     const pages = await listAll(history, {
-      clusterName: 'prod',
+      cluster: inWest('prod'),
       limit: 1,
       sinceMs: Date.parse('2024-03-07T12:00:00Z'),
       untilMs: Date.parse('2024-03-09T12:00:00Z'),
@@ -268,7 +281,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
       await record(store, task(`task-${String(i).padStart(2, '0')}`, at, base));
     }
 
-    const pages = await listAll(history, { clusterName: 'prod', limit: 3, status: 'STOPPED' });
+    const pages = await listAll(history, { cluster: inWest('prod'), limit: 3, status: 'STOPPED' });
 
     expect(pages.flatMap(ids)).toEqual(['task-00', 'task-03', 'task-06', 'task-09']);
     expect(pages.flat().every((t) => t.summary.lastStatus === 'STOPPED')).toBe(true);
@@ -288,7 +301,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     );
 
     // Act
-    const pages = await listAll(history, { clusterName: 'prod', limit: 2, failedOnly: true });
+    const pages = await listAll(history, { cluster: inWest('prod'), limit: 2, failedOnly: true });
 
     // Assess
     expect(pages.flatMap(ids)).toEqual(['oom-march', 'pull-feb', 'exit-feb']);
@@ -307,7 +320,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     const { history, commands, count } = countingHistory(options);
 
     // Act
-    const pages = await listAll(history, { clusterName: 'prod', limit: 1 });
+    const pages = await listAll(history, { cluster: inWest('prod'), limit: 1 });
 
     // Assess
     expect(pages.map(ids)).toEqual([['recent'], ['older']]);
@@ -331,10 +344,10 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     const { history, count } = countingHistory(options);
 
     // Act
-    const first = await history.listTasks({ clusterName: 'prod', limit: 5, status: 'STOPPED' });
+    const first = await history.listTasks({ cluster: inWest('prod'), limit: 5, status: 'STOPPED' });
     const queriesOfFirst = count('QueryCommand');
-    const rest = await listAll(history, { clusterName: 'prod', limit: 5, status: 'STOPPED' });
-    const running = await listAll(history, { clusterName: 'prod', limit: 100 });
+    const rest = await listAll(history, { cluster: inWest('prod'), limit: 5, status: 'STOPPED' });
+    const running = await listAll(history, { cluster: inWest('prod'), limit: 100 });
 
     // Assess
     expect(first.items).toEqual([]);
@@ -351,7 +364,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     await record(store, task('a', '2024-03-10T01:00:00.000Z'));
     const { history, commands } = countingHistory(options);
 
-    const page = await history.listTasks({ clusterName: 'staging', limit: 10, sinceMs: 0 });
+    const page = await history.listTasks({ cluster: inWest('staging'), limit: 10, sinceMs: 0 });
 
     expect(page).toEqual({ items: [] });
     expect(commands).toEqual(['GetItemCommand']);
@@ -360,7 +373,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
   it('walks every day of the retention period for a cluster item written before the registry', async () => {
     // Prepare
     const { store, options } = await freshTable('2024-03-10T12:00:00Z');
-    await putLegacyClusterItem(options, 'prod', '2024-03-10T00:00:00.000Z');
+    await putLegacyClusterItem(options, clusterSk(inWest('prod')), '2024-03-10T00:00:00.000Z');
     for (const [id, at] of [
       ['new', '2024-03-10T10:00:00.000Z'],
       ['old', '2024-02-12T10:00:00.000Z'],
@@ -370,7 +383,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     const { history, count } = countingHistory(options);
 
     // Act
-    const pages = await listAll(history, { clusterName: 'prod', limit: 10, sinceMs: 0 });
+    const pages = await listAll(history, { cluster: inWest('prod'), limit: 10, sinceMs: 0 });
 
     // Assess
     expect(pages.flatMap(ids)).toEqual(['new', 'old']);
@@ -380,13 +393,13 @@ describe('DynamoDbTaskHistory.listTasks', () => {
   it('keeps listing the older tasks of a cluster item written before the registry once the recorder upgrades it', async () => {
     // Prepare
     const { store, history, options } = await freshTable('2024-03-10T12:00:00Z');
-    await putLegacyClusterItem(options, 'prod', '2024-03-09T00:00:00.000Z');
+    await putLegacyClusterItem(options, clusterSk(inWest('prod')), '2024-03-09T00:00:00.000Z');
     await recordWithoutRegistry(store, task('before', '2024-02-20T10:00:00.000Z'));
     await recordWithoutRegistry(store, task('today-before', '2024-03-10T08:00:00.000Z'));
 
     // Act
     await record(store, task('after', '2024-03-10T11:00:00.000Z'));
-    const pages = await listAll(history, { clusterName: 'prod', limit: 2 });
+    const pages = await listAll(history, { cluster: inWest('prod'), limit: 2 });
 
     // Assess
     expect(pages.flatMap(ids)).toEqual(['after', 'today-before', 'before']);
@@ -405,8 +418,8 @@ describe('DynamoDbTaskHistory.listTasks', () => {
 
     // Act
     await record(store, longRunning);
-    const failed = await listAll(history, { clusterName: 'prod', limit: 10, failedOnly: true });
-    const all = await listAll(history, { clusterName: 'prod', limit: 10 });
+    const failed = await listAll(history, { cluster: inWest('prod'), limit: 10, failedOnly: true });
+    const all = await listAll(history, { cluster: inWest('prod'), limit: 10 });
 
     // Assess
     expect(failed.flatMap(ids)).toEqual(['long-running']);
@@ -422,7 +435,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     const { history, count } = countingHistory(options);
 
     // Act
-    const page = await history.listTasks({ clusterName: 'prod', limit: 10, failedOnly: true });
+    const page = await history.listTasks({ cluster: inWest('prod'), limit: 10, failedOnly: true });
 
     // Assess
     expect(ids(page.items)).toEqual(['oom']);
@@ -439,18 +452,22 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     ] as const) {
       await record(store, task(id, at));
     }
-    const first = await history.listTasks({ clusterName: 'prod', limit: 1 });
+    const first = await history.listTasks({ cluster: inWest('prod'), limit: 1 });
     await options.client.send(
       new UpdateItemCommand({
         TableName: options.tableName,
-        Key: { pk: { S: CLUSTERS_PK }, sk: { S: 'prod' } },
+        Key: { pk: { S: CLUSTERS_PK }, sk: { S: clusterSk(inWest('prod')) } },
         UpdateExpression: 'DELETE activeDays :day',
         ExpressionAttributeValues: { ':day': { SS: ['2024-03-10'] } },
       }),
     );
 
     // Act
-    const rest = await history.listTasks({ clusterName: 'prod', limit: 10, cursor: first.nextCursor ?? '' });
+    const rest = await history.listTasks({
+      cluster: inWest('prod'),
+      limit: 10,
+      cursor: first.nextCursor ?? '',
+    });
 
     // Assess
     expect(ids(first.items)).toEqual(['a']);
@@ -461,11 +478,11 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     const { store, history } = await freshTable('2024-03-10T12:00:00Z');
     await record(store, task('a', '2024-03-10T02:00:00.000Z'));
     await record(store, task('b', '2024-03-10T01:00:00.000Z'));
-    const { nextCursor } = await history.listTasks({ clusterName: 'prod', limit: 1 });
+    const { nextCursor } = await history.listTasks({ cluster: inWest('prod'), limit: 1 });
 
     await expect(
       history.listTasks({
-        clusterName: 'prod',
+        cluster: inWest('prod'),
         limit: 1,
         cursor: nextCursor ?? '',
         untilMs: Date.parse('2024-03-09T00:00:00Z'),
@@ -477,7 +494,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     const { store, history } = await freshTable('2024-03-10T12:00:00Z');
     await record(store, task('a', '2024-03-10T01:00:00.000Z'));
 
-    expect((await history.listTasks({ clusterName: 'staging', limit: 10 })).items).toEqual([]);
+    expect((await history.listTasks({ cluster: inWest('staging'), limit: 10 })).items).toEqual([]);
   });
 
   it.each<[string, number]>([
@@ -487,7 +504,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
   ])('rejects a %s limit', async (_label, limit) => {
     const { history } = await freshTable('2024-03-10T12:00:00Z');
 
-    await expect(history.listTasks({ clusterName: 'prod', limit })).rejects.toThrow(InvalidInputError);
+    await expect(history.listTasks({ cluster: inWest('prod'), limit })).rejects.toThrow(InvalidInputError);
   });
 
   it.each<[string, string]>([
@@ -496,7 +513,7 @@ describe('DynamoDbTaskHistory.listTasks', () => {
   ])('rejects a cursor that is %s', async (_label, cursor) => {
     const { history } = await freshTable('2024-03-10T12:00:00Z');
 
-    await expect(history.listTasks({ clusterName: 'prod', limit: 1, cursor })).rejects.toThrow(
+    await expect(history.listTasks({ cluster: inWest('prod'), limit: 1, cursor })).rejects.toThrow(
       /cursor is not valid/,
     );
   });
@@ -505,15 +522,15 @@ describe('DynamoDbTaskHistory.listTasks', () => {
     const { store, history } = await freshTable('2024-03-10T12:00:00Z');
     await record(store, task('a', '2024-03-10T01:00:00.000Z'));
     await record(store, task('b', '2024-03-10T00:00:00.000Z'));
-    const { nextCursor } = await history.listTasks({ clusterName: 'prod', limit: 1 });
+    const { nextCursor } = await history.listTasks({ cluster: inWest('prod'), limit: 1 });
     expect(nextCursor).toBeDefined();
     const cursor = nextCursor ?? '';
 
-    await expect(history.listTasks({ clusterName: 'staging', limit: 1, cursor })).rejects.toThrow(
+    await expect(history.listTasks({ cluster: inWest('staging'), limit: 1, cursor })).rejects.toThrow(
       /another cluster/,
     );
     await expect(
-      history.listTasks({ clusterName: 'prod', limit: 1, cursor, failedOnly: true }),
+      history.listTasks({ cluster: inWest('prod'), limit: 1, cursor, failedOnly: true }),
     ).rejects.toThrow(/different filter/);
   });
 });
@@ -521,17 +538,29 @@ describe('DynamoDbTaskHistory.listTasks', () => {
 describe('DynamoDbTaskHistory.listClusters', () => {
   it('lists the registered clusters by name and drops expired ones', async () => {
     const { clock, store, history } = await freshTable('2024-03-10T12:00:00Z');
-    await store.registerCluster('prod', '2024-03-10T00:00:00.000Z', '2024-03-10T01:00:00.000Z');
-    await store.registerCluster('legacy', '2024-02-05T00:00:00.000Z', '2024-02-05T01:00:00.000Z');
-    await store.registerCluster('batch', '2024-03-01T00:00:00.000Z', '2024-03-01T01:00:00.000Z');
+    await store.registerCluster(inWest('prod'), '2024-03-10T00:00:00.000Z', '2024-03-10T01:00:00.000Z');
+    await store.registerCluster(inWest('legacy'), '2024-02-05T00:00:00.000Z', '2024-02-05T01:00:00.000Z');
+    await store.registerCluster(inWest('batch'), '2024-03-01T00:00:00.000Z', '2024-03-01T01:00:00.000Z');
 
     const before = await history.listClusters();
     clock.nowMs = Date.parse('2024-03-06T00:00:00Z');
     const after = await history.listClusters();
 
     expect(before).toEqual([
-      { clusterName: 'batch', lastSeenAt: '2024-03-01T00:00:00.000Z' },
-      { clusterName: 'prod', lastSeenAt: '2024-03-10T00:00:00.000Z' },
+      {
+        account: '111122223333',
+        region: 'us-west-2',
+        clusterName: 'batch',
+        clusterArn: 'arn:aws:ecs:us-west-2:111122223333:cluster/batch',
+        lastSeenAt: '2024-03-01T00:00:00.000Z',
+      },
+      {
+        account: '111122223333',
+        region: 'us-west-2',
+        clusterName: 'prod',
+        clusterArn: 'arn:aws:ecs:us-west-2:111122223333:cluster/prod',
+        lastSeenAt: '2024-03-10T00:00:00.000Z',
+      },
     ]);
     expect(after.map((c) => c.clusterName)).toEqual(['batch', 'legacy', 'prod']);
   });

@@ -8,14 +8,18 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillActiveDays } from '../../lambda/adapters/dynamodb/active-days-backfill.js';
 import { DynamoDbTransitionStore } from '../../lambda/adapters/dynamodb/dynamodb-transition-store.js';
-import { CLUSTERS_PK, taskPk } from '../../lambda/adapters/dynamodb/keys.js';
+import { CLUSTERS_PK, clusterSk, taskPk } from '../../lambda/adapters/dynamodb/keys.js';
 import type { DynamoDbTableOptions } from '../../lambda/adapters/dynamodb/table-options.js';
 import { decodeTaskItem } from '../../lambda/adapters/dynamodb/task-item.js';
+import { clusterIdOfTask } from '../../lambda/core/cluster-id.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { classifyFailure } from '../../lambda/core/failure.js';
 import type { TaskTransition } from '../../lambda/core/model.js';
+import { clusterNamed, FIXTURE_CLUSTERS } from '../support/clusters.js';
 import { createTracerTable, type DynaliteHandle, startDynalite } from '../support/dynalite.js';
 import { eventFixtureNames, loadEvent } from '../support/fixtures.js';
+
+const PROD = clusterNamed('prod');
 
 const NOW_MS = Date.parse('2020-02-01T00:00:00Z');
 const RETENTION_DAYS = 90;
@@ -82,7 +86,7 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
     // Assess
     expect(outcome).toEqual({ transition: 'stored', summary: 'advanced' });
-    const item = await getItem(options, taskPk('FargateCluster', running.taskId), taskSk);
+    const item = await getItem(options, taskPk(FIXTURE_CLUSTERS.FargateCluster, running.taskId), taskSk);
     expect(decodeTaskItem(item ?? {}, 'FargateCluster', running.taskId)[0]?.transition.lastStatus).toBe(
       'RUNNING',
     );
@@ -100,7 +104,7 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
     await store.recordTransition({ summary: stopped });
 
-    const item = await getItem(options, taskPk('FargateCluster', stopped.taskId), taskSk);
+    const item = await getItem(options, taskPk(FIXTURE_CLUSTERS.FargateCluster, stopped.taskId), taskSk);
     expect(item?.expiresAt).toEqual({
       N: String(Math.floor(Date.parse(stopped.stoppedAt ?? '') / 1000) + RETENTION_DAYS * DAY_S),
     });
@@ -110,7 +114,7 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
     const { store, options } = await freshStore();
     const first = transition('lifecycle-fargate-4-running');
     await store.recordTransition({ summary: first });
-    const key = taskPk('FargateCluster', first.taskId);
+    const key = taskPk(FIXTURE_CLUSTERS.FargateCluster, first.taskId);
     const before = await getItem(options, key, taskSk);
 
     const outcome = await store.recordTransition({ summary: { ...first, eventId: 'another-delivery' } });
@@ -136,7 +140,7 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
       await store.recordTransition(failure ? { summary: t, failure } : { summary: t });
 
-      const item = await getItem(options, taskPk(t.clusterName, t.taskId), taskSk);
+      const item = await getItem(options, taskPk(clusterIdOfTask(t), t.taskId), taskSk);
       const [decoded] = decodeTaskItem(item ?? {}, t.clusterName, t.taskId);
       expect(decoded?.transition).toStrictEqual(t);
       expect(decoded?.failure).toStrictEqual(failure);
@@ -149,7 +153,11 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
     for (const t of [...versions].reverse()) await store.recordTransition({ summary: t });
 
-    const item = await getItem(options, taskPk('FargateCluster', versions[0]?.taskId ?? ''), taskSk);
+    const item = await getItem(
+      options,
+      taskPk(FIXTURE_CLUSTERS.FargateCluster, versions[0]?.taskId ?? ''),
+      taskSk,
+    );
     const decoded = decodeTaskItem(item ?? {}, 'FargateCluster', versions[0]?.taskId ?? '');
     expect(decoded.map((d) => d.transition)).toStrictEqual(versions);
   });
@@ -166,7 +174,7 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
     await store.recordTransition({ summary: restarted });
 
-    const item = await getItem(options, taskPk('FargateCluster', running.taskId), taskSk);
+    const item = await getItem(options, taskPk(FIXTURE_CLUSTERS.FargateCluster, running.taskId), taskSk);
     expect(
       decodeTaskItem(item ?? {}, 'FargateCluster', running.taskId).map((d) => d.transition),
     ).toStrictEqual([running, restarted]);
@@ -178,8 +186,8 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
     await store.recordTransition({ summary: running });
 
-    const item = await getItem(options, taskPk('FargateCluster', running.taskId), taskSk);
-    expect(item?.lpk).toEqual({ S: 'C#FargateCluster#2020-01-23' });
+    const item = await getItem(options, taskPk(FIXTURE_CLUSTERS.FargateCluster, running.taskId), taskSk);
+    expect(item?.lpk).toEqual({ S: 'C#111122223333:us-west-2:FargateCluster#2020-01-23' });
     expect(item?.lsk).toEqual({ S: `2020-01-23T17:57:34.402Z#${running.taskId}` });
     expect(item).not.toHaveProperty('fpk');
   });
@@ -190,7 +198,11 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
     await store.recordTransition({ summary: withoutCreatedAt });
 
-    const item = await getItem(options, taskPk('FargateCluster', withoutCreatedAt.taskId), taskSk);
+    const item = await getItem(
+      options,
+      taskPk(FIXTURE_CLUSTERS.FargateCluster, withoutCreatedAt.taskId),
+      taskSk,
+    );
     expect(item?.lsk).toEqual({ S: `2020-01-23T17:57:58.000Z#${withoutCreatedAt.taskId}` });
   });
 
@@ -201,8 +213,8 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
     await store.recordTransition({ summary: oom, failure });
 
-    const item = await getItem(options, taskPk('Features', oom.taskId), taskSk);
-    expect(item?.fpk).toEqual({ S: 'F#Features#2020-06' });
+    const item = await getItem(options, taskPk(FIXTURE_CLUSTERS.Features, oom.taskId), taskSk);
+    expect(item?.fpk).toEqual({ S: 'F#0123456789:eu-west-1:Features#2020-06' });
     expect(item?.fsk).toEqual({ S: `2020-06-05T14:02:37.412Z#${oom.taskId}` });
     const [decoded] = decodeTaskItem(item ?? {}, 'Features', oom.taskId);
     expect(decoded?.failure).toMatchObject({ kind: 'out-of-memory', failed: true });
@@ -214,7 +226,7 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 
     await store.recordTransition({ summary: stopped, failure: classifyFailure(stopped) });
 
-    const item = await getItem(options, taskPk('FargateCluster', stopped.taskId), taskSk);
+    const item = await getItem(options, taskPk(FIXTURE_CLUSTERS.FargateCluster, stopped.taskId), taskSk);
     expect(decodeTaskItem(item ?? {}, 'FargateCluster', stopped.taskId)[0]?.failure?.failed).toBe(false);
     expect(item).not.toHaveProperty('fpk');
   });
@@ -236,12 +248,12 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
 describe('DynamoDbTransitionStore.registerCluster', () => {
   it('moves lastSeenAt forward only, with a TTL from the end of the last seen day', async () => {
     const { store, options } = await freshStore();
-    await store.registerCluster('prod', '2020-01-10T00:00:00.000Z', '2020-01-10T08:00:00.000Z');
-    await store.registerCluster('prod', '2020-01-12T00:00:00.000Z', '2020-01-12T08:00:00.000Z');
+    await store.registerCluster(PROD, '2020-01-10T00:00:00.000Z', '2020-01-10T08:00:00.000Z');
+    await store.registerCluster(PROD, '2020-01-12T00:00:00.000Z', '2020-01-12T08:00:00.000Z');
 
-    await store.registerCluster('prod', '2020-01-11T00:00:00.000Z', '2020-01-11T08:00:00.000Z');
+    await store.registerCluster(PROD, '2020-01-11T00:00:00.000Z', '2020-01-11T08:00:00.000Z');
 
-    const item = await getItem(options, CLUSTERS_PK, 'prod');
+    const item = await getItem(options, CLUSTERS_PK, clusterSk(PROD));
     expect(item?.lastSeenAt).toEqual({ S: '2020-01-12T00:00:00.000Z' });
     expect(item?.expiresAt).toEqual({
       N: String(Date.parse('2020-01-13T00:00:00Z') / 1000 + RETENTION_DAYS * DAY_S),
@@ -253,12 +265,12 @@ describe('DynamoDbTransitionStore.registerCluster', () => {
     const { store, options } = await freshStore();
 
     // Act
-    await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-30T23:59:00.000Z');
-    await store.registerCluster('prod', '2020-01-20T00:00:00.000Z', '2020-01-20T01:00:00.000Z');
-    await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-31T00:00:01.000Z');
+    await store.registerCluster(PROD, '2020-01-31T00:00:00.000Z', '2020-01-30T23:59:00.000Z');
+    await store.registerCluster(PROD, '2020-01-20T00:00:00.000Z', '2020-01-20T01:00:00.000Z');
+    await store.registerCluster(PROD, '2020-01-31T00:00:00.000Z', '2020-01-31T00:00:01.000Z');
 
     // Assess
-    const item = await getItem(options, CLUSTERS_PK, 'prod');
+    const item = await getItem(options, CLUSTERS_PK, clusterSk(PROD));
     expect(item?.activeDays?.SS?.sort()).toEqual(['2020-01-20', '2020-01-30', '2020-01-31']);
     expect(item?.itemType).toEqual({ S: 'cluster' });
     expect(item?.clusterName).toEqual({ S: 'prod' });
@@ -275,9 +287,9 @@ describe('DynamoDbTransitionStore.registerCluster', () => {
     ];
     const reference = await freshStore();
     for (const [seenAt, listedAt] of registrations) {
-      await reference.store.registerCluster('prod', seenAt, listedAt);
+      await reference.store.registerCluster(PROD, seenAt, listedAt);
     }
-    const expected = normalizedItem(await getItem(reference.options, CLUSTERS_PK, 'prod'));
+    const expected = normalizedItem(await getItem(reference.options, CLUSTERS_PK, clusterSk(PROD)));
 
     // Act and assess
     await fc.assert(
@@ -288,8 +300,8 @@ describe('DynamoDbTransitionStore.registerCluster', () => {
         }),
         async (order) => {
           const { store, options } = await freshStore();
-          for (const [seenAt, listedAt] of order) await store.registerCluster('prod', seenAt, listedAt);
-          expect(normalizedItem(await getItem(options, CLUSTERS_PK, 'prod'))).toEqual(expected);
+          for (const [seenAt, listedAt] of order) await store.registerCluster(PROD, seenAt, listedAt);
+          expect(normalizedItem(await getItem(options, CLUSTERS_PK, clusterSk(PROD)))).toEqual(expected);
         },
       ),
       { numRuns: 10 },
@@ -301,7 +313,7 @@ describe('DynamoDbTransitionStore.registerCluster', () => {
     const { store, writes } = await countingStore();
 
     // Act
-    await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-31T01:00:00.000Z');
+    await store.registerCluster(PROD, '2020-01-31T00:00:00.000Z', '2020-01-31T01:00:00.000Z');
 
     // Assess
     expect(writes).toEqual(['UpdateItemCommand']);
@@ -312,27 +324,27 @@ describe('DynamoDbTransitionStore.registerCluster', () => {
     const { store, options } = await freshStore();
     const oldestListed = '2019-11-03'; // NOW_MS minus 90 days
     for (const day of ['2019-10-01', '2019-10-20', '2019-11-02', oldestListed]) {
-      await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', `${day}T12:00:00.000Z`);
+      await store.registerCluster(PROD, '2020-01-31T00:00:00.000Z', `${day}T12:00:00.000Z`);
     }
 
     // Act
-    await store.registerCluster('prod', '2020-02-01T00:00:00.000Z', '2020-02-01T00:00:00.000Z');
+    await store.registerCluster(PROD, '2020-02-01T00:00:00.000Z', '2020-02-01T00:00:00.000Z');
 
     // Assess
-    const item = await getItem(options, CLUSTERS_PK, 'prod');
+    const item = await getItem(options, CLUSTERS_PK, clusterSk(PROD));
     expect(item?.activeDays?.SS?.sort()).toEqual(['2019-11-02', oldestListed, '2020-02-01']);
   });
 
   it('starts the registry of a cluster item written before it existed with every day of the window', async () => {
     // Prepare
     const { store, options } = await freshStore();
-    await putLegacyClusterItem(options, 'prod', '2020-01-20T00:00:00.000Z');
+    await putLegacyClusterItem(options, clusterSk(PROD), '2020-01-20T00:00:00.000Z');
 
     // Act
-    await store.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-31T10:00:00.000Z');
+    await store.registerCluster(PROD, '2020-01-31T00:00:00.000Z', '2020-01-31T10:00:00.000Z');
 
     // Assess
-    const item = await getItem(options, CLUSTERS_PK, 'prod');
+    const item = await getItem(options, CLUSTERS_PK, clusterSk(PROD));
     const days = item?.activeDays?.SS?.sort() ?? [];
     expect(days).toHaveLength(RETENTION_DAYS + 1);
     expect(days[0]).toBe('2019-11-03');
@@ -345,18 +357,24 @@ describe('DynamoDbTransitionStore.registerCluster', () => {
     const missing = new DynamoDbTransitionStore({ ...options, tableName: 'no-such-table' });
 
     await expect(
-      missing.registerCluster('prod', '2020-01-31T00:00:00.000Z', '2020-01-31T10:00:00.000Z'),
+      missing.registerCluster(PROD, '2020-01-31T00:00:00.000Z', '2020-01-31T10:00:00.000Z'),
     ).rejects.toThrow(/non-existent table|not found/i);
   });
 });
 
 describe('backfillActiveDays', () => {
+  const FARGATE = clusterSk(FIXTURE_CLUSTERS.FargateCluster);
+  const EMPTY = clusterSk(clusterNamed('empty'));
   it('gives a cluster item written before the registry the days of its tasks', async () => {
     // Prepare
     const { store, options } = await freshStore();
-    await putLegacyClusterItem(options, 'FargateCluster', '2020-01-23T00:00:00.000Z');
-    await putLegacyClusterItem(options, 'empty', '2020-01-23T00:00:00.000Z');
-    await store.registerCluster('current', '2020-01-30T00:00:00.000Z', '2020-01-30T01:00:00.000Z');
+    await putLegacyClusterItem(options, FARGATE, '2020-01-23T00:00:00.000Z');
+    await putLegacyClusterItem(options, EMPTY, '2020-01-23T00:00:00.000Z');
+    await store.registerCluster(
+      clusterNamed('current'),
+      '2020-01-30T00:00:00.000Z',
+      '2020-01-30T01:00:00.000Z',
+    );
     const running = transition('lifecycle-fargate-4-running');
     const later = { ...running, taskId: 'later', createdAt: '2020-01-28T10:00:00.000Z' };
     await store.recordTransition({ summary: running });
@@ -367,25 +385,28 @@ describe('backfillActiveDays', () => {
     const again = await backfillActiveDays(options);
 
     // Assess
-    expect(filled.sort()).toEqual(['FargateCluster', 'empty']);
+    expect(filled.sort()).toEqual([EMPTY, FARGATE].sort());
     expect(again).toEqual([]);
-    const fargate = await getItem(options, CLUSTERS_PK, 'FargateCluster');
+    const fargate = await getItem(options, CLUSTERS_PK, FARGATE);
     expect(fargate?.activeDays?.SS?.sort()).toEqual(['2020-01-23', '2020-01-28']);
     expect(fargate?.lastSeenAt).toEqual({ S: '2020-01-23T00:00:00.000Z' });
     // Before the window: a listing of the empty cluster reads nothing.
-    expect((await getItem(options, CLUSTERS_PK, 'empty'))?.activeDays?.SS).toEqual(['2019-11-02']);
-    expect((await getItem(options, CLUSTERS_PK, 'current'))?.activeDays?.SS).toEqual(['2020-01-30']);
+    expect((await getItem(options, CLUSTERS_PK, EMPTY))?.activeDays?.SS).toEqual(['2019-11-02']);
+    expect((await getItem(options, CLUSTERS_PK, clusterSk(clusterNamed('current'))))?.activeDays?.SS).toEqual(
+      ['2020-01-30'],
+    );
   });
 });
 
 /** A cluster item as the recorder wrote it before the active-day registry existed. */
-async function putLegacyClusterItem(options: DynamoDbTableOptions, clusterName: string, seenAt: string) {
+async function putLegacyClusterItem(options: DynamoDbTableOptions, scope: string, seenAt: string) {
+  const clusterName = scope.slice(scope.lastIndexOf(':') + 1);
   await options.client.send(
     new PutItemCommand({
       TableName: options.tableName,
       Item: {
         pk: { S: CLUSTERS_PK },
-        sk: { S: clusterName },
+        sk: { S: scope },
         itemType: { S: 'cluster' },
         clusterName: { S: clusterName },
         lastSeenAt: { S: seenAt },

@@ -41,6 +41,7 @@ function referenceDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
     logs,
     clock: fixedClock(Math.max(...fixtures.map((f) => f.nowMs))),
     retentionDays: 90,
+    home: { account: '123456789012', region: 'ap-northeast-1' },
     cursorSeal: testCursorSeal,
     logger: silentLogger,
     ...overrides,
@@ -168,7 +169,9 @@ describe('tracer against the real API handler', () => {
     const tasks = await runTracer(['--endpoint', url, 'default']);
 
     // Assess
-    expect(clusters.stdout).toBe('default\n');
+    expect(clusters.stdout).toBe(
+      'default\t123456789012\tap-northeast-1\tarn:aws:ecs:ap-northeast-1:123456789012:cluster/default\n',
+    );
     expect(tasks.stdout.split('\n').map((row) => row.split('\t')[0])).toEqual([
       REFERENCE_TASK_IDS.serviceReplaced,
       REFERENCE_TASK_IDS.failedPull,

@@ -28,26 +28,90 @@ function optionsOf(argv: string[], env: Record<string, string> = {}) {
 describe('parseCliArgs: commands', () => {
   it.each<[string[], Partial<Record<string, unknown>>]>([
     [[], { kind: 'clusters' }],
-    [['default'], { kind: 'tasks', cluster: 'default' }],
-    [['default', TASK_ID], { kind: 'trace', cluster: 'default', task: TASK_ID }],
-    [['default', TASK_ARN], { kind: 'trace', cluster: 'default', task: TASK_ID }],
-    [['arn:aws:ecs:ap-northeast-1:123456789012:cluster/prod'], { kind: 'tasks', cluster: 'prod' }],
-    [[TASK_ARN], { kind: 'trace', cluster: 'default', task: TASK_ID }],
+    [['default'], { kind: 'tasks', cluster: { name: 'default' } }],
+    [['default', TASK_ID], { kind: 'trace', cluster: { name: 'default' }, task: TASK_ID }],
+    [['default', TASK_ARN], { kind: 'trace', cluster: { name: 'default' }, task: TASK_ID }],
+    [
+      ['arn:aws:ecs:ap-northeast-1:123456789012:cluster/prod'],
+      { kind: 'tasks', cluster: { name: 'prod', account: '123456789012', region: 'ap-northeast-1' } },
+    ],
+    [
+      [TASK_ARN],
+      {
+        kind: 'trace',
+        cluster: { name: 'default', account: '123456789012', region: 'ap-northeast-1' },
+        task: TASK_ID,
+      },
+    ],
     [
       ['--json', `arn:aws-cn:ecs:cn-north-1:123456789012:task/prod/${TASK_ID}`],
-      { kind: 'trace', cluster: 'prod', task: TASK_ID },
+      {
+        kind: 'trace',
+        cluster: { name: 'prod', account: '123456789012', region: 'cn-north-1' },
+        task: TASK_ID,
+      },
+    ],
+    [
+      ['--account', '222233334444', 'prod'],
+      { kind: 'tasks', cluster: { name: 'prod', account: '222233334444' } },
+    ],
+    [
+      ['--account', '222233334444', '--region', 'us-west-2', 'prod', TASK_ID],
+      { kind: 'trace', cluster: { name: 'prod', account: '222233334444', region: 'us-west-2' } },
+    ],
+    [
+      ['--account', '222233334444', '--region', 'us-west-2'],
+      { kind: 'clusters', options: { account: '222233334444', region: 'us-west-2' } },
     ],
     [['--help'], { kind: 'help' }],
     [['-h', 'default'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
     [['-version'], { kind: 'version' }],
-    [['--', 'mcp'], { kind: 'tasks', cluster: 'mcp' }],
+    [['--', 'mcp'], { kind: 'tasks', cluster: { name: 'mcp' } }],
   ])('reads %j as the right command', (argv, expected) => {
     // Act
     const command = parse(argv);
 
     // Assess
     expect(command).toMatchObject(expected);
+  });
+
+  it.each([
+    [
+      'an --account the cluster ARN does not name',
+      ['--account', '111122223333', 'arn:aws:ecs:us-west-2:222233334444:cluster/prod'],
+      '--account: 111122223333 contradicts the cluster ARN, which names account 222233334444; give one of them',
+    ],
+    [
+      'a --region the task ARN does not name',
+      ['--region', 'eu-west-1', `arn:aws:ecs:us-west-2:222233334444:task/prod/${TASK_ID}`],
+      '--region: eu-west-1 contradicts the cluster ARN, which names region us-west-2; give one of them',
+    ],
+    [
+      'a task ARN of another account than --account',
+      ['--account', '111122223333', 'prod', `arn:aws:ecs:us-west-2:222233334444:task/prod/${TASK_ID}`],
+      'TASK: the task ARN belongs to account 222233334444, not 111122223333',
+    ],
+    [
+      'an --account that is not one',
+      ['--account', '2222', 'prod'],
+      '--account: "2222" is not an AWS account id (12 digits)',
+    ],
+  ])('rejects %s', (_, argv, message) => {
+    // Act
+    const act = () => parse(argv);
+
+    // Assess
+    expect(act).toThrow(UsageError);
+    expect(act).toThrow(message);
+  });
+
+  it("reads a --live cluster ARN in the ARN's region", () => {
+    // Act
+    const command = parse(['--live', 'arn:aws:ecs:us-west-2:222233334444:cluster/prod']);
+
+    // Assess
+    expect(command).toMatchObject({ kind: 'tasks', options: { region: 'us-west-2' } });
   });
 
   it('takes flags before, between and after the positional arguments', () => {

@@ -399,7 +399,11 @@ describe('tracer --stack NAME', () => {
     const run = await runTracer(['--stack', 'App']);
 
     // Assess
-    expect(run).toEqual({ code: 0, stdout: 'default\n', stderr: '' });
+    expect(run).toEqual({
+      code: 0,
+      stdout: 'default\t123456789012\tus-east-1\tarn:aws:ecs:us-east-1:123456789012:cluster/default\n',
+      stderr: '',
+    });
   });
 
   it('fails when the stack does not exist', async () => {

@@ -126,7 +126,8 @@ describe('tracer -f against local mode', () => {
     expect(first.lines.length).toBeGreaterThan(0);
     expect(again.status).toBe(200);
     expect(again.text).toBe('');
-    expect(again.headers.get('x-tracer-since-cursor')).toMatch(/^[A-Za-z0-9_-]+$/);
+    // A since cursor is sealed for the cluster and the task: base64url JSON, `.`, and its tag.
+    expect(again.headers.get('x-tracer-since-cursor')).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   }, 60_000);
 
   it('rejects a since that tracer did not issue with a 400 that says so', async () => {
@@ -199,6 +200,6 @@ describe('tracer -f against local mode', () => {
 
     // Assess
     expect(answer.status).toBe(400);
-    expect(answer.text).toMatch(/is the cursor of a task trace, not of a task listing/);
+    expect(answer.text).toMatch(/is not a since cursor that tracer issued for this cluster/);
   }, 60_000);
 });

@@ -2,6 +2,7 @@
  * `tracer -f` with a fake clock and a fake source whose trace grows between polls: lines once each and in
  * order, the exit codes, the grace period, Ctrl-C, the idle line and the flags.
  */
+
 import { describe, expect, it } from 'vitest';
 import type { CliDeps } from '../../lambda/cli/main.js';
 import type { TraceRequest, TracerSource } from '../../lambda/cli/source.js';
@@ -11,6 +12,7 @@ import type {
   TraceLineJson,
   TraceResponse,
 } from '../../lambda/core/api-types.js';
+import type { ClusterRef } from '../../lambda/core/cluster-id.js';
 import { advanceSince, decodeSinceCursor, encodeSinceCursor, linesAfter } from '../../lambda/core/follow.js';
 import type { FollowClock } from '../../lambda/use-cases/follow.js';
 import { runTracer } from './run-cli.js';
@@ -66,7 +68,7 @@ class GrowingTask implements Pick<TracerSource, 'getTraceJson'> {
   };
   readonly requests: TraceRequest[] = [];
 
-  async getTraceJson(_cluster: string, _task: string, request: TraceRequest): Promise<TraceResponse> {
+  async getTraceJson(_cluster: ClusterRef, _task: string, request: TraceRequest): Promise<TraceResponse> {
     this.requests.push(request);
     const previous =
       request.since === 'start' || !request.since ? undefined : decodeSinceCursor(request.since, 'trace');

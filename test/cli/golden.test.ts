@@ -115,13 +115,23 @@ describe('tracer CLUSTER TASK prints the reference traces exactly', () => {
   });
 });
 
+function clusterRow(clusterName: string, account: string, region: string, lastSeenAt: string) {
+  return {
+    clusterName,
+    account,
+    region,
+    clusterArn: `arn:aws:ecs:${region}:${account}:cluster/${clusterName}`,
+    lastSeenAt,
+  };
+}
+
 describe('tracer and tracer CLUSTER', () => {
-  it('lists the clusters, one name a line', async () => {
+  it("lists the clusters one a line: name, account, region and ARN, so that two accounts' prod read apart", async () => {
     // Prepare
     api = await startFakeTracerApi({
       clusters: [
-        { clusterName: 'default', lastSeenAt: '2021-12-03T02:23:04.873Z' },
-        { clusterName: 'prod', lastSeenAt: '2021-12-01T00:00:00.000Z' },
+        clusterRow('prod', '111122223333', 'us-east-1', '2021-12-03T02:23:04.873Z'),
+        clusterRow('prod', '222233334444', 'ap-northeast-1', '2021-12-01T00:00:00.000Z'),
       ],
     });
 
@@ -129,7 +139,82 @@ describe('tracer and tracer CLUSTER', () => {
     const run = await runTracer(['--endpoint', api.url]);
 
     // Assess
-    expect(run).toEqual({ code: 0, stdout: 'default\nprod\n', stderr: '' });
+    expect(run).toEqual({
+      code: 0,
+      stdout:
+        'prod\t111122223333\tus-east-1\tarn:aws:ecs:us-east-1:111122223333:cluster/prod\n' +
+        'prod\t222233334444\tap-northeast-1\tarn:aws:ecs:ap-northeast-1:222233334444:cluster/prod\n',
+      stderr: '',
+    });
+  });
+
+  it('passes --account and --region to the cluster list as filters', async () => {
+    // Prepare
+    api = await startFakeTracerApi({ clusters: [] });
+
+    // Act
+    const run = await runTracer([
+      '--endpoint',
+      api.url,
+      '--account',
+      '222233334444',
+      '--region',
+      'us-west-2',
+    ]);
+
+    // Assess
+    expect(run.code).toBe(0);
+    const query = new URL(api.requests[0]?.url ?? '', 'http://x').searchParams;
+    expect([query.get('account'), query.get('region')]).toEqual(['222233334444', 'us-west-2']);
+    expect(run.stderr).toBe(
+      'tracer: no clusters in this account or region; tracer lists a cluster once it has recorded one of its tasks\n',
+    );
+  });
+
+  it('sends a cluster ARN as the URL-encoded cluster segment, and a name with --account as a query filter', async () => {
+    // Prepare
+    api = await startFakeTracerApi();
+    const arn = 'arn:aws:ecs:us-east-1:123456789012:cluster/default';
+
+    // Act
+    const byArn = await runTracer(['--endpoint', api.url, arn]);
+    const byAccount = await runTracer(['--endpoint', api.url, '--account', '123456789012', 'default']);
+
+    // Assess
+    expect(byArn.code).toBe(0);
+    expect(byAccount.code).toBe(0);
+    expect(api.requests[0]?.url).toContain(`/clusters/${encodeURIComponent(arn)}/tasks?`);
+    const second = new URL(api.requests[1]?.url ?? '', 'http://x');
+    expect(second.pathname).toBe('/clusters/default/tasks');
+    expect(second.searchParams.get('account')).toBe('123456789012');
+  });
+
+  it('fails with the ARNs and a hint when the API says the cluster name is ambiguous', async () => {
+    // Prepare
+    const arns = [
+      'arn:aws:ecs:ap-northeast-1:222233334444:cluster/prod',
+      'arn:aws:ecs:us-east-1:111122223333:cluster/prod',
+    ];
+    api = await startFakeTracerApi({
+      intercept: () => ({
+        status: 409,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          error: { code: 'AmbiguousCluster', message: 'cluster prod is ambiguous', clusterArns: arns },
+        }),
+      }),
+    });
+
+    // Act
+    const run = await runTracer(['--endpoint', api.url, 'prod']);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'tracer: cluster prod is ambiguous: 2 recorded clusters carry that name; give the cluster ARN, or narrow it with --account and --region\n' +
+        `  ${arns[0]}\n  ${arns[1]}\n`,
+    );
   });
 
   it('lists the tasks as tab-separated columns, newest first, in the local zone', async () => {

@@ -104,17 +104,20 @@ describe('LiveSource since polls', () => {
     const source = LiveSource.create({ region: 'ap-northeast-1' });
 
     // Act
-    const first = await source.getTraceJson('default', TASK_ID, { durationMs: 60_000, since: 'start' });
+    const first = await source.getTraceJson({ name: 'default' }, TASK_ID, {
+      durationMs: 60_000,
+      since: 'start',
+    });
     const callsAfterFirst = logs.commandCalls(GetLogEventsCommand).length;
-    const second = await source.getTraceJson('default', TASK_ID, {
+    const second = await source.getTraceJson({ name: 'default' }, TASK_ID, {
       durationMs: 60_000,
       since: first.sinceCursor ?? '',
     });
-    const third = await source.getTraceJson('default', TASK_ID, {
+    const third = await source.getTraceJson({ name: 'default' }, TASK_ID, {
       durationMs: 60_000,
       since: second.sinceCursor ?? '',
     });
-    const fourth = await source.getTraceJson('default', TASK_ID, {
+    const fourth = await source.getTraceJson({ name: 'default' }, TASK_ID, {
       durationMs: 60_000,
       since: third.sinceCursor ?? '',
     });
@@ -162,8 +165,11 @@ describe('LiveSource since polls', () => {
     const source = LiveSource.create({ region: 'ap-northeast-1' });
 
     // Act
-    const first = await source.getTraceJson('default', TASK_ID, { durationMs: 60_000, since: 'start' });
-    const second = await source.getTraceJson('default', TASK_ID, {
+    const first = await source.getTraceJson({ name: 'default' }, TASK_ID, {
+      durationMs: 60_000,
+      since: 'start',
+    });
+    const second = await source.getTraceJson({ name: 'default' }, TASK_ID, {
       durationMs: 60_000,
       since: first.sinceCursor ?? '',
     });

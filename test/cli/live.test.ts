@@ -334,7 +334,13 @@ describe('tracer --live: clusters and tasks', () => {
     const run = await runTracer(['--live']);
 
     // Assess
-    expect(run).toEqual({ code: 0, stdout: 'default\nprod\n', stderr: '' });
+    expect(run).toEqual({
+      code: 0,
+      stdout:
+        `default\t123456789012\tap-northeast-1\t${ARN_PREFIX}:cluster/default\n` +
+        `prod\t123456789012\tap-northeast-1\t${ARN_PREFIX}:cluster/prod\n`,
+      stderr: '',
+    });
     expect(ecs.commandCalls(ListClustersCommand)[1]?.args[0].input).toEqual({
       maxResults: 100,
       nextToken: 'page-2',
@@ -490,7 +496,7 @@ describe('LiveSource.getTask', () => {
     const source = LiveSource.create({ region: 'ap-northeast-1' });
 
     // Act
-    const task = await source.getTask('default', FAILED_PULL);
+    const task = await source.getTask({ name: 'default' }, FAILED_PULL);
     source.close();
 
     // Assess
@@ -512,7 +518,7 @@ describe('LiveSource.getTask', () => {
     const source = LiveSource.create({});
 
     // Act
-    const act = source.getTask('default', FAILED_PULL);
+    const act = source.getTask({ name: 'default' }, FAILED_PULL);
 
     // Assess
     await expect(act).rejects.toBeInstanceOf(TaskNotFoundError);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_RETENTION_DAYS,
   EnvName,
+  homeScopeEnv,
   intEnv,
   logLevelEnv,
   MissingEnvError,
@@ -92,5 +93,24 @@ describe('retentionDaysEnv', () => {
     ['a week', 'environment variable TRACER_RETENTION_DAYS must be a non-negative integer, got "a week"'],
   ])('rejects a retention of "%s"', (raw, message) => {
     expect(() => retentionDaysEnv({ TRACER_RETENTION_DAYS: raw })).toThrow(message);
+  });
+});
+
+describe('homeScopeEnv', () => {
+  it('reads the home account and the function region', () => {
+    expect(homeScopeEnv({ TRACER_HOME_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' })).toEqual({
+      account: '123456789012',
+      region: 'eu-west-1',
+    });
+  });
+
+  it('falls back to the unknown account and us-east-1 when neither is set, so that nothing fails', () => {
+    expect(homeScopeEnv({})).toEqual({ account: '000000000000', region: 'us-east-1' });
+  });
+
+  it('rejects a home account that is not an account id', () => {
+    expect(() => homeScopeEnv({ TRACER_HOME_ACCOUNT: 'prod' })).toThrow(
+      'environment variable TRACER_HOME_ACCOUNT must be an AWS account id (12 digits), got "prod"',
+    );
   });
 });

@@ -78,7 +78,17 @@ describe('taskListInZone and clusterListInZone', () => {
       'Asia/Tokyo',
     );
     const clusters = clusterListInZone(
-      { clusters: [{ clusterName: 'default', lastSeenAt: CREATED }] },
+      {
+        clusters: [
+          {
+            clusterName: 'default',
+            account: '123456789012',
+            region: 'us-east-1',
+            clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/default',
+            lastSeenAt: CREATED,
+          },
+        ],
+      },
       'Asia/Tokyo',
     );
 

@@ -4,7 +4,9 @@
  * moves forward while active days accumulate, and service events are keyed by (cluster, service,
  * createdAt, eventId).
  */
+
 import type { Logger } from '../../lambda/config/logger.js';
+import type { ClusterId } from '../../lambda/core/cluster-id.js';
 import type { ServiceEvent, TaskDefinitionInfo, TaskTransition } from '../../lambda/core/model.js';
 import type {
   RecordedTask,
@@ -42,7 +44,9 @@ export class InMemoryTransitionStore implements TransitionStore {
     return { transition: 'stored', summary: 'advanced' };
   }
 
-  async registerCluster(clusterName: string, seenAt: string, listedAt: string): Promise<void> {
+  /** Clusters are kept by name: the fake's events are all of one account and region. */
+  async registerCluster(cluster: ClusterId, seenAt: string, listedAt: string): Promise<void> {
+    const clusterName = cluster.name;
     this.calls.registerCluster += 1;
     // Yield once, so that concurrent registrations overlap as they would on the network.
     await Promise.resolve();
@@ -103,20 +107,20 @@ export class InMemoryServiceEventStore implements ServiceEventStore {
   readonly events = new Map<string, ServiceEvent>();
   failWith: Error | undefined;
 
-  async putServiceEvents(events: readonly ServiceEvent[]): Promise<void> {
+  async putServiceEvents(_cluster: ClusterId, events: readonly ServiceEvent[]): Promise<void> {
     if (this.failWith) throw this.failWith;
     for (const e of events)
       this.events.set(`${e.clusterName}#${e.serviceName}#${e.createdAt}#${e.eventId}`, e);
   }
 
   async listServiceEvents(
-    clusterName: string,
+    cluster: ClusterId,
     serviceName: string,
     fromMs: number,
     toMs: number,
   ): Promise<ServiceEvent[]> {
     return [...this.events.values()]
-      .filter((e) => e.clusterName === clusterName && e.serviceName === serviceName)
+      .filter((e) => e.clusterName === cluster.name && e.serviceName === serviceName)
       .filter((e) => Date.parse(e.createdAt) >= fromMs && Date.parse(e.createdAt) <= toMs)
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   }

@@ -3,6 +3,7 @@
  * version, else event id) and per EC2 notice (by event id), the first write wins, and a trace finds EC2's
  * notices through the EC2 instance that a container instance names.
  */
+import type { ClusterId, HomeScope } from '../../lambda/core/cluster-id.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import type {
   ContainerInstanceChange,
@@ -23,17 +24,18 @@ export class InMemoryInstanceStore implements InstanceEventStore, InstanceHistor
     for (const raw of events) {
       const event = parseEcsEvent(raw);
       if (event.type === 'container-instance-change') {
-        void this.recordContainerInstanceChange(event.change);
+        void this.recordContainerInstanceChange(event.cluster, event.change);
         const { ec2InstanceId } = event.change;
-        if (ec2InstanceId) void this.recordEc2Mapping({ ...event.change, ec2InstanceId });
+        if (ec2InstanceId) void this.recordEc2Mapping(event.cluster, { ...event.change, ec2InstanceId });
       } else if (event.type === 'ec2-instance-notice') {
-        void this.recordEc2InstanceNotice(event.notice);
+        void this.recordEc2InstanceNotice(event.scope, event.notice);
       }
     }
     return this;
   }
 
-  async recordContainerInstanceChange(change: ContainerInstanceChange): Promise<void> {
+  /** Kept by cluster name: the fake's events are all of one account and region. */
+  async recordContainerInstanceChange(_cluster: ClusterId, change: ContainerInstanceChange): Promise<void> {
     const key = `${change.clusterName}#${change.containerInstanceId}`;
     const entries = this.changes.get(key) ?? new Map<string, ContainerInstanceChange>();
     const id = change.version === undefined ? `e${change.eventId}` : `v${change.version}`;
@@ -42,23 +44,25 @@ export class InMemoryInstanceStore implements InstanceEventStore, InstanceHistor
   }
 
   async recordEc2Mapping(
+    _cluster: ClusterId,
     change: ContainerInstanceChange & { readonly ec2InstanceId: string },
   ): Promise<void> {
     this.mappings.set(`${change.clusterName}#${change.containerInstanceId}`, change.ec2InstanceId);
   }
 
-  async recordEc2InstanceNotice(notice: Ec2InstanceNotice): Promise<void> {
+  async recordEc2InstanceNotice(_scope: HomeScope, notice: Ec2InstanceNotice): Promise<void> {
     const entries = this.notices.get(notice.ec2InstanceId) ?? new Map<string, Ec2InstanceNotice>();
     if (!entries.has(notice.eventId)) entries.set(notice.eventId, notice);
     this.notices.set(notice.ec2InstanceId, entries);
   }
 
   async listInstanceActivity(
-    clusterName: string,
+    cluster: ClusterId,
     containerInstanceId: string,
     fromMs: number,
     toMs: number,
   ): Promise<InstanceActivity | undefined> {
+    const clusterName = cluster.name;
     this.queries.push({ clusterName, containerInstanceId, fromMs, toMs });
     if (this.failWith) throw this.failWith;
     const key = `${clusterName}#${containerInstanceId}`;

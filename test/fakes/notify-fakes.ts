@@ -2,6 +2,7 @@
  * In-memory fakes of the ports that the failure notifier uses. They keep state the way the real adapters
  * do (the ledger's lease, logs that reach CloudWatch Logs late) and let a test inject faults.
  */
+import type { ClusterId } from '../../lambda/core/cluster-id.js';
 import { classifyFailure } from '../../lambda/core/failure.js';
 import type {
   ServiceEvent,
@@ -63,13 +64,13 @@ export class FakeTaskHistory implements TaskHistory {
     this.tasks.set(key(summary.clusterName, summary.taskId), failure ? { summary, failure } : { summary });
   }
 
-  async getTask(clusterName: string, taskId: string): Promise<RecordedTask | undefined> {
+  async getTask(cluster: ClusterId, taskId: string): Promise<RecordedTask | undefined> {
     this.getTaskCalls += 1;
-    return this.tasks.get(key(clusterName, taskId));
+    return this.tasks.get(key(cluster.name, taskId));
   }
 
-  async listTransitions(clusterName: string, taskId: string): Promise<TaskTransition[]> {
-    const task = this.tasks.get(key(clusterName, taskId));
+  async listTransitions(cluster: ClusterId, taskId: string): Promise<TaskTransition[]> {
+    const task = this.tasks.get(key(cluster.name, taskId));
     return task ? [task.summary] : [];
   }
 
@@ -98,12 +99,12 @@ export class FakeServiceEventStore implements ServiceEventStore {
   readonly events: ServiceEvent[] = [];
   failure?: Error;
 
-  async putServiceEvents(events: readonly ServiceEvent[]): Promise<void> {
+  async putServiceEvents(_cluster: ClusterId, events: readonly ServiceEvent[]): Promise<void> {
     this.events.push(...events);
   }
 
   async listServiceEvents(
-    clusterName: string,
+    cluster: ClusterId,
     serviceName: string,
     fromMs: number,
     toMs: number,
@@ -111,7 +112,7 @@ export class FakeServiceEventStore implements ServiceEventStore {
     if (this.failure) throw this.failure;
     return this.events.filter(
       (e) =>
-        e.clusterName === clusterName &&
+        e.clusterName === cluster.name &&
         e.serviceName === serviceName &&
         Date.parse(e.createdAt) >= fromMs &&
         Date.parse(e.createdAt) <= toMs,
@@ -169,38 +170,38 @@ export class FakeNotificationLedger implements NotificationLedger {
   markSentCalls = 0;
 
   async claimNotification(
-    clusterName: string,
+    cluster: ClusterId,
     taskId: string,
     nowMs: number,
     leaseMs: number,
   ): Promise<LedgerClaim> {
-    const entry = this.entries.get(key(clusterName, taskId));
+    const entry = this.entries.get(key(cluster.name, taskId));
     if (entry?.state === 'sent') return { outcome: 'sent' };
     if (entry && entry.leaseUntilMs >= nowMs) return { outcome: 'held', leaseUntilMs: entry.leaseUntilMs };
-    this.entries.set(key(clusterName, taskId), { state: 'claimed', leaseUntilMs: nowMs + leaseMs });
+    this.entries.set(key(cluster.name, taskId), { state: 'claimed', leaseUntilMs: nowMs + leaseMs });
     return { outcome: 'claimed' };
   }
 
-  async claim(clusterName: string, taskId: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    return (await this.claimNotification(clusterName, taskId, nowMs, leaseMs)).outcome === 'claimed';
+  async claim(cluster: ClusterId, taskId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    return (await this.claimNotification(cluster, taskId, nowMs, leaseMs)).outcome === 'claimed';
   }
 
-  async markSent(clusterName: string, taskId: string): Promise<void> {
+  async markSent(cluster: ClusterId, taskId: string): Promise<void> {
     this.markSentCalls += 1;
     if (this.markSentFailure) throw this.markSentFailure;
-    const entry = this.entries.get(key(clusterName, taskId));
-    this.entries.set(key(clusterName, taskId), { state: 'sent', leaseUntilMs: entry?.leaseUntilMs ?? 0 });
+    const entry = this.entries.get(key(cluster.name, taskId));
+    this.entries.set(key(cluster.name, taskId), { state: 'sent', leaseUntilMs: entry?.leaseUntilMs ?? 0 });
   }
 }
 
 /** A ledger that only answers yes or no, as the port's original `claim` does. */
 export class BooleanLedger implements NotificationLedger {
   constructor(private readonly inner = new FakeNotificationLedger()) {}
-  claim(clusterName: string, taskId: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    return this.inner.claim(clusterName, taskId, nowMs, leaseMs);
+  claim(cluster: ClusterId, taskId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    return this.inner.claim(cluster, taskId, nowMs, leaseMs);
   }
-  markSent(clusterName: string, taskId: string): Promise<void> {
-    return this.inner.markSent(clusterName, taskId);
+  markSent(cluster: ClusterId, taskId: string): Promise<void> {
+    return this.inner.markSent(cluster, taskId);
   }
 }
 

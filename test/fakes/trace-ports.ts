@@ -2,6 +2,7 @@
  * In-memory fakes of the ports the trace and the task queries use. Each records what it was asked, and
  * each can be told to fail, so use-case and handler tests need no AWS and no `vi.mock`.
  */
+import { type ClusterId, clusterArn, clusterIdOfTask, clusterScope } from '../../lambda/core/cluster-id.js';
 import { parseEcsEvent } from '../../lambda/core/ecs-event.js';
 import { LogUnavailableError } from '../../lambda/core/errors.js';
 import { classifyFailure } from '../../lambda/core/failure.js';
@@ -40,7 +41,7 @@ export function fixedClock(nowMs: number): Clock {
 export class InMemoryTaskHistory implements TaskHistory {
   private readonly tasks = new Map<string, RecordedTask>();
   private readonly transitions = new Map<string, TaskTransition[]>();
-  private readonly clusters = new Map<string, string>();
+  private readonly clusters = new Map<string, RecordedCluster>();
   getTaskCalls = 0;
 
   /** Parses and records EventBridge events; returns the service events among them. */
@@ -64,22 +65,32 @@ export class InMemoryTaskHistory implements TaskHistory {
     if (!current || current.summary.version < transition.version) {
       this.tasks.set(key, failure ? { summary: transition, failure } : { summary: transition });
     }
-    const seen = this.clusters.get(transition.clusterName);
-    if (!seen || seen < transition.eventTime) this.clusters.set(transition.clusterName, transition.eventTime);
+    const id = clusterIdOfTask(transition);
+    const seen = this.clusters.get(clusterScope(id));
+    if (!seen || seen.lastSeenAt < transition.eventTime) {
+      this.clusters.set(clusterScope(id), {
+        account: id.account,
+        region: id.region,
+        clusterName: id.name,
+        clusterArn: clusterArn(id),
+        lastSeenAt: transition.eventTime,
+      });
+    }
   }
 
-  async getTask(clusterName: string, taskId: string): Promise<RecordedTask | undefined> {
+  /** Tasks are found by cluster name: the fake's tasks are all of one account and region. */
+  async getTask(cluster: ClusterId, taskId: string): Promise<RecordedTask | undefined> {
     this.getTaskCalls += 1;
-    return this.tasks.get(`${clusterName}/${taskId}`);
+    return this.tasks.get(`${cluster.name}/${taskId}`);
   }
 
-  async listTransitions(clusterName: string, taskId: string): Promise<TaskTransition[]> {
-    return [...(this.transitions.get(`${clusterName}/${taskId}`) ?? [])];
+  async listTransitions(cluster: ClusterId, taskId: string): Promise<TaskTransition[]> {
+    return [...(this.transitions.get(`${cluster.name}/${taskId}`) ?? [])];
   }
 
   async listTasks(query: ListTasksQuery): Promise<Page<RecordedTask>> {
     const matching = [...this.tasks.values()]
-      .filter((t) => t.summary.clusterName === query.clusterName)
+      .filter((t) => t.summary.clusterName === query.cluster.name)
       .filter((t) => query.status === undefined || t.summary.lastStatus === query.status)
       .filter((t) => !query.failedOnly || t.failure?.failed === true)
       .filter((t) => {
@@ -94,7 +105,7 @@ export class InMemoryTaskHistory implements TaskHistory {
   }
 
   async listClusters(): Promise<RecordedCluster[]> {
-    return [...this.clusters.entries()].map(([clusterName, lastSeenAt]) => ({ clusterName, lastSeenAt }));
+    return [...this.clusters.values()];
   }
 }
 
@@ -148,7 +159,7 @@ export class InMemoryServiceEventStore implements ServiceEventStore {
     this.events.push(...events);
   }
 
-  async putServiceEvents(events: readonly ServiceEvent[]): Promise<void> {
+  async putServiceEvents(_cluster: ClusterId, events: readonly ServiceEvent[]): Promise<void> {
     for (const event of events) {
       if (!this.events.some((e) => e.eventId === event.eventId && e.serviceName === event.serviceName)) {
         this.events.push(event);
@@ -157,14 +168,14 @@ export class InMemoryServiceEventStore implements ServiceEventStore {
   }
 
   async listServiceEvents(
-    clusterName: string,
+    cluster: ClusterId,
     serviceName: string,
     fromMs: number,
     toMs: number,
   ): Promise<ServiceEvent[]> {
     this.queries.push({ serviceName, fromMs, toMs });
     return this.events
-      .filter((e) => e.clusterName === clusterName && e.serviceName === serviceName)
+      .filter((e) => e.clusterName === cluster.name && e.serviceName === serviceName)
       .filter((e) => toEpochMs(e.createdAt) >= fromMs && toEpochMs(e.createdAt) <= toMs)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }

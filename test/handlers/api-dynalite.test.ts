@@ -84,6 +84,7 @@ beforeAll(async () => {
     logs: new CloudWatchLogSource({ clientFor: () => new CloudWatchLogsClient(logs.clientConfig()) }),
     clock: fixedClock(NOW),
     retentionDays: RETENTION_DAYS,
+    home: { account: '123456789012', region: 'ap-northeast-1' },
     logger: silentLogger,
   });
 }, 60_000);

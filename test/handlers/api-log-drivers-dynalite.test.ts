@@ -87,6 +87,7 @@ beforeAll(async () => {
     }),
     clock: fixedClock(NOW),
     retentionDays: RETENTION_DAYS,
+    home: { account: '123456789012', region: 'ap-northeast-1' },
     logger: silentLogger,
   });
 }, 60_000);

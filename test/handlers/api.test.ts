@@ -26,6 +26,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
+import { clusterNamed } from '../support/clusters.js';
 import { testCursorSeal } from '../support/cursor-seal.js';
 import {
   loadReference,
@@ -37,6 +38,9 @@ import {
 const { userStopped, failedPull, serviceReplaced } = REFERENCE_TASK_IDS;
 const fixtures = loadReferences();
 const NOW = Math.max(...fixtures.map((f) => f.nowMs));
+/** The account and region of the reference tasks' cluster. */
+const HOME = { account: '123456789012', region: 'ap-northeast-1' } as const;
+const DEFAULT_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:cluster/default';
 
 interface Harness {
   readonly handler: ReturnType<typeof makeApiHandler>;
@@ -59,6 +63,7 @@ function harness(overrides: Partial<ApiDeps> = {}, pageSize?: number): Harness {
     logs,
     clock: fixedClock(NOW),
     retentionDays: 90,
+    home: HOME,
     cursorSeal: testCursorSeal,
     logger: createLogger({ service: 'api' }, { write: (line) => logLines.push(JSON.parse(line)) }),
     ...overrides,
@@ -96,14 +101,24 @@ describe('GET /clusters', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers?.['Content-Type']).toBe('application/json; charset=utf-8');
     expect(json(response)).toEqual({
-      clusters: [{ clusterName: 'default', lastSeenAt: '2021-12-03T02:23:04.000Z' }],
+      clusters: [
+        {
+          clusterName: 'default',
+          account: '123456789012',
+          region: 'ap-northeast-1',
+          clusterArn: DEFAULT_ARN,
+          lastSeenAt: '2021-12-03T02:23:04.000Z',
+        },
+      ],
     });
   });
 
   it('rejects query parameters it does not take', async () => {
     const response = await harness().handler(get('/clusters', { limit: '5' }));
     expect(response.statusCode).toBe(400);
-    expect(errorOf(response).message).toBe('unknown query parameter "limit": this route takes none');
+    expect(errorOf(response).message).toBe(
+      'unknown query parameter "limit"; this route takes account, region',
+    );
   });
 });
 
@@ -194,7 +209,7 @@ describe('GET /clusters/{cluster}/tasks', () => {
     ],
     [
       { taskId: 'abc' },
-      /^unknown query parameter "taskId"; this route takes status, failed, since, until, limit, cursor$/,
+      /^unknown query parameter "taskId"; this route takes account, region, status, failed, since, until, limit, cursor$/,
     ],
   ])('answers 400 for %o, naming the parameter', async (query, message) => {
     const response = await harness().handler(get('/clusters/default/tasks', query));
@@ -291,7 +306,7 @@ describe('GET /clusters/{cluster}/tasks/{taskId}', () => {
 async function recordedSummary(taskId: string) {
   const history = new InMemoryTaskHistory();
   history.recordEvents(loadReference(taskId).events);
-  const task = await history.getTask('default', taskId);
+  const task = await history.getTask(clusterNamed('default'), taskId);
   if (!task) throw new Error('fixture');
   return task.summary;
 }
@@ -451,7 +466,7 @@ describe('GET /clusters/{cluster}/tasks/{taskId}/trace', () => {
     [{ limit: '25001' }, /^limit: expected a whole number from 1 to 25000, got "25001"$/],
     [
       { until: '2021-01-01T00:00:00Z' },
-      /^unknown query parameter "until"; this route takes duration, full, cursor, tz, format, limit, since$/,
+      /^unknown query parameter "until"; this route takes account, region, duration, full, cursor, tz, format, limit, since$/,
     ],
     [
       { since: '2021-01-01T00:00:00Z' },
@@ -754,7 +769,14 @@ describe('cursors and bounds', () => {
   });
 
   it.each([
-    ['its tag changed', (c: string) => `${c.slice(0, -1)}${c.endsWith('A') ? 'B' : 'A'}`],
+    // The first character of the tag: the last one's low bits are base64 padding, which decoding ignores.
+    [
+      'its tag changed',
+      (c: string) => {
+        const at = c.indexOf('.') + 1;
+        return `${c.slice(0, at)}${c[at] === 'A' ? 'B' : 'A'}${c.slice(at + 1)}`;
+      },
+    ],
     [
       'its position changed',
       (c: string) => `${encodeTraceCursor({ epochMs: 0, skip: 0 })}${c.slice(c.indexOf('.'))}`,
@@ -789,7 +811,7 @@ describe('cursors and bounds', () => {
     // Prepare
     const { makeCursorSeal } = await import('../../lambda/core/request/cursor-seal.js');
     const foreign = makeCursorSeal('another-deployment-key-0123456789').seal(
-      cursorScope('trace', 'default', serviceReplaced),
+      cursorScope('trace', DEFAULT_ARN, serviceReplaced),
       encodeTraceCursor({ epochMs: 0, skip: 0 }),
     );
 
@@ -803,7 +825,7 @@ describe('cursors and bounds', () => {
   it(`answers 400 for a genuine cursor that skips more than ${MAX_CURSOR_SKIP} lines`, async () => {
     // Prepare
     const seal = await testCursorSeal();
-    const scope = cursorScope('trace', 'default', serviceReplaced);
+    const scope = cursorScope('trace', DEFAULT_ARN, serviceReplaced);
     const within = seal.seal(scope, encodeTraceCursor({ epochMs: 0, skip: MAX_CURSOR_SKIP }));
     const beyond = seal.seal(scope, encodeTraceCursor({ epochMs: 0, skip: MAX_CURSOR_SKIP + 1 }));
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AmbiguousClusterError } from '../../lambda/core/cluster-id.js';
 import {
   AccessDeniedError,
   ClusterNotFoundError,
@@ -16,6 +17,27 @@ import {
 } from '../../lambda/handlers/http-errors.js';
 
 const context = { requestId: 'req-1', retentionDays: 30 };
+
+describe('toHttpError of an ambiguous cluster name', () => {
+  it('answers 409 AmbiguousCluster with the ARNs in clusterArns', () => {
+    // Prepare
+    const arns = [
+      'arn:aws:ecs:eu-west-1:111122223333:cluster/prod',
+      'arn:aws:ecs:us-east-1:222233334444:cluster/prod',
+    ];
+
+    // Act
+    const mapped = toHttpError(new AmbiguousClusterError('prod', arns), context);
+
+    // Assess
+    expect(mapped.statusCode).toBe(409);
+    expect(mapped.body.error).toEqual({
+      code: 'AmbiguousCluster',
+      message: `cluster prod is ambiguous: 2 recorded clusters carry that name (${arns.join(', ')}); give the cluster ARN, or the account and region`,
+      clusterArns: arns,
+    });
+  });
+});
 
 describe('toHttpError', () => {
   it.each<[string, unknown, number, string, string]>([

@@ -3,6 +3,7 @@
  * up exactly as one in-order delivery leaves it. Property-based over delivery orders and batch sizes,
  * through the handler, the real SDK and dynalite.
  */
+
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTaskHistory } from '../../lambda/adapters/dynamodb/dynamodb-task-history.js';
 import type { ServiceEvent, TaskDefinitionInfo } from '../../lambda/core/model.js';
 import { makeRecorderHandler } from '../../lambda/handlers/recorder.js';
+import { FIXTURE_CLUSTERS } from '../support/clusters.js';
 import { createTracerTable, type DynaliteHandle, scanTable, startDynalite } from '../support/dynalite.js';
 import { loadEvent, type RawEvent } from '../support/fixtures.js';
 import { dynamoRecorderDeps, sqsBatch } from '../support/recorder.js';
@@ -289,7 +291,7 @@ describe('recorder idempotence', () => {
       retentionDays: RETENTION_DAYS,
       clock: { nowMs: () => NOW_MS },
     });
-    const oom = await history.getTask('Features', '5b8a1f0e2d7c4e9a8b6f3c1d0e2a4b6c');
+    const oom = await history.getTask(FIXTURE_CLUSTERS.Features, '5b8a1f0e2d7c4e9a8b6f3c1d0e2a4b6c');
     expect(oom?.summary.version).toBe(5);
     expect(oom?.failure?.kind).toBe('out-of-memory');
     expect(
@@ -299,21 +301,25 @@ describe('recorder idempotence', () => {
     ).toMatchObject({
       status: 'unavailable',
     });
-    expect(await deps.serviceEvents.listServiceEvents('default', 'nginx-local', 0, NOW_MS)).toHaveLength(3);
+    expect(
+      await deps.serviceEvents.listServiceEvents(FIXTURE_CLUSTERS.default, 'nginx-local', 0, NOW_MS),
+    ).toHaveLength(3);
     expect(deps.taskDefinitionSource.described.sort()).toEqual(
       [FARGATE_TD, NGINX_TD, 'arn:aws:ecs:eu-west-1:0123456789:task-definition/webapp:15'].sort(),
     );
-    const fargate = await history.listTasks({ clusterName: 'FargateCluster', limit: 10 });
+    const fargate = await history.listTasks({ cluster: FIXTURE_CLUSTERS.FargateCluster, limit: 10 });
     expect(fargate.items.map((t) => t.summary.taskId)).toEqual([
       '0a1b2c3d4e5f40718293a4b5c6d7e8f9',
       'c13b4cb40f1f4fe4a2971f76ae5a47ad',
     ]);
-    expect((await history.listClusters()).map((c) => c.clusterName)).toEqual([
-      // DynamoDB orders sort keys by UTF-8 bytes: 'Fa' < 'Fe' < 'de'.
-      'FargateCluster',
-      'Features',
-      'default',
-    ]);
+    expect((await history.listClusters()).map((c) => c.clusterArn)).toEqual(
+      [
+        // DynamoDB orders sort keys (account, region, name) by UTF-8 bytes.
+        'arn:aws:ecs:eu-west-1:0123456789:cluster/Features',
+        'arn:aws:ecs:us-west-2:111122223333:cluster/FargateCluster',
+        'arn:aws:ecs:ap-northeast-1:123456789012:cluster/default',
+      ].sort((a, b) => a.split(':')[4]?.localeCompare(b.split(':')[4] ?? '') ?? 0),
+    );
   });
 });
 

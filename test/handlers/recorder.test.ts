@@ -7,6 +7,7 @@ import { InvalidTaskEventError } from '../../lambda/core/errors.js';
 import { handler, makeRecorderHandler, recorderDepsFromEnv } from '../../lambda/handlers/recorder.js';
 import type { RecordEventResult } from '../../lambda/use-cases/record-event.js';
 import { CapturingLogger } from '../fakes/in-memory-recorder.js';
+import { FIXTURE_CLUSTERS } from '../support/clusters.js';
 import { createTracerTable, type DynaliteHandle, startDynalite } from '../support/dynalite.js';
 import { loadEvent, type RawEvent } from '../support/fixtures.js';
 import { dynamoRecorderDeps, sqsBatch } from '../support/recorder.js';
@@ -60,16 +61,24 @@ describe('recorder handler with an SQS batch', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    const task = await history.getTask('FargateCluster', TASK_ID);
+    const task = await history.getTask(FIXTURE_CLUSTERS.FargateCluster, TASK_ID);
     expect(task?.summary.lastStatus).toBe('STOPPED');
     expect(task?.failure?.kind).toBe('not-failed');
-    expect((await history.listTransitions('FargateCluster', TASK_ID)).map((t) => t.version)).toEqual([
-      1, 4, 6,
-    ]);
+    expect(
+      (await history.listTransitions(FIXTURE_CLUSTERS.FargateCluster, TASK_ID)).map((t) => t.version),
+    ).toEqual([1, 4, 6]);
     expect(await history.listClusters()).toEqual([
-      { clusterName: 'FargateCluster', lastSeenAt: '2020-01-23T00:00:00.000Z' },
+      {
+        account: '111122223333',
+        region: 'us-west-2',
+        clusterName: 'FargateCluster',
+        clusterArn: 'arn:aws:ecs:us-west-2:111122223333:cluster/FargateCluster',
+        lastSeenAt: '2020-01-23T00:00:00.000Z',
+      },
     ]);
-    expect(await serviceEvents.listServiceEvents('default', 'servicetest', 0, NOW_MS)).toHaveLength(1);
+    expect(
+      await serviceEvents.listServiceEvents(FIXTURE_CLUSTERS.defaultUsWest2, 'servicetest', 0, NOW_MS),
+    ).toHaveLength(1);
   });
 
   it('reports malformed records as batch item failures and still records the others', async () => {
@@ -97,7 +106,9 @@ describe('recorder handler with an SQS batch', () => {
       { itemIdentifier: 'message-2' },
       { itemIdentifier: 'message-3' },
     ]);
-    expect((await history.listTransitions('FargateCluster', TASK_ID)).map((t) => t.version)).toEqual([1, 4]);
+    expect(
+      (await history.listTransitions(FIXTURE_CLUSTERS.FargateCluster, TASK_ID)).map((t) => t.version),
+    ).toEqual([1, 4]);
     const errors = logger.at('error');
     expect(errors).toEqual([
       expect.objectContaining({
@@ -241,7 +252,7 @@ describe('recorder configuration from the environment', () => {
         retentionDays: 90,
         clock: { nowMs: () => NOW_MS },
       });
-      expect((await history.getTask('FargateCluster', TASK_ID))?.summary.version).toBe(4);
+      expect((await history.getTask(FIXTURE_CLUSTERS.FargateCluster, TASK_ID))?.summary.version).toBe(4);
     } finally {
       process.env = saved;
     }

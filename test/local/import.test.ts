@@ -2,6 +2,7 @@
  * `tracer import` end to end: the command line, each source (a file, a CloudWatch Logs group, ECS) and
  * each target (the table, through the recorder's code against dynalite; a local server over HTTP).
  */
+
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -27,6 +28,7 @@ import {
 import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
 import type { ImportReport } from '../../lambda/use-cases/import-history.js';
 import { captureStream, runTracer } from '../cli/run-cli.js';
+import { FIXTURE_CLUSTERS } from '../support/clusters.js';
 import { createTracerTable, type DynaliteHandle, scanTable, startDynalite } from '../support/dynalite.js';
 import { loadEvent } from '../support/fixtures.js';
 import { dynamoRecorderDeps } from '../support/recorder.js';
@@ -235,11 +237,11 @@ describe('tracer import --file into the table', () => {
       retentionDays: 3650,
       clock: { nowMs: () => NOW_MS },
     });
-    expect((await history.getTask('default', REFERENCE_TASK_IDS.failedPull))?.summary.stopCode).toBe(
-      'TaskFailedToStart',
-    );
+    expect(
+      (await history.getTask(FIXTURE_CLUSTERS.default, REFERENCE_TASK_IDS.failedPull))?.summary.stopCode,
+    ).toBe('TaskFailedToStart');
     // The import registered the days the tasks are listed under, so the listing finds them.
-    const listed = await history.listTasks({ clusterName: 'default', limit: 10 });
+    const listed = await history.listTasks({ cluster: FIXTURE_CLUSTERS.default, limit: 10 });
     expect(listed.items.map((t) => t.summary.taskId)).toEqual([
       REFERENCE_TASK_IDS.serviceReplaced,
       REFERENCE_TASK_IDS.failedPull,
@@ -484,7 +486,7 @@ describe('tracer import --ecs', () => {
       retentionDays: 3650,
       clock: { nowMs: () => NOW_MS },
     });
-    const task = await history.getTask('default', REFERENCE_TASK_IDS.userStopped);
+    const task = await history.getTask(FIXTURE_CLUSTERS.default, REFERENCE_TASK_IDS.userStopped);
     expect(task?.summary).toMatchObject({
       version: 5,
       lastStatus: 'STOPPED',

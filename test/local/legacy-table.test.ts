@@ -42,6 +42,9 @@ async function stripActiveDays(dataDir: string): Promise<string[]> {
   }
 }
 
+/** The sample cluster's key segment: its account, region and name. */
+const SAMPLE_SCOPE = '123456789012:ap-northeast-1:default';
+
 describe('local mode on a table from before the active-day registry', () => {
   let dataDir: string;
   const logger = new CapturingLogger();
@@ -66,11 +69,11 @@ describe('local mode on a table from before the active-day registry', () => {
       const answer = await call(server.url, 'GET', '/clusters/default/tasks');
 
       // Assess
-      expect(stripped).toEqual(['default']);
+      expect(stripped).toEqual([SAMPLE_SCOPE]);
       expect(logger.at('info')).toContainEqual(
         expect.objectContaining({
           message: 'registered the active days of clusters',
-          fields: { clusters: ['default'] },
+          fields: { clusters: [SAMPLE_SCOPE] },
         }),
       );
       expect((answer.json as TaskListResponse).tasks.map((t) => t.taskId)).toEqual([

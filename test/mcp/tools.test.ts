@@ -62,12 +62,12 @@ describe('the tools an MCP client lists', () => {
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
     expect(byName.list_tasks?.inputSchema.required).toEqual(['cluster']);
     expect(Object.keys(byName.list_tasks?.inputSchema.properties ?? {}).sort()).toEqual(
-      ['cluster', 'cursor', 'failed', 'limit', 'since', 'status', 'until'].sort(),
+      ['account', 'cluster', 'cursor', 'failed', 'limit', 'region', 'since', 'status', 'until'].sort(),
     );
     expect(byName.get_task?.inputSchema.required).toEqual(['cluster', 'task']);
     expect(byName.get_trace?.inputSchema.required).toEqual(['cluster', 'task']);
     expect(Object.keys(byName.get_trace?.inputSchema.properties ?? {}).sort()).toEqual(
-      ['cluster', 'cursor', 'duration', 'format', 'full', 'task', 'tz'].sort(),
+      ['account', 'cluster', 'cursor', 'duration', 'format', 'full', 'region', 'task', 'tz'].sort(),
     );
   });
 
@@ -114,9 +114,44 @@ describe('list_clusters', () => {
     // Assess
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual({
-      clusters: [{ clusterName: 'default', lastSeenAt: expect.any(String) }],
+      clusters: [
+        {
+          clusterName: 'default',
+          account: '123456789012',
+          region: 'us-east-1',
+          clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/default',
+          lastSeenAt: expect.any(String),
+        },
+      ],
     });
-    expect(textOf(result)).toMatch(/^clusterName\tlastSeenAt\ndefault\t\d{4}-\d\d-\d\dT[\d:.]+\+09:00\n$/);
+    expect(textOf(result)).toMatch(
+      /^clusterName\taccount\tregion\tclusterArn\tlastSeenAt\ndefault\t123456789012\tus-east-1\tarn:aws:ecs:us-east-1:123456789012:cluster\/default\t\d{4}-\d\d-\d\dT[\d:.]+\+09:00\n$/,
+    );
+  });
+
+  it('passes the account and region filters to the source', async () => {
+    // Prepare
+    mcp = await connectMcp({ api: { clusters: [] } });
+
+    // Act
+    const result = await mcp.call('list_clusters', { account: '222233334444', region: 'us-west-2' });
+
+    // Assess
+    expect(result.isError).toBeFalsy();
+    const query = new URL(mcp.api.requests[0]?.url ?? '', 'http://x').searchParams;
+    expect([query.get('account'), query.get('region')]).toEqual(['222233334444', 'us-west-2']);
+  });
+
+  it('refuses an account filter that is not an account id, naming it', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const result = await mcp.call('list_clusters', { account: 'prod' });
+
+    // Assess
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe('account: "prod" is not an AWS account id (12 digits)');
   });
 
   it('says that no cluster is recorded yet', async () => {
@@ -260,6 +295,81 @@ describe('get_task', () => {
   });
 });
 
+describe('tools that name a cluster, across accounts', () => {
+  const HOME_ARN = 'arn:aws:ecs:us-east-1:123456789012:cluster/default';
+
+  it('sends a cluster ARN as the cluster segment', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const result = await mcp.call('get_task', { cluster: HOME_ARN, task: SERVICE_REPLACED });
+
+    // Assess
+    expect(result.isError).toBeFalsy();
+    expect(mcp.api.requests[0]?.url).toBe(
+      `/clusters/${encodeURIComponent(HOME_ARN)}/tasks/${SERVICE_REPLACED}`,
+    );
+  });
+
+  it('sends account and region with a cluster name', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    await mcp.call('get_trace', { cluster: 'default', account: '123456789012', task: FAILED_PULL });
+    await mcp.call('list_tasks', { cluster: 'default', region: 'us-east-1' });
+
+    // Assess
+    expect(queryOf(mcp, 0).get('account')).toBe('123456789012');
+    expect(queryOf(mcp, 1).get('region')).toBe('us-east-1');
+  });
+
+  it('refuses an account that contradicts the cluster ARN, naming both', async () => {
+    // Prepare
+    mcp = await connectMcp();
+
+    // Act
+    const result = await mcp.call('get_task', {
+      cluster: HOME_ARN,
+      account: '222233334444',
+      task: FAILED_PULL,
+    });
+
+    // Assess
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'account: 222233334444 contradicts the cluster ARN, which names account 123456789012; give one of them',
+    );
+    expect(mcp.api.requests).toEqual([]);
+  });
+
+  it('answers an ambiguous cluster name with a tool error that lists the ARNs', async () => {
+    // Prepare
+    const arns = [HOME_ARN, 'arn:aws:ecs:us-west-2:222233334444:cluster/default'];
+    mcp = await connectMcp({
+      api: {
+        intercept: () => ({
+          status: 409,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            error: { code: 'AmbiguousCluster', message: 'cluster default is ambiguous', clusterArns: arns },
+          }),
+        }),
+      },
+    });
+
+    // Act
+    const result = await mcp.call('list_tasks', { cluster: 'default' });
+
+    // Assess
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      `cluster default is ambiguous: 2 recorded clusters carry that name (${arns.join(', ')}); pass one of these ARNs as cluster, or give account and region`,
+    );
+  });
+});
+
 describe('get_trace', () => {
   it.each(Object.keys(REFERENCE_TRACES) as ReferenceTaskId[])(
     'answers the trace of task %s exactly as the CLI prints it',
@@ -398,7 +508,10 @@ describe('get_trace of a FireLens task', () => {
     const summary = parseTaskEvent(fixture.events.at(-1));
     const logs = new InMemoryLogSource().putStreams(fixture.streams);
     const source = new LiveSource({
-      catalog: { listClusterNames: async () => ['test'], listTasks: async () => [summary] },
+      catalog: {
+        listClusterArns: async () => ['arn:aws:ecs:us-east-1:123456789012:cluster/test'],
+        listTasks: async () => [summary],
+      },
       live: new FakeLiveTaskSource([summary]),
       taskDefinitionSource: new FakeTaskDefinitionSource(fixture.taskDefinitions),
       serviceEventSource: new FakeServiceEventSource(undefined),
@@ -429,7 +542,10 @@ describe('get_trace of an EC2 task whose host was drained', () => {
       fixture.events.find((e) => (e as Record<string, unknown>)['detail-type'] === 'ECS Task State Change'),
     );
     const source = new LiveSource({
-      catalog: { listClusterNames: async () => ['Features'], listTasks: async () => [summary] },
+      catalog: {
+        listClusterArns: async () => ['arn:aws:ecs:us-east-1:123456789012:cluster/Features'],
+        listTasks: async () => [summary],
+      },
       live: new FakeLiveTaskSource([summary]),
       taskDefinitionSource: new FakeTaskDefinitionSource(fixture.taskDefinitions),
       serviceEventSource: new FakeServiceEventSource(undefined),

@@ -15,6 +15,7 @@ import type {
   TraceLineKind,
   TraceResponse,
 } from '../../lambda/core/api-types.js';
+import { clusterIdOfArn } from '../../lambda/core/cluster-id.js';
 import { parseDuration } from '../../lambda/core/duration.js';
 import { formatTraceText } from '../../lambda/core/format.js';
 import type { ReceivedRequest, Verdict } from './sigv4-verifier.js';
@@ -226,14 +227,21 @@ function route(request: ReceivedRequest, options: FakeTracerApiOptions): FakeAns
 
   if (parts.length === 1 && parts[0] === 'clusters') {
     const clusters = options.clusters ?? [
-      { clusterName: 'default', lastSeenAt: tasks[0]?.summary.stoppedAt ?? '2021-12-03T02:23:04.873Z' },
+      {
+        clusterName: 'default',
+        account: '123456789012',
+        region: 'us-east-1',
+        clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/default',
+        lastSeenAt: tasks[0]?.summary.stoppedAt ?? '2021-12-03T02:23:04.873Z',
+      },
     ];
     return json(200, { clusters });
   }
   if (parts[0] !== 'clusters' || parts.length < 3 || parts[2] !== 'tasks') {
     return json(403, { message: 'Missing Authentication Token' });
   }
-  const cluster = parts[1] ?? '';
+  // The cluster segment is a name or a cluster ARN; this fake holds one account's clusters.
+  const cluster = clusterIdOfArn(parts[1] ?? '')?.name ?? parts[1] ?? '';
   const inCluster = tasks.filter((t) => t.summary.cluster === cluster);
 
   if (parts.length === 3) {

@@ -5,6 +5,7 @@
 import { request } from 'node:http';
 import type { TaskListFilters, TraceRequest, TracerSource } from '../../lambda/cli/source.js';
 import type { TraceResponse } from '../../lambda/core/api-types.js';
+import type { ClusterRef } from '../../lambda/core/cluster-id.js';
 
 export const TASK = '9f654c76cde14c7c85cf54dce087658a';
 
@@ -21,16 +22,27 @@ export class RecordingSource implements TracerSource {
 
   async listClusters() {
     this.record('listClusters');
-    return { clusters: [{ clusterName: 'default', lastSeenAt: '2021-12-03T00:00:00.000Z' }] };
+    return {
+      clusters: [
+        {
+          clusterName: 'default',
+          account: '123456789012',
+          region: 'us-east-1',
+          clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/default',
+          lastSeenAt: '2021-12-03T00:00:00.000Z',
+        },
+      ],
+    };
   }
-  async listTasks(cluster: string, filters?: TaskListFilters) {
-    this.record('listTasks', cluster, filters);
+  // Records the cluster's name: the page names clusters by name.
+  async listTasks(cluster: ClusterRef, filters?: TaskListFilters) {
+    this.record('listTasks', cluster.name, filters);
     return { tasks: [] };
   }
-  async getTask(cluster: string, task: string) {
-    this.record('getTask', cluster, task);
+  async getTask(cluster: ClusterRef, task: string) {
+    this.record('getTask', cluster.name, task);
     return {
-      cluster,
+      cluster: cluster.name,
       taskId: task,
       taskArn: 'arn',
       lastStatus: 'STOPPED',
@@ -39,12 +51,12 @@ export class RecordingSource implements TracerSource {
       source: 'recorded' as const,
     };
   }
-  async getTraceText(cluster: string, task: string, traceRequest: TraceRequest) {
-    this.record('getTraceText', cluster, task, traceRequest);
+  async getTraceText(cluster: ClusterRef, task: string, traceRequest: TraceRequest) {
+    this.record('getTraceText', cluster.name, task, traceRequest);
     return { text: '2021-11-26T17:29:15.055Z\tTASK\tCreated\n', nextCursor: 'next' };
   }
-  async getTraceJson(cluster: string, task: string, traceRequest: TraceRequest): Promise<TraceResponse> {
-    this.record('getTraceJson', cluster, task, traceRequest);
+  async getTraceJson(cluster: ClusterRef, task: string, traceRequest: TraceRequest): Promise<TraceResponse> {
+    this.record('getTraceJson', cluster.name, task, traceRequest);
     const task_ = await this.getTask(cluster, task);
     if (traceRequest.since !== undefined)
       return { task: task_, lines: [], logCalls: 0, sinceCursor: 'since-2' };

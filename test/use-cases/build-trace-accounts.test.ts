@@ -197,7 +197,11 @@ const logLines = (lines: readonly TraceLine[]) => lines.filter((l) => l.kind ===
 const notices = (lines: readonly TraceLine[]) =>
   messages(lines, 'TRACER').filter((m) => !m.startsWith('Diagnosis'));
 const trace = (w: World, t: TaskTransition) =>
-  buildTaskTrace(w.deps, { clusterName: t.clusterName, taskId: t.taskId, durationMs: 60_000 });
+  buildTaskTrace(w.deps, {
+    cluster: { account: t.account, region: t.region, name: t.clusterName },
+    taskId: t.taskId,
+    durationMs: 60_000,
+  });
 
 beforeEach(() => {
   ecs.reset();

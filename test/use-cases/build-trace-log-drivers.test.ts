@@ -13,6 +13,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
+import { clusterNamed } from '../support/clusters.js';
 import {
   type LogDriverFixture,
   type LogDriverFixtureName,
@@ -72,7 +73,7 @@ describe('buildTaskTrace: log drivers, golden traces', () => {
 
       // Act
       const trace = await buildTaskTrace(deps, {
-        clusterName: fixture.clusterName,
+        cluster: clusterNamed(fixture.clusterName),
         taskId: fixture.taskId,
         durationMs: MINUTE,
       });
@@ -90,7 +91,7 @@ describe('buildTaskTrace: log drivers, golden traces', () => {
 
 describe('buildTaskTrace: a FireLens task', () => {
   const fixture = loadLogDriverFixture('fireLens');
-  const request = { clusterName: 'test', taskId: FIRELENS_TASK, durationMs: MINUTE };
+  const request = { cluster: clusterNamed('test'), taskId: FIRELENS_TASK, durationMs: MINUTE };
 
   it("shows the app's lines from the log field of its records, and never a neighbour task's", async () => {
     // Prepare
@@ -243,7 +244,7 @@ describe('buildTaskTrace: a FireLens task', () => {
 
 describe('buildTaskTrace: a revision recorded before tracer kept log options', () => {
   const fixture = loadLogDriverFixture('fireLens');
-  const request = { clusterName: 'test', taskId: FIRELENS_TASK, durationMs: MINUTE };
+  const request = { cluster: clusterNamed('test'), taskId: FIRELENS_TASK, durationMs: MINUTE };
   /** What an earlier tracer stored: drivers and awslogs fields, no options, no router configuration. */
   const recordedEarlier: TaskDefinitionInfo[] = fixture.taskDefinitions.map((info) =>
     info.status === 'described'
@@ -303,7 +304,7 @@ describe('buildTaskTrace: an EC2 task on awslogs without a stream prefix', () =>
 
     // Act
     const trace = await buildTaskTrace(deps, {
-      clusterName: 'Features',
+      cluster: clusterNamed('Features'),
       taskId: '33a7f27282624543abd4a00c3e84d0ee',
       durationMs: MINUTE,
     });

@@ -32,6 +32,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
+import { clusterNamed } from '../support/clusters.js';
 import {
   loadReference,
   loadReferences,
@@ -72,7 +73,12 @@ function world(fixture: ReferenceFixture, overrides: Partial<BuildTraceDeps> = {
 }
 
 function request(fixture: ReferenceFixture, overrides: Partial<BuildTraceRequest> = {}): BuildTraceRequest {
-  return { clusterName: fixture.clusterName, taskId: fixture.taskId, durationMs: MINUTE, ...overrides };
+  return {
+    cluster: clusterNamed(fixture.clusterName),
+    taskId: fixture.taskId,
+    durationMs: MINUTE,
+    ...overrides,
+  };
 }
 
 const text = (lines: readonly TraceLine[]) => formatTraceText(lines, { timeZone: REFERENCE_TIME_ZONE });
@@ -160,7 +166,10 @@ describe('buildTaskTrace: service events', () => {
   it('merges recorded events with DescribeServices events, once each, inside the windows only', async () => {
     // Prepare: half the events were recorded, and ECS still remembers all of them.
     const { deps, serviceEvents } = world(fixture);
-    await serviceEvents.putServiceEvents(fixture.serviceEvents.filter((_, i) => i % 2 === 0));
+    await serviceEvents.putServiceEvents(
+      clusterNamed('default'),
+      fixture.serviceEvents.filter((_, i) => i % 2 === 0),
+    );
 
     // Act
     const trace = await buildTaskTrace(deps, request(fixture));
@@ -177,7 +186,7 @@ describe('buildTaskTrace: service events', () => {
     const { deps, serviceEvents } = world(fixture, {
       serviceEventSource: new FakeServiceEventSource(undefined),
     });
-    await serviceEvents.putServiceEvents(fixture.serviceEvents);
+    await serviceEvents.putServiceEvents(clusterNamed('default'), fixture.serviceEvents);
 
     // Act
     const trace = await buildTaskTrace(deps, request(fixture));
@@ -210,7 +219,7 @@ describe('buildTaskTrace: service events', () => {
       const source = new FakeServiceEventSource([]);
       source.error = error;
       const { deps, serviceEvents } = world(fixture, { serviceEventSource: source });
-      await serviceEvents.putServiceEvents(fixture.serviceEvents);
+      await serviceEvents.putServiceEvents(clusterNamed('default'), fixture.serviceEvents);
 
       // Act
       const trace = await buildTaskTrace(deps, request(fixture));
@@ -489,7 +498,7 @@ describe('buildTaskTrace: tasks tracer never recorded', () => {
   async function recordedSummary(): Promise<TaskSummary> {
     const history = new InMemoryTaskHistory();
     history.recordEvents(fixture.events);
-    const task = await history.getTask('default', fixture.taskId);
+    const task = await history.getTask(clusterNamed('default'), fixture.taskId);
     if (!task) throw new Error('the fixture records the task');
     return task.summary;
   }

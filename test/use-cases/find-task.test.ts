@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccessDeniedError, TaskNotFoundError, ThrottledError } from '../../lambda/core/errors.js';
 import { clientSafeReason, findTask } from '../../lambda/use-cases/find-task.js';
 import { FakeLiveTaskSource, InMemoryTaskHistory } from '../fakes/trace-ports.js';
+import { clusterNamed } from '../support/clusters.js';
 import { loadSummary } from '../support/notify-fixtures.js';
 
 const summary = loadSummary('failure-essential-exit.json');
@@ -14,7 +15,7 @@ describe('findTask', () => {
     const live = new FakeLiveTaskSource([]);
 
     // Act
-    const found = await findTask({ history, live }, summary.clusterName, summary.taskId);
+    const found = await findTask({ history, live }, clusterNamed(summary.clusterName), summary.taskId);
 
     // Assess
     expect(found.source).toBe('recorded');
@@ -29,7 +30,7 @@ describe('findTask', () => {
     // Act
     const found = await findTask(
       { history: new InMemoryTaskHistory(), live },
-      summary.clusterName,
+      clusterNamed(summary.clusterName),
       summary.taskId,
     );
 
@@ -44,7 +45,11 @@ describe('findTask', () => {
     live.error = new AccessDeniedError('tracer may not describe tasks in cluster other (ecs:DescribeTasks)');
 
     // Act
-    const failure = findTask({ history: new InMemoryTaskHistory(), live }, 'other', summary.taskId);
+    const failure = findTask(
+      { history: new InMemoryTaskHistory(), live },
+      clusterNamed('other'),
+      summary.taskId,
+    );
 
     // Assess
     await expect(failure).rejects.toBeInstanceOf(TaskNotFoundError);
@@ -58,7 +63,11 @@ describe('findTask', () => {
     live.error = new ThrottledError('ECS kept throttling DescribeTasks; try again in a minute');
 
     // Act
-    const failure = findTask({ history: new InMemoryTaskHistory(), live }, 'default', summary.taskId);
+    const failure = findTask(
+      { history: new InMemoryTaskHistory(), live },
+      clusterNamed('default'),
+      summary.taskId,
+    );
 
     // Assess
     await expect(failure).rejects.toBeInstanceOf(ThrottledError);
@@ -66,7 +75,7 @@ describe('findTask', () => {
 
   it('fails with TaskNotFoundError when no live source is wired', async () => {
     // Act
-    const failure = findTask({ history: new InMemoryTaskHistory() }, 'default', summary.taskId);
+    const failure = findTask({ history: new InMemoryTaskHistory() }, clusterNamed('default'), summary.taskId);
 
     // Assess
     await expect(failure).rejects.toBeInstanceOf(TaskNotFoundError);

@@ -16,6 +16,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTransitionStore,
 } from '../fakes/in-memory-recorder.js';
+import { clusterNamed } from '../support/clusters.js';
 import { loadEvent } from '../support/fixtures.js';
 
 const FARGATE_TD = 'arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:1';
@@ -522,7 +523,7 @@ describe('recordEvent copies service events of a stopped service task', () => {
     // Assess
     expect(result).toMatchObject({ transition: 'stored', serviceEventsCopied: 4 });
     const copied = await serviceEvents.listServiceEvents(
-      'default',
+      clusterNamed('default'),
       'nginx-local',
       0,
       Number.MAX_SAFE_INTEGER,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { ClusterId } from '../../lambda/core/cluster-id.js';
 import type { TaskTransition } from '../../lambda/core/model.js';
 import type { RecordedTask } from '../../lambda/use-cases/ports.js';
 import { CHANGE_LATE_MS, type TaskChangeSource, taskChanges } from '../../lambda/use-cases/task-changes.js';
+import { clusterNamed } from '../support/clusters.js';
 
 const NOW_MS = Date.parse('2024-05-01T12:00:00Z');
 
@@ -41,7 +43,7 @@ class FakeCluster implements TaskChangeSource {
     return [...this.byTask.values()].map((ts) => ({ summary: ts[ts.length - 1] as TaskTransition }));
   }
 
-  async transitions(_cluster: string, taskId: string): Promise<readonly TaskTransition[]> {
+  async transitions(_cluster: ClusterId, taskId: string): Promise<readonly TaskTransition[]> {
     return this.byTask.get(taskId) ?? [];
   }
 }
@@ -53,7 +55,7 @@ describe('taskChanges', () => {
     let now = NOW_MS;
     const clock = { nowMs: () => now };
     cluster.add(transition('old', 1, 'RUNNING', NOW_MS - 10_000));
-    const start = await taskChanges(cluster, clock, { clusterName: 'prod', since: 'start' });
+    const start = await taskChanges(cluster, clock, { cluster: clusterNamed('prod'), since: 'start' });
     now += 2_000;
     cluster.add(transition('a', 1, 'PENDING', now - 1_500));
     cluster.add(transition('a', 2, 'RUNNING', now - 500));
@@ -62,9 +64,15 @@ describe('taskChanges', () => {
     );
 
     // Act
-    const first = await taskChanges(cluster, clock, { clusterName: 'prod', since: start.sinceCursor });
+    const first = await taskChanges(cluster, clock, {
+      cluster: clusterNamed('prod'),
+      since: start.sinceCursor,
+    });
     now += 2_000;
-    const second = await taskChanges(cluster, clock, { clusterName: 'prod', since: first.sinceCursor });
+    const second = await taskChanges(cluster, clock, {
+      cluster: clusterNamed('prod'),
+      since: first.sinceCursor,
+    });
 
     // Assess
     expect(start.tasks).toEqual([]);
@@ -86,7 +94,7 @@ describe('taskChanges', () => {
     const cluster = new FakeCluster();
     const clock = { nowMs: () => NOW_MS };
     const start = await taskChanges(cluster, clock, {
-      clusterName: 'prod',
+      cluster: clusterNamed('prod'),
       since: 'start',
       failedOnly: true,
     });
@@ -102,7 +110,7 @@ describe('taskChanges', () => {
 
     // Act
     const changes = await taskChanges(cluster, clock, {
-      clusterName: 'prod',
+      cluster: clusterNamed('prod'),
       since: start.sinceCursor,
       failedOnly: true,
     });
@@ -117,11 +125,14 @@ describe('taskChanges', () => {
     // Prepare
     const cluster = new FakeCluster();
     const clock = { nowMs: () => NOW_MS };
-    const start = await taskChanges(cluster, clock, { clusterName: 'prod', since: 'start' });
+    const start = await taskChanges(cluster, clock, { cluster: clusterNamed('prod'), since: 'start' });
     cluster.add(transition('c', 1, 'RUNNING', NOW_MS - CHANGE_LATE_MS - 1));
 
     // Act
-    const changes = await taskChanges(cluster, clock, { clusterName: 'prod', since: start.sinceCursor });
+    const changes = await taskChanges(cluster, clock, {
+      cluster: clusterNamed('prod'),
+      since: start.sinceCursor,
+    });
 
     // Assess
     expect(changes.tasks).toEqual([]);
@@ -133,7 +144,11 @@ describe('taskChanges', () => {
 
     // Act / Assess
     await expect(
-      taskChanges(new FakeCluster(), { nowMs: () => NOW_MS }, { clusterName: 'prod', since: trace }),
+      taskChanges(
+        new FakeCluster(),
+        { nowMs: () => NOW_MS },
+        { cluster: clusterNamed('prod'), since: trace },
+      ),
     ).rejects.toThrow(/is the cursor of a task trace, not of a task listing/);
   });
 });

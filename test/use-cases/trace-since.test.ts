@@ -8,6 +8,7 @@ import {
   InMemoryTaskDefinitionStore,
   InMemoryTaskHistory,
 } from '../fakes/trace-ports.js';
+import { clusterNamed } from '../support/clusters.js';
 import { loadEvent } from '../support/fixtures.js';
 
 const TASK_ID = 'c13b4cb40f1f4fe4a2971f76ae5a47ad';
@@ -54,7 +55,7 @@ function runningTask() {
   return { deps, logs, clock };
 }
 
-const request = { clusterName: 'FargateCluster', taskId: TASK_ID, durationMs: 60_000 };
+const request = { cluster: clusterNamed('FargateCluster'), taskId: TASK_ID, durationMs: 60_000 };
 
 describe('traceSince', () => {
   it('answers lines appended between polls once each, in order, reading from shortly before the last poll', async () => {

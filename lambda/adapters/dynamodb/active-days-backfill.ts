@@ -103,7 +103,7 @@ async function summaryDays(
       }),
     );
     for (const item of page.Items ?? []) {
-      const clusterName = parseTaskPk(item[TABLE_KEY.partitionKey]?.S ?? '')?.clusterName;
+      const clusterName = parseTaskPk(item[TABLE_KEY.partitionKey]?.S ?? '')?.scope;
       const listedAt = item[GSI_TASKS_BY_DAY.sortKey]?.S;
       if (clusterName === undefined || listedAt === undefined || !clusters.has(clusterName)) continue;
       let clusterDays = days.get(clusterName);

@@ -1,4 +1,5 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ClusterId, HomeScope } from '../../core/cluster-id.js';
 import type { ContainerInstanceChange, Ec2InstanceNotice, InstanceActivity } from '../../core/instance.js';
 import type { InstanceEventStore, InstanceHistory } from '../../use-cases/ports.js';
 import {
@@ -19,6 +20,7 @@ import {
   INSTANCE_BUCKET_HOURS,
   TABLE_KEY,
   TTL_ATTRIBUTE,
+  UNSCOPED_LAYOUT,
 } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 
@@ -38,10 +40,10 @@ function changeAttribute(change: ContainerInstanceChange): string {
 export class DynamoDbInstanceStore implements InstanceEventStore, InstanceHistory {
   constructor(private readonly options: DynamoDbTableOptions) {}
 
-  async recordContainerInstanceChange(change: ContainerInstanceChange): Promise<void> {
+  async recordContainerInstanceChange(cluster: ClusterId, change: ContainerInstanceChange): Promise<void> {
     const { version: _version, clusterName: _cluster, containerInstanceId: _id, ...rest } = change;
     await this.addToBucket(
-      containerInstancePk(change.clusterName, change.containerInstanceId),
+      containerInstancePk(cluster, change.containerInstanceId),
       Date.parse(change.time),
       changeAttribute(change),
       { ...rest, ...(change.version === undefined ? {} : { version: change.version }) },
@@ -49,9 +51,9 @@ export class DynamoDbInstanceStore implements InstanceEventStore, InstanceHistor
     );
   }
 
-  async recordEc2InstanceNotice(notice: Ec2InstanceNotice): Promise<void> {
+  async recordEc2InstanceNotice(scope: HomeScope, notice: Ec2InstanceNotice): Promise<void> {
     await this.addToBucket(
-      ec2InstancePk(notice.ec2InstanceId),
+      ec2InstancePk(scope, notice.ec2InstanceId),
       Date.parse(notice.time),
       `e${notice.eventId}`,
       notice,
@@ -60,6 +62,7 @@ export class DynamoDbInstanceStore implements InstanceEventStore, InstanceHistor
   }
 
   async recordEc2Mapping(
+    cluster: ClusterId,
     change: ContainerInstanceChange & { readonly ec2InstanceId: string },
   ): Promise<void> {
     const expiresAt = expiresAtSeconds(Date.parse(change.time), this.options.retentionDays);
@@ -69,7 +72,7 @@ export class DynamoDbInstanceStore implements InstanceEventStore, InstanceHistor
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: toItem({
-            [TABLE_KEY.partitionKey]: containerInstancePk(change.clusterName, change.containerInstanceId),
+            [TABLE_KEY.partitionKey]: containerInstancePk(cluster, change.containerInstanceId),
             [TABLE_KEY.sortKey]: EC2_MAPPING_SK,
           }),
           UpdateExpression: 'SET #ec2 = :ec2, #type = :type, #exp = :exp',
@@ -91,40 +94,65 @@ export class DynamoDbInstanceStore implements InstanceEventStore, InstanceHistor
     }
   }
 
+  /**
+   * For the home cluster, also the partitions of the unscoped layout (keys.ts), so that what was recorded
+   * before keys carried the account and region still reaches traces until `tracer migrate` re-keys it.
+   */
   async listInstanceActivity(
-    clusterName: string,
+    cluster: ClusterId,
     containerInstanceId: string,
     fromMs: number,
     toMs: number,
   ): Promise<InstanceActivity | undefined> {
-    const pk = containerInstancePk(clusterName, containerInstanceId);
-    const [buckets, mapping] = await Promise.all([
-      this.queryBuckets(pk, fromMs, toMs),
-      this.options.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: toItem({ [TABLE_KEY.partitionKey]: pk, [TABLE_KEY.sortKey]: EC2_MAPPING_SK }),
-        }),
+    const home = this.isHome(cluster);
+    const pks = [containerInstancePk(cluster, containerInstanceId)];
+    if (home) pks.push(UNSCOPED_LAYOUT.containerInstancePk(cluster.name, containerInstanceId));
+    const [buckets, mappings] = await Promise.all([
+      Promise.all(pks.map((pk) => this.queryBuckets(pk, fromMs, toMs))),
+      Promise.all(
+        pks.map((pk) =>
+          this.options.client.send(
+            new GetItemCommand({
+              TableName: this.options.tableName,
+              Key: toItem({ [TABLE_KEY.partitionKey]: pk, [TABLE_KEY.sortKey]: EC2_MAPPING_SK }),
+            }),
+          ),
+        ),
       ),
     ]);
-    const changes = buckets.map(
-      (value) => ({ ...value, clusterName, containerInstanceId }) as unknown as ContainerInstanceChange,
+    const changes = buckets.flat().map(
+      (value) =>
+        ({
+          ...value,
+          clusterName: cluster.name,
+          containerInstanceId,
+        }) as unknown as ContainerInstanceChange,
     );
-    const mapped = mapping.Item ? fromItem(mapping.Item) : undefined;
     const ec2Ids = new Set<string>();
-    if (
-      mapped &&
-      !isExpired(mapped, this.options.clock.nowMs()) &&
-      typeof mapped.ec2InstanceId === 'string'
-    ) {
-      ec2Ids.add(mapped.ec2InstanceId);
+    for (const mapping of mappings) {
+      const mapped = mapping.Item ? fromItem(mapping.Item) : undefined;
+      if (
+        mapped &&
+        !isExpired(mapped, this.options.clock.nowMs()) &&
+        typeof mapped.ec2InstanceId === 'string'
+      ) {
+        ec2Ids.add(mapped.ec2InstanceId);
+      }
     }
     for (const change of changes) if (change.ec2InstanceId) ec2Ids.add(change.ec2InstanceId);
     if (changes.length === 0 && ec2Ids.size === 0) return undefined;
+    const noticePks = [...ec2Ids].flatMap((id) =>
+      home ? [ec2InstancePk(cluster, id), UNSCOPED_LAYOUT.ec2InstancePk(id)] : [ec2InstancePk(cluster, id)],
+    );
     const notices = (
-      await Promise.all([...ec2Ids].map((id) => this.queryBuckets(ec2InstancePk(id), fromMs, toMs)))
+      await Promise.all(noticePks.map((pk) => this.queryBuckets(pk, fromMs, toMs)))
     ).flat() as unknown as Ec2InstanceNotice[];
     return { changes, notices };
+  }
+
+  private isHome(cluster: ClusterId): boolean {
+    const { home } = this.options;
+    return home !== undefined && cluster.account === home.account && cluster.region === home.region;
   }
 
   private async addToBucket(

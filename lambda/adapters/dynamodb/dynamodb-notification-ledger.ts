@@ -5,9 +5,17 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { ClusterId } from '../../core/cluster-id.js';
 import type { LedgerClaim, NotificationLedger } from '../../use-cases/ports.js';
 import { expiresAtSeconds, ITEM_TYPE_ATTRIBUTE, isConditionalCheckFailed } from './items.js';
-import { legacyNotificationPk, NOTIFY_SK, notificationPk, TABLE_KEY, TTL_ATTRIBUTE } from './keys.js';
+import {
+  LEGACY_NOTIFY_PK,
+  NOTIFY_SK,
+  notificationPk,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+  UNSCOPED_LAYOUT,
+} from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 
 const STATE = 'state';
@@ -16,26 +24,27 @@ const CLAIMED = 'claimed';
 const SENT = 'sent';
 
 /**
- * The notification ledger: one item per task (`N#<cluster>#<taskId>` / `NOTIFY`), in partitions of its own
- * so that the notifier's IAM grant can confine its writes to them; it expires with the task's records. A
- * claim is a conditional put that succeeds when no attempt claimed the task or the last claim's lease ran
- * out; once marked sent, no claim succeeds again. Ledger items of the earlier layout (`T#<cluster>#<taskId>`
- * / `NOTIFY`) are read before a claim and count as this ledger's own.
+ * The notification ledger: one item per task (`N#<account>:<region>:<cluster>#<taskId>` / `NOTIFY`), in
+ * partitions of its own so that the notifier's IAM grant can confine its writes to them; it expires with the
+ * task's records. A claim is a conditional put that succeeds when no attempt claimed the task or the last
+ * claim's lease ran out; once marked sent, no claim succeeds again. For a task of the home cluster, ledger
+ * items of the earlier layouts (`N#<cluster>#<taskId>` and `T#<cluster>#<taskId>`, with sort key `NOTIFY`)
+ * are read before a claim and count as this ledger's own.
  */
 export class DynamoDbNotificationLedger implements NotificationLedger {
   constructor(private readonly options: DynamoDbTableOptions) {}
 
-  async claim(clusterName: string, taskId: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    return (await this.claimNotification(clusterName, taskId, nowMs, leaseMs)).outcome === 'claimed';
+  async claim(cluster: ClusterId, taskId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    return (await this.claimNotification(cluster, taskId, nowMs, leaseMs)).outcome === 'claimed';
   }
 
   async claimNotification(
-    clusterName: string,
+    cluster: ClusterId,
     taskId: string,
     nowMs: number,
     leaseMs: number,
   ): Promise<LedgerClaim> {
-    const earlier = await this.readEarlier(clusterName, taskId);
+    const earlier = await this.readEarlier(cluster, taskId);
     if (earlier !== undefined) {
       const outcome = this.outcomeOf(earlier);
       if (outcome.outcome === 'sent' || (outcome.outcome === 'held' && outcome.leaseUntilMs >= nowMs)) {
@@ -47,9 +56,11 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
         new PutItemCommand({
           TableName: this.options.tableName,
           Item: {
-            ...this.key(clusterName, taskId),
+            ...this.key(cluster, taskId),
             [ITEM_TYPE_ATTRIBUTE]: { S: 'notification' },
-            clusterName: { S: clusterName },
+            clusterName: { S: cluster.name },
+            account: { S: cluster.account },
+            region: { S: cluster.region },
             taskId: { S: taskId },
             [STATE]: { S: CLAIMED },
             claimedAt: { S: new Date(nowMs).toISOString() },
@@ -72,16 +83,16 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
       const current =
         error instanceof ConditionalCheckFailedException && error.Item
           ? error.Item
-          : await this.read(clusterName, taskId);
+          : await this.read(cluster, taskId);
       return this.outcomeOf(current);
     }
   }
 
-  async markSent(clusterName: string, taskId: string, nowMs: number): Promise<void> {
+  async markSent(cluster: ClusterId, taskId: string, nowMs: number): Promise<void> {
     await this.options.client.send(
       new UpdateItemCommand({
         TableName: this.options.tableName,
-        Key: this.key(clusterName, taskId),
+        Key: this.key(cluster, taskId),
         UpdateExpression: 'SET #state = :sent, #sentAt = :sentAt, #expiresAt = :expiresAt',
         ExpressionAttributeNames: { '#state': STATE, '#sentAt': 'sentAt', '#expiresAt': TTL_ATTRIBUTE },
         ExpressionAttributeValues: {
@@ -93,44 +104,54 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
     );
   }
 
-  private key(clusterName: string, taskId: string): Record<string, AttributeValue> {
+  private key(cluster: ClusterId, taskId: string): Record<string, AttributeValue> {
     return {
-      [TABLE_KEY.partitionKey]: { S: notificationPk(clusterName, taskId) },
+      [TABLE_KEY.partitionKey]: { S: notificationPk(cluster, taskId) },
       [TABLE_KEY.sortKey]: { S: NOTIFY_SK },
     };
   }
 
   /**
-   * The ledger item an earlier version wrote next to the task, if any. A task notified just before an
-   * upgrade may be delivered again after it (a retry, a redrive from the dead-letter queue): this read keeps
-   * it from being notified twice. Such items expire with the retention; then the read finds nothing.
+   * The ledger item an earlier version wrote for the task, if any: next to the task, or in a partition
+   * named without the account and region. A task notified just before an upgrade may be delivered again
+   * after it (a retry, a redrive from the dead-letter queue): this read keeps it from being notified
+   * twice. Only the home cluster's tasks have such items; they expire with the retention.
    */
   private async readEarlier(
-    clusterName: string,
+    cluster: ClusterId,
     taskId: string,
   ): Promise<Record<string, AttributeValue> | undefined> {
-    const result = await this.options.client.send(
-      new GetItemCommand({
-        TableName: this.options.tableName,
-        Key: {
-          [TABLE_KEY.partitionKey]: { S: legacyNotificationPk(clusterName, taskId) },
-          [TABLE_KEY.sortKey]: { S: NOTIFY_SK },
-        },
-        ConsistentRead: true,
-      }),
-    );
-    return result.Item;
+    const { home } = this.options;
+    if (home === undefined || home.account !== cluster.account || home.region !== cluster.region) {
+      return undefined;
+    }
+    let found: Record<string, AttributeValue> | undefined;
+    for (const pk of [
+      UNSCOPED_LAYOUT.notificationPk(cluster.name, taskId),
+      LEGACY_NOTIFY_PK(cluster.name, taskId),
+    ]) {
+      const result = await this.options.client.send(
+        new GetItemCommand({
+          TableName: this.options.tableName,
+          Key: { [TABLE_KEY.partitionKey]: { S: pk }, [TABLE_KEY.sortKey]: { S: NOTIFY_SK } },
+          ConsistentRead: true,
+        }),
+      );
+      if (result.Item?.[STATE]?.S === SENT) return result.Item;
+      found ??= result.Item;
+    }
+    return found;
   }
 
   /** The item as it is now; for emulators that do not return it with the failed condition. */
   private async read(
-    clusterName: string,
+    cluster: ClusterId,
     taskId: string,
   ): Promise<Record<string, AttributeValue> | undefined> {
     const result = await this.options.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
-        Key: this.key(clusterName, taskId),
+        Key: this.key(cluster, taskId),
         ConsistentRead: true,
       }),
     );

@@ -1,4 +1,5 @@
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { ClusterId } from '../../core/cluster-id.js';
 import { type ServiceEvent, toEpochMs } from '../../core/model.js';
 import type { ServiceEventStore } from '../../use-cases/ports.js';
 import { unprocessedItemsError } from './dynamodb-errors.js';
@@ -12,8 +13,14 @@ import {
   toItem,
   withoutLayout,
 } from './items.js';
-import { serviceEventSk, servicePk, TABLE_KEY, TTL_ATTRIBUTE } from './keys.js';
+import { serviceEventSk, servicePk, TABLE_KEY, TTL_ATTRIBUTE, UNSCOPED_LAYOUT } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
+
+/** The order of the service partition's sort key: createdAt, then the event id. */
+function byCreatedAt(a: ServiceEvent, b: ServiceEvent): number {
+  const [x, y] = [serviceEventSk(a.createdAt, a.eventId), serviceEventSk(b.createdAt, b.eventId)];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
 
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH_SIZE = 25;
@@ -49,11 +56,11 @@ export class DynamoDbServiceEventStore implements ServiceEventStore {
     this.sleep = retry.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async putServiceEvents(events: readonly ServiceEvent[]): Promise<void> {
+  async putServiceEvents(cluster: ClusterId, events: readonly ServiceEvent[]): Promise<void> {
     // BatchWriteItem rejects a request that names one key twice.
     const byKey = new Map<string, WriteRequest>();
     for (const event of events) {
-      const pk = servicePk(event.clusterName, event.serviceName);
+      const pk = servicePk(cluster, event.serviceName);
       const sk = serviceEventSk(event.createdAt, event.eventId);
       byKey.set(`${pk}\n${sk}`, { PutRequest: { Item: this.toServiceEventItem(event, pk, sk) } });
     }
@@ -63,23 +70,38 @@ export class DynamoDbServiceEventStore implements ServiceEventStore {
     }
   }
 
+  /**
+   * For the home cluster, also the service's partition of the unscoped layout (keys.ts), so that events
+   * recorded before keys carried the account and region reach traces until `tracer migrate` re-keys them.
+   */
   async listServiceEvents(
-    clusterName: string,
+    cluster: ClusterId,
     serviceName: string,
     fromMs: number,
     toMs: number,
   ): Promise<ServiceEvent[]> {
     if (fromMs > toMs) return [];
-    const items = await queryLiveRange(
-      { ...this.options, nowMs: this.options.clock.nowMs() },
-      servicePk(clusterName, serviceName),
-      serviceEventSk(new Date(fromMs).toISOString(), ''),
-      // `E#<iso>#<eventId>` sorts below `E#<iso>#\uffff`: the range includes events at exactly toMs.
-      serviceEventSk(new Date(toMs).toISOString(), '\uffff'),
+    const { home } = this.options;
+    const pks = [servicePk(cluster, serviceName)];
+    if (home && home.account === cluster.account && home.region === cluster.region) {
+      pks.push(UNSCOPED_LAYOUT.servicePk(cluster.name, serviceName));
+    }
+    const pages = await Promise.all(
+      pks.map((pk) =>
+        queryLiveRange(
+          { ...this.options, nowMs: this.options.clock.nowMs() },
+          pk,
+          serviceEventSk(new Date(fromMs).toISOString(), ''),
+          // `E#<iso>#<eventId>` sorts below `E#<iso>#\uffff`: the range includes events at exactly toMs.
+          serviceEventSk(new Date(toMs).toISOString(), '\uffff'),
+        ),
+      ),
     );
     // Each item was written from a ServiceEvent by putServiceEvents.
-    const events = items.map((item) => withoutLayout(fromItem(item)) as unknown as ServiceEvent);
-    return events;
+    const events = pages.flatMap((items) =>
+      items.map((item) => withoutLayout(fromItem(item)) as unknown as ServiceEvent),
+    );
+    return pages.length > 1 ? events.sort(byCreatedAt) : events;
   }
 
   private toServiceEventItem(event: ServiceEvent, pk: string, sk: string): Item {

@@ -4,6 +4,13 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import {
+  type ClusterId,
+  clusterArn,
+  type HomeScope,
+  parseClusterScope,
+  sameCluster,
+} from '../../core/cluster-id.js';
 import { InvalidInputError, ThrottledError } from '../../core/errors.js';
 import type { TaskTransition } from '../../core/model.js';
 import type {
@@ -18,6 +25,7 @@ import { type Item, liveItemFilter } from './items.js';
 import {
   CLUSTERS_PK,
   clusterDayPk,
+  clusterSk,
   failedMonthPk,
   GSI_FAILED_BY_MONTH,
   GSI_TASKS_BY_DAY,
@@ -27,6 +35,7 @@ import {
   TASK_SK,
   TTL_ATTRIBUTE,
   taskPk,
+  UNSCOPED_LAYOUT,
 } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 import { decodeTaskItem, newestTransition } from './task-item.js';
@@ -68,7 +77,7 @@ interface Listing {
     sinceMs: number,
     untilMs: number,
   ): string[];
-  bucketPk(clusterName: string, bucket: string): string;
+  bucketPk(cluster: ClusterId, bucket: string): string;
 }
 
 const BY_CREATED_DAY: Listing = {
@@ -147,7 +156,7 @@ function encodeCursor(cursor: ListCursor): string {
   ).toString('base64url');
 }
 
-function decodeCursor(raw: string, listing: Listing, clusterName: string): ListCursor {
+function decodeCursor(raw: string, listing: Listing, cluster: ClusterId): ListCursor {
   const invalid = (why: string) => new InvalidInputError(`cursor is not valid for this listing: ${why}`);
   let parsed: unknown;
   try {
@@ -169,8 +178,38 @@ function decodeCursor(raw: string, listing: Listing, clusterName: string): ListC
   const key = k as Record<string, unknown>;
   const names = [TABLE_KEY.partitionKey, TABLE_KEY.sortKey, partitionKey, sortKey];
   if (!names.every((name) => typeof key[name] === 'string')) throw invalid('not a cursor tracer issued');
-  if (key[partitionKey] !== listing.bucketPk(clusterName, b)) throw invalid('it belongs to another cluster');
+  if (key[partitionKey] !== listing.bucketPk(cluster, b)) throw invalid('it belongs to another cluster');
   return { index: i, bucket: b, key: key as Record<string, string> };
+}
+
+/**
+ * The clusters of the `CLUSTERS` partition. An entry of the unscoped layout (a bare name) is the home
+ * cluster's, and is skipped without a home; when the home cluster has both entries, it is listed once,
+ * last seen at the newer time.
+ */
+function recordedClusters(items: readonly Item[], home: HomeScope | undefined): RecordedCluster[] {
+  const clusters: RecordedCluster[] = [];
+  for (const item of items) {
+    const scope = stringAttribute(item, TABLE_KEY.sortKey);
+    const lastSeenAt = stringAttribute(item, 'lastSeenAt');
+    if (!scope || !lastSeenAt) continue;
+    const unscoped = !scope.includes(':');
+    if (unscoped && !home) continue;
+    const id = parseClusterScope(scope, home ?? { account: '', region: '' });
+    const same = clusters.findIndex((c) =>
+      sameCluster({ account: c.account, region: c.region, name: c.clusterName }, id),
+    );
+    const cluster: RecordedCluster = {
+      account: id.account,
+      region: id.region,
+      clusterName: id.name,
+      clusterArn: clusterArn(id),
+      lastSeenAt,
+    };
+    if (same < 0) clusters.push(cluster);
+    else if ((clusters[same] as RecordedCluster).lastSeenAt < lastSeenAt) clusters[same] = cluster;
+  }
+  return clusters;
 }
 
 /** A task item as the port's RecordedTask: its newest transition and that version's classification. */
@@ -204,28 +243,42 @@ function stringAttribute(item: Item, name: string): string | undefined {
 export class DynamoDbTaskHistory implements TaskHistory {
   constructor(private readonly options: DynamoDbTableOptions) {}
 
-  async getTask(clusterName: string, taskId: string): Promise<RecordedTask | undefined> {
-    const item = await this.readTaskItem(clusterName, taskId);
+  async getTask(cluster: ClusterId, taskId: string): Promise<RecordedTask | undefined> {
+    const item = await this.readTaskItem(cluster, taskId);
     return item && toRecordedTask(item);
   }
 
-  async listTransitions(clusterName: string, taskId: string): Promise<TaskTransition[]> {
-    const item = await this.readTaskItem(clusterName, taskId);
-    return item ? decodeTaskItem(item, clusterName, taskId).map((decoded) => decoded.transition) : [];
+  async listTransitions(cluster: ClusterId, taskId: string): Promise<TaskTransition[]> {
+    const item = await this.readTaskItem(cluster, taskId);
+    return item ? decodeTaskItem(item, cluster.name, taskId).map((decoded) => decoded.transition) : [];
   }
 
-  /** The task's item, unless it is absent or expired. */
-  private async readTaskItem(clusterName: string, taskId: string): Promise<Item | undefined> {
+  /**
+   * The task's item, unless it is absent or expired. A task of the home cluster that was recorded before
+   * keys carried the account and region, and has not been migrated, is found under its unscoped key.
+   */
+  private async readTaskItem(cluster: ClusterId, taskId: string): Promise<Item | undefined> {
+    const item =
+      (await this.readLiveTaskItem(taskPk(cluster, taskId))) ??
+      (this.isHome(cluster)
+        ? await this.readLiveTaskItem(UNSCOPED_LAYOUT.taskPk(cluster.name, taskId))
+        : undefined);
+    return item;
+  }
+
+  private async readLiveTaskItem(pk: string): Promise<Item | undefined> {
     const { Item: item } = await this.options.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
-        Key: {
-          [TABLE_KEY.partitionKey]: { S: taskPk(clusterName, taskId) },
-          [TABLE_KEY.sortKey]: { S: TASK_SK },
-        },
+        Key: { [TABLE_KEY.partitionKey]: { S: pk }, [TABLE_KEY.sortKey]: { S: TASK_SK } },
       }),
     );
     return item && !isExpiredItem(item, this.options.clock.nowMs()) ? item : undefined;
+  }
+
+  private isHome(cluster: ClusterId): boolean {
+    const { home } = this.options;
+    return home !== undefined && cluster.account === home.account && cluster.region === home.region;
   }
 
   async listClusters(): Promise<RecordedCluster[]> {
@@ -234,15 +287,11 @@ export class DynamoDbTaskHistory implements TaskHistory {
       ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
       ExpressionAttributeValues: { ':pk': { S: CLUSTERS_PK } },
     });
-    return items.flatMap((item) => {
-      const clusterName = stringAttribute(item, TABLE_KEY.sortKey);
-      const lastSeenAt = stringAttribute(item, 'lastSeenAt');
-      return clusterName && lastSeenAt ? [{ clusterName, lastSeenAt }] : [];
-    });
+    return recordedClusters(items, this.options.home);
   }
 
   async listTasks(query: ListTasksQuery): Promise<Page<RecordedTask>> {
-    const { clusterName, limit } = query;
+    const { cluster, limit } = query;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
       throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${limit}`);
     }
@@ -256,13 +305,13 @@ export class DynamoDbTaskHistory implements TaskHistory {
     if (sinceMs > untilMs) return { items: [] };
 
     const listing = query.failedOnly ? FAILED_BY_STOPPED_MONTH : BY_CREATED_DAY;
-    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, listing, clusterName);
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, listing, cluster);
     if (cursor && cursor.bucket > listing.bucketOf(untilMs)) {
       throw new InvalidInputError('cursor is not valid for this listing: it lies after the until time');
     }
     // The recorder registers a task's day before it writes the summary, so a cluster without an item
     // has no tasks to list.
-    const registry = await this.readRegistry(clusterName);
+    const registry = await this.readRegistry(cluster);
     if (!registry) return { items: [] };
     const buckets =
       registry.activeDays === undefined
@@ -317,7 +366,7 @@ export class DynamoDbTaskHistory implements TaskHistory {
             IndexName: indexName,
             KeyConditionExpression: '#gpk = :bucket AND #gsk BETWEEN :low AND :high',
             ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ...values, ':bucket': { S: listing.bucketPk(clusterName, bucket) } },
+            ExpressionAttributeValues: { ...values, ':bucket': { S: listing.bucketPk(cluster, bucket) } },
             ScanIndexForward: false,
             Limit: pageSize,
             ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
@@ -373,11 +422,11 @@ export class DynamoDbTaskHistory implements TaskHistory {
   }
 
   /** The cluster item's registry, or undefined when the cluster was never recorded (or expired and was swept). */
-  private async readRegistry(clusterName: string): Promise<ClusterRegistry | undefined> {
+  private async readRegistry(cluster: ClusterId): Promise<ClusterRegistry | undefined> {
     const { Item: item } = await this.options.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
-        Key: { [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK }, [TABLE_KEY.sortKey]: { S: clusterName } },
+        Key: { [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK }, [TABLE_KEY.sortKey]: { S: clusterSk(cluster) } },
         ProjectionExpression: '#activeDays, #lastSeenAt',
         ExpressionAttributeNames: { '#activeDays': ACTIVE_DAYS_ATTRIBUTE, '#lastSeenAt': 'lastSeenAt' },
         // The summary that a listing finds was written after the day was registered.

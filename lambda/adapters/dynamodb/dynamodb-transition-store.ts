@@ -4,6 +4,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { BoundedMap } from '../../core/bounded-map.js';
+import { type ClusterId, clusterArn, clusterIdOfTask } from '../../core/cluster-id.js';
 import { TracerError } from '../../core/errors.js';
 import { type TaskTransition, toEpochMs } from '../../core/model.js';
 import type { RecordedTask, RecordOutcome, TransitionStore } from '../../use-cases/ports.js';
@@ -18,6 +19,7 @@ import {
 import {
   CLUSTERS_PK,
   clusterDayPk,
+  clusterSk,
   failedMonthPk,
   GSI_FAILED_BY_MONTH,
   GSI_TASKS_BY_DAY,
@@ -133,8 +135,8 @@ export class DynamoDbTransitionStore implements TransitionStore {
   async recordTransition(task: RecordedTask): Promise<RecordOutcome> {
     const { summary: t, failure } = task;
     const encoded = encodeTransition(t, failure);
-    const key = this.taskKey(t);
-    const taskKey = taskPk(t.clusterName, t.taskId);
+    const cluster = clusterIdOfTask(t);
+    const taskKey = taskPk(cluster, t.taskId);
     const known = this.known.get(taskKey);
     const update = new ItemUpdate();
     const skipped: [string, AttributeValue, SetMode][] = [];
@@ -149,12 +151,12 @@ export class DynamoDbTransitionStore implements TransitionStore {
     // createdAt is the same in every version; the event time differs, so only the first one counts.
     const listedAt = listingTime(t);
     const listedBy = t.createdAt === undefined ? 'first' : 'always';
-    set(GSI_TASKS_BY_DAY.partitionKey, { S: clusterDayPk(t.clusterName, listedAt) }, listedBy);
+    set(GSI_TASKS_BY_DAY.partitionKey, { S: clusterDayPk(cluster, listedAt) }, listedBy);
     set(GSI_TASKS_BY_DAY.sortKey, { S: listingSk(listedAt, t.taskId) }, listedBy);
     if (failure?.failed) {
       const failedAt = failedListingTime(t);
       const failedBy = t.stoppedAt === undefined ? 'first' : 'always';
-      set(GSI_FAILED_BY_MONTH.partitionKey, { S: failedMonthPk(t.clusterName, failedAt) }, failedBy);
+      set(GSI_FAILED_BY_MONTH.partitionKey, { S: failedMonthPk(cluster, failedAt) }, failedBy);
       set(GSI_FAILED_BY_MONTH.sortKey, { S: listingSk(failedAt, t.taskId) }, failedBy);
     }
     // A stopped task is kept retentionDays after it stopped; a running one after it was created.
@@ -167,7 +169,7 @@ export class DynamoDbTransitionStore implements TransitionStore {
       const result = await this.options.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
-          Key: key,
+          Key: this.taskKey(taskKey),
           ...update.expression(),
           ConditionExpression: 'attribute_not_exists(#a0)',
           // Free of capacity: the item before the update says whether this version is the newest.
@@ -194,7 +196,11 @@ export class DynamoDbTransitionStore implements TransitionStore {
     }
     if (!repair.isEmpty()) {
       await this.options.client.send(
-        new UpdateItemCommand({ TableName: this.options.tableName, Key: key, ...repair.expression() }),
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: this.taskKey(taskKey),
+          ...repair.expression(),
+        }),
       );
     }
     this.remember(taskKey, before, update, repair);
@@ -220,9 +226,9 @@ export class DynamoDbTransitionStore implements TransitionStore {
     this.known.set(taskKey, attributes);
   }
 
-  private taskKey(t: TaskTransition): Item {
+  private taskKey(pk: string): Item {
     return {
-      [TABLE_KEY.partitionKey]: { S: taskPk(t.clusterName, t.taskId) },
+      [TABLE_KEY.partitionKey]: { S: pk },
       [TABLE_KEY.sortKey]: { S: TASK_SK },
     };
   }
@@ -233,18 +239,18 @@ export class DynamoDbTransitionStore implements TransitionStore {
    * item's TTL with it, only move forward. Usually one UpdateItem: a second one adds the day when lastSeenAt
    * is already as new, and one more prunes days that left the retention window.
    */
-  async registerCluster(clusterName: string, seenAt: string, listedAt: string): Promise<void> {
+  async registerCluster(cluster: ClusterId, seenAt: string, listedAt: string): Promise<void> {
     const day = listedAt.slice(0, 10);
     for (let round = 0; round < MAX_REGISTRATION_ROUNDS; round += 1) {
       const days =
-        (await this.advanceCluster(clusterName, seenAt, day)) ?? (await this.addActiveDay(clusterName, day));
+        (await this.advanceCluster(cluster, seenAt, day)) ?? (await this.addActiveDay(cluster, day));
       if (days !== undefined) {
-        await this.pruneActiveDays(clusterName, days);
+        await this.pruneActiveDays(cluster, days);
         return;
       }
-      await this.startLegacyRegistry(clusterName, day);
+      await this.startLegacyRegistry(cluster, day);
     }
-    throw new TracerError(`cluster ${clusterName} could not be registered: its item kept changing`);
+    throw new TracerError(`cluster ${clusterArn(cluster)} could not be registered: its item kept changing`);
   }
 
   /**
@@ -252,16 +258,17 @@ export class DynamoDbTransitionStore implements TransitionStore {
    * update, or undefined when lastSeenAt is already as new or the item predates the registry.
    */
   private async advanceCluster(
-    clusterName: string,
+    cluster: ClusterId,
     seenAt: string,
     day: string,
   ): Promise<string[] | undefined> {
     // The TTL counts from the end of the seen day: the item outlives every summary it lists, each of
     // which expires retentionDays after its own last event.
     const seenDayEndMs = toEpochMs(`${seenAt.slice(0, 10)}T00:00:00.000Z`) + MS_PER_DAY;
-    const updated = await this.updateCluster(clusterName, {
+    const updated = await this.updateCluster(cluster, {
       UpdateExpression:
-        'SET #itemType = :itemType, #clusterName = :clusterName, #lastSeenAt = :seenAt, ' +
+        'SET #itemType = :itemType, #clusterName = :clusterName, #account = :account, #region = :region, ' +
+        '#lastSeenAt = :seenAt, ' +
         '#expiresAt = :expiresAt ADD #activeDays :days',
       ConditionExpression:
         'attribute_not_exists(#pk) OR (attribute_exists(#activeDays) AND #lastSeenAt < :seenAt)',
@@ -269,13 +276,17 @@ export class DynamoDbTransitionStore implements TransitionStore {
         '#pk': TABLE_KEY.partitionKey,
         '#itemType': ITEM_TYPE_ATTRIBUTE,
         '#clusterName': 'clusterName',
+        '#account': 'account',
+        '#region': 'region',
         '#lastSeenAt': 'lastSeenAt',
         '#expiresAt': TTL_ATTRIBUTE,
         '#activeDays': ACTIVE_DAYS_ATTRIBUTE,
       },
       ExpressionAttributeValues: {
         ':itemType': { S: 'cluster' satisfies ItemType },
-        ':clusterName': { S: clusterName },
+        ':clusterName': { S: cluster.name },
+        ':account': { S: cluster.account },
+        ':region': { S: cluster.region },
         ':seenAt': { S: seenAt },
         ':expiresAt': { N: String(expiresAtSeconds(seenDayEndMs, this.options.retentionDays)) },
         ':days': { SS: [day] },
@@ -286,8 +297,8 @@ export class DynamoDbTransitionStore implements TransitionStore {
   }
 
   /** Adds the day to an existing registry: the active days after the update, or undefined without one. */
-  private async addActiveDay(clusterName: string, day: string): Promise<string[] | undefined> {
-    const updated = await this.updateCluster(clusterName, {
+  private async addActiveDay(cluster: ClusterId, day: string): Promise<string[] | undefined> {
+    const updated = await this.updateCluster(cluster, {
       UpdateExpression: 'ADD #activeDays :days',
       ConditionExpression: 'attribute_exists(#activeDays)',
       ExpressionAttributeNames: { '#activeDays': ACTIVE_DAYS_ATTRIBUTE },
@@ -302,12 +313,12 @@ export class DynamoDbTransitionStore implements TransitionStore {
    * any, so its registry starts with every day of the retention window up to today: listings walk them
    * all, as they did, until those days age out.
    */
-  private async startLegacyRegistry(clusterName: string, day: string): Promise<void> {
+  private async startLegacyRegistry(cluster: ClusterId, day: string): Promise<void> {
     const nowMs = this.options.clock.nowMs();
     const today = utcDay(nowMs);
     const days = daysFromTo(oldestListedDay(nowMs, this.options.retentionDays), day > today ? day : today);
     // Another container may have started it already, or TTL deleted the item: the next round sees which.
-    await this.updateCluster(clusterName, {
+    await this.updateCluster(cluster, {
       UpdateExpression: 'ADD #activeDays :days',
       ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#activeDays)',
       ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#activeDays': ACTIVE_DAYS_ATTRIBUTE },
@@ -316,10 +327,10 @@ export class DynamoDbTransitionStore implements TransitionStore {
   }
 
   /** Drops the days that no listing reads any more, so the set stays about retentionDays long. */
-  private async pruneActiveDays(clusterName: string, days: readonly string[]): Promise<void> {
+  private async pruneActiveDays(cluster: ClusterId, days: readonly string[]): Promise<void> {
     const stale = prunableDays(days, oldestListedDay(this.options.clock.nowMs(), this.options.retentionDays));
     if (stale.length === 0) return;
-    await this.updateCluster(clusterName, {
+    await this.updateCluster(cluster, {
       UpdateExpression: 'DELETE #activeDays :stale',
       ExpressionAttributeNames: { '#activeDays': ACTIVE_DAYS_ATTRIBUTE },
       ExpressionAttributeValues: { ':stale': { SS: stale } },
@@ -328,7 +339,7 @@ export class DynamoDbTransitionStore implements TransitionStore {
 
   /** One UpdateItem of the cluster item: the attributes it returned, or undefined when its condition failed. */
   private async updateCluster(
-    clusterName: string,
+    cluster: ClusterId,
     update: Pick<
       UpdateItemCommandInput,
       | 'UpdateExpression'
@@ -342,7 +353,10 @@ export class DynamoDbTransitionStore implements TransitionStore {
       const result = await this.options.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
-          Key: { [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK }, [TABLE_KEY.sortKey]: { S: clusterName } },
+          Key: {
+            [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK },
+            [TABLE_KEY.sortKey]: { S: clusterSk(cluster) },
+          },
           ...update,
         }),
       );

@@ -3,16 +3,24 @@
  * `expiresAt` (epoch seconds) is the TTL attribute. Two sparse, KEYS_ONLY global secondary indexes serve
  * the listings.
  *
- * | item                 | pk                          | sk                         | index keys                                          |
- * |----------------------|-----------------------------|----------------------------|-----------------------------------------------------|
- * | task                 | `T#<cluster>#<taskId>`      | `TASK`                     | tasksByDay: `lpk` `C#<cluster>#<listing day>` / `lsk` `<listing time>#<taskId>`; failedByMonth (failed only): `fpk` `F#<cluster>#<stop month>` / `fsk` `<stop time>#<taskId>` |
- * | notification ledger  | `N#<cluster>#<taskId>`      | `NOTIFY`                   |                                                     |
- * | recorded cluster     | `CLUSTERS`                  | `<cluster>`                | none; holds `lastSeenAt` and `activeDays` (below)   |
- * | task definition      | `TD#<taskDefinitionArn>`    | `TD`                       |                                                     |
- * | service event        | `S#<cluster>#<service>`     | `E#<createdAt>#<eventId>`  |                                                     |
- * | container instance   | `I#<cluster>#<instanceId>`  | `H#<6-hour bucket>`        | none; one map attribute per event (below)           |
- * | its EC2 instance     | `I#<cluster>#<instanceId>`  | `EC2`                      | none; holds `ec2InstanceId`                         |
- * | EC2 instance notices | `EC2#<ec2InstanceId>`       | `H#<6-hour bucket>`        | none; one map attribute per event                   |
+ * `<scope>` is `clusterScope(cluster)`, `<account>:<region>:<cluster name>` (core/cluster-id.ts): cluster
+ * names are unique only in one account and region, so two clusters named `prod` in two accounts never
+ * share a key, a listing or a cursor. A cluster name may not contain `:`.
+ *
+ * | item                 | pk                               | sk                         | index keys                                          |
+ * |----------------------|----------------------------------|----------------------------|-----------------------------------------------------|
+ * | task                 | `T#<scope>#<taskId>`             | `TASK`                     | tasksByDay: `lpk` `C#<scope>#<listing day>` / `lsk` `<listing time>#<taskId>`; failedByMonth (failed only): `fpk` `F#<scope>#<stop month>` / `fsk` `<stop time>#<taskId>` |
+ * | notification ledger  | `N#<scope>#<taskId>`             | `NOTIFY`                   |                                                     |
+ * | recorded cluster     | `CLUSTERS`                       | `<scope>`                  | none; holds `clusterName`, `account`, `region`, `lastSeenAt` and `activeDays` (below) |
+ * | task definition      | `TD#<taskDefinitionArn>`         | `TD`                       | (the ARN names account and region)                  |
+ * | service event        | `S#<scope>#<service>`            | `E#<createdAt>#<eventId>`  |                                                     |
+ * | container instance   | `I#<scope>#<instanceId>`         | `H#<6-hour bucket>`        | none; one map attribute per event (below)           |
+ * | its EC2 instance     | `I#<scope>#<instanceId>`         | `EC2`                      | none; holds `ec2InstanceId`                         |
+ * | EC2 instance notices | `EC2#<account>:<region>:<ec2InstanceId>` | `H#<6-hour bucket>` | none; one map attribute per event                   |
+ *
+ * The recorder takes a record's account and region from the event itself: the cluster ARN in the detail
+ * (else the task, service or container instance ARN), else the event's `account` and `region`; an EC2
+ * notice's from the event. A task item also keeps them (`ac`, `rg`, task-item.ts).
  *
  * One item per task (task-item.ts): each ECS event is one conditional UpdateItem that adds its version's
  * map `v<version>` (condition: that version is absent), the attributes the task keeps for life with
@@ -29,10 +37,13 @@
  * TTL: a task's item expires retentionDays after it stopped (stoppedAt of a STOPPED version), or, while
  * it runs, after its createdAt.
  *
- * Why day buckets on tasksByDay: a cluster that runs 100,000 tasks a day writes about 1.2 index entries a
- * second on average (each task's keys once) into that day's partition, far below the 1,000 writes a second
- * one partition takes, and each day's key stops growing at midnight. Failed tasks are rarer, so
- * failedByMonth buckets by month. The table's own partitions are per task.
+ * Why day buckets on tasksByDay: a listing partition is one cluster of one account and region on one day.
+ * A cluster that runs 100,000 tasks a day writes about 1.2 index entries a second on average (each task's
+ * keys once) into that day's partition, far below the 1,000 writes a second one partition takes, and each
+ * day's key stops growing at midnight; more accounts, regions or clusters add partitions, never load on
+ * one. Failed tasks are rarer, so failedByMonth buckets by month. The table's own partitions are per task.
+ * The `CLUSTERS` partition gets about one write per cluster and listing day (the recorder caches the
+ * registration), so it stays far below a partition's limits even for thousands of clusters.
  *
  * The active-day registry: the recorded-cluster item holds `activeDays`, a string set of the listing days
  * (`YYYY-MM-DD`) that hold the cluster's tasks. The recorder adds a task's day (`ADD`, a set union: order
@@ -57,6 +68,8 @@
  * Items of the earlier layout (one `V#<version>` item per transition and a `SUMMARY` item, in the
  * ALL-projected indexes byClusterTime and failedByCluster) are moved into task items by `tracer migrate`.
  */
+
+import { type ClusterId, clusterScope, type HomeScope } from '../../core/cluster-id.js';
 
 export const TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -83,27 +96,29 @@ export const CLUSTERS_PK = 'CLUSTERS';
 export const TASK_DEFINITION_SK = 'TD';
 
 /** Partition key of everything tracer keeps about one task. */
-export function taskPk(clusterName: string, taskId: string): string {
-  return `T#${clusterName}#${taskId}`;
-}
-
-/** The cluster name and task id of a task partition key, or undefined for another key. */
-export function parseTaskPk(pk: string): { clusterName: string; taskId: string } | undefined {
-  const m = /^T#(.+)#([^#]+)$/.exec(pk);
-  return m ? { clusterName: m[1] as string, taskId: m[2] as string } : undefined;
-}
-
-/** Partition key of a task's notification ledger item, apart from the task so that IAM can tell them apart. */
-export function notificationPk(clusterName: string, taskId: string): string {
-  return `N#${clusterName}#${taskId}`;
+export function taskPk(cluster: ClusterId, taskId: string): string {
+  return `T#${clusterScope(cluster)}#${taskId}`;
 }
 
 /**
- * Where ledger items were written before they had their own partitions (the task's, with sort key `NOTIFY`);
- * read only, so that a notification sent before an upgrade stays sent.
+ * The cluster scope and task id of a task partition key, or undefined for another key. The scope is
+ * `<account>:<region>:<name>`, or a bare name in an item of the earlier layout (see `parseClusterScope`).
  */
-export function legacyNotificationPk(clusterName: string, taskId: string): string {
-  return taskPk(clusterName, taskId);
+export function parseTaskPk(pk: string): { scope: string; clusterName: string; taskId: string } | undefined {
+  const m = /^T#(.+)#([^#]+)$/.exec(pk);
+  if (!m) return undefined;
+  const scope = m[1] as string;
+  return { scope, clusterName: scope.slice(scope.lastIndexOf(':') + 1), taskId: m[2] as string };
+}
+
+/** Partition key of a task's notification ledger item, apart from the task so that IAM can tell them apart. */
+export function notificationPk(cluster: ClusterId, taskId: string): string {
+  return `N#${clusterScope(cluster)}#${taskId}`;
+}
+
+/** Sort key of a cluster's item in the `CLUSTERS` partition. */
+export function clusterSk(cluster: ClusterId): string {
+  return clusterScope(cluster);
 }
 
 /**
@@ -121,13 +136,13 @@ export const LEADING_KEY_PATTERNS = {
 } as const;
 
 /** tasksByDay partition: the cluster's tasks listed on one UTC day (`YYYY-MM-DD`). */
-export function clusterDayPk(clusterName: string, createdAtIso: string): string {
-  return `C#${clusterName}#${createdAtIso.slice(0, 10)}`;
+export function clusterDayPk(cluster: ClusterId, createdAtIso: string): string {
+  return `C#${clusterScope(cluster)}#${createdAtIso.slice(0, 10)}`;
 }
 
 /** failedByMonth partition: the cluster's failed tasks stopped in one UTC month (`YYYY-MM`). */
-export function failedMonthPk(clusterName: string, stoppedAtIso: string): string {
-  return `F#${clusterName}#${stoppedAtIso.slice(0, 7)}`;
+export function failedMonthPk(cluster: ClusterId, stoppedAtIso: string): string {
+  return `F#${clusterScope(cluster)}#${stoppedAtIso.slice(0, 7)}`;
 }
 
 /** Listing sort key: time first so that a descending query is newest first, then the task id for ties. */
@@ -139,8 +154,8 @@ export function taskDefinitionPk(taskDefinitionArn: string): string {
   return `TD#${taskDefinitionArn}`;
 }
 
-export function servicePk(clusterName: string, serviceName: string): string {
-  return `S#${clusterName}#${serviceName}`;
+export function servicePk(cluster: ClusterId, serviceName: string): string {
+  return `S#${clusterScope(cluster)}#${serviceName}`;
 }
 
 export function serviceEventSk(createdAtIso: string, eventId: string): string {
@@ -152,13 +167,13 @@ export const INSTANCE_BUCKET_HOURS = 6;
 export const EC2_MAPPING_SK = 'EC2';
 
 /** Partition of one container instance's events. */
-export function containerInstancePk(clusterName: string, containerInstanceId: string): string {
-  return `I#${clusterName}#${containerInstanceId}`;
+export function containerInstancePk(cluster: ClusterId, containerInstanceId: string): string {
+  return `I#${clusterScope(cluster)}#${containerInstanceId}`;
 }
 
-/** Partition of EC2's notices about one instance. */
-export function ec2InstancePk(ec2InstanceId: string): string {
-  return `EC2#${ec2InstanceId}`;
+/** Partition of EC2's notices about one instance: instance ids are unique only in one account and region. */
+export function ec2InstancePk(scope: HomeScope, ec2InstanceId: string): string {
+  return `EC2#${scope.account}:${scope.region}:${ec2InstanceId}`;
 }
 
 /**
@@ -179,3 +194,31 @@ export const LEGACY_LAYOUT = {
   transitionSkPrefix: 'V#',
   indexKeys: ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'],
 } as const;
+
+/**
+ * The keys of the layout before clusters carried their account and region: the cluster segment is the
+ * bare cluster name, and EC2 notices are keyed by the instance id alone. Items so keyed belong to the
+ * stack's home (see `parseClusterScope`); they are read where noted in the header and re-keyed by
+ * `tracer migrate`.
+ */
+export const UNSCOPED_LAYOUT = {
+  taskPk: (clusterName: string, taskId: string) => `T#${clusterName}#${taskId}`,
+  notificationPk: (clusterName: string, taskId: string) => `N#${clusterName}#${taskId}`,
+  clusterSk: (clusterName: string) => clusterName,
+  clusterDayPk: (clusterName: string, day: string) => `C#${clusterName}#${day}`,
+  failedMonthPk: (clusterName: string, month: string) => `F#${clusterName}#${month}`,
+  servicePk: (clusterName: string, serviceName: string) => `S#${clusterName}#${serviceName}`,
+  containerInstancePk: (clusterName: string, id: string) => `I#${clusterName}#${id}`,
+  ec2InstancePk: (ec2InstanceId: string) => `EC2#${ec2InstanceId}`,
+} as const;
+
+/**
+ * Where ledger items were written before they had their own partitions (the task's, with sort key
+ * `NOTIFY`); read only, so that a notification sent before an upgrade stays sent.
+ */
+export const LEGACY_NOTIFY_PK = UNSCOPED_LAYOUT.taskPk;
+
+/** Whether a key's cluster segment (or an EC2 partition's id) predates account and region. */
+export function isUnscopedSegment(segment: string): boolean {
+  return !segment.includes(':');
+}

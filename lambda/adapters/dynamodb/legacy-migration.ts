@@ -18,12 +18,13 @@ import {
   ScanCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { clusterIdOfTask } from '../../core/cluster-id.js';
 import type { FailureClassification } from '../../core/failure.js';
 import type { TaskTransition } from '../../core/model.js';
 import type { DynamoDbTransitionStore } from './dynamodb-transition-store.js';
 import { listingTime } from './dynamodb-transition-store.js';
 import { fromItem, type Item, isConditionalCheckFailed, withoutLayout } from './items.js';
-import { LEGACY_LAYOUT, TABLE_KEY } from './keys.js';
+import { CLUSTERS_PK, isUnscopedSegment, LEGACY_LAYOUT, TABLE_KEY } from './keys.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 
 /** BatchWriteItem takes at most 25 requests. */
@@ -94,7 +95,8 @@ export async function migrateLegacyItems(options: MigrationOptions): Promise<Mig
         await migrateTask(options, source, pk, inPlace, counts);
         recent.add(pk);
         if (recent.size > RECENT_TASKS) recent.delete(recent.values().next().value as string);
-      } else if (!inPlace) {
+      } else if (!inPlace && !(pk === CLUSTERS_PK && isUnscopedSegment(sk))) {
+        // A cluster item without account and region is registered again, scoped, by its migrated tasks.
         await copyItem(options.table, item, counts);
       }
     }
@@ -131,7 +133,7 @@ async function migrateTask(
   transitions.sort((a, b) => a.version - b.version);
   for (const t of transitions) {
     await options.store.registerCluster(
-      t.clusterName,
+      clusterIdOfTask(t),
       `${t.eventTime.slice(0, 10)}T00:00:00.000Z`,
       listingTime(t),
     );

@@ -56,7 +56,12 @@ export class EcsLiveCatalog {
    * @throws AccessDeniedError when the caller may not call ecs:ListClusters.
    */
   async listClusterNames(): Promise<string[]> {
-    const names: string[] = [];
+    return (await this.listClusterArns()).map(arnToName).sort();
+  }
+
+  /** The ARNs of the account's clusters in the client's region, which name the account and region too. */
+  async listClusterArns(): Promise<string[]> {
+    const arns: string[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.call('ecs:ListClusters', () =>
@@ -64,10 +69,10 @@ export class EcsLiveCatalog {
           new ListClustersCommand({ maxResults: PAGE_SIZE, ...(nextToken ? { nextToken } : {}) }),
         ),
       );
-      for (const arn of page.clusterArns ?? []) names.push(arnToName(arn));
+      arns.push(...(page.clusterArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
-    return names.sort();
+    return arns.sort();
   }
 
   /**

@@ -1,4 +1,5 @@
 import { DescribeContainerInstancesCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { ClusterId } from '../../core/cluster-id.js';
 import { AccessDeniedError, ThrottledError } from '../../core/errors.js';
 import type { InstanceActivity } from '../../core/instance.js';
 import type { Clock, InstanceHistory } from '../../use-cases/ports.js';
@@ -22,9 +23,10 @@ export class EcsLiveInstanceSource implements InstanceHistory {
    *   when throttling outlasts the SDK's retries.
    */
   async listInstanceActivity(
-    clusterName: string,
+    cluster: ClusterId,
     containerInstanceId: string,
   ): Promise<InstanceActivity | undefined> {
+    const clusterName = cluster.name;
     try {
       const output = await this.client.send(
         new DescribeContainerInstancesCommand({

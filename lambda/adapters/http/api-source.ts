@@ -3,14 +3,22 @@
  * credential chain, except for a plain-HTTP loopback endpoint (the local mode), which takes no credentials.
  * The SDK's credential providers and the signer are loaded only when a request must be signed.
  */
-import type { TaskListFilters, TraceRequest, TracerSource, TraceText } from '../../cli/source.js';
+import type {
+  ClusterListFilter,
+  TaskListFilters,
+  TraceRequest,
+  TracerSource,
+  TraceText,
+} from '../../cli/source.js';
 import type {
   ClusterListResponse,
   TaskListResponse,
   TaskSummaryResponse,
   TraceResponse,
 } from '../../core/api-types.js';
-import { InvalidInputError } from '../../core/errors.js';
+import { AmbiguousClusterError, type ClusterRef, clusterIdOfArn } from '../../core/cluster-id.js';
+import { InvalidInputError, type TracerError } from '../../core/errors.js';
+import { clusterPathSegment } from '../../core/request/params.js';
 import {
   ApiProtocolError,
   ApiResponseError,
@@ -117,6 +125,24 @@ export function withoutPagingNotice(text: string): string {
   return PAGING_NOTICE.test(text.slice(start)) ? text.slice(0, start) : text;
 }
 
+/**
+ * The query that narrows a cluster name to an account or region; a cluster with both travels as its ARN
+ * in the path instead.
+ */
+function clusterQuery(cluster: ClusterRef): Record<string, string | undefined> {
+  if (cluster.account !== undefined && cluster.region !== undefined) return {};
+  return { account: cluster.account, region: cluster.region };
+}
+
+/** A 409 `AmbiguousCluster` answer as the error the API raised, with the ARNs it lists. */
+function ambiguousClusterOf(body: unknown): AmbiguousClusterError | undefined {
+  if (!isRecord(body) || !isRecord(body.error) || body.error.code !== 'AmbiguousCluster') return undefined;
+  const arns = body.error.clusterArns;
+  if (!Array.isArray(arns) || !arns.every((arn) => typeof arn === 'string')) return undefined;
+  const name = arns.map((arn) => clusterIdOfArn(arn)?.name).find((n) => n !== undefined);
+  return name === undefined ? undefined : new AmbiguousClusterError(name, arns);
+}
+
 function oneLine(text: string, maxChars = 300): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
@@ -187,15 +213,20 @@ export class ApiSource implements TracerSource {
     return this.signs;
   }
 
-  async listClusters(): Promise<ClusterListResponse> {
-    const answer = await this.get(['clusters'], {}, 'application/json');
+  async listClusters(filter: ClusterListFilter = {}): Promise<ClusterListResponse> {
+    const answer = await this.get(
+      ['clusters'],
+      { account: filter.account, region: filter.region },
+      'application/json',
+    );
     return this.parseJson(answer, 'a cluster list', isClusterList);
   }
 
-  async listTasks(cluster: string, filters: TaskListFilters = {}): Promise<TaskListResponse> {
+  async listTasks(cluster: ClusterRef, filters: TaskListFilters = {}): Promise<TaskListResponse> {
     const answer = await this.get(
-      ['clusters', cluster, 'tasks'],
+      ['clusters', clusterPathSegment(cluster), 'tasks'],
       {
+        ...clusterQuery(cluster),
         status: filters.status,
         failed: filters.failed ? 'true' : undefined,
         since: filters.since,
@@ -208,15 +239,19 @@ export class ApiSource implements TracerSource {
     return this.parseJson(answer, 'a task list', isTaskList);
   }
 
-  async getTask(cluster: string, task: string): Promise<TaskSummaryResponse> {
-    const answer = await this.get(['clusters', cluster, 'tasks', task], {}, 'application/json');
+  async getTask(cluster: ClusterRef, task: string): Promise<TaskSummaryResponse> {
+    const answer = await this.get(
+      ['clusters', clusterPathSegment(cluster), 'tasks', task],
+      clusterQuery(cluster),
+      'application/json',
+    );
     return this.parseJson(answer, 'a task summary', isTaskSummary);
   }
 
-  async getTraceText(cluster: string, task: string, request: TraceRequest): Promise<TraceText> {
+  async getTraceText(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceText> {
     const answer = await this.get(
-      ['clusters', cluster, 'tasks', task, 'trace'],
-      this.traceQuery(request),
+      ['clusters', clusterPathSegment(cluster), 'tasks', task, 'trace'],
+      { ...clusterQuery(cluster), ...this.traceQuery(request) },
       'text/plain',
     );
     const contentType = answer.headers['content-type'] ?? '';
@@ -230,10 +265,10 @@ export class ApiSource implements TracerSource {
     return nextCursor ? { text: withoutPagingNotice(answer.body), nextCursor } : { text: answer.body };
   }
 
-  async getTraceJson(cluster: string, task: string, request: TraceRequest): Promise<TraceResponse> {
+  async getTraceJson(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceResponse> {
     const answer = await this.get(
-      ['clusters', cluster, 'tasks', task, 'trace'],
-      { ...this.traceQuery(request), format: 'json' },
+      ['clusters', clusterPathSegment(cluster), 'tasks', task, 'trace'],
+      { ...clusterQuery(cluster), ...this.traceQuery(request), format: 'json' },
       'application/json',
     );
     return this.parseJson(answer, 'a trace', isTrace);
@@ -313,7 +348,7 @@ export class ApiSource implements TracerSource {
     }
   }
 
-  private toApiError(answer: HttpAnswer, attempts: number): ApiResponseError {
+  private toApiError(answer: HttpAnswer, attempts: number): TracerError {
     const requestId = answer.headers['x-amzn-requestid'] ?? answer.headers['x-amz-apigw-id'];
     const gatewayErrorType = answer.headers['x-amzn-errortype']?.split(':')[0];
     const details = {
@@ -328,6 +363,8 @@ export class ApiSource implements TracerSource {
     } catch {
       body = undefined;
     }
+    const ambiguous = ambiguousClusterOf(body);
+    if (ambiguous) return ambiguous;
     if (isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string') {
       const code = typeof body.error.code === 'string' ? body.error.code : `HTTP${answer.status}`;
       return new ApiResponseError(answer.status, code, oneLine(body.error.message), details);

@@ -3,6 +3,7 @@
  * (params.ts): what the API handler and local mode hand to the use cases. Pure: the caller passes the
  * parts of the HTTP request and the time that `since: 2h` counts back from.
  */
+import type { ClusterRef } from '../cluster-id.js';
 import { InvalidInputError, TracerError } from '../errors.js';
 import { DEFAULT_TIME_ZONE } from '../format.js';
 import { DEFAULT_LOG_WINDOW_MS } from '../log-windows.js';
@@ -11,7 +12,8 @@ import {
   checkTimeRange,
   decodePathSegment,
   parseBooleanParam,
-  parseCluster,
+  parseClusterFilter,
+  parseClusterRef,
   parseCursorParam,
   parseDurationParam,
   parseInstantParam,
@@ -45,8 +47,15 @@ export interface HttpRequestParts {
   readonly headers?: Readonly<Record<string, string | undefined>> | null;
 }
 
+/** The `account` and `region` filters of `/clusters`. */
+export interface ClusterFilter {
+  readonly account?: string;
+  readonly region?: string;
+}
+
 export interface ListTasksParams {
-  readonly clusterName: string;
+  /** The cluster as named: still to be resolved among the recorded clusters. */
+  readonly cluster: ClusterRef;
   readonly limit: number;
   readonly status?: string;
   readonly failedOnly?: boolean;
@@ -58,14 +67,14 @@ export interface ListTasksParams {
 
 /** A listing asked for the task transitions after a since cursor (`tracer -f CLUSTER`). */
 export interface TaskChangesParams {
-  readonly clusterName: string;
+  readonly cluster: ClusterRef;
   /** `start`, or the sinceCursor of the previous answer. */
   readonly since: string;
   readonly failedOnly?: boolean;
 }
 
 export interface TraceParams {
-  readonly clusterName: string;
+  readonly cluster: ClusterRef;
   readonly taskId: string;
   readonly durationMs: number;
   readonly full: boolean;
@@ -80,10 +89,10 @@ export interface TraceParams {
 }
 
 export type ApiRequest =
-  | { readonly route: 'clusters' }
+  | { readonly route: 'clusters'; readonly filter: ClusterFilter }
   | { readonly route: 'tasks'; readonly params: ListTasksParams }
   | { readonly route: 'task-changes'; readonly params: TaskChangesParams }
-  | { readonly route: 'task'; readonly clusterName: string; readonly taskId: string }
+  | { readonly route: 'task'; readonly cluster: ClusterRef; readonly taskId: string }
   | { readonly route: 'trace'; readonly params: TraceParams };
 
 const ROUTE_LIST = API_ROUTES.map(resourceOf).join(', ');
@@ -166,8 +175,9 @@ export function parseApiRequest(request: HttpRequestParts, nowMs: number): ApiRe
     throw new RouteError(405, `method ${request.method} is not allowed; the API only answers GET`);
   }
   const params = queryOf(request, route.query);
-  if (route.name === 'clusters') return { route: 'clusters' };
-  const clusterName = parseCluster(decodePathSegment(pathParameters.cluster ?? '', 'cluster'));
+  const filter = { account: params.get('account'), region: params.get('region') };
+  if (route.name === 'clusters') return { route: 'clusters', filter: parseClusterFilter(filter) };
+  const cluster = parseClusterRef(decodePathSegment(pathParameters.cluster ?? '', 'cluster'), filter);
   if (route.name === 'tasks') {
     const since = params.get('since');
     if (since !== undefined && isSinceCursor(since)) {
@@ -182,7 +192,7 @@ export function parseApiRequest(request: HttpRequestParts, nowMs: number): ApiRe
       return {
         route: 'task-changes',
         params: {
-          clusterName,
+          cluster,
           since: parseCursorParam(since, 'since'),
           ...(failed ? { failedOnly: true } : {}),
         },
@@ -198,7 +208,7 @@ export function parseApiRequest(request: HttpRequestParts, nowMs: number): ApiRe
     return {
       route: 'tasks',
       params: {
-        clusterName,
+        cluster,
         limit: limit ?? DEFAULT_LIST_LIMIT,
         ...(status !== undefined ? { status } : {}),
         ...(failed ? { failedOnly: true } : {}),
@@ -208,8 +218,8 @@ export function parseApiRequest(request: HttpRequestParts, nowMs: number): ApiRe
       },
     };
   }
-  const taskId = parseTask(decodePathSegment(pathParameters.taskId ?? '', 'taskId'), clusterName, 'taskId');
-  if (route.name === 'task') return { route: 'task', clusterName, taskId };
+  const taskId = parseTask(decodePathSegment(pathParameters.taskId ?? '', 'taskId'), cluster, 'taskId');
+  if (route.name === 'task') return { route: 'task', cluster, taskId };
   const cursor = optional(params.get('cursor'), (t) => parseCursorParam(t));
   const since = optional(params.get('since'), (t) => parseCursorParam(t, 'since'));
   if (since !== undefined && cursor !== undefined) {
@@ -219,7 +229,7 @@ export function parseApiRequest(request: HttpRequestParts, nowMs: number): ApiRe
   return {
     route: 'trace',
     params: {
-      clusterName,
+      cluster,
       taskId,
       durationMs: optional(params.get('duration'), (t) => parseDurationParam(t)) ?? DEFAULT_LOG_WINDOW_MS,
       full: optional(params.get('full'), (t) => parseBooleanParam(t, 'full')) ?? false,
@@ -233,10 +243,10 @@ export function parseApiRequest(request: HttpRequestParts, nowMs: number): ApiRe
 }
 
 /**
- * Whether a listing's `since` asks for changes (`start` or a since cursor, base64url JSON that starts with
- * `eyJ`) rather than being a time.
+ * Whether a listing's `since` asks for changes (`start` or a since cursor: base64url JSON that starts with
+ * `eyJ`, sealed or not) rather than being a time.
  * @example isSinceCursor('start') === true && isSinceCursor('2024-05-01T00:00:00Z') === false
  */
 export function isSinceCursor(since: string): boolean {
-  return since === 'start' || /^eyJ[A-Za-z0-9_-]*$/.test(since);
+  return since === 'start' || /^eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)?$/.test(since);
 }

@@ -5,6 +5,13 @@
  * with the parameter's name (`cluster: …`); callers rename it to their own spelling (`--duration`).
  */
 import { parseTaskArn } from '../arn.js';
+import {
+  type ClusterRef,
+  clusterArn,
+  clusterIdOfArn,
+  parseAccountId,
+  parseRegionName,
+} from '../cluster-id.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { InvalidInputError } from '../errors.js';
 import { assertTimeZone } from '../format.js';
@@ -12,7 +19,6 @@ import { TASK_STATUSES } from '../model.js';
 import { MAX_CURSOR_CHARS, MAX_DURATION_MS } from './page-limits.js';
 
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/([A-Za-z0-9_-]{1,255})$/;
 const TASK_ID = /^[A-Za-z0-9-]{1,64}$/;
 const CURSOR = /^[A-Za-z0-9_.:~-]+$/;
 
@@ -43,28 +49,91 @@ export function decodePathSegment(segment: string, name: string): string {
 }
 
 /**
- * A cluster given as a name or as a full cluster ARN, as the cluster name. Anything else, a path
- * included, is refused rather than cut to its last segment.
+ * A cluster given as a name or as a full cluster ARN: the name, with the account and region when the
+ * ARN names them. Anything else, a path included, is refused rather than cut to its last segment.
  * @throws InvalidInputError naming `name`.
- * @example parseCluster('arn:aws:ecs:eu-west-1:123456789012:cluster/prod') === 'prod'
+ * @example parseCluster('arn:aws:ecs:eu-west-1:123456789012:cluster/prod') // { name: 'prod', account: '123456789012', region: 'eu-west-1' }
  */
-export function parseCluster(input: string, name = 'cluster'): string {
+export function parseCluster(input: string, name = 'cluster'): ClusterRef {
   const text = input.trim();
-  if (CLUSTER_NAME.test(text)) return text;
-  const fromArn = CLUSTER_ARN.exec(text)?.[1];
+  if (CLUSTER_NAME.test(text)) return { name: text };
+  const fromArn = clusterIdOfArn(text);
   if (fromArn) return fromArn;
   throw new InvalidInputError(
     `${name}: ${quoted(input)} is not a cluster name (letters, digits, hyphens and underscores, up to 255) or a cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME)`,
   );
 }
 
+/** The `account` and `region` filters as given, each still to be checked (`account=`, `--region`). */
+export interface ClusterFilterInput {
+  readonly account?: string | undefined;
+  readonly region?: string | undefined;
+}
+
+/** The names under which a front end takes the cluster filters, for its messages. */
+export interface ClusterFilterNames {
+  readonly cluster?: string;
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/**
+ * The `account` and `region` filters, checked: what narrows `/clusters` and a cluster name.
+ * @throws InvalidInputError naming the filter.
+ * @example parseClusterFilter({ account: '123456789012' }) // { account: '123456789012' }
+ */
+export function parseClusterFilter(
+  input: ClusterFilterInput,
+  names: ClusterFilterNames = {},
+): { readonly account?: string; readonly region?: string } {
+  const account = input.account === undefined ? undefined : parseAccountId(input.account, names.account);
+  const region = input.region === undefined ? undefined : parseRegionName(input.region, names.region);
+  return { ...(account !== undefined ? { account } : {}), ...(region !== undefined ? { region } : {}) };
+}
+
+/**
+ * A cluster name or ARN narrowed by the `account` and `region` filters. A filter that contradicts the
+ * ARN is refused: the caller named two different clusters.
+ * @throws InvalidInputError naming the cluster or the filter.
+ * @example parseClusterRef('prod', { account: '123456789012' }) // { name: 'prod', account: '123456789012' }
+ */
+export function parseClusterRef(
+  input: string,
+  filters: ClusterFilterInput = {},
+  names: ClusterFilterNames = {},
+): ClusterRef {
+  const ref = parseCluster(input, names.cluster);
+  const filter = parseClusterFilter(filters, names);
+  for (const key of ['account', 'region'] as const) {
+    const given = filter[key];
+    const named = ref[key];
+    if (given !== undefined && named !== undefined && given !== named) {
+      throw new InvalidInputError(
+        `${names[key] ?? key}: ${given} contradicts the cluster ARN, which names ${key} ${named}; give one of them`,
+      );
+    }
+  }
+  return { ...ref, ...filter };
+}
+
+/**
+ * How a cluster reference travels in a path: the cluster ARN when account and region are known, else the
+ * name (narrowed by `account` and `region` query parameters).
+ * @example clusterPathSegment({ name: 'prod' }) === 'prod'
+ */
+export function clusterPathSegment(ref: ClusterRef): string {
+  return ref.account !== undefined && ref.region !== undefined
+    ? clusterArn({ account: ref.account, region: ref.region, name: ref.name })
+    : ref.name;
+}
+
 /**
  * A task given as an id or a task ARN (either format), as the task id. With `cluster`, a task ARN must
- * name that cluster.
+ * name that cluster: its name, and its account and region where the cluster reference names them.
  * @throws InvalidInputError naming `name`.
- * @example parseTask('arn:aws:ecs:eu-west-1:123456789012:task/prod/abc123', 'prod') === 'abc123'
+ * @example parseTask('arn:aws:ecs:eu-west-1:123456789012:task/prod/abc123', { name: 'prod' }) === 'abc123'
  */
-export function parseTask(input: string, cluster?: string, name = 'task'): string {
+export function parseTask(input: string, cluster?: ClusterRef, name = 'task'): string {
   const text = input.trim();
   if (TASK_ID.test(text)) return text;
   const arn = text.startsWith('arn:') ? parseTaskArn(text) : undefined;
@@ -73,8 +142,21 @@ export function parseTask(input: string, cluster?: string, name = 'task'): strin
       `${name}: ${quoted(input)} is not a task id or a task ARN (arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID)`,
     );
   }
-  if (cluster !== undefined && arn.cluster !== undefined && arn.cluster !== cluster) {
-    throw new InvalidInputError(`${name}: the task ARN belongs to cluster ${arn.cluster}, not ${cluster}`);
+  if (cluster === undefined) return arn.taskId;
+  if (arn.cluster !== undefined && arn.cluster !== cluster.name) {
+    throw new InvalidInputError(
+      `${name}: the task ARN belongs to cluster ${arn.cluster}, not ${cluster.name}`,
+    );
+  }
+  if (cluster.account !== undefined && arn.account !== cluster.account) {
+    throw new InvalidInputError(
+      `${name}: the task ARN belongs to account ${arn.account}, not ${cluster.account}`,
+    );
+  }
+  if (cluster.region !== undefined && arn.region !== cluster.region) {
+    throw new InvalidInputError(
+      `${name}: the task ARN belongs to region ${arn.region}, not ${cluster.region}`,
+    );
   }
   return arn.taskId;
 }

@@ -17,20 +17,28 @@ export interface ApiRoute {
   readonly headers: readonly string[];
 }
 
-/** Every route of the API; all are GET (HEAD is answered like GET). */
+/**
+ * Every route of the API; all are GET (HEAD is answered like GET). The cluster segment is a name or a
+ * URL-encoded cluster ARN; `account` and `region` narrow a name that several accounts or regions carry.
+ */
 export const API_ROUTES: readonly ApiRoute[] = [
-  { name: 'clusters', path: ['clusters'], query: [], headers: [] },
+  { name: 'clusters', path: ['clusters'], query: ['account', 'region'], headers: [] },
   {
     name: 'tasks',
     path: ['clusters', '{cluster}', 'tasks'],
-    query: ['status', 'failed', 'since', 'until', 'limit', 'cursor'],
+    query: ['account', 'region', 'status', 'failed', 'since', 'until', 'limit', 'cursor'],
     headers: [],
   },
-  { name: 'task', path: ['clusters', '{cluster}', 'tasks', '{taskId}'], query: [], headers: [] },
+  {
+    name: 'task',
+    path: ['clusters', '{cluster}', 'tasks', '{taskId}'],
+    query: ['account', 'region'],
+    headers: [],
+  },
   {
     name: 'trace',
     path: ['clusters', '{cluster}', 'tasks', '{taskId}', 'trace'],
-    query: ['duration', 'full', 'cursor', 'tz', 'format', 'limit', 'since'],
+    query: ['account', 'region', 'duration', 'full', 'cursor', 'tz', 'format', 'limit', 'since'],
     headers: ['Accept'],
   },
 ];

@@ -9,7 +9,7 @@ import { describeFailure, NoSourceError } from '../../cli/errors.js';
 import { type CliIo, writeText } from '../../cli/io.js';
 import type { TracerSource } from '../../cli/source.js';
 import { readVersion } from '../../cli/version.js';
-import { parseCluster, parseTask } from '../../core/request/params.js';
+import { clusterPathSegment, parseCluster, parseTask } from '../../core/request/params.js';
 import { startUiServer } from './ui-server.js';
 
 export const UI_USAGE_LINE =
@@ -114,9 +114,10 @@ function startPath(positionals: readonly string[]): string {
   if (positionals.length > 2) throw new UsageError(`too many arguments: ${positionals.slice(2).join(' ')}`);
   const [clusterArg, taskArg] = positionals;
   if (clusterArg === undefined) return '/ui/';
-  const cluster = encodeURIComponent(parseCluster(clusterArg));
+  const ref = parseCluster(clusterArg);
+  const cluster = encodeURIComponent(clusterPathSegment(ref));
   if (taskArg === undefined) return `/ui/clusters/${cluster}`;
-  return `/ui/clusters/${cluster}/tasks/${encodeURIComponent(parseTask(taskArg, cluster))}`;
+  return `/ui/clusters/${cluster}/tasks/${encodeURIComponent(parseTask(taskArg, ref))}`;
 }
 
 /**

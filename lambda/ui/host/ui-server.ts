@@ -152,21 +152,21 @@ function traceRequest(params: TraceParams): TraceRequest {
 async function answerApi(source: TracerSource, request: ApiRequest, response: ServerResponse): Promise<void> {
   switch (request.route) {
     case 'clusters':
-      return sendJson(response, 200, await source.listClusters());
+      return sendJson(response, 200, await source.listClusters(request.filter));
     case 'tasks':
     case 'task-changes':
       return sendJson(
         response,
         200,
-        await source.listTasks(request.params.clusterName, taskListFilters(request)),
+        await source.listTasks(request.params.cluster, taskListFilters(request)),
       );
     case 'task':
-      return sendJson(response, 200, await source.getTask(request.clusterName, request.taskId));
+      return sendJson(response, 200, await source.getTask(request.cluster, request.taskId));
     case 'trace': {
-      const { clusterName, taskId, format, since } = request.params;
+      const { cluster, taskId, format, since } = request.params;
       const traced = traceRequest(request.params);
       if (format === 'json') {
-        const page = await source.getTraceJson(clusterName, taskId, traced);
+        const page = await source.getTraceJson(cluster, taskId, traced);
         // As the API does: the page asks for the next page once the headers arrive, before the body.
         return sendJson(
           response,
@@ -179,7 +179,7 @@ async function answerApi(source: TracerSource, request: ApiRequest, response: Se
       if (since !== undefined) {
         throw new InvalidInputError('since: answered here in JSON only; add format=json');
       }
-      const page = await source.getTraceText(clusterName, taskId, traced);
+      const page = await source.getTraceText(cluster, taskId, traced);
       const body = Buffer.from(page.text, 'utf8');
       response.writeHead(200, {
         'Content-Type': 'text/plain; charset=utf-8',
