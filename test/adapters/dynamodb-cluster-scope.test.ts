@@ -12,6 +12,8 @@ import { DynamoDbTransitionStore } from '../../lambda/adapters/dynamodb/dynamodb
 import {
   CLUSTERS_PK,
   clusterSk,
+  serviceEventSk,
+  servicePk,
   TASK_SK,
   taskPk,
   UNSCOPED_LAYOUT,
@@ -231,5 +233,41 @@ describe('items recorded before keys carried the account and region', () => {
     expect(clusters.map((c) => [c.clusterArn, c.lastSeenAt])).toEqual([
       ['arn:aws:ecs:us-west-2:111122223333:cluster/prod', '2020-01-24T00:00:00.000Z'],
     ]);
+  });
+
+  it('add the service events of the unscoped partition of a home cluster to its own, in order', async () => {
+    // Prepare: one event recorded before the upgrade, one after.
+    const { table } = await freshTable();
+    const store = new DynamoDbServiceEventStore(table);
+    const event = (eventId: string, createdAt: string) => ({
+      clusterName: 'prod',
+      serviceName: 'web',
+      eventId,
+      createdAt,
+      message: `(service web) ${eventId}`,
+      source: 'service-action' as const,
+    });
+    await store.putServiceEvents(PROD_HOME, [event('before', '2020-01-23T10:00:00.000Z')]);
+    const scopedKey = {
+      pk: { S: servicePk(PROD_HOME, 'web') },
+      sk: { S: serviceEventSk('2020-01-23T10:00:00.000Z', 'before') },
+    };
+    const { Item } = await db.client.send(new GetItemCommand({ TableName: table.tableName, Key: scopedKey }));
+    await db.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: { ...Item, pk: { S: UNSCOPED_LAYOUT.servicePk('prod', 'web') } },
+      }),
+    );
+    await db.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: scopedKey }));
+    await store.putServiceEvents(PROD_HOME, [event('after', '2020-01-23T11:00:00.000Z')]);
+
+    // Act
+    const home = await store.listServiceEvents(PROD_HOME, 'web', 0, NOW);
+    const elsewhere = await store.listServiceEvents(PROD_OTHER, 'web', 0, NOW);
+
+    // Assess
+    expect(home.map((e) => e.eventId)).toEqual(['before', 'after']);
+    expect(elsewhere).toEqual([]);
   });
 });
