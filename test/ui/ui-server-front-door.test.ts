@@ -46,7 +46,7 @@ describe("tracer ui server's front door", () => {
   }
 
   it.each([
-    ['/clusters?limit=5', 'unknown query parameter "limit": this route takes none'],
+    ['/clusters?limit=5', 'unknown query parameter "limit"; this route takes account, region'],
     ['/clusters/default/tasks?limit=5&limit=6', 'limit: given more than once'],
     ['/clusters/default/tasks?limit=0', 'limit: expected a whole number from 1 to 100, got "0"'],
     ['/clusters/default/tasks?limit=101', 'limit: expected a whole number from 1 to 100, got "101"'],
@@ -77,7 +77,7 @@ describe("tracer ui server's front door", () => {
     [`${TRACE}?cursor=a%20b`, 'cursor: not a cursor that tracer issued'],
     [`${TRACE}?since=a%2Fb&format=json`, 'since: not a cursor that tracer issued'],
     [`${TRACE}?since=start&cursor=c1&format=json`, 'since: cannot be combined with cursor'],
-    [`${TRACE}?verbose=true`, 'unknown query parameter "verbose"; this route takes duration, full'],
+    [`${TRACE}?verbose=true`, 'unknown query parameter "verbose"; this route takes account, region, duration, full'],
   ])("rejects %s with the front door's 400 and asks the source nothing", async (path, message) => {
     // Prepare
     const { source, url } = await start();
