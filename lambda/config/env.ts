@@ -83,7 +83,7 @@ const DEFAULT_HOME_REGION = 'us-east-1';
  * The stack's home: EnvName.HOME_ACCOUNT and AWS_REGION (which Lambda always sets). Records kept before
  * accounts were recorded belong to it. The stack sets the account on every function; without it (a
  * function deployed by hand) the home account is UNKNOWN_HOME_ACCOUNT, so that nothing fails, and such
- * records are listed under that account until `tracer migrate --home-account` re-keys them.
+ * records are listed under that account until the variable is set.
  * @throws Error for a home account that is not 12 digits.
  * @example const home = homeScopeEnv(); // { account: '123456789012', region: 'us-east-1' }
  */

@@ -2,7 +2,12 @@
  * Clusters are keyed by account, region and name: two clusters named `prod` in two accounts are recorded,
  * listed and traced apart, and items recorded before keys carried the account read as the home cluster's.
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbInstanceStore } from '../../lambda/adapters/dynamodb/dynamodb-instance-store.js';
 import { DynamoDbServiceEventStore } from '../../lambda/adapters/dynamodb/dynamodb-service-event-store.js';
@@ -269,5 +274,109 @@ describe('items recorded before keys carried the account and region', () => {
     // Assess
     expect(home.map((e) => e.eventId)).toEqual(['before', 'after']);
     expect(elsewhere).toEqual([]);
+  });
+});
+
+describe('listings of the home cluster across an upgrade', () => {
+  /** The stopped event of a task of PROD_HOME with its own id, created at the given time. */
+  function taskEvent(taskId: string, createdAt: string): unknown {
+    const event = JSON.parse(
+      JSON.stringify(eventIn('lifecycle-fargate-6-stopped', PROD_HOME)).replaceAll(TASK_ID, taskId),
+    ) as { detail: Record<string, unknown> };
+    return { ...event, detail: { ...event.detail, createdAt } };
+  }
+
+  /** Rewrites every item of the cluster into the unscoped layout, keys of the listing indexes included. */
+  async function unscopeAll(table: DynamoDbTableOptions, cluster: ClusterId, taskIds: readonly string[]) {
+    const scope = `${cluster.account}:${cluster.region}:${cluster.name}`;
+    const moves: [string, string, string, string][] = [
+      ...taskIds.map((id): [string, string, string, string] => [
+        taskPk(cluster, id),
+        TASK_SK,
+        UNSCOPED_LAYOUT.taskPk(cluster.name, id),
+        TASK_SK,
+      ]),
+      [CLUSTERS_PK, clusterSk(cluster), CLUSTERS_PK, UNSCOPED_LAYOUT.clusterSk(cluster.name)],
+    ];
+    for (const [pk, sk, toPk, toSk] of moves) {
+      const key = { pk: { S: pk }, sk: { S: sk } };
+      const { Item } = await db.client.send(new GetItemCommand({ TableName: table.tableName, Key: key }));
+      if (!Item) throw new Error(`no item at ${pk} ${sk}`);
+      const moved: Record<string, AttributeValue> = { ...Item, pk: { S: toPk }, sk: { S: toSk } };
+      for (const name of ['lpk', 'fpk']) {
+        const value = moved[name]?.S;
+        if (value) moved[name] = { S: value.replace(scope, cluster.name) };
+      }
+      await db.client.send(new PutItemCommand({ TableName: table.tableName, Item: moved }));
+      await db.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: key }));
+    }
+  }
+
+  const ids = (n: number) => `${'0'.repeat(31)}${n}`;
+
+  async function upgradedCluster() {
+    const { table, recorder, history } = await freshTable();
+    const record = (id: string, createdAt: string) =>
+      recordEvent({ ...recorder, cache: createRecorderCache() }, taskEvent(id, createdAt));
+    // Before the upgrade: tasks 1, 2 and 4.
+    await record(ids(1), '2020-01-20T01:00:00.000Z');
+    await record(ids(2), '2020-01-21T01:00:00.000Z');
+    await record(ids(4), '2020-01-22T02:00:00.000Z');
+    await unscopeAll(table, PROD_HOME, [ids(1), ids(2), ids(4)]);
+    // After it: task 3 (created before, first recorded after), 5, 6, and task 2 again (its events straddle).
+    await record(ids(3), '2020-01-22T01:00:00.000Z');
+    await record(ids(5), '2020-01-23T01:00:00.000Z');
+    await record(ids(6), '2020-01-23T02:00:00.000Z');
+    await record(ids(2), '2020-01-21T01:00:00.000Z');
+    return history;
+  }
+
+  it('lists tasks of both layouts newest first, a task in both once', async () => {
+    // Prepare
+    const history = await upgradedCluster();
+
+    // Act
+    const all = await history.listTasks({ cluster: PROD_HOME, limit: 50 });
+    const elsewhere = await history.listTasks({ cluster: PROD_OTHER, limit: 50 });
+
+    // Assess
+    expect(all.items.map((t) => t.summary.taskId)).toEqual([6, 5, 4, 3, 2, 1].map(ids));
+    expect(all.nextCursor).toBeUndefined();
+    expect(elsewhere.items).toEqual([]);
+  });
+
+  it('pages through both layouts with the cursor, each task once', async () => {
+    // Prepare
+    const history = await upgradedCluster();
+
+    // Act
+    const seen: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await history.listTasks({ cluster: PROD_HOME, limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(page.items.map((t) => t.summary.taskId));
+      cursor = page.nextCursor;
+    } while (cursor);
+
+    // Assess
+    expect(seen).toEqual([
+      [ids(6), ids(5)],
+      [ids(4), ids(3)],
+      [ids(2), ids(1)],
+    ]);
+  });
+
+  it('refuses a cursor of the home cluster on a cluster of another account', async () => {
+    // Prepare
+    const history = await upgradedCluster();
+    const page = await history.listTasks({ cluster: PROD_HOME, limit: 3 });
+
+    // Act
+    const other = history.listTasks({ cluster: PROD_OTHER, limit: 3, cursor: page.nextCursor as string });
+
+    // Assess
+    await expect(other).rejects.toThrow(
+      /cursor is not valid for this listing: it belongs to another cluster/,
+    );
   });
 });

@@ -78,6 +78,15 @@ interface Listing {
     untilMs: number,
   ): string[];
   bucketPk(cluster: ClusterId, bucket: string): string;
+  /**
+   * The partitions that hold a bucket's entries: the cluster's, and for the home cluster also the one of
+   * the layout before keys carried the account and region (entries kept from before an upgrade).
+   */
+  bucketPks(cluster: ClusterId, bucket: string, home: HomeScope | undefined): string[];
+}
+
+function isHomeCluster(cluster: ClusterId, home: HomeScope | undefined): boolean {
+  return home !== undefined && cluster.account === home.account && cluster.region === home.region;
 }
 
 const BY_CREATED_DAY: Listing = {
@@ -96,6 +105,10 @@ const BY_CREATED_DAY: Listing = {
     return activeDays.filter((day) => day >= since && day <= until).sort(newestFirst);
   },
   bucketPk: clusterDayPk,
+  bucketPks: (cluster, bucket, home) =>
+    isHomeCluster(cluster, home)
+      ? [clusterDayPk(cluster, bucket), UNSCOPED_LAYOUT.clusterDayPk(cluster.name, bucket)]
+      : [clusterDayPk(cluster, bucket)],
 };
 
 const FAILED_BY_STOPPED_MONTH: Listing = {
@@ -134,6 +147,10 @@ const FAILED_BY_STOPPED_MONTH: Listing = {
     return fromMs > toMs ? [] : this.buckets(fromMs, toMs);
   },
   bucketPk: failedMonthPk,
+  bucketPks: (cluster, bucket, home) =>
+    isHomeCluster(cluster, home)
+      ? [failedMonthPk(cluster, bucket), UNSCOPED_LAYOUT.failedMonthPk(cluster.name, bucket)]
+      : [failedMonthPk(cluster, bucket)],
 };
 
 function newestFirst(a: string, b: string): number {
@@ -156,7 +173,12 @@ function encodeCursor(cursor: ListCursor): string {
   ).toString('base64url');
 }
 
-function decodeCursor(raw: string, listing: Listing, cluster: ClusterId): ListCursor {
+function decodeCursor(
+  raw: string,
+  listing: Listing,
+  cluster: ClusterId,
+  home: HomeScope | undefined,
+): ListCursor {
   const invalid = (why: string) => new InvalidInputError(`cursor is not valid for this listing: ${why}`);
   let parsed: unknown;
   try {
@@ -178,7 +200,9 @@ function decodeCursor(raw: string, listing: Listing, cluster: ClusterId): ListCu
   const key = k as Record<string, unknown>;
   const names = [TABLE_KEY.partitionKey, TABLE_KEY.sortKey, partitionKey, sortKey];
   if (!names.every((name) => typeof key[name] === 'string')) throw invalid('not a cursor tracer issued');
-  if (key[partitionKey] !== listing.bucketPk(cluster, b)) throw invalid('it belongs to another cluster');
+  if (!listing.bucketPks(cluster, b, home).includes(key[partitionKey] as string)) {
+    throw invalid('it belongs to another cluster');
+  }
   return { index: i, bucket: b, key: key as Record<string, string> };
 }
 
@@ -305,13 +329,16 @@ export class DynamoDbTaskHistory implements TaskHistory {
     if (sinceMs > untilMs) return { items: [] };
 
     const listing = query.failedOnly ? FAILED_BY_STOPPED_MONTH : BY_CREATED_DAY;
-    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, listing, cluster);
+    const cursor =
+      query.cursor === undefined
+        ? undefined
+        : decodeCursor(query.cursor, listing, cluster, this.options.home);
     if (cursor && cursor.bucket > listing.bucketOf(untilMs)) {
       throw new InvalidInputError('cursor is not valid for this listing: it lies after the until time');
     }
     // The recorder registers a task's day before it writes the summary, so a cluster without an item
     // has no tasks to list.
-    const registry = await this.readRegistry(cluster);
+    const registry = await this.readListingRegistry(cluster);
     if (!registry) return { items: [] };
     const buckets =
       registry.activeDays === undefined
@@ -351,6 +378,38 @@ export class DynamoDbTaskHistory implements TaskHistory {
     let queries = 0;
     for (let index = first; index < buckets.length; index += 1) {
       const bucket = buckets[index] ?? '';
+      if (registry.unscoped) {
+        // Entries of the home cluster from before an upgrade sit in a second partition of the bucket.
+        const merged = await this.listMergedBucket({
+          pks: listing.bucketPks(cluster, bucket, this.options.home),
+          listing,
+          bucket,
+          after: index === first ? resumeKey?.[sortKey]?.S : undefined,
+          values,
+          pageSize,
+          queriesLeft: MAX_QUERY_PAGES - queries,
+          visit: (entry, task) => {
+            if (!task || !accepts(task)) return false;
+            found.push({ task, cursor: { index: indexName, bucket, key: this.keyOf(entry, listing.index) } });
+            return found.length > limit;
+          },
+          nowMs,
+        });
+        queries += merged.queries;
+        if (found.length > limit) {
+          return {
+            items: found.slice(0, limit).map((f) => f.task),
+            nextCursor: encodeCursor(found[limit - 1]?.cursor as ListCursor),
+          };
+        }
+        if (merged.cutAfter !== 'complete') {
+          const resumeAt: ListCursor = merged.cutAfter
+            ? { index: indexName, bucket, key: this.keyOf(merged.cutAfter, listing.index) }
+            : { index: indexName, bucket };
+          return { items: found.slice(0, limit).map((f) => f.task), nextCursor: encodeCursor(resumeAt) };
+        }
+        continue;
+      }
       let exclusiveStartKey = index === first ? resumeKey : undefined;
       do {
         if (queries === MAX_QUERY_PAGES) {
@@ -421,12 +480,135 @@ export class DynamoDbTaskHistory implements TaskHistory {
     return items;
   }
 
-  /** The cluster item's registry, or undefined when the cluster was never recorded (or expired and was swept). */
-  private async readRegistry(cluster: ClusterId): Promise<ClusterRegistry | undefined> {
+  /**
+   * The registry a listing walks: the cluster item's, and for the home cluster also the item of the
+   * layout before keys carried the account and region (`unscoped`: its tasks' index entries are in the
+   * unscoped partitions too). Undefined when neither exists.
+   */
+  private async readListingRegistry(
+    cluster: ClusterId,
+  ): Promise<(ClusterRegistry & { readonly unscoped: boolean }) | undefined> {
+    const [scoped, unscoped] = await Promise.all([
+      this.readRegistry(clusterSk(cluster)),
+      isHomeCluster(cluster, this.options.home)
+        ? this.readRegistry(UNSCOPED_LAYOUT.clusterSk(cluster.name))
+        : Promise.resolve(undefined),
+    ]);
+    if (!unscoped) return scoped && { ...scoped, unscoped: false };
+    if (!scoped) return { ...unscoped, unscoped: true };
+    // A registry without active days means "walk every day": the union keeps that meaning.
+    const activeDays =
+      scoped.activeDays && unscoped.activeDays
+        ? [...new Set([...scoped.activeDays, ...unscoped.activeDays])]
+        : undefined;
+    const seen = [scoped.lastSeenAt, unscoped.lastSeenAt].filter((t): t is string => t !== undefined).sort();
+    const lastSeenAt = seen[seen.length - 1];
+    return {
+      ...(activeDays ? { activeDays } : {}),
+      ...(lastSeenAt ? { lastSeenAt } : {}),
+      unscoped: true,
+    };
+  }
+
+  /**
+   * One bucket read from several partitions, merged newest first by the index sort key (unique within a
+   * partition: time, then task id). A task in both partitions (its events straddled an upgrade) is shown
+   * once, from the first partition, which holds its newer versions. `after` resumes below a sort key.
+   * `visit` returns true when the page is full. `cutAfter` is the last entry gone through when the query
+   * budget ran out (undefined: none yet), or `complete` when the bucket was read to its end.
+   */
+  private async listMergedBucket(args: {
+    readonly pks: readonly string[];
+    readonly listing: Listing;
+    readonly bucket: string;
+    readonly after: string | undefined;
+    readonly values: Item;
+    readonly pageSize: number;
+    readonly queriesLeft: number;
+    readonly visit: (entry: Item, task: RecordedTask | undefined) => boolean;
+    readonly nowMs: number;
+  }): Promise<{ queries: number; cutAfter: Item | undefined | 'complete' }> {
+    const { partitionKey, sortKey, indexName } = args.listing.index;
+    const sortOf = (entry: Item) => entry[sortKey]?.S ?? '';
+    const streams = args.pks.map((pk) => ({
+      pk,
+      buffer: [] as Item[],
+      next: undefined as Item | undefined,
+      done: false,
+    }));
+    let queries = 0;
+    let lastEntry: Item | undefined;
+    let lastSort: string | undefined;
+    const seenAtSort = new Set<string>();
+    for (;;) {
+      for (const stream of streams) {
+        while (stream.buffer.length === 0 && !stream.done) {
+          if (queries === args.queriesLeft) return { queries, cutAfter: lastEntry };
+          queries += 1;
+          const page = await this.options.client.send(
+            new QueryCommand({
+              TableName: this.options.tableName,
+              IndexName: indexName,
+              KeyConditionExpression: '#gpk = :bucket AND #gsk BETWEEN :low AND :high',
+              ExpressionAttributeNames: { '#gpk': partitionKey, '#gsk': sortKey },
+              ExpressionAttributeValues: {
+                ...args.values,
+                ...(args.after !== undefined ? { ':high': { S: args.after } } : {}),
+                ':bucket': { S: stream.pk },
+              },
+              ScanIndexForward: false,
+              Limit: args.pageSize,
+              ...(stream.next ? { ExclusiveStartKey: stream.next } : {}),
+            }),
+          );
+          const after = args.after;
+          stream.buffer = (page.Items ?? []).filter((entry) => after === undefined || sortOf(entry) < after);
+          stream.next = page.LastEvaluatedKey;
+          stream.done = stream.next === undefined;
+        }
+      }
+      // Take entries in merged order while every unfinished partition still has one buffered, so that
+      // nothing newer can arrive from a partition not yet read far enough.
+      const chunk: Item[] = [];
+      while (chunk.length < args.pageSize) {
+        let pick: (typeof streams)[number] | undefined;
+        for (const stream of streams) {
+          const head = stream.buffer[0];
+          if (head === undefined) {
+            if (!stream.done) {
+              pick = undefined;
+              break;
+            }
+            continue;
+          }
+          if (!pick || sortOf(head) > sortOf(pick.buffer[0] as Item)) pick = stream;
+        }
+        if (!pick) break;
+        chunk.push(pick.buffer.shift() as Item);
+      }
+      if (chunk.length === 0) return { queries, cutAfter: 'complete' };
+      const tasks = await this.readTasks(chunk);
+      for (const entry of chunk) {
+        lastEntry = entry;
+        const sort = sortOf(entry);
+        if (sort !== lastSort) seenAtSort.clear();
+        lastSort = sort;
+        const taskId = sort.slice(sort.lastIndexOf('#') + 1);
+        if (seenAtSort.has(taskId)) continue;
+        seenAtSort.add(taskId);
+        const item = tasks.get(entry[TABLE_KEY.partitionKey]?.S ?? '');
+        const task = item && !isExpiredItem(item, args.nowMs) ? toRecordedTask(item) : undefined;
+        if (args.visit(entry, task)) return { queries, cutAfter: entry };
+      }
+    }
+  }
+
+  /** A cluster item's registry, or undefined when the cluster was never recorded (or expired and was swept). */
+  private async readRegistry(sk: string): Promise<ClusterRegistry | undefined> {
     const { Item: item } = await this.options.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
-        Key: { [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK }, [TABLE_KEY.sortKey]: { S: clusterSk(cluster) } },
+        Key: { [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK }, [TABLE_KEY.sortKey]: { S: sk } },
         ProjectionExpression: '#activeDays, #lastSeenAt',
         ExpressionAttributeNames: { '#activeDays': ACTIVE_DAYS_ATTRIBUTE, '#lastSeenAt': 'lastSeenAt' },
         // The summary that a listing finds was written after the day was registered.

@@ -198,8 +198,8 @@ export const LEGACY_LAYOUT = {
 /**
  * The keys of the layout before clusters carried their account and region: the cluster segment is the
  * bare cluster name, and EC2 notices are keyed by the instance id alone. Items so keyed belong to the
- * stack's home (see `parseClusterScope`); they are read where noted in the header and re-keyed by
- * `tracer migrate`.
+ * stack's home (see `parseClusterScope`); they are read beside the new keys (point reads, the
+ * clusters listing, the home cluster's task listings merged newest first) until their TTL removes them.
  */
 export const UNSCOPED_LAYOUT = {
   taskPk: (clusterName: string, taskId: string) => `T#${clusterName}#${taskId}`,
