@@ -20,15 +20,11 @@ import type {
   RecordedTask,
   TaskHistory,
 } from '../../use-cases/ports.js';
-import { ACTIVE_DAYS_ATTRIBUTE, utcDay } from './active-days.js';
+import { ACTIVE_DAYS_ATTRIBUTE } from './active-days.js';
 import { type Item, liveItemFilter } from './items.js';
 import {
   CLUSTERS_PK,
-  clusterDayPk,
   clusterSk,
-  failedMonthPk,
-  GSI_FAILED_BY_MONTH,
-  GSI_TASKS_BY_DAY,
   listingSk,
   parseTaskPk,
   TABLE_KEY,
@@ -37,6 +33,16 @@ import {
   taskPk,
   UNSCOPED_LAYOUT,
 } from './keys.js';
+import {
+  BY_CREATED_DAY,
+  decodeCursor,
+  encodeCursor,
+  FAILED_BY_STOPPED_MONTH,
+  isHomeCluster,
+  type ListCursor,
+  type ListingIndex,
+} from './listing-buckets.js';
+import { listMergedBucket } from './merged-bucket.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 import { decodeTaskItem, newestTransition } from './task-item.js';
 
@@ -54,156 +60,11 @@ export const MAX_QUERY_PAGES = 8;
 const BATCH_GET_SIZE = 100;
 const BATCH_GET_ATTEMPTS = 8;
 
-type ListingIndex = typeof GSI_TASKS_BY_DAY | typeof GSI_FAILED_BY_MONTH;
-
 /** What the cluster item tells a listing. */
 interface ClusterRegistry {
   /** The cluster's active days; undefined for an item written before the registry existed. */
   readonly activeDays?: readonly string[];
   readonly lastSeenAt?: string;
-}
-
-/** One of the two listings: all tasks by listing day, failed tasks by stop month. */
-interface Listing {
-  readonly index: ListingIndex;
-  /** The bucket name (`YYYY-MM-DD` or `YYYY-MM`) of a time. */
-  bucketOf(ms: number): string;
-  /** Every bucket that covers [sinceMs, untilMs], newest first. */
-  buckets(sinceMs: number, untilMs: number): string[];
-  /** The buckets of [sinceMs, untilMs] that may hold the cluster's tasks, newest first. */
-  activeBuckets(
-    activeDays: readonly string[],
-    lastSeenAt: string | undefined,
-    sinceMs: number,
-    untilMs: number,
-  ): string[];
-  bucketPk(cluster: ClusterId, bucket: string): string;
-  /**
-   * The partitions that hold a bucket's entries: the cluster's, and for the home cluster also the one of
-   * the layout before keys carried the account and region (entries kept from before an upgrade).
-   */
-  bucketPks(cluster: ClusterId, bucket: string, home: HomeScope | undefined): string[];
-}
-
-function isHomeCluster(cluster: ClusterId, home: HomeScope | undefined): boolean {
-  return home !== undefined && cluster.account === home.account && cluster.region === home.region;
-}
-
-const BY_CREATED_DAY: Listing = {
-  index: GSI_TASKS_BY_DAY,
-  bucketOf: utcDay,
-  buckets(sinceMs, untilMs) {
-    const out: string[] = [];
-    const first = Math.floor(sinceMs / MS_PER_DAY) * MS_PER_DAY;
-    for (let day = Math.floor(untilMs / MS_PER_DAY) * MS_PER_DAY; day >= first; day -= MS_PER_DAY) {
-      out.push(utcDay(day));
-    }
-    return out;
-  },
-  activeBuckets(activeDays, _lastSeenAt, sinceMs, untilMs) {
-    const [since, until] = [utcDay(sinceMs), utcDay(untilMs)];
-    return activeDays.filter((day) => day >= since && day <= until).sort(newestFirst);
-  },
-  bucketPk: clusterDayPk,
-  bucketPks: (cluster, bucket, home) =>
-    isHomeCluster(cluster, home)
-      ? [clusterDayPk(cluster, bucket), UNSCOPED_LAYOUT.clusterDayPk(cluster.name, bucket)]
-      : [clusterDayPk(cluster, bucket)],
-};
-
-const FAILED_BY_STOPPED_MONTH: Listing = {
-  index: GSI_FAILED_BY_MONTH,
-  bucketOf: (ms) => new Date(ms).toISOString().slice(0, 7),
-  buckets(sinceMs, untilMs) {
-    const out: string[] = [];
-    const since = new Date(sinceMs);
-    const first = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), 1);
-    const until = new Date(untilMs);
-    for (let month = until.getUTCMonth(), year = until.getUTCFullYear(); ; month -= 1) {
-      const start = Date.UTC(year, month, 1);
-      if (start < first) break;
-      out.push(new Date(start).toISOString().slice(0, 7));
-    }
-    return out;
-  },
-  /**
-   * A task stops after it was created and before the event that says so, so its stop month lies between
-   * the month of the cluster's oldest active day and the month of its last seen day (plus a day for
-   * clock skew between stoppedAt and the event time). The days alone cannot narrow it further: a task
-   * may run for months.
-   */
-  activeBuckets(activeDays, lastSeenAt, sinceMs, untilMs) {
-    const oldest = activeDays.reduce<string | undefined>(
-      (min, day) => (min === undefined || day < min ? day : min),
-      undefined,
-    );
-    if (oldest === undefined) return [];
-    const lastStopMs =
-      lastSeenAt === undefined
-        ? untilMs
-        : Date.parse(`${lastSeenAt.slice(0, 10)}T00:00:00.000Z`) + 2 * MS_PER_DAY - 1;
-    const fromMs = Math.max(sinceMs, Date.parse(`${oldest}T00:00:00.000Z`));
-    const toMs = Math.min(untilMs, lastStopMs);
-    return fromMs > toMs ? [] : this.buckets(fromMs, toMs);
-  },
-  bucketPk: failedMonthPk,
-  bucketPks: (cluster, bucket, home) =>
-    isHomeCluster(cluster, home)
-      ? [failedMonthPk(cluster, bucket), UNSCOPED_LAYOUT.failedMonthPk(cluster.name, bucket)]
-      : [failedMonthPk(cluster, bucket)],
-};
-
-function newestFirst(a: string, b: string): number {
-  return a < b ? 1 : a > b ? -1 : 0;
-}
-
-/**
- * Where a listing stopped: the bucket, and the index key of the last entry it went through there, or no
- * key when the next request starts at the top of the bucket.
- */
-interface ListCursor {
-  readonly index: string;
-  readonly bucket: string;
-  readonly key?: Readonly<Record<string, string>>;
-}
-
-function encodeCursor(cursor: ListCursor): string {
-  return Buffer.from(
-    JSON.stringify({ v: 2, i: cursor.index, b: cursor.bucket, k: cursor.key ?? null }),
-  ).toString('base64url');
-}
-
-function decodeCursor(
-  raw: string,
-  listing: Listing,
-  cluster: ClusterId,
-  home: HomeScope | undefined,
-): ListCursor {
-  const invalid = (why: string) => new InvalidInputError(`cursor is not valid for this listing: ${why}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw new InvalidInputError('cursor is not valid for this listing: not a cursor tracer issued', {
-      cause: error,
-    });
-  }
-  if (typeof parsed !== 'object' || parsed === null) throw invalid('not a cursor tracer issued');
-  const { v, i, b, k } = parsed as Record<string, unknown>;
-  if (v !== 2 || typeof i !== 'string' || typeof b !== 'string' || typeof k !== 'object') {
-    throw invalid('not a cursor tracer issued');
-  }
-  if (i !== listing.index.indexName) throw invalid('it belongs to a different filter');
-  if (!/^\d{4}-\d{2}(-\d{2})?$/.test(b)) throw invalid('not a cursor tracer issued');
-  if (k === null) return { index: i, bucket: b };
-  const { partitionKey, sortKey } = listing.index;
-  const key = k as Record<string, unknown>;
-  const names = [TABLE_KEY.partitionKey, TABLE_KEY.sortKey, partitionKey, sortKey];
-  if (!names.every((name) => typeof key[name] === 'string')) throw invalid('not a cursor tracer issued');
-  if (!listing.bucketPks(cluster, b, home).includes(key[partitionKey] as string)) {
-    throw invalid('it belongs to another cluster');
-  }
-  return { index: i, bucket: b, key: key as Record<string, string> };
 }
 
 /**
@@ -380,10 +241,9 @@ export class DynamoDbTaskHistory implements TaskHistory {
       const bucket = buckets[index] ?? '';
       if (registry.unscoped) {
         // Entries of the home cluster from before an upgrade sit in a second partition of the bucket.
-        const merged = await this.listMergedBucket({
+        const merged = await listMergedBucket(this.options, (chunk) => this.readListed(chunk, nowMs), {
           pks: listing.bucketPks(cluster, bucket, this.options.home),
           listing,
-          bucket,
           after: index === first ? resumeKey?.[sortKey]?.S : undefined,
           values,
           pageSize,
@@ -393,7 +253,6 @@ export class DynamoDbTaskHistory implements TaskHistory {
             found.push({ task, cursor: { index: indexName, bucket, key: this.keyOf(entry, listing.index) } });
             return found.length > limit;
           },
-          nowMs,
         });
         queries += merged.queries;
         if (found.length > limit) {
@@ -449,6 +308,15 @@ export class DynamoDbTaskHistory implements TaskHistory {
       } while (exclusiveStartKey);
     }
     return { items: found.map((f) => f.task) };
+  }
+
+  /** The live tasks of index entries, in their order (undefined where the item is gone or expired). */
+  private async readListed(entries: readonly Item[], nowMs: number): Promise<(RecordedTask | undefined)[]> {
+    const tasks = await this.readTasks(entries);
+    return entries.map((entry) => {
+      const item = tasks.get(entry[TABLE_KEY.partitionKey]?.S ?? '');
+      return item && !isExpiredItem(item, nowMs) ? toRecordedTask(item) : undefined;
+    });
   }
 
   /** The task items of index entries, by partition key, with BatchGetItem. */
@@ -508,99 +376,6 @@ export class DynamoDbTaskHistory implements TaskHistory {
       ...(lastSeenAt ? { lastSeenAt } : {}),
       unscoped: true,
     };
-  }
-
-  /**
-   * One bucket read from several partitions, merged newest first by the index sort key (unique within a
-   * partition: time, then task id). A task in both partitions (its events straddled an upgrade) is shown
-   * once, from the first partition, which holds its newer versions. `after` resumes below a sort key.
-   * `visit` returns true when the page is full. `cutAfter` is the last entry gone through when the query
-   * budget ran out (undefined: none yet), or `complete` when the bucket was read to its end.
-   */
-  private async listMergedBucket(args: {
-    readonly pks: readonly string[];
-    readonly listing: Listing;
-    readonly bucket: string;
-    readonly after: string | undefined;
-    readonly values: Item;
-    readonly pageSize: number;
-    readonly queriesLeft: number;
-    readonly visit: (entry: Item, task: RecordedTask | undefined) => boolean;
-    readonly nowMs: number;
-  }): Promise<{ queries: number; cutAfter: Item | undefined | 'complete' }> {
-    const { partitionKey, sortKey, indexName } = args.listing.index;
-    const sortOf = (entry: Item) => entry[sortKey]?.S ?? '';
-    const streams = args.pks.map((pk) => ({
-      pk,
-      buffer: [] as Item[],
-      next: undefined as Item | undefined,
-      done: false,
-    }));
-    let queries = 0;
-    let lastEntry: Item | undefined;
-    let lastSort: string | undefined;
-    const seenAtSort = new Set<string>();
-    for (;;) {
-      for (const stream of streams) {
-        while (stream.buffer.length === 0 && !stream.done) {
-          if (queries === args.queriesLeft) return { queries, cutAfter: lastEntry };
-          queries += 1;
-          const page = await this.options.client.send(
-            new QueryCommand({
-              TableName: this.options.tableName,
-              IndexName: indexName,
-              KeyConditionExpression: '#gpk = :bucket AND #gsk BETWEEN :low AND :high',
-              ExpressionAttributeNames: { '#gpk': partitionKey, '#gsk': sortKey },
-              ExpressionAttributeValues: {
-                ...args.values,
-                ...(args.after !== undefined ? { ':high': { S: args.after } } : {}),
-                ':bucket': { S: stream.pk },
-              },
-              ScanIndexForward: false,
-              Limit: args.pageSize,
-              ...(stream.next ? { ExclusiveStartKey: stream.next } : {}),
-            }),
-          );
-          const after = args.after;
-          stream.buffer = (page.Items ?? []).filter((entry) => after === undefined || sortOf(entry) < after);
-          stream.next = page.LastEvaluatedKey;
-          stream.done = stream.next === undefined;
-        }
-      }
-      // Take entries in merged order while every unfinished partition still has one buffered, so that
-      // nothing newer can arrive from a partition not yet read far enough.
-      const chunk: Item[] = [];
-      while (chunk.length < args.pageSize) {
-        let pick: (typeof streams)[number] | undefined;
-        for (const stream of streams) {
-          const head = stream.buffer[0];
-          if (head === undefined) {
-            if (!stream.done) {
-              pick = undefined;
-              break;
-            }
-            continue;
-          }
-          if (!pick || sortOf(head) > sortOf(pick.buffer[0] as Item)) pick = stream;
-        }
-        if (!pick) break;
-        chunk.push(pick.buffer.shift() as Item);
-      }
-      if (chunk.length === 0) return { queries, cutAfter: 'complete' };
-      const tasks = await this.readTasks(chunk);
-      for (const entry of chunk) {
-        lastEntry = entry;
-        const sort = sortOf(entry);
-        if (sort !== lastSort) seenAtSort.clear();
-        lastSort = sort;
-        const taskId = sort.slice(sort.lastIndexOf('#') + 1);
-        if (seenAtSort.has(taskId)) continue;
-        seenAtSort.add(taskId);
-        const item = tasks.get(entry[TABLE_KEY.partitionKey]?.S ?? '');
-        const task = item && !isExpiredItem(item, args.nowMs) ? toRecordedTask(item) : undefined;
-        if (args.visit(entry, task)) return { queries, cutAfter: entry };
-      }
-    }
   }
 
   /** A cluster item's registry, or undefined when the cluster was never recorded (or expired and was swept). */
