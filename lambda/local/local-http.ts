@@ -5,6 +5,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { TracerError } from '../core/errors.js';
+import { queryParts } from '../core/request/query-parts.js';
 import type { ApiRequestEvent } from '../handlers/api.js';
 
 /** Bodies larger than this are refused with 413: post big imports in several requests. */
@@ -46,13 +47,7 @@ export async function readBody(request: IncomingMessage, limitBytes = MAX_BODY_B
  * @example toApiGatewayEvent(request, new URL(request.url ?? '/', 'http://127.0.0.1'))
  */
 export function toApiGatewayEvent(request: IncomingMessage, url: URL): ApiRequestEvent {
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const key of new Set(url.searchParams.keys())) {
-    const values = url.searchParams.getAll(key);
-    query[key] = values.at(-1) ?? '';
-    multiQuery[key] = values;
-  }
+  const { query, multiValueQuery: multiQuery } = queryParts(url.searchParams);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lambda/core/errors.js';
 import { parseApiRequest, RouteError } from '../../lambda/core/request/api-request.js';
+import { queryParts } from '../../lambda/core/request/query-parts.js';
 import { startUiServer, type UiServer } from '../../lambda/ui/host/ui-server.js';
 import { RecordingSource, send, TASK } from './ui-server-harness.js';
 
@@ -16,13 +17,7 @@ const ARN_PREFIX = 'arn:aws:ecs:eu-west-1:123456789012';
 /** What the front door says about a path, as the API handler would answer it. */
 function frontDoorMessage(path: string): string {
   const url = new URL(path, 'http://127.0.0.1');
-  const query: Record<string, string> = {};
-  const multiValueQuery: Record<string, string[]> = {};
-  for (const name of new Set(url.searchParams.keys())) {
-    const values = url.searchParams.getAll(name);
-    query[name] = values.at(-1) ?? '';
-    multiValueQuery[name] = values;
-  }
+  const { query, multiValueQuery } = queryParts(url.searchParams);
   try {
     parseApiRequest({ method: 'GET', path: url.pathname, query, multiValueQuery }, NOW_MS);
   } catch (error) {

@@ -22,6 +22,7 @@ import {
   RouteError,
   type TraceParams,
 } from '../../core/request/api-request.js';
+import { queryParts } from '../../core/request/query-parts.js';
 import { isUiPath, UI_PREFIX, UiAssets } from './ui-assets.js';
 
 /** The header that carries the next page's cursor of a trace, as the API sends it. */
@@ -105,13 +106,7 @@ export function refusal(
  * Accept header that picks a trace's format when `format` is absent.
  */
 function requestParts(method: string, url: URL, headers: IncomingMessage['headers']): HttpRequestParts {
-  const query: Record<string, string> = {};
-  const multiValueQuery: Record<string, string[]> = {};
-  for (const name of new Set(url.searchParams.keys())) {
-    const values = url.searchParams.getAll(name);
-    query[name] = values.at(-1) ?? '';
-    multiValueQuery[name] = values;
-  }
+  const { query, multiValueQuery } = queryParts(url.searchParams);
   return {
     method,
     path: url.pathname,
