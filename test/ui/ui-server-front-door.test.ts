@@ -77,7 +77,10 @@ describe("tracer ui server's front door", () => {
     [`${TRACE}?cursor=a%20b`, 'cursor: not a cursor that tracer issued'],
     [`${TRACE}?since=a%2Fb&format=json`, 'since: not a cursor that tracer issued'],
     [`${TRACE}?since=start&cursor=c1&format=json`, 'since: cannot be combined with cursor'],
-    [`${TRACE}?verbose=true`, 'unknown query parameter "verbose"; this route takes account, region, duration, full'],
+    [
+      `${TRACE}?verbose=true`,
+      'unknown query parameter "verbose"; this route takes account, region, duration, full',
+    ],
   ])("rejects %s with the front door's 400 and asks the source nothing", async (path, message) => {
     // Prepare
     const { source, url } = await start();
