@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskListResponse } from '../../lambda/core/api-types.js';
-import type { ClusterRef } from '../../lambda/core/cluster-id.js';
+import { AmbiguousClusterError, type ClusterRef } from '../../lambda/core/cluster-id.js';
 import { startUiServer, type UiServer } from '../../lambda/ui/host/ui-server.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless } from './browser.js';
 import { RecordingSource } from './ui-server-harness.js';
@@ -33,6 +33,7 @@ class TwoProdSource extends RecordingSource {
 
   override async listTasks(cluster: ClusterRef): Promise<TaskListResponse> {
     this.calls.push({ method: 'listTasks', args: [cluster] });
+    if (cluster.account === undefined) throw new AmbiguousClusterError('prod', [HOME_PROD, OTHER_PROD]);
     const taskId = cluster.account === '222233334444' ? OTHER_TASK : HOME_TASK;
     return {
       tasks: [
@@ -104,6 +105,29 @@ describe.skipIf(!CHROMIUM_PATH)('the clusters page in Chromium, with two cluster
         args: [{ name: 'prod', account: '222233334444', region: 'us-west-2' }],
       });
       expect(source.calls).not.toContainEqual({ method: 'listTasks', args: [{ name: 'prod' }] });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'offers each cluster that carries an ambiguous name, keeping the filters',
+    async () => {
+      // Prepare
+      const page = await open('/ui/clusters/prod?failed=true');
+      await page.waitForSelector('.ambiguous li a');
+      const message = await page.locator('.error').textContent();
+      const offered = await page.locator('.ambiguous li a').allTextContents();
+
+      // Act
+      await page.click('.ambiguous li a >> nth=1');
+      await page.waitForSelector(`tr[data-task-id="${OTHER_TASK}"]`);
+      const url = page.url();
+      await page.close();
+
+      // Assess
+      expect(message).toContain('cluster prod is ambiguous');
+      expect(offered).toEqual(['prod (123456789012 us-east-1)', 'prod (222233334444 us-west-2)']);
+      expect(url).toBe(`${server.url}/ui/clusters/${encodeURIComponent(OTHER_PROD)}?failed=true`);
     },
     TIMEOUT,
   );

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiResponseError } from '../../lambda/adapters/http/api-errors.js';
+import { AmbiguousClusterError } from '../../lambda/core/cluster-id.js';
 import { makeRunUi } from '../../lambda/ui/host/ui-command.js';
 import { refusal, startUiServer, type UiServer } from '../../lambda/ui/host/ui-server.js';
 import { RecordingSource, send, TASK } from './ui-server-harness.js';
@@ -151,6 +152,36 @@ describe('tracer ui server', () => {
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body).error.message).toBe('task x not found (tracer keeps tasks for 90 days)');
     expect(broken.status).toBe(502);
+  });
+});
+
+describe("tracer ui server's answer to an ambiguous cluster name", () => {
+  it("is the API's 409 with the ARNs, so that the page can offer each cluster", async () => {
+    // Prepare
+    const source = new RecordingSource();
+    source.failWith = new AmbiguousClusterError('prod', [
+      'arn:aws:ecs:us-east-1:111122223333:cluster/prod',
+      'arn:aws:ecs:us-west-2:222233334444:cluster/prod',
+    ]);
+    const server = await startUiServer({ source, port: 0 });
+
+    try {
+      // Act
+      const answer = await send(server.url, '/clusters/prod/tasks');
+
+      // Assess
+      expect(answer.status).toBe(409);
+      expect(JSON.parse(answer.body).error).toEqual({
+        code: 'AmbiguousCluster',
+        message: expect.stringContaining('cluster prod is ambiguous'),
+        clusterArns: [
+          'arn:aws:ecs:us-east-1:111122223333:cluster/prod',
+          'arn:aws:ecs:us-west-2:222233334444:cluster/prod',
+        ],
+      });
+    } finally {
+      await server.close();
+    }
   });
 });
 

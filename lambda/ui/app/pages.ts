@@ -1,6 +1,6 @@
 /** The cluster list and a cluster's task list. */
 import type { TaskListItem } from '../../core/api-types.js';
-import { listClusters, listTasks, queryString } from './api.js';
+import { ApiError, listClusters, listTasks, queryString } from './api.js';
 import { formatTime, h } from './dom.js';
 import { clusterLabel, clustersHref, taskHref, tasksHref } from './router.js';
 
@@ -42,8 +42,21 @@ export function breadcrumbs(context: PageContext, cluster?: string, task?: strin
   return h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumbs' }, ...parts);
 }
 
-export function errorBox(error: unknown): HTMLElement {
-  return h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error));
+/** The error; for an ambiguous cluster name, a link to the same page of each cluster that carries it. */
+export function errorBox(
+  error: unknown,
+  context?: PageContext,
+  hrefOf?: (clusterArn: string) => string,
+): HTMLElement {
+  const box = h(
+    'p',
+    { class: 'error', role: 'alert' },
+    error instanceof Error ? error.message : String(error),
+  );
+  const arns = error instanceof ApiError ? error.clusterArns : undefined;
+  if (!arns || !context || !hrefOf) return box;
+  const links = arns.map((arn) => h('li', {}, navLink(context, hrefOf(arn), clusterLabel(arn))));
+  return h('div', { class: 'ambiguous' }, box, h('ul', {}, ...links));
 }
 
 /** `/ui/`: the clusters tracer has recorded. */
@@ -213,6 +226,9 @@ export async function tasksPage(
     );
     root.replaceChildren(...heading(), table, paging);
   } catch (error) {
-    root.replaceChildren(...heading(), errorBox(error));
+    root.replaceChildren(
+      ...heading(),
+      errorBox(error, context, (arn) => tasksHref(arn, queryString(filters))),
+    );
   }
 }
