@@ -5,6 +5,7 @@
  * Pure: no I/O and no clock.
  */
 import { serviceOfGroup } from './arn.js';
+import { clusterArn, clusterIdOfTask, type HomeScope } from './cluster-id.js';
 import type { FailureClassification } from './failure.js';
 import type { TaskSummary } from './model.js';
 import type { NotifySettings } from './notify-settings.js';
@@ -111,17 +112,26 @@ export function attributeBytes(attributes: Readonly<Record<string, string>>): nu
 }
 
 /**
- * The trace API address of a task, or undefined when no API URL is configured.
+ * The trace API address of a task, or undefined when no API URL is configured. `cluster` is a name or a
+ * cluster ARN; either is URL-encoded into its path segment.
  * @example traceUrl('https://api.example.com/prod/', 'default', 'abc') === 'https://api.example.com/prod/clusters/default/tasks/abc/trace'
  */
-export function traceUrl(
-  apiUrl: string | undefined,
-  clusterName: string,
-  taskId: string,
-): string | undefined {
+export function traceUrl(apiUrl: string | undefined, cluster: string, taskId: string): string | undefined {
   const base = apiUrl?.trim().replace(/\/+$/, '');
   if (!base) return undefined;
-  return `${base}/clusters/${encodeURIComponent(clusterName)}/tasks/${encodeURIComponent(taskId)}/trace`;
+  return `${base}/clusters/${encodeURIComponent(cluster)}/tasks/${encodeURIComponent(taskId)}/trace`;
+}
+
+/**
+ * How a notification names a task's cluster in its link and commands: the name for a cluster of `home`
+ * (what subscribers have always been sent), the cluster ARN for any other account or region, because
+ * a name that two recorded clusters carry would be refused as ambiguous. Without `home`, the name.
+ * @example notifiedCluster(summaryOfAccount222233334444, home) === 'arn:aws:ecs:us-west-2:222233334444:cluster/prod'
+ */
+export function notifiedCluster(summary: TaskSummary, home?: HomeScope): string {
+  if (home === undefined) return summary.clusterName;
+  const id = clusterIdOfTask(summary);
+  return id.account === home.account && id.region === home.region ? summary.clusterName : clusterArn(id);
 }
 
 const CUT_SEARCH_BYTES = 16_384;
@@ -175,24 +185,30 @@ export interface NotificationContent {
   readonly traceText: string;
   /** The trace API's base URL; without it the message carries no link. */
   readonly apiUrl?: string;
+  /**
+   * The deployment's own account and region: a task of any other is named by its cluster ARN.
+   * @default - every task is named by its cluster name
+   */
+  readonly home?: HomeScope;
 }
 
 /**
- * The command that opens a task's timeline in the browser.
+ * The command that opens a task's timeline in the browser; `cluster` is a name or a cluster ARN.
  * @example uiCommand('default', '9f654c76cde14c7c85cf54dce087658a') === 'tracer ui default 9f654c76cde14c7c85cf54dce087658a'
  */
-export function uiCommand(clusterName: string, taskId: string): string {
-  return `tracer ui ${clusterName} ${taskId}`;
+export function uiCommand(cluster: string, taskId: string): string {
+  return `tracer ui ${cluster} ${taskId}`;
 }
 
 function headerLines(content: NotificationContent): string[] {
   const { summary, classification, apiUrl } = content;
+  const cluster = notifiedCluster(summary, content.home);
   const lines = [classification.diagnosis];
   if (classification.hint) lines.push(`Hint: ${classification.hint}`);
-  const url = traceUrl(apiUrl, summary.clusterName, summary.taskId);
+  const url = traceUrl(apiUrl, cluster, summary.taskId);
   if (url) lines.push(`Trace: ${url}`);
-  lines.push(`CLI: tracer ${summary.clusterName} ${summary.taskId}`);
-  lines.push(`Timeline: ${uiCommand(summary.clusterName, summary.taskId)}`);
+  lines.push(`CLI: tracer ${cluster} ${summary.taskId}`);
+  lines.push(`Timeline: ${uiCommand(cluster, summary.taskId)}`);
   return lines;
 }
 
@@ -246,12 +262,13 @@ export function chatbotNotification(content: NotificationContent): string {
       ? `${intro}${fence(lastLines(trace, room))}`
       : cutChars(intro, CHATBOT_LIMITS.descriptionChars);
 
-  const url = traceUrl(apiUrl, summary.clusterName, summary.taskId);
+  const cluster = notifiedCluster(summary, content.home);
+  const url = traceUrl(apiUrl, cluster, summary.taskId);
   const nextSteps = [
     classification.hint,
     url ? `Full trace: ${url}` : undefined,
-    `Run \`tracer ${summary.clusterName} ${summary.taskId}\``,
-    `See the timeline: \`${uiCommand(summary.clusterName, summary.taskId)}\``,
+    `Run \`tracer ${cluster} ${summary.taskId}\``,
+    `See the timeline: \`${uiCommand(cluster, summary.taskId)}\``,
   ]
     .filter((step): step is string => step !== undefined && step !== '')
     .slice(0, CHATBOT_LIMITS.nextSteps)

@@ -349,6 +349,7 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Notif
     settleMs,
     format,
     ...(apiUrl ? { apiUrl } : {}),
+    home: shared.home,
     logger,
     visibility: new SqsVisibility(),
   };

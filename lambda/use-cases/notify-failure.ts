@@ -22,7 +22,7 @@
  */
 
 import type { NotifySettings } from '../config/notify-settings.js';
-import { type ClusterId, clusterIdOfTask } from '../core/cluster-id.js';
+import { type ClusterId, clusterIdOfTask, type HomeScope } from '../core/cluster-id.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
 import { parseEcsEvent } from '../core/ecs-event.js';
 import { AccessDeniedError, TaskNotFoundError, ThrottledError, TracerError } from '../core/errors.js';
@@ -93,6 +93,11 @@ export interface NotifyFailureDeps {
   readonly format?: NotificationFormat;
   /** The trace API's base URL for the link in the message. @default - no link */
   readonly apiUrl?: string;
+  /**
+   * The deployment's own account and region: the link and commands of a task of another name its cluster ARN.
+   * @default - every task's cluster is named by its name
+   */
+  readonly home?: HomeScope;
   /** The time zone of the trace's timestamps. @default 'UTC' */
   readonly timeZone?: string;
   /** The `d` of the trace's log windows. @default DEFAULT_LOG_WINDOW_MS (one minute) */
@@ -324,6 +329,7 @@ function buildNotification(
     classification,
     traceText,
     ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
+    ...(deps.home ? { home: deps.home } : {}),
   };
   if (deps.format === 'chatbot') {
     return { subject, body: chatbotNotification(content), attributes, format: 'chatbot' };

@@ -10,6 +10,7 @@ import {
   notificationAttributes,
   notificationBody,
   notificationSubject,
+  notifiedCluster,
   notifyDecision,
   SNS_MAX_MESSAGE_BYTES,
   SNS_MAX_SUBJECT_CHARS,
@@ -49,6 +50,23 @@ function load(name: string): { summary: TaskSummary; classification: FailureClas
   const classification = classifyFailure(summary);
   if (!classification) throw new Error(`${name} has not stopped`);
   return { summary, classification };
+}
+
+const HOME = { account: '123456789012', region: 'ap-northeast-1' } as const;
+const FOREIGN_CLUSTER_ARN = 'arn:aws:ecs:us-west-2:222233334444:cluster/default';
+const FOREIGN_CLUSTER_SEGMENT = encodeURIComponent(FOREIGN_CLUSTER_ARN);
+
+/** The reference pull failure as if it had run in another account and region, recorded through the central bus. */
+function loadForeign(name: string): { summary: TaskSummary; classification: FailureClassification } {
+  const { summary, classification } = load(name);
+  const foreign: TaskSummary = {
+    ...summary,
+    account: '222233334444',
+    region: 'us-west-2',
+    clusterArn: FOREIGN_CLUSTER_ARN,
+    taskArn: summary.taskArn.replace('ap-northeast-1:123456789012', 'us-west-2:222233334444'),
+  };
+  return { summary: foreign, classification };
 }
 
 const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
@@ -170,6 +188,49 @@ describe('traceUrl', () => {
   });
 });
 
+describe('notifiedCluster', () => {
+  it('names a cluster of the home account and region by its name', () => {
+    const { summary } = load('failure-image-pull.json');
+
+    expect(notifiedCluster(summary, HOME)).toBe('default');
+    expect(notifiedCluster(summary)).toBe('default');
+  });
+
+  it.each([
+    ['another account', { account: '222233334444', region: 'ap-northeast-1' }],
+    ['another region', { account: '123456789012', region: 'us-west-2' }],
+  ])('names a cluster of %s by its ARN', (_, scope) => {
+    const { summary } = load('failure-image-pull.json');
+    const elsewhere: TaskSummary = {
+      ...summary,
+      ...scope,
+      clusterArn: `arn:aws:ecs:${scope.region}:${scope.account}:cluster/default`,
+    };
+
+    expect(notifiedCluster(elsewhere, HOME)).toBe(
+      `arn:aws:ecs:${scope.region}:${scope.account}:cluster/default`,
+    );
+  });
+
+  it('builds the ARN from the account and region of the event when its cluster ARN is not well formed', () => {
+    const { summary } = load('failure-image-pull.json');
+    const odd: TaskSummary = { ...summary, account: '222233334444', region: 'us-west-2', clusterArn: '' };
+
+    expect(notifiedCluster(odd, HOME)).toBe(FOREIGN_CLUSTER_ARN);
+  });
+
+  it('uses the partition of a China region', () => {
+    const { summary } = load('failure-image-pull.json');
+    const china: TaskSummary = {
+      ...summary,
+      region: 'cn-north-1',
+      clusterArn: 'arn:aws-cn:ecs:cn-north-1:123456789012:cluster/default',
+    };
+
+    expect(notifiedCluster(china, HOME)).toBe('arn:aws-cn:ecs:cn-north-1:123456789012:cluster/default');
+  });
+});
+
 describe('notificationBody', () => {
   it('starts with the diagnosis, the hint, the trace link and the CLI command, then the trace', () => {
     const { summary, classification } = load('failure-image-pull.json');
@@ -193,6 +254,45 @@ describe('notificationBody', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('is the same for a task of the home cluster whether or not the home scope is known', () => {
+    const { summary, classification } = load('failure-image-pull.json');
+    const content = {
+      summary,
+      classification,
+      traceText: REFERENCE_TRACE,
+      apiUrl: 'https://api.example.com/prod',
+    };
+
+    expect(notificationBody({ ...content, home: HOME })).toBe(notificationBody(content));
+    expect(chatbotNotification({ ...content, home: HOME })).toBe(chatbotNotification(content));
+  });
+
+  it("names another account's cluster by its ARN in the link and both commands", () => {
+    const { summary, classification } = loadForeign('failure-image-pull.json');
+
+    const body = notificationBody({
+      summary,
+      classification,
+      traceText: REFERENCE_TRACE,
+      apiUrl: 'https://api.example.com/prod/',
+      home: HOME,
+    });
+
+    expect(body).toBe(
+      [
+        classification.diagnosis,
+        `Hint: ${classification.hint ?? ''}`,
+        `Trace: https://api.example.com/prod/clusters/${FOREIGN_CLUSTER_SEGMENT}/tasks/9f654c76cde14c7c85cf54dce087658a/trace`,
+        `CLI: tracer ${FOREIGN_CLUSTER_ARN} 9f654c76cde14c7c85cf54dce087658a`,
+        `Timeline: tracer ui ${FOREIGN_CLUSTER_ARN} 9f654c76cde14c7c85cf54dce087658a`,
+        '',
+        REFERENCE_TRACE,
+        '',
+      ].join('\n'),
+    );
+    expect(FOREIGN_CLUSTER_SEGMENT).toBe('arn%3Aaws%3Aecs%3Aus-west-2%3A222233334444%3Acluster%2Fdefault');
   });
 
   it('has no trace link when no API URL is configured, and no hint line for a clean stop', () => {
@@ -337,6 +437,32 @@ describe('chatbotNotification', () => {
     });
     expect(message.content.description).toBe(
       `*${classification.diagnosis}*\n\`\`\`\n${REFERENCE_TRACE}\n\`\`\``,
+    );
+  });
+
+  it("names another account's cluster by its ARN in the next steps, and by its name in title and keywords", () => {
+    const { summary, classification } = loadForeign('failure-image-pull.json');
+
+    const message = JSON.parse(
+      chatbotNotification({
+        summary,
+        classification,
+        traceText: REFERENCE_TRACE,
+        apiUrl: 'https://api.example.com',
+        home: HOME,
+      }),
+    );
+
+    expect(message.content.nextSteps).toEqual([
+      classification.hint,
+      `Full trace: https://api.example.com/clusters/${FOREIGN_CLUSTER_SEGMENT}/tasks/9f654c76cde14c7c85cf54dce087658a/trace`,
+      `Run \`tracer ${FOREIGN_CLUSTER_ARN} 9f654c76cde14c7c85cf54dce087658a\``,
+      `See the timeline: \`tracer ui ${FOREIGN_CLUSTER_ARN} 9f654c76cde14c7c85cf54dce087658a\``,
+    ]);
+    expect(message.content.title).toBe('Tracer: 9f654c76cde14c7c85cf54dce087658a on default (image-pull)');
+    expect(message.content.keywords).toEqual(['default', 'image-pull']);
+    expect(message.metadata.relatedResources[0]).toBe(
+      'arn:aws:ecs:us-west-2:222233334444:task/default/9f654c76cde14c7c85cf54dce087658a',
     );
   });
 

@@ -3,8 +3,13 @@
  * with exactly the headers given.
  */
 import { request } from 'node:http';
-import type { TaskListFilters, TraceRequest, TracerSource } from '../../lambda/cli/source.js';
-import type { TraceResponse } from '../../lambda/core/api-types.js';
+import type {
+  ClusterListFilter,
+  TaskListFilters,
+  TraceRequest,
+  TracerSource,
+} from '../../lambda/cli/source.js';
+import type { TaskListResponse, TraceResponse } from '../../lambda/core/api-types.js';
 import type { ClusterRef } from '../../lambda/core/cluster-id.js';
 
 export const TASK = '9f654c76cde14c7c85cf54dce087658a';
@@ -20,7 +25,7 @@ export class RecordingSource implements TracerSource {
     if (this.failWith) throw this.failWith;
   }
 
-  async listClusters() {
+  async listClusters(_filter?: ClusterListFilter) {
     this.record('listClusters');
     return {
       clusters: [
@@ -35,7 +40,7 @@ export class RecordingSource implements TracerSource {
     };
   }
   // Records the cluster's name: the page names clusters by name.
-  async listTasks(cluster: ClusterRef, filters?: TaskListFilters) {
+  async listTasks(cluster: ClusterRef, filters?: TaskListFilters): Promise<TaskListResponse> {
     this.record('listTasks', cluster.name, filters);
     return { tasks: [] };
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiResponseError } from '../../lambda/adapters/http/api-errors.js';
+import { AmbiguousClusterError } from '../../lambda/core/cluster-id.js';
 import { makeRunUi } from '../../lambda/ui/host/ui-command.js';
 import { refusal, startUiServer, type UiServer } from '../../lambda/ui/host/ui-server.js';
 import { RecordingSource, send, TASK } from './ui-server-harness.js';
@@ -154,6 +155,36 @@ describe('tracer ui server', () => {
   });
 });
 
+describe("tracer ui server's answer to an ambiguous cluster name", () => {
+  it("is the API's 409 with the ARNs, so that the page can offer each cluster", async () => {
+    // Prepare
+    const source = new RecordingSource();
+    source.failWith = new AmbiguousClusterError('prod', [
+      'arn:aws:ecs:us-east-1:111122223333:cluster/prod',
+      'arn:aws:ecs:us-west-2:222233334444:cluster/prod',
+    ]);
+    const server = await startUiServer({ source, port: 0 });
+
+    try {
+      // Act
+      const answer = await send(server.url, '/clusters/prod/tasks');
+
+      // Assess
+      expect(answer.status).toBe(409);
+      expect(JSON.parse(answer.body).error).toEqual({
+        code: 'AmbiguousCluster',
+        message: expect.stringContaining('cluster prod is ambiguous'),
+        clusterArns: [
+          'arn:aws:ecs:us-east-1:111122223333:cluster/prod',
+          'arn:aws:ecs:us-west-2:222233334444:cluster/prod',
+        ],
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('tracer ui', () => {
   const io = () => {
     const out: string[] = [];
@@ -225,6 +256,112 @@ describe('tracer ui', () => {
     const code = await run(argv, cliIo);
     expect(code).toBe(2);
     expect(err.join('')).toContain(message);
+  });
+
+  /** Runs `tracer ui --no-open` over `source` and answers the URL it printed, or its error output. */
+  async function startUrl(argv: readonly string[], source = new RecordingSource()) {
+    const run = makeRunUi({ openSource: async () => source, untilStopped: async () => {} });
+    const { out, err, io: cliIo } = io();
+    const code = await run(['--no-open', '--endpoint', 'http://127.0.0.1:8787', ...argv], cliIo);
+    const path = /^tracer ui: http:\/\/127\.0\.0\.1:\d+(\S*)\n$/.exec(out.join(''))?.[1];
+    return { code, path, err: err.join(''), source };
+  }
+
+  const OTHER = 'arn:aws:ecs:us-west-2:222233334444:cluster/default';
+
+  it('opens the cluster of --account and --region by its ARN, asking the source nothing', async () => {
+    const { code, path, source } = await startUrl([
+      '--account',
+      '222233334444',
+      '--region',
+      'us-west-2',
+      'default',
+      TASK,
+    ]);
+
+    expect(code).toBe(0);
+    expect(path).toBe(`/ui/clusters/${encodeURIComponent(OTHER)}/tasks/${TASK}`);
+    expect(source.calls).toEqual([]);
+  });
+
+  it('opens a cluster given by its ARN by that ARN', async () => {
+    const { code, path } = await startUrl([OTHER]);
+
+    expect(code).toBe(0);
+    expect(path).toBe(`/ui/clusters/${encodeURIComponent(OTHER)}`);
+  });
+
+  it('narrows a name by --account alone among the recorded clusters', async () => {
+    const source = new RecordingSource();
+    const filters: unknown[] = [];
+    const listClusters = source.listClusters.bind(source);
+    source.listClusters = async (filter) => {
+      filters.push(filter);
+      return listClusters();
+    };
+
+    const { code, path } = await startUrl(['--account', '123456789012', 'default'], source);
+
+    expect(code).toBe(0);
+    expect(path).toBe(
+      `/ui/clusters/${encodeURIComponent('arn:aws:ecs:us-east-1:123456789012:cluster/default')}`,
+    );
+    expect(filters).toEqual([{ account: '123456789012' }]);
+  });
+
+  it('opens the name itself when no recorded cluster of --account carries it', async () => {
+    const { code, path } = await startUrl(['--account', '999988887777', 'other']);
+
+    expect(code).toBe(0);
+    expect(path).toBe('/ui/clusters/other');
+  });
+
+  it('refuses a name that --region alone leaves ambiguous, listing the ARNs', async () => {
+    const source = new RecordingSource();
+    const twoInRegion = {
+      clusters: ['111122223333', '444455556666'].map((account) => ({
+        clusterName: 'prod',
+        account,
+        region: 'us-east-1',
+        clusterArn: `arn:aws:ecs:us-east-1:${account}:cluster/prod`,
+        lastSeenAt: '2021-12-03T00:00:00.000Z',
+      })),
+    };
+    source.listClusters = async () => twoInRegion;
+
+    const { code, path, err } = await startUrl(['--region', 'us-east-1', 'prod'], source);
+
+    expect(code).not.toBe(0);
+    expect(path).toBeUndefined();
+    expect(err).toContain('cluster prod is ambiguous: 2 recorded clusters carry that name');
+  });
+
+  it.each([
+    [
+      ['--account', '222233334444', OTHER.replace('222233334444', '123456789012')],
+      '--account: 222233334444 contradicts the cluster ARN',
+    ],
+    [['--account', '12', 'default'], '--account: "12" is not an AWS account id'],
+    [
+      ['--account', '222233334444', 'default', `arn:aws:ecs:us-west-2:123456789012:task/default/${TASK}`],
+      'TASK: the task ARN belongs to account 123456789012, not 222233334444',
+    ],
+  ])('refuses %o before opening the source', async (argv, message) => {
+    let opened = false;
+    const run = makeRunUi({
+      openSource: async () => {
+        opened = true;
+        return new RecordingSource();
+      },
+      untilStopped: async () => {},
+    });
+    const { err, io: cliIo } = io();
+
+    const code = await run(['--no-open', '--endpoint', 'http://127.0.0.1:8787', ...argv], cliIo);
+
+    expect(code).not.toBe(0);
+    expect(err.join('')).toContain(message);
+    expect(opened).toBe(false);
   });
 
   it('fails when no source is chosen', async () => {

@@ -498,6 +498,48 @@ describe('notifyFailure', () => {
     expect(body).toContain('TRACER\tDiagnosis (out-of-memory)');
   });
 
+  it("names another account's cluster by its ARN in the link and commands, so that they never meet a same-name cluster", async () => {
+    // Prepare
+    const event = loadEventJson('failure-image-pull.json');
+    event.account = '222233334444';
+    event.region = 'us-west-2';
+    const detail = event.detail as Record<string, unknown>;
+    detail.clusterArn = 'arn:aws:ecs:us-west-2:222233334444:cluster/default';
+    detail.taskArn = 'arn:aws:ecs:us-west-2:222233334444:task/default/9f654c76cde14c7c85cf54dce087658a';
+    event.resources = [detail.taskArn];
+    const h = harness(event);
+    const deps = { ...h.deps, home: { account: '123456789012', region: 'ap-northeast-1' } };
+
+    // Act
+    await notifyFailure(deps, { event });
+
+    // Assess
+    const body = h.notifier.published[0]?.body ?? '';
+    const arn = 'arn:aws:ecs:us-west-2:222233334444:cluster/default';
+    expect(body).toContain(
+      `Trace: https://tracer.example.com/prod/clusters/${encodeURIComponent(arn)}/tasks/9f654c76cde14c7c85cf54dce087658a/trace`,
+    );
+    expect(body).toContain(`CLI: tracer ${arn} 9f654c76cde14c7c85cf54dce087658a`);
+    expect(body).toContain(`Timeline: tracer ui ${arn} 9f654c76cde14c7c85cf54dce087658a`);
+    expect(h.notifier.published[0]?.subject).toBe(
+      'Tracer: 9f654c76cde14c7c85cf54dce087658a on default (image-pull)',
+    );
+  });
+
+  it('names a home task by its cluster name when the home scope is known', async () => {
+    const event = loadEventJson('failure-image-pull.json');
+    const h = harness(event);
+    const deps = { ...h.deps, home: { account: '123456789012', region: 'ap-northeast-1' } };
+
+    await notifyFailure(deps, { event });
+
+    const body = h.notifier.published[0]?.body ?? '';
+    expect(body).toContain('CLI: tracer default 9f654c76cde14c7c85cf54dce087658a\n');
+    expect(body).toContain(
+      'Trace: https://tracer.example.com/prod/clusters/default/tasks/9f654c76cde14c7c85cf54dce087658a/trace',
+    );
+  });
+
   it('emits the Chatbot JSON without a subject format when asked', async () => {
     const event = loadEventJson('failure-image-pull.json');
     const { deps, notifier } = harness(event, { format: 'chatbot' });

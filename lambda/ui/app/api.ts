@@ -10,6 +10,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** A 409 `AmbiguousCluster`'s clusters, to pick from. */
+    readonly clusterArns?: readonly string[],
   ) {
     super(message);
   }
@@ -27,13 +29,15 @@ async function readJson<T>(response: Response): Promise<T> {
   const text = await response.text();
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
+    let arns: string[] | undefined;
     try {
-      const body = JSON.parse(text) as { error?: { message?: string } };
+      const body = JSON.parse(text) as { error?: { message?: string; clusterArns?: string[] } };
       if (body.error?.message) message = body.error.message;
+      arns = body.error?.clusterArns;
     } catch {
       // Not tracer's JSON error: the status line says enough.
     }
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, arns);
   }
   return JSON.parse(text) as T;
 }

@@ -1,8 +1,8 @@
 /** The cluster list and a cluster's task list. */
 import type { TaskListItem } from '../../core/api-types.js';
-import { listClusters, listTasks, queryString } from './api.js';
+import { ApiError, listClusters, listTasks, queryString } from './api.js';
 import { formatTime, h } from './dom.js';
-import { clustersHref, taskHref, tasksHref } from './router.js';
+import { clusterLabel, clustersHref, taskHref, tasksHref } from './router.js';
 
 /** What a page needs from the shell: how to follow an in-page link. */
 export interface PageContext {
@@ -34,13 +34,29 @@ export function navLink(
 export function breadcrumbs(context: PageContext, cluster?: string, task?: string): HTMLElement {
   const parts: Array<Node | string> = [navLink(context, clustersHref(), 'clusters')];
   if (cluster !== undefined)
-    parts.push(' / ', task ? navLink(context, tasksHref(cluster), cluster) : cluster);
+    parts.push(
+      ' / ',
+      task ? navLink(context, tasksHref(cluster), clusterLabel(cluster)) : clusterLabel(cluster),
+    );
   if (task !== undefined) parts.push(' / ', task);
   return h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumbs' }, ...parts);
 }
 
-export function errorBox(error: unknown): HTMLElement {
-  return h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error));
+/** The error; for an ambiguous cluster name, a link to the same page of each cluster that carries it. */
+export function errorBox(
+  error: unknown,
+  context?: PageContext,
+  hrefOf?: (clusterArn: string) => string,
+): HTMLElement {
+  const box = h(
+    'p',
+    { class: 'error', role: 'alert' },
+    error instanceof Error ? error.message : String(error),
+  );
+  const arns = error instanceof ApiError ? error.clusterArns : undefined;
+  if (!arns || !context || !hrefOf) return box;
+  const links = arns.map((arn) => h('li', {}, navLink(context, hrefOf(arn), clusterLabel(arn))));
+  return h('div', { class: 'ambiguous' }, box, h('ul', {}, ...links));
 }
 
 /** `/ui/`: the clusters tracer has recorded. */
@@ -59,15 +75,22 @@ export async function clustersPage(root: HTMLElement, context: PageContext): Pro
         : h(
             'table',
             { class: 'list' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'cluster'), h('th', {}, 'last seen (UTC)'))),
+            h(
+              'thead',
+              {},
+              h('tr', {}, ...['cluster', 'account', 'region', 'last seen (UTC)'].map((t) => h('th', {}, t))),
+            ),
             h(
               'tbody',
               {},
+              // The ARN, where the API gives one, opens this very cluster even when another carries its name.
               ...clusters.map((c) =>
                 h(
                   'tr',
-                  {},
-                  h('td', {}, navLink(context, tasksHref(c.clusterName), c.clusterName)),
+                  { 'data-cluster-arn': c.clusterArn },
+                  h('td', {}, navLink(context, tasksHref(c.clusterArn || c.clusterName), c.clusterName)),
+                  h('td', { class: 'mono' }, c.account),
+                  h('td', {}, c.region),
                   h('td', {}, formatTime(Date.parse(c.lastSeenAt))),
                 ),
               ),
@@ -102,7 +125,8 @@ export async function tasksPage(
   cluster: string,
   query: URLSearchParams,
 ): Promise<void> {
-  context.setTitle(cluster);
+  const label = clusterLabel(cluster);
+  context.setTitle(label);
   const filters = {
     failed: query.get('failed') === 'true' ? 'true' : undefined,
     status: query.get('status') ?? undefined,
@@ -162,7 +186,7 @@ export async function tasksPage(
     h('label', {}, 'until ', until),
     h('button', { type: 'submit' }, 'Apply'),
   );
-  const heading = () => [breadcrumbs(context, cluster), h('h1', {}, `Tasks of ${cluster}`), form];
+  const heading = () => [breadcrumbs(context, cluster), h('h1', {}, `Tasks of ${label}`), form];
   root.replaceChildren(...heading(), h('p', { class: 'muted' }, 'loading…'));
   try {
     const answer = await listTasks(cluster, { ...filters, limit: '50' });
@@ -202,6 +226,9 @@ export async function tasksPage(
     );
     root.replaceChildren(...heading(), table, paging);
   } catch (error) {
-    root.replaceChildren(...heading(), errorBox(error));
+    root.replaceChildren(
+      ...heading(),
+      errorBox(error, context, (arn) => tasksHref(arn, queryString(filters))),
+    );
   }
 }

@@ -39,3 +39,13 @@ export const clustersHref = (): string => '/ui/';
 export const tasksHref = (cluster: string, query = ''): string => `/ui/clusters/${enc(cluster)}${query}`;
 export const taskHref = (cluster: string, task: string, query = ''): string =>
   `/ui/clusters/${enc(cluster)}/tasks/${enc(task)}${query}`;
+
+/**
+ * How the page names a cluster of its address: a cluster ARN as its name with account and region, so that
+ * two `prod` clusters read apart; a bare name as it is.
+ * @example clusterLabel('arn:aws:ecs:us-west-2:222233334444:cluster/prod') === 'prod (222233334444 us-west-2)'
+ */
+export function clusterLabel(cluster: string): string {
+  const arn = /^arn:[^:]+:ecs:([^:]+):(\d+):cluster\/(.+)$/.exec(cluster);
+  return arn ? `${arn[3]} (${arn[2]} ${arn[1]})` : cluster;
+}

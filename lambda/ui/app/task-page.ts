@@ -80,7 +80,7 @@ export async function taskPage(
     root.replaceChildren(
       breadcrumbs(context, cluster, task),
       h('h1', { class: 'mono' }, task),
-      errorBox(error),
+      errorBox(error, context, (arn) => taskHref(arn, task, location.search)),
     );
     return;
   }

@@ -9,7 +9,8 @@ import { describeFailure, NoSourceError } from '../../cli/errors.js';
 import { type CliIo, writeText } from '../../cli/io.js';
 import type { TracerSource } from '../../cli/source.js';
 import { readVersion } from '../../cli/version.js';
-import { clusterPathSegment, parseCluster, parseTask } from '../../core/request/params.js';
+import { AmbiguousClusterError, type ClusterRef } from '../../core/cluster-id.js';
+import { clusterPathSegment, parseClusterRef, parseTask } from '../../core/request/params.js';
 import { startUiServer } from './ui-server.js';
 
 export const UI_USAGE_LINE =
@@ -29,6 +30,9 @@ source (one of), as for tracer:
   --live             read ECS and CloudWatch Logs directly (tasks ECS still remembers)
   --profile NAME     AWS profile (default: AWS_PROFILE, then the standard credential chain)
   --region REGION    AWS region (default: AWS_REGION or the profile's region)
+
+  --account ID       with CLUSTER: the cluster of this account, where several carry its name
+                     (--region, above, narrows it the same way)
 
   --port N           the port on 127.0.0.1 (default: a free one)
   --no-open          print the URL without opening the browser
@@ -109,15 +113,49 @@ function ownFlags(argv: readonly string[]): { port: number; open: boolean; rest:
   return { port, open, rest };
 }
 
-/** The page to open first: the clusters, a cluster's tasks or a task's timeline. */
-function startPath(positionals: readonly string[]): string {
+/** The cluster and task the command names, checked before any source is opened. */
+interface StartTarget {
+  readonly cluster?: ClusterRef;
+  readonly task?: string;
+}
+
+function startTarget(
+  positionals: readonly string[],
+  filters: { readonly account?: string; readonly region?: string },
+): StartTarget {
   if (positionals.length > 2) throw new UsageError(`too many arguments: ${positionals.slice(2).join(' ')}`);
   const [clusterArg, taskArg] = positionals;
-  if (clusterArg === undefined) return '/ui/';
-  const ref = parseCluster(clusterArg);
-  const cluster = encodeURIComponent(clusterPathSegment(ref));
-  if (taskArg === undefined) return `/ui/clusters/${cluster}`;
-  return `/ui/clusters/${cluster}/tasks/${encodeURIComponent(parseTask(taskArg, ref))}`;
+  if (clusterArg === undefined) return {};
+  const cluster = parseClusterRef(clusterArg, filters, {
+    cluster: 'CLUSTER',
+    account: '--account',
+    region: '--region',
+  });
+  return taskArg === undefined ? { cluster } : { cluster, task: parseTask(taskArg, cluster, 'TASK') };
+}
+
+/**
+ * The path segment of the cluster to open. Account and region together name it by ARN; one of them
+ * narrows the name among the recorded clusters, because the page's address holds one segment.
+ * @throws AmbiguousClusterError when the filter still leaves several clusters of that name.
+ */
+async function clusterSegment(source: TracerSource, cluster: ClusterRef): Promise<string> {
+  if ((cluster.account === undefined) === (cluster.region === undefined)) return clusterPathSegment(cluster);
+  const { clusters } = await source.listClusters({
+    ...(cluster.account !== undefined ? { account: cluster.account } : {}),
+    ...(cluster.region !== undefined ? { region: cluster.region } : {}),
+  });
+  const arns = clusters.filter((c) => c.clusterName === cluster.name).map((c) => c.clusterArn);
+  if (arns.length > 1) throw new AmbiguousClusterError(cluster.name, arns.sort());
+  return arns[0] ?? cluster.name;
+}
+
+/** The page to open first: the clusters, a cluster's tasks or a task's timeline. */
+async function startPath(source: TracerSource, target: StartTarget): Promise<string> {
+  if (target.cluster === undefined) return '/ui/';
+  const cluster = encodeURIComponent(await clusterSegment(source, target.cluster));
+  if (target.task === undefined) return `/ui/clusters/${cluster}`;
+  return `/ui/clusters/${cluster}/tasks/${encodeURIComponent(target.task)}`;
 }
 
 /**
@@ -141,9 +179,13 @@ export function makeRunUi(overrides: Partial<UiCommandDeps> = {}) {
           return io.localTimeZone;
         },
       });
-      const path = startPath(positionals);
+      const target = startTarget(positionals, {
+        ...(options.account !== undefined ? { account: options.account } : {}),
+        ...(options.region !== undefined ? { region: options.region } : {}),
+      });
       if (options.selection.kind === 'none') throw new NoSourceError();
       source = await deps.openSource(options);
+      const path = await startPath(source, target);
       const server = await startUiServer({ source, port, nowMs: () => io.nowMs() });
       const url = `${server.url}${path}`;
       await writeText(io.stdout, `tracer ui: ${url}\n`);

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiResponseError } from '../../adapters/http/api-errors.js';
 import { describeFailure } from '../../cli/errors.js';
 import type { TaskListFilters, TraceRequest, TracerSource } from '../../cli/source.js';
+import { AmbiguousClusterError } from '../../core/cluster-id.js';
 import { InvalidInputError, TaskNotFoundError } from '../../core/errors.js';
 import { DEFAULT_TIME_ZONE } from '../../core/format.js';
 import {
@@ -203,6 +204,11 @@ function answerFailure(error: unknown, response: ServerResponse) {
   }
   if (error instanceof InvalidInputError) return sendError(response, 400, 'InvalidInput', error.message);
   if (error instanceof TaskNotFoundError) return sendError(response, 404, 'NotFound', error.message);
+  // The API's own answer, ARNs included, so that the page can offer each cluster.
+  if (error instanceof AmbiguousClusterError) {
+    const body = { code: 'AmbiguousCluster', message: error.message, clusterArns: error.arns };
+    return sendJson(response, 409, { error: body });
+  }
   sendError(response, 502, 'SourceFailed', describeFailure(error).message);
 }
 
