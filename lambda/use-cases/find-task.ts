@@ -28,7 +28,7 @@ async function describeLiveTask(
   taskId: string,
 ): Promise<TaskSummary | undefined> {
   try {
-    return await live.describeTask(cluster.name, taskId);
+    return await live.describeTask(cluster, taskId);
   } catch (error) {
     if (error instanceof AccessDeniedError) return undefined;
     throw error;

@@ -254,7 +254,11 @@ export interface ForwardLogSource {
 
 /** ECS itself, for tasks that were never recorded but that ECS still remembers (about an hour after they stop). */
 export interface LiveTaskSource {
-  describeTask(clusterName: string, taskId: string): Promise<TaskSummary | undefined>;
+  /**
+   * `cluster` is a cluster (described in its own account and region) or, as given by a person, a cluster
+   * name or ARN.
+   */
+  describeTask(cluster: ClusterId | string, taskId: string): Promise<TaskSummary | undefined>;
 }
 
 /** A message for people: subject, body and attributes that subscribers filter on. */

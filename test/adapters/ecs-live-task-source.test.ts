@@ -84,6 +84,30 @@ describe('EcsLiveTaskSource of a cluster in another account', () => {
     expect(summary?.clusterName).toBe('default');
   });
 
+  it('describes a recorded cluster of another account by ARN with its client, and the home cluster by name with its own', async () => {
+    // Prepare
+    const clients: unknown[] = [];
+    ecs.on(DescribeTasksCommand).callsFake((_input, getClient) => {
+      clients.push(getClient());
+      return { tasks: [stoppedTask({ clusterArn: SOURCE_CLUSTER })], failures: [] };
+    });
+    const source = new EcsLiveTaskSource(own, accounts);
+
+    // Act
+    await source.describeTask(
+      { account: '222233334444', region: 'ap-northeast-1', name: 'default' },
+      TASK_ID,
+    );
+    await source.describeTask({ account: '111122223333', region: 'us-east-1', name: 'default' }, TASK_ID);
+
+    // Assess
+    expect(clients).toEqual([theirs, own]);
+    expect(ecs.commandCalls(DescribeTasksCommand).map((call) => call.args[0].input.cluster)).toEqual([
+      SOURCE_CLUSTER,
+      'default',
+    ]);
+  });
+
   it('fails with a ReadRoleError naming the role when the read role may not describe tasks', async () => {
     // Prepare
     ecs

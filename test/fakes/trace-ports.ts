@@ -311,7 +311,8 @@ export class FakeLiveTaskSource implements LiveTaskSource {
 
   constructor(private readonly tasks: readonly TaskSummary[] = []) {}
 
-  async describeTask(clusterName: string, taskId: string): Promise<TaskSummary | undefined> {
+  async describeTask(cluster: ClusterId | string, taskId: string): Promise<TaskSummary | undefined> {
+    const clusterName = typeof cluster === 'string' ? cluster : cluster.name;
     this.calls.push({ clusterName, taskId });
     if (this.error) throw this.error;
     return this.tasks.find((t) => t.clusterName === clusterName && t.taskId === taskId);

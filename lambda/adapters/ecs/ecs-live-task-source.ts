@@ -1,5 +1,6 @@
 import { DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { arnToName, parseTaskArn } from '../../core/arn.js';
+import { type ClusterId, clusterArn } from '../../core/cluster-id.js';
 import { AccessDeniedError, ReadRoleError, ThrottledError } from '../../core/errors.js';
 import { type ContainerState, LIFECYCLE_TIMESTAMPS, type TaskSummary } from '../../core/model.js';
 import { scopeOfEcsArn } from '../../core/read-role.js';
@@ -100,9 +101,15 @@ export class EcsLiveTaskSource implements LiveTaskSource {
    * @throws AccessDeniedError when tracer may not call ecs:DescribeTasks; ThrottledError when throttling
    *   outlasts the retries.
    */
-  async describeTask(clusterName: string, taskId: string): Promise<TaskSummary | undefined> {
-    const scope = scopeOfEcsArn(clusterName);
-    const client = this.accounts && scope ? this.accounts.ecs(scope) : this.client;
+  async describeTask(cluster: ClusterId | string, taskId: string): Promise<TaskSummary | undefined> {
+    const id = typeof cluster === 'string' ? undefined : cluster;
+    const scope = id ? { account: id.account, region: id.region } : scopeOfEcsArn(cluster as string);
+    // Another account's cluster is described through its read role, and by ARN; the stack's own by name
+    // with the function's own client, as ever.
+    const foreign = id !== undefined && this.accounts?.readRoleOf(scope) !== undefined;
+    const clusterName = id ? (foreign ? clusterArn(id) : id.name) : (cluster as string);
+    const client =
+      this.accounts && scope && (id === undefined || foreign) ? this.accounts.ecs(scope) : this.client;
     try {
       const output = await client.send(new DescribeTasksCommand({ cluster: clusterName, tasks: [taskId] }));
       const task = output.tasks?.find((t) => t.taskArn !== undefined && arnToName(t.taskArn) === taskId);
