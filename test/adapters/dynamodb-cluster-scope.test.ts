@@ -366,6 +366,30 @@ describe('listings of the home cluster across an upgrade', () => {
     ]);
   });
 
+  it('keeps a resumed page within the time window, even when the cursor lies outside it', async () => {
+    // Prepare: the cursor stops after task 6, created at 02:00 on the 23rd.
+    const history = await upgradedCluster();
+    const cursor = (await history.listTasks({ cluster: PROD_HOME, limit: 1 })).nextCursor as string;
+
+    // Act
+    const later = await history.listTasks({
+      cluster: PROD_HOME,
+      limit: 2,
+      cursor,
+      sinceMs: Date.parse('2020-01-23T02:30:00Z'),
+    });
+    const earlier = await history.listTasks({
+      cluster: PROD_HOME,
+      limit: 5,
+      cursor,
+      untilMs: Date.parse('2020-01-23T00:30:00Z'),
+    });
+
+    // Assess
+    expect(later.items).toEqual([]);
+    expect(earlier.items.map((t) => t.summary.taskId)).toEqual([4, 3, 2, 1].map(ids));
+  });
+
   it('refuses a cursor of the home cluster on a cluster of another account', async () => {
     // Prepare
     const history = await upgradedCluster();

@@ -220,6 +220,10 @@ export class DynamoDbTaskHistory implements TaskHistory {
     }
 
     const { partitionKey, sortKey, indexName } = listing.index;
+    // A cursor from the home cluster's earlier partition (whose cluster item has since expired) resumes
+    // by sort key, as the merged read does: it is no start key of the cluster's own partition.
+    const resumesUnscoped =
+      cursor?.key !== undefined && cursor.key[partitionKey] !== listing.bucketPk(cluster, cursor.bucket);
     const names: Record<string, string> = { '#gpk': partitionKey, '#gsk': sortKey };
     const values: Item = {
       ':low': { S: new Date(sinceMs).toISOString() },
@@ -239,7 +243,7 @@ export class DynamoDbTaskHistory implements TaskHistory {
     let queries = 0;
     for (let index = first; index < buckets.length; index += 1) {
       const bucket = buckets[index] ?? '';
-      if (registry.unscoped) {
+      if (registry.unscoped || resumesUnscoped) {
         // Entries of the home cluster from before an upgrade sit in a second partition of the bucket.
         const merged = await listMergedBucket(this.options, (chunk) => this.readListed(chunk, nowMs), {
           pks: listing.bucketPks(cluster, bucket, this.options.home),

@@ -43,6 +43,10 @@ export async function listMergedBucket(
   for (;;) {
     for (const stream of streams) {
       while (stream.buffer.length === 0 && !stream.done) {
+        // A cursor at or below the window's low end leaves nothing; one above its high end is held to it.
+        if (args.after !== undefined && args.after <= (args.values[':low']?.S ?? '')) {
+          return { queries, cutAfter: 'complete' };
+        }
         if (queries === args.queriesLeft) return { queries, cutAfter: lastEntry };
         queries += 1;
         const page = await db.client.send(
@@ -53,7 +57,9 @@ export async function listMergedBucket(
             ExpressionAttributeNames: { '#gpk': partitionKey, '#gsk': sortKey },
             ExpressionAttributeValues: {
               ...args.values,
-              ...(args.after !== undefined ? { ':high': { S: args.after } } : {}),
+              ...(args.after !== undefined && args.after < (args.values[':high']?.S ?? '')
+                ? { ':high': { S: args.after } }
+                : {}),
               ':bucket': { S: stream.pk },
             },
             ScanIndexForward: false,
