@@ -23,7 +23,7 @@ import {
   clusterIdOfArn,
   type HomeScope,
   homeCluster,
-  UNKNOWN_HOME_ACCOUNT,
+  UNKNOWN_HOME,
 } from '../core/cluster-id.js';
 import { InvalidInputError } from '../core/errors.js';
 import { classifyFailure } from '../core/failure.js';
@@ -111,7 +111,7 @@ const LIVE_CURSOR = /^live:(\d{1,9})$/;
  * ECS is asked by cluster name with the profile's own credentials, and nothing is read from a table, so
  * the account and region of a live cluster name no record.
  */
-const LIVE_HOME: HomeScope = { account: UNKNOWN_HOME_ACCOUNT, region: 'us-east-1' };
+const LIVE_HOME: HomeScope = UNKNOWN_HOME;
 /** How long the next pages of a live task listing reuse its first page's snapshot. */
 const SNAPSHOT_TTL_MS = 5 * 60_000;
 

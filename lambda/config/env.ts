@@ -2,7 +2,7 @@
  * Environment-variable names shared by the CDK constructs that set them and the handlers that read them.
  * `lib/` imports this module and nothing else from `lambda/`.
  */
-import { type HomeScope, isAccountId, UNKNOWN_HOME_ACCOUNT } from '../core/cluster-id.js';
+import { type HomeScope, isAccountId, UNKNOWN_HOME } from '../core/cluster-id.js';
 import type { LogLevel } from './logger.js';
 
 export const EnvName = {
@@ -76,8 +76,19 @@ export function intEnv(name: EnvName, fallback: number, env: NodeJS.ProcessEnv =
   return value;
 }
 
-/** Where a function runs when AWS_REGION is unset (outside Lambda, a test). */
-const DEFAULT_HOME_REGION = 'us-east-1';
+/**
+ * EnvName.HOME_ACCOUNT, or undefined when the stack did not set it.
+ * @throws Error for a value that is not 12 digits.
+ */
+export function homeAccountEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const account = optionalEnv(EnvName.HOME_ACCOUNT, env)?.trim();
+  if (account !== undefined && !isAccountId(account)) {
+    throw new Error(
+      `environment variable ${EnvName.HOME_ACCOUNT} must be an AWS account id (12 digits), got "${account}"`,
+    );
+  }
+  return account;
+}
 
 /**
  * The stack's home: EnvName.HOME_ACCOUNT and AWS_REGION (which Lambda always sets). Records kept before
@@ -88,13 +99,9 @@ const DEFAULT_HOME_REGION = 'us-east-1';
  * @example const home = homeScopeEnv(); // { account: '123456789012', region: 'us-east-1' }
  */
 export function homeScopeEnv(env: NodeJS.ProcessEnv = process.env): HomeScope {
-  const account = optionalEnv(EnvName.HOME_ACCOUNT, env)?.trim() ?? UNKNOWN_HOME_ACCOUNT;
-  if (!isAccountId(account)) {
-    throw new Error(
-      `environment variable ${EnvName.HOME_ACCOUNT} must be an AWS account id (12 digits), got "${account}"`,
-    );
-  }
-  const region = env.AWS_REGION?.trim() || DEFAULT_HOME_REGION;
+  const account = homeAccountEnv(env) ?? UNKNOWN_HOME.account;
+  // Lambda always sets AWS_REGION; outside it (a test) the region is unknown too.
+  const region = env.AWS_REGION?.trim() || UNKNOWN_HOME.region;
   return { account, region };
 }
 

@@ -32,6 +32,9 @@ export interface ClusterRef {
  */
 export const UNKNOWN_HOME_ACCOUNT = '000000000000';
 
+/** The home of a process that knows neither its account nor its region (outside Lambda, a test). */
+export const UNKNOWN_HOME: HomeScope = { account: UNKNOWN_HOME_ACCOUNT, region: 'us-east-1' };
+
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const CLUSTER_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
@@ -104,6 +107,14 @@ export function parseClusterScope(scope: string, home: HomeScope): ClusterId {
     return { account: parts[0] as string, region: parts[1] as string, name: parts[2] as string };
   }
   return { account: home.account, region: home.region, name: scope };
+}
+
+/**
+ * Whether a cluster is in the stack's own account and region: only there can records without an account
+ * or region exist, and only there do the functions read with their own credentials. No home, no cluster.
+ */
+export function isHomeCluster(cluster: HomeScope, home: HomeScope | undefined): boolean {
+  return home !== undefined && cluster.account === home.account && cluster.region === home.region;
 }
 
 export function sameCluster(a: ClusterId, b: ClusterId): boolean {

@@ -5,7 +5,7 @@
  * Pure: no I/O and no clock.
  */
 import { serviceOfGroup } from './arn.js';
-import { clusterArn, clusterIdOfTask, type HomeScope } from './cluster-id.js';
+import { clusterArn, clusterIdOfTask, type HomeScope, isHomeCluster } from './cluster-id.js';
 import type { FailureClassification } from './failure.js';
 import type { TaskSummary } from './model.js';
 import type { NotifySettings } from './notify-settings.js';
@@ -131,7 +131,7 @@ export function traceUrl(apiUrl: string | undefined, cluster: string, taskId: st
 export function notifiedCluster(summary: TaskSummary, home?: HomeScope): string {
   if (home === undefined) return summary.clusterName;
   const id = clusterIdOfTask(summary);
-  return id.account === home.account && id.region === home.region ? summary.clusterName : clusterArn(id);
+  return isHomeCluster(id, home) ? summary.clusterName : clusterArn(id);
 }
 
 const CUT_SEARCH_BYTES = 16_384;

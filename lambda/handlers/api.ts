@@ -11,7 +11,7 @@ import { EcsLiveTaskSource } from '../adapters/ecs/ecs-live-task-source.js';
 import { SecretsManagerCursorKey } from '../adapters/secrets-manager/cursor-key.js';
 import { EnvName, logLevelEnv, requireEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import { type ClusterId, clusterArn, type HomeScope, UNKNOWN_HOME_ACCOUNT } from '../core/cluster-id.js';
+import { type ClusterId, clusterArn, type HomeScope, UNKNOWN_HOME } from '../core/cluster-id.js';
 import { type RemainingTime, reserving } from '../core/deadline.js';
 import { InvalidInputError } from '../core/errors.js';
 import { parseApiRequest, type TraceParams } from '../core/request/api-request.js';
@@ -54,8 +54,6 @@ export const RESPONSE_RESERVE_MS = 3_000;
 export const ANSWER_MARGIN_MS = 1_000;
 
 export { NEXT_CURSOR_HEADER, STOPPED_EARLY_NOTICE };
-
-const FALLBACK_HOME: HomeScope = { account: UNKNOWN_HOME_ACCOUNT, region: 'us-east-1' };
 
 export interface ApiDeps extends BuildTraceDeps {
   /** How long tracer keeps tasks, quoted when a task is not found. */
@@ -136,7 +134,7 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
     const cluster = await resolveRecordedCluster(
       deps,
       request.route === 'task' ? request.cluster : request.params.cluster,
-      deps.home ?? FALLBACK_HOME,
+      deps.home ?? UNKNOWN_HOME,
     );
     fields.clusterArn = clusterArn(cluster);
     switch (request.route) {

@@ -14,12 +14,13 @@ import { systemClock } from '../adapters/system-clock.js';
 import {
   DEFAULT_READ_ROLE_PREFIX,
   EnvName,
+  homeAccountEnv,
   homeScopeEnv,
   optionalEnv,
   requireEnv,
   retentionDaysEnv,
 } from '../config/env.js';
-import { type HomeScope, isAccountId } from '../core/cluster-id.js';
+import type { HomeScope } from '../core/cluster-id.js';
 
 /**
  * DynamoDB attempts per call: the SDK retries throttling with backoff, and more attempts ride out a burst of
@@ -50,12 +51,7 @@ const ROLE_PREFIX = /^[\w+=,.@-]{1,48}$/;
  * @example const accounts = accountClientsFromEnv(process.env, 'notifier');
  */
 export function accountClientsFromEnv(env: NodeJS.ProcessEnv, functionRole: string): AccountClients {
-  const homeAccount = optionalEnv(EnvName.HOME_ACCOUNT, env)?.trim();
-  if (homeAccount !== undefined && !isAccountId(homeAccount)) {
-    throw new Error(
-      `environment variable ${EnvName.HOME_ACCOUNT} must be an AWS account id (12 digits), got "${homeAccount}"`,
-    );
-  }
+  const homeAccount = homeAccountEnv(env);
   const readRolePrefix = optionalEnv(EnvName.READ_ROLE_PREFIX, env)?.trim() ?? DEFAULT_READ_ROLE_PREFIX;
   if (!ROLE_PREFIX.test(readRolePrefix)) {
     throw new Error(

@@ -1,5 +1,5 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { ClusterId, HomeScope } from '../../core/cluster-id.js';
+import { type ClusterId, type HomeScope, isHomeCluster } from '../../core/cluster-id.js';
 import type { ContainerInstanceChange, Ec2InstanceNotice, InstanceActivity } from '../../core/instance.js';
 import type { InstanceEventStore, InstanceHistory } from '../../use-cases/ports.js';
 import {
@@ -104,7 +104,7 @@ export class DynamoDbInstanceStore implements InstanceEventStore, InstanceHistor
     fromMs: number,
     toMs: number,
   ): Promise<InstanceActivity | undefined> {
-    const home = this.isHome(cluster);
+    const home = isHomeCluster(cluster, this.options.home);
     const pks = [containerInstancePk(cluster, containerInstanceId)];
     if (home) pks.push(UNSCOPED_LAYOUT.containerInstancePk(cluster.name, containerInstanceId));
     const [buckets, mappings] = await Promise.all([
@@ -148,11 +148,6 @@ export class DynamoDbInstanceStore implements InstanceEventStore, InstanceHistor
       await Promise.all(noticePks.map((pk) => this.queryBuckets(pk, fromMs, toMs)))
     ).flat() as unknown as Ec2InstanceNotice[];
     return { changes, notices };
-  }
-
-  private isHome(cluster: ClusterId): boolean {
-    const { home } = this.options;
-    return home !== undefined && cluster.account === home.account && cluster.region === home.region;
   }
 
   private async addToBucket(

@@ -5,7 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ClusterId } from '../../core/cluster-id.js';
+import { type ClusterId, isHomeCluster } from '../../core/cluster-id.js';
 import type { LedgerClaim, NotificationLedger } from '../../use-cases/ports.js';
 import { expiresAtSeconds, ITEM_TYPE_ATTRIBUTE, isConditionalCheckFailed } from './items.js';
 import {
@@ -121,10 +121,7 @@ export class DynamoDbNotificationLedger implements NotificationLedger {
     cluster: ClusterId,
     taskId: string,
   ): Promise<Record<string, AttributeValue> | undefined> {
-    const { home } = this.options;
-    if (home === undefined || home.account !== cluster.account || home.region !== cluster.region) {
-      return undefined;
-    }
+    if (!isHomeCluster(cluster, this.options.home)) return undefined;
     let found: Record<string, AttributeValue> | undefined;
     for (const pk of [
       UNSCOPED_LAYOUT.notificationPk(cluster.name, taskId),

@@ -1,5 +1,5 @@
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import type { ClusterId } from '../../core/cluster-id.js';
+import { type ClusterId, isHomeCluster } from '../../core/cluster-id.js';
 import { type ServiceEvent, toEpochMs } from '../../core/model.js';
 import type { ServiceEventStore } from '../../use-cases/ports.js';
 import { unprocessedItemsError } from './dynamodb-errors.js';
@@ -81,9 +81,8 @@ export class DynamoDbServiceEventStore implements ServiceEventStore {
     toMs: number,
   ): Promise<ServiceEvent[]> {
     if (fromMs > toMs) return [];
-    const { home } = this.options;
     const pks = [servicePk(cluster, serviceName)];
-    if (home && home.account === cluster.account && home.region === cluster.region) {
+    if (isHomeCluster(cluster, this.options.home)) {
       pks.push(UNSCOPED_LAYOUT.servicePk(cluster.name, serviceName));
     }
     const pages = await Promise.all(

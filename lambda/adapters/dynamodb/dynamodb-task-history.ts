@@ -8,6 +8,7 @@ import {
   type ClusterId,
   clusterArn,
   type HomeScope,
+  isHomeCluster,
   parseClusterScope,
   sameCluster,
 } from '../../core/cluster-id.js';
@@ -38,7 +39,6 @@ import {
   decodeCursor,
   encodeCursor,
   FAILED_BY_STOPPED_MONTH,
-  isHomeCluster,
   type ListCursor,
   type ListingIndex,
 } from './listing-buckets.js';
@@ -145,7 +145,7 @@ export class DynamoDbTaskHistory implements TaskHistory {
   private async readTaskItem(cluster: ClusterId, taskId: string): Promise<Item | undefined> {
     const item =
       (await this.readLiveTaskItem(taskPk(cluster, taskId))) ??
-      (this.isHome(cluster)
+      (isHomeCluster(cluster, this.options.home)
         ? await this.readLiveTaskItem(UNSCOPED_LAYOUT.taskPk(cluster.name, taskId))
         : undefined);
     return item;
@@ -159,11 +159,6 @@ export class DynamoDbTaskHistory implements TaskHistory {
       }),
     );
     return item && !isExpiredItem(item, this.options.clock.nowMs()) ? item : undefined;
-  }
-
-  private isHome(cluster: ClusterId): boolean {
-    const { home } = this.options;
-    return home !== undefined && cluster.account === home.account && cluster.region === home.region;
   }
 
   async listClusters(): Promise<RecordedCluster[]> {

@@ -2,7 +2,7 @@
  * The two task listings (all tasks by listing day, failed tasks by stop month): their buckets, the index
  * partitions of a bucket, and the cursor that says where a listing stopped.
  */
-import type { ClusterId, HomeScope } from '../../core/cluster-id.js';
+import { type ClusterId, type HomeScope, isHomeCluster } from '../../core/cluster-id.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { utcDay } from './active-days.js';
 import {
@@ -38,10 +38,6 @@ export interface Listing {
    * the layout before keys carried the account and region (entries kept from before an upgrade).
    */
   bucketPks(cluster: ClusterId, bucket: string, home: HomeScope | undefined): string[];
-}
-
-export function isHomeCluster(cluster: ClusterId, home: HomeScope | undefined): boolean {
-  return home !== undefined && cluster.account === home.account && cluster.region === home.region;
 }
 
 export const BY_CREATED_DAY: Listing = {
