@@ -3,34 +3,35 @@
  * (EnvName.NOTIFY_FILTERS), so the construct and the handler share one shape. The shape itself lives in
  * core (core/notify-settings.ts); this file validates JSON against it.
  */
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { FAILURE_KINDS } from '../core/failure.js';
 import type { NotifySettings } from '../core/notify-settings.js';
+import { describeIssues, safeParse } from '../core/validation.js';
 
 export type { NotifySettings } from '../core/notify-settings.js';
 
-export const notifySettingsSchema = z.object({
+export const notifySettingsSchema = v.object({
   /** Only these clusters (names). Empty or absent: every cluster. */
-  includeClusters: z.optional(z.array(z.string())),
-  excludeClusters: z.optional(z.array(z.string())),
+  includeClusters: v.optional(v.array(v.string())),
+  excludeClusters: v.optional(v.array(v.string())),
   /** Only tasks of these services (names, without `service:`). */
-  includeServices: z.optional(z.array(z.string())),
-  excludeServices: z.optional(z.array(z.string())),
+  includeServices: v.optional(v.array(v.string())),
+  excludeServices: v.optional(v.array(v.string())),
   /** Only these task groups (`service:web`, `family:batch`). */
-  includeGroups: z.optional(z.array(z.string())),
-  excludeGroups: z.optional(z.array(z.string())),
+  includeGroups: v.optional(v.array(v.string())),
+  excludeGroups: v.optional(v.array(v.string())),
   /** Only these failure kinds. Absent: every failure kind. */
-  failureKinds: z.optional(z.array(z.enum(FAILURE_KINDS))),
+  failureKinds: v.optional(v.array(v.picklist(FAILURE_KINDS))),
   /** Also notify tasks that stopped without failing. */
-  notifyOnEveryStop: z.optional(z.boolean()),
+  notifyOnEveryStop: v.optional(v.boolean()),
   /** Treat Spot interruptions as worth a notification. */
-  notifySpotInterruptions: z.optional(z.boolean()),
+  notifySpotInterruptions: v.optional(v.boolean()),
   /** Treat tasks moved off a drained container instance as worth a notification. */
-  notifyHostDrains: z.optional(z.boolean()),
+  notifyHostDrains: v.optional(v.boolean()),
 });
 
-type ParsedSettings = z.infer<typeof notifySettingsSchema>;
-/** The core type with its read-only arrays made mutable, to compare it with what zod infers. */
+type ParsedSettings = v.InferOutput<typeof notifySettingsSchema>;
+/** The core type with its read-only arrays made mutable, to compare it with what the schema infers. */
 type MutableSettings = {
   -readonly [K in keyof NotifySettings]: NotifySettings[K] extends readonly (infer E)[] | undefined
     ? E[] | undefined
@@ -55,10 +56,8 @@ export function parseNotifySettings(json: string | undefined): NotifySettings {
   } catch (cause) {
     throw new Error(`notifier settings are not valid JSON: ${json.slice(0, 200)}`, { cause });
   }
-  const parsed = notifySettingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`notifier settings: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+  const parsed = safeParse(notifySettingsSchema, raw);
+  if (!parsed.success)
+    throw new Error(`notifier settings: ${describeIssues(parsed.issues, 1, '', '(settings)')}`);
+  return parsed.output;
 }

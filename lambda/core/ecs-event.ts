@@ -1,5 +1,4 @@
-import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
+import * as v from 'valibot';
 import { arnToName, parseTaskArn } from './arn.js';
 import { type ClusterId, clusterIdOfArn } from './cluster-id.js';
 import { InvalidTaskEventError } from './errors.js';
@@ -19,6 +18,13 @@ import {
 } from './model.js';
 import { redactSecrets } from './redact.js';
 import { MAX_REASON_CHARS, truncateText } from './text.js';
+import {
+  describeIssues,
+  nullish,
+  safeParse,
+  isoTimestamp as schemaIsoTimestamp,
+  wholeNumber,
+} from './validation.js';
 
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
 export const SERVICE_ACTION = 'ECS Service Action';
@@ -32,35 +38,32 @@ export const RECORDED_DETAIL_TYPES = [
 ] as const;
 export { RECORDED_EC2_DETAIL_TYPES };
 
-// zod/mini keeps the Lambda bundles small (about 20 KB against 440 KB); the English locale gives readable reasons.
-z.config(en());
-
 // Unknown fields are stripped, never rejected: ECS adds fields over time.
-const isoTimestamp = z
-  .string()
-  .check(z.refine((s) => !Number.isNaN(isoToEpochMs(s)), 'expected an ISO 8601 timestamp'));
-const nullish = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
-const optionalString = nullish(z.string());
-const nonEmptyString = z.string().check(z.minLength(1));
+const isoTimestamp = schemaIsoTimestamp((s) => !Number.isNaN(isoToEpochMs(s)));
+const optionalString = nullish(v.string());
+const nonEmptyString = v.pipe(v.string(), v.minLength(1));
+/** ECS sends task sizes as strings; a number is read as its decimal text. */
+const sizeText = nullish(v.union([v.string(), v.pipe(v.number(), v.transform(String))]));
 
-const containerSchema = z.object({
+const containerSchema = v.object({
   name: nonEmptyString,
   image: optionalString,
   imageDigest: optionalString,
   lastStatus: optionalString,
-  exitCode: nullish(z.int()),
+  exitCode: nullish(v.pipe(v.number(), v.integer())),
   reason: optionalString,
   healthStatus: optionalString,
   runtimeId: optionalString,
 });
 
-const taskDetailSchema = z.object({
+const lifecycleTimestamps = Object.fromEntries(
+  LIFECYCLE_TIMESTAMPS.map((field) => [field, nullish(isoTimestamp)]),
+) as Record<(typeof LIFECYCLE_TIMESTAMPS)[number], ReturnType<typeof nullish<typeof isoTimestamp>>>;
+
+const taskDetailSchema = v.object({
   taskArn: nonEmptyString,
   clusterArn: optionalString,
-  version: z.union([
-    z.int().check(z.gte(0)),
-    z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number)),
-  ]),
+  version: wholeNumber,
   lastStatus: nonEmptyString,
   desiredStatus: optionalString,
   stopCode: optionalString,
@@ -70,16 +73,16 @@ const taskDetailSchema = z.object({
   taskDefinitionArn: optionalString,
   capacityProviderName: optionalString,
   availabilityZone: optionalString,
-  cpu: nullish(z.union([z.string(), z.pipe(z.number(), z.transform(String))])),
-  memory: nullish(z.union([z.string(), z.pipe(z.number(), z.transform(String))])),
+  cpu: sizeText,
+  memory: sizeText,
   platformVersion: optionalString,
   startedBy: optionalString,
   containerInstanceArn: optionalString,
-  containers: nullish(z.array(containerSchema)),
-  ...Object.fromEntries(LIFECYCLE_TIMESTAMPS.map((field) => [field, nullish(isoTimestamp)])),
+  containers: nullish(v.array(containerSchema)),
+  ...lifecycleTimestamps,
 });
 
-const serviceDetailSchema = z.object({
+const serviceDetailSchema = v.object({
   eventName: nonEmptyString,
   eventType: optionalString,
   clusterArn: optionalString,
@@ -87,30 +90,23 @@ const serviceDetailSchema = z.object({
   updatedAt: nullish(isoTimestamp),
   reason: optionalString,
   deploymentId: optionalString,
-  capacityProviderArns: nullish(z.array(z.string())),
+  capacityProviderArns: nullish(v.array(v.string())),
 });
 
-const envelopeSchema = z.object({
+const envelopeSchema = v.object({
   id: nonEmptyString,
-  'detail-type': z.string(),
-  source: z.enum(['aws.ecs', 'aws.ec2']),
-  account: z.string(),
+  'detail-type': v.string(),
+  source: v.picklist(['aws.ecs', 'aws.ec2']),
+  account: v.string(),
   time: isoTimestamp,
-  region: z.string(),
-  resources: nullish(z.array(z.string())),
+  region: v.string(),
+  resources: nullish(v.array(v.string())),
   // Checked, not copied: the detail schemas below read the fields tracer keeps.
-  detail: z.custom<Record<string, unknown>>(
+  detail: v.custom<Record<string, unknown>>(
     (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
     'Invalid input: expected an object',
   ),
 });
-
-function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
-    .join('; ');
-}
 
 function iso(value: string | null | undefined): string | undefined {
   if (value == null) return undefined;
@@ -146,9 +142,13 @@ export function eventIdOf(raw: unknown): string | undefined {
  */
 export function parseEcsEvent(raw: unknown): EcsEvent {
   const eventId = eventIdOf(raw);
-  const envelope = envelopeSchema.safeParse(raw);
-  if (!envelope.success) throw new InvalidTaskEventError(describeIssues(envelope.error), eventId);
-  const event = envelope.data;
+  // An array passes an object schema's own check; it is no event either.
+  if (Array.isArray(raw)) {
+    throw new InvalidTaskEventError('(event): Invalid input: expected object, received array', eventId);
+  }
+  const envelope = safeParse(envelopeSchema, raw);
+  if (!envelope.success) throw new InvalidTaskEventError(describeIssues(envelope.issues, 3), eventId);
+  const event = envelope.output;
   if (event.source === 'aws.ec2') {
     if ((RECORDED_EC2_DETAIL_TYPES as readonly string[]).includes(event['detail-type'])) {
       return {
@@ -180,7 +180,7 @@ export function parseEcsEvent(raw: unknown): EcsEvent {
   }
 }
 
-type Envelope = z.infer<typeof envelopeSchema>;
+type Envelope = v.InferOutput<typeof envelopeSchema>;
 
 const ECS_RESOURCE_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):/;
 
@@ -199,11 +199,12 @@ function clusterOfEvent(event: Envelope, clusterName: string, resourceArn: strin
 }
 
 function parseTaskDetail(event: Envelope): TaskTransition {
-  const parsed = taskDetailSchema.safeParse(event.detail);
+  const parsed = safeParse(taskDetailSchema, event.detail);
   if (!parsed.success) {
-    throw new InvalidTaskEventError(describeIssues(parsed.error).replace(/^/, 'detail.'), event.id);
+    throw new InvalidTaskEventError(describeIssues(parsed.issues, 3, 'detail.'), event.id);
   }
-  const d = parsed.data as z.infer<typeof taskDetailSchema> & Record<string, string | null | undefined>;
+  const d = parsed.output as v.InferOutput<typeof taskDetailSchema> &
+    Record<string, string | null | undefined>;
   const arn = parseTaskArn(d.taskArn);
   if (!arn)
     throw new InvalidTaskEventError(`detail.taskArn: "${d.taskArn}" is not an ECS task ARN`, event.id);
@@ -260,11 +261,11 @@ function parseTaskDetail(event: Envelope): TaskTransition {
 const SERVICE_ARN = /:service\/(?:([^/]+)\/)?([^/]+)$/;
 
 function parseServiceDetail(event: Envelope): ServiceEvent {
-  const parsed = serviceDetailSchema.safeParse(event.detail);
+  const parsed = safeParse(serviceDetailSchema, event.detail);
   if (!parsed.success) {
-    throw new InvalidTaskEventError(describeIssues(parsed.error).replace(/^/, 'detail.'), event.id);
+    throw new InvalidTaskEventError(describeIssues(parsed.issues, 3, 'detail.'), event.id);
   }
-  const d = parsed.data;
+  const d = parsed.output;
   const serviceArn = (event.resources ?? []).find((r) => SERVICE_ARN.test(r));
   const m = serviceArn ? SERVICE_ARN.exec(serviceArn) : null;
   if (!m?.[2]) throw new InvalidTaskEventError('resources: no ECS service ARN', event.id);

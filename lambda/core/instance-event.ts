@@ -3,7 +3,7 @@
  * `EC2 Spot Instance Interruption Warning` and `EC2 Instance Rebalance Recommendation` (source `aws.ec2`).
  * Every detail field but the instance's identity may be missing: what is absent is not stored.
  */
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { arnToName } from './arn.js';
 import { InvalidTaskEventError } from './errors.js';
 import {
@@ -12,6 +12,7 @@ import {
   containerInstanceIdOf,
   type Ec2InstanceNotice,
 } from './instance.js';
+import { describeIssues, isoTimestamp, nullish, safeParse, wholeNumber } from './validation.js';
 
 export const CONTAINER_INSTANCE_STATE_CHANGE = 'ECS Container Instance State Change';
 export const SPOT_INTERRUPTION_WARNING = 'EC2 Spot Instance Interruption Warning';
@@ -19,26 +20,19 @@ export const REBALANCE_RECOMMENDATION = 'EC2 Instance Rebalance Recommendation';
 /** The `aws.ec2` detail types the recorder accepts; its EventBridge rule matches exactly these. */
 export const RECORDED_EC2_DETAIL_TYPES = [SPOT_INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION] as const;
 
-const nullish = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
-const isoTimestamp = z
-  .string()
-  .check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 timestamp'));
-
-const containerInstanceDetailSchema = z.object({
-  containerInstanceArn: nullish(z.string()),
-  clusterArn: nullish(z.string()),
-  ec2InstanceId: nullish(z.string()),
-  status: nullish(z.string()),
-  agentConnected: nullish(z.boolean()),
-  version: nullish(
-    z.union([z.int().check(z.gte(0)), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]),
-  ),
-  updatedAt: nullish(isoTimestamp),
+const containerInstanceDetailSchema = v.object({
+  containerInstanceArn: nullish(v.string()),
+  clusterArn: nullish(v.string()),
+  ec2InstanceId: nullish(v.string()),
+  status: nullish(v.string()),
+  agentConnected: nullish(v.boolean()),
+  version: nullish(wholeNumber),
+  updatedAt: nullish(isoTimestamp()),
 });
 
-const ec2DetailSchema = z.object({
-  'instance-id': nullish(z.string()),
-  'instance-action': nullish(z.string()),
+const ec2DetailSchema = v.object({
+  'instance-id': nullish(v.string()),
+  'instance-action': nullish(v.string()),
 });
 
 /** The envelope fields the host parsers read; ecs-event.ts validates them first. */
@@ -52,11 +46,6 @@ export interface HostEventEnvelope {
 
 const EC2_INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
-function describeFirstIssue(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {
-  const issue = error.issues[0];
-  return `detail.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
-}
-
 const iso = (value: string) => new Date(Date.parse(value)).toISOString();
 
 /**
@@ -66,9 +55,9 @@ const iso = (value: string) => new Date(Date.parse(value)).toISOString();
  * @example parseContainerInstanceDetail(envelope).status === 'DRAINING'
  */
 export function parseContainerInstanceDetail(event: HostEventEnvelope): ContainerInstanceChange {
-  const parsed = containerInstanceDetailSchema.safeParse(event.detail);
-  if (!parsed.success) throw new InvalidTaskEventError(describeFirstIssue(parsed.error), event.id);
-  const d = parsed.data;
+  const parsed = safeParse(containerInstanceDetailSchema, event.detail);
+  if (!parsed.success) throw new InvalidTaskEventError(describeIssues(parsed.issues, 1, 'detail.'), event.id);
+  const d = parsed.output;
   const arn =
     d.containerInstanceArn ??
     (event.resources ?? []).find((r) => containerInstanceIdOf(r) !== undefined) ??
@@ -107,9 +96,9 @@ export function parseContainerInstanceDetail(event: HostEventEnvelope): Containe
  * @example parseEc2InstanceDetail(envelope).notice === 'spot-interruption-warning'
  */
 export function parseEc2InstanceDetail(event: HostEventEnvelope): Ec2InstanceNotice {
-  const parsed = ec2DetailSchema.safeParse(event.detail);
-  if (!parsed.success) throw new InvalidTaskEventError(describeFirstIssue(parsed.error), event.id);
-  const d = parsed.data;
+  const parsed = safeParse(ec2DetailSchema, event.detail);
+  if (!parsed.success) throw new InvalidTaskEventError(describeIssues(parsed.issues, 1, 'detail.'), event.id);
+  const d = parsed.output;
   const fromResources = (event.resources ?? [])
     .map((r) => /:instance\/(i-[0-9a-f]+)$/.exec(r)?.[1])
     .find((id) => id !== undefined);

@@ -100,7 +100,7 @@ describe('makeNotifierHandler', () => {
         message: 'rejected a malformed event',
         messageId: 'm1',
         eventId: '4a3c2b8e-7f1d-4e0a-9b6c-2d5e8f9a1b3c',
-        reason: 'detail.taskArn: Invalid input: expected string, received undefined',
+        reason: 'detail.taskArn: Invalid input: missing',
       }),
     );
     expect(entries).toContainEqual(
