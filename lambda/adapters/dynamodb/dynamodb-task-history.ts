@@ -1,9 +1,4 @@
-import {
-  BatchGetItemCommand,
-  GetItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import {
   type ClusterId,
   clusterArn,
@@ -12,7 +7,7 @@ import {
   parseClusterScope,
   sameCluster,
 } from '../../core/cluster-id.js';
-import { InvalidInputError, ThrottledError } from '../../core/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 import type { TaskTransition } from '../../core/model.js';
 import type {
   ListTasksQuery,
@@ -21,11 +16,9 @@ import type {
   RecordedTask,
   TaskHistory,
 } from '../../use-cases/ports.js';
-import { ACTIVE_DAYS_ATTRIBUTE } from './active-days.js';
 import { type Item, liveItemFilter } from './items.js';
 import {
   CLUSTERS_PK,
-  clusterSk,
   listingSk,
   parseTaskPk,
   TABLE_KEY,
@@ -42,6 +35,7 @@ import {
   type ListCursor,
   type ListingIndex,
 } from './listing-buckets.js';
+import { readListingRegistry, readTaskItems } from './listing-reads.js';
 import { listMergedBucket } from './merged-bucket.js';
 import type { DynamoDbTableOptions } from './table-options.js';
 import { decodeTaskItem, newestTransition } from './task-item.js';
@@ -56,17 +50,6 @@ const FILTERED_PAGE_SIZE = 100;
  * then returns what it found with a cursor, so no request walks the whole retention window.
  */
 export const MAX_QUERY_PAGES = 8;
-/** BatchGetItem reads at most 100 keys, and retries what DynamoDB left unprocessed this many times. */
-const BATCH_GET_SIZE = 100;
-const BATCH_GET_ATTEMPTS = 8;
-
-/** What the cluster item tells a listing. */
-interface ClusterRegistry {
-  /** The cluster's active days; undefined for an item written before the registry existed. */
-  readonly activeDays?: readonly string[];
-  readonly lastSeenAt?: string;
-}
-
 /**
  * The clusters of the `CLUSTERS` partition. An entry of the unscoped layout (a bare name) is the home
  * cluster's, and is skipped without a home; when the home cluster has both entries, it is listed once,
@@ -194,7 +177,7 @@ export class DynamoDbTaskHistory implements TaskHistory {
     }
     // The recorder registers a task's day before it writes the summary, so a cluster without an item
     // has no tasks to list.
-    const registry = await this.readListingRegistry(cluster);
+    const registry = await readListingRegistry(this.options, cluster);
     if (!registry) return { items: [] };
     const buckets =
       registry.activeDays === undefined
@@ -290,7 +273,7 @@ export class DynamoDbTaskHistory implements TaskHistory {
           }),
         );
         const entries = page.Items ?? [];
-        const tasks = await this.readTasks(entries);
+        const tasks = await readTaskItems(this.options, entries);
         for (const entry of entries) {
           const item = tasks.get(entry[TABLE_KEY.partitionKey]?.S ?? '');
           const task = item && !isExpiredItem(item, nowMs) ? toRecordedTask(item) : undefined;
@@ -311,88 +294,11 @@ export class DynamoDbTaskHistory implements TaskHistory {
 
   /** The live tasks of index entries, in their order (undefined where the item is gone or expired). */
   private async readListed(entries: readonly Item[], nowMs: number): Promise<(RecordedTask | undefined)[]> {
-    const tasks = await this.readTasks(entries);
+    const tasks = await readTaskItems(this.options, entries);
     return entries.map((entry) => {
       const item = tasks.get(entry[TABLE_KEY.partitionKey]?.S ?? '');
       return item && !isExpiredItem(item, nowMs) ? toRecordedTask(item) : undefined;
     });
-  }
-
-  /** The task items of index entries, by partition key, with BatchGetItem. */
-  private async readTasks(entries: readonly Item[]): Promise<Map<string, Item>> {
-    const items = new Map<string, Item>();
-    const keys = entries.map((entry) => ({
-      [TABLE_KEY.partitionKey]: entry[TABLE_KEY.partitionKey] ?? { S: '' },
-      [TABLE_KEY.sortKey]: entry[TABLE_KEY.sortKey] ?? { S: TASK_SK },
-    }));
-    for (let start = 0; start < keys.length; start += BATCH_GET_SIZE) {
-      let pending = keys.slice(start, start + BATCH_GET_SIZE);
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        if (attempt > BATCH_GET_ATTEMPTS) {
-          throw new ThrottledError(
-            `DynamoDB left ${pending.length} task items unread after ${BATCH_GET_ATTEMPTS} attempts`,
-          );
-        }
-        if (attempt > 1)
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
-        const result = await this.options.client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.options.tableName]: { Keys: pending } } }),
-        );
-        for (const item of result.Responses?.[this.options.tableName] ?? []) {
-          items.set(item[TABLE_KEY.partitionKey]?.S ?? '', item);
-        }
-        pending = (result.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as typeof pending;
-      }
-    }
-    return items;
-  }
-
-  /**
-   * The registry a listing walks: the cluster item's, and for the home cluster also the item of the
-   * layout before keys carried the account and region (`unscoped`: its tasks' index entries are in the
-   * unscoped partitions too). Undefined when neither exists.
-   */
-  private async readListingRegistry(
-    cluster: ClusterId,
-  ): Promise<(ClusterRegistry & { readonly unscoped: boolean }) | undefined> {
-    const [scoped, unscoped] = await Promise.all([
-      this.readRegistry(clusterSk(cluster)),
-      isHomeCluster(cluster, this.options.home)
-        ? this.readRegistry(UNSCOPED_LAYOUT.clusterSk(cluster.name))
-        : Promise.resolve(undefined),
-    ]);
-    if (!unscoped) return scoped && { ...scoped, unscoped: false };
-    if (!scoped) return { ...unscoped, unscoped: true };
-    // A registry without active days means "walk every day": the union keeps that meaning.
-    const activeDays =
-      scoped.activeDays && unscoped.activeDays
-        ? [...new Set([...scoped.activeDays, ...unscoped.activeDays])]
-        : undefined;
-    const seen = [scoped.lastSeenAt, unscoped.lastSeenAt].filter((t): t is string => t !== undefined).sort();
-    const lastSeenAt = seen[seen.length - 1];
-    return {
-      ...(activeDays ? { activeDays } : {}),
-      ...(lastSeenAt ? { lastSeenAt } : {}),
-      unscoped: true,
-    };
-  }
-
-  /** A cluster item's registry, or undefined when the cluster was never recorded (or expired and was swept). */
-  private async readRegistry(sk: string): Promise<ClusterRegistry | undefined> {
-    const { Item: item } = await this.options.client.send(
-      new GetItemCommand({
-        TableName: this.options.tableName,
-        Key: { [TABLE_KEY.partitionKey]: { S: CLUSTERS_PK }, [TABLE_KEY.sortKey]: { S: sk } },
-        ProjectionExpression: '#activeDays, #lastSeenAt',
-        ExpressionAttributeNames: { '#activeDays': ACTIVE_DAYS_ATTRIBUTE, '#lastSeenAt': 'lastSeenAt' },
-        // The summary that a listing finds was written after the day was registered.
-        ConsistentRead: true,
-      }),
-    );
-    if (!item) return undefined;
-    const activeDays = item[ACTIVE_DAYS_ATTRIBUTE]?.SS;
-    const lastSeenAt = stringAttribute(item, 'lastSeenAt');
-    return { ...(activeDays ? { activeDays } : {}), ...(lastSeenAt ? { lastSeenAt } : {}) };
   }
 
   private keyOf(item: Item, index: ListingIndex): Record<string, string> {
