@@ -4,9 +4,8 @@
  * lists both clusters apart, refuses the bare name with their ARNs, and traces each by ARN or by --account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lambda/config/logger.js';
-import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
-import { call, removeDir, tempDir } from '../local/local-harness.js';
+import type { LocalServer } from '../../lambda/local/local-server.js';
+import { type SeededLocalServer, startSeededLocalServer } from '../local/local-harness.js';
 import { FARGATE_SAMPLE_TASK_DEFINITION, loadEvent } from '../support/fixtures.js';
 import { runTracer } from './run-cli.js';
 
@@ -33,30 +32,20 @@ function inAccountB<T>(value: T): T {
 }
 
 describe("tracer with two accounts' clusters of the same name", () => {
-  let dataDir: string;
+  let local: SeededLocalServer;
   let server: LocalServer;
 
   beforeAll(async () => {
-    dataDir = await tempDir();
-    server = await startLocalServer({
-      port: 0,
-      dataDir,
-      aws: 'off',
-      samples: false,
-      logger: silentLogger,
-      logRequest: () => {},
-    });
     const events = EVENT_NAMES.map((name) => loadEvent(name));
-    const definitions = [FARGATE_SAMPLE_TASK_DEFINITION, inAccountB(FARGATE_SAMPLE_TASK_DEFINITION)];
-    await call(server.url, 'POST', '/task-definitions', JSON.stringify(definitions));
-    const lines = [...events, ...events.map(inAccountB)].map((e) => JSON.stringify(e)).join('\n');
-    const posted = await call(server.url, 'POST', '/events', lines);
-    expect(posted.status).toBe(200);
+    local = await startSeededLocalServer({
+      taskDefinitions: [FARGATE_SAMPLE_TASK_DEFINITION, inAccountB(FARGATE_SAMPLE_TASK_DEFINITION)],
+      events: [...events, ...events.map(inAccountB)],
+    });
+    server = local.server;
   }, 60_000);
 
   afterAll(async () => {
-    await server?.close();
-    await removeDir(dataDir);
+    await local?.close();
   });
 
   it('lists both clusters apart, with account, region and ARN', async () => {

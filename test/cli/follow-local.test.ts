@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processClock } from '../../lambda/cli/follow-process.js';
 import { runCli } from '../../lambda/cli/main.js';
-import { silentLogger } from '../../lambda/config/logger.js';
 import type { TaskListResponse, TraceResponse } from '../../lambda/core/api-types.js';
-import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
-import { call, removeDir, tempDir } from '../local/local-harness.js';
+import type { LocalServer } from '../../lambda/local/local-server.js';
+import { call, type SeededLocalServer, startSeededLocalServer } from '../local/local-harness.js';
 import { FARGATE_SAMPLE_TASK_DEFINITION, loadEvent } from '../support/fixtures.js';
 import { captureStream } from './run-cli.js';
 
@@ -42,26 +41,16 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
 }
 
 describe('tracer -f against local mode', () => {
-  let dataDir: string;
+  let local: SeededLocalServer;
   let server: LocalServer;
 
   beforeAll(async () => {
-    dataDir = await tempDir();
-    server = await startLocalServer({
-      port: 0,
-      dataDir,
-      aws: 'off',
-      samples: false,
-      logger: silentLogger,
-      logRequest: () => {},
-    });
-    await call(server.url, 'POST', '/task-definitions', JSON.stringify(TASK_DEFINITION));
-    await call(server.url, 'POST', '/events', RUNNING_EVENTS.map((e) => JSON.stringify(e)).join('\n'));
+    local = await startSeededLocalServer({ taskDefinitions: TASK_DEFINITION, events: RUNNING_EVENTS });
+    server = local.server;
   }, 60_000);
 
   afterAll(async () => {
-    await server?.close();
-    await removeDir(dataDir);
+    await local?.close();
   });
 
   it('prints a line posted to /logs, then exits 3 with the diagnosis last once the task failed', async () => {

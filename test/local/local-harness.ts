@@ -8,6 +8,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { silentLogger } from '../../lambda/config/logger.js';
+import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -57,6 +59,54 @@ export async function call(
     json = undefined;
   }
   return { status: response.status, headers: response.headers, text, json };
+}
+
+/** A quiet local server in this process over a fresh data folder; `close` removes the folder too. */
+export interface SeededLocalServer {
+  readonly server: LocalServer;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Local mode without samples or AWS, on a free port, holding the given task definitions and events.
+ * @throws Error when local mode does not accept them.
+ * @example const local = await startSeededLocalServer({ taskDefinitions: [definition], events });
+ */
+export async function startSeededLocalServer(seed: {
+  readonly taskDefinitions?: unknown;
+  readonly events?: readonly unknown[];
+  readonly dataDirPrefix?: string;
+}): Promise<SeededLocalServer> {
+  const dataDir = await tempDir(seed.dataDirPrefix);
+  const server = await startLocalServer({
+    port: 0,
+    dataDir,
+    aws: 'off',
+    samples: false,
+    logger: silentLogger,
+    logRequest: () => {},
+  });
+  const close = async () => {
+    await server.close();
+    await removeDir(dataDir);
+  };
+  const posts: [string, string | undefined][] = [
+    [
+      '/task-definitions',
+      seed.taskDefinitions === undefined ? undefined : JSON.stringify(seed.taskDefinitions),
+    ],
+    ['/events', seed.events?.map((event) => JSON.stringify(event)).join('\n')],
+  ];
+  for (const [path, body] of posts) {
+    if (body === undefined) continue;
+    const answer = await call(server.url, 'POST', path, body);
+    if (answer.status !== 200) {
+      await close();
+      throw new Error(`local mode refused POST ${path}: ${answer.status} ${answer.text}`);
+    }
+  }
+  return { server, dataDir, close };
 }
 
 /** Local mode in a child process, started with `npx tsx lambda/local/main.ts`. */

@@ -5,10 +5,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiSource } from '../../lambda/adapters/http/api-source.js';
-import { silentLogger } from '../../lambda/config/logger.js';
-import { type LocalServer, startLocalServer } from '../../lambda/local/local-server.js';
+import type { LocalServer } from '../../lambda/local/local-server.js';
 import { startUiServer } from '../../lambda/ui/host/ui-server.js';
-import { call, removeDir, tempDir } from '../local/local-harness.js';
+import { call, type SeededLocalServer, startSeededLocalServer } from '../local/local-harness.js';
 import { FARGATE_SAMPLE_TASK_DEFINITION, loadEvent } from '../support/fixtures.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless } from './browser.js';
 
@@ -53,24 +52,19 @@ const linesWith = (page: Page, text: string) =>
     .evaluateAll((nodes, t) => nodes.map((n) => n.textContent ?? '').filter((m) => m.includes(t)), text);
 
 describe.skipIf(!CHROMIUM_PATH)('the page of a running task in Chromium, served by local mode', () => {
-  let dataDir: string;
+  let local: SeededLocalServer;
   let server: LocalServer;
   let browser: Headless;
   /** The since polls the pages made. */
   const polls: string[] = [];
 
   beforeAll(async () => {
-    dataDir = await tempDir('tracer-ui-live-');
-    server = await startLocalServer({
-      port: 0,
-      dataDir,
-      aws: 'off',
-      samples: false,
-      logger: silentLogger,
-      logRequest: () => {},
+    local = await startSeededLocalServer({
+      taskDefinitions: TASK_DEFINITION,
+      events: RUNNING_EVENTS,
+      dataDirPrefix: 'tracer-ui-live-',
     });
-    await call(server.url, 'POST', '/task-definitions', JSON.stringify(TASK_DEFINITION));
-    await call(server.url, 'POST', '/events', RUNNING_EVENTS.map((e) => JSON.stringify(e)).join('\n'));
+    server = local.server;
     expect((await postLog(server, 'server listening on :80')).status).toBe(200);
     browser = await launchHeadless();
     browser.context.on('request', (request) => {
@@ -80,8 +74,7 @@ describe.skipIf(!CHROMIUM_PATH)('the page of a running task in Chromium, served 
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    await removeDir(dataDir);
+    await local?.close();
   }, TIMEOUT);
 
   it(
