@@ -162,6 +162,75 @@ describe('DynamoDbTransitionStore.recordTransition', () => {
     expect(decoded.map((d) => d.transition)).toStrictEqual(versions);
   });
 
+  it('takes the region and account from the partition key instead of storing them again', async () => {
+    // Prepare
+    const { store, options } = await freshStore();
+    const running = transition('lifecycle-fargate-4-running');
+
+    // Act
+    await store.recordTransition({ summary: running });
+
+    // Assess
+    const item = await getItem(options, taskPk(clusterIdOfTask(running), running.taskId), taskSk);
+    expect(item).not.toHaveProperty('rg');
+    expect(item).not.toHaveProperty('ac');
+    const [decoded] = decodeTaskItem(item ?? {}, 'FargateCluster', running.taskId);
+    expect(decoded?.transition).toStrictEqual(running);
+  });
+
+  it('packs a container entry of presence bits and a status into one number, and reads the map form too', async () => {
+    // Prepare
+    const { store, options } = await freshStore();
+    const running = transition('lifecycle-fargate-4-running');
+    await store.recordTransition({ summary: running });
+    const item = (await getItem(options, taskPk(clusterIdOfTask(running), running.taskId), taskSk)) ?? {};
+    const entries = item.v4?.M?.c?.L ?? [];
+
+    // Act: the same item with its container entries as maps, as items written before the number hold them
+    const asMaps = {
+      ...item,
+      v4: {
+        M: {
+          ...item.v4?.M,
+          c: {
+            L: entries.map((entry) => ({
+              M: {
+                p: { N: String(Math.floor(Number(entry.N) / 64)) },
+                s: { N: String(Number(entry.N) % 64) },
+              },
+            })),
+          },
+        },
+      },
+    };
+
+    // Assess
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((entry) => entry.N !== undefined)).toBe(true);
+    expect(decodeTaskItem(item, 'FargateCluster', running.taskId)[0]?.transition).toStrictEqual(running);
+    expect(decodeTaskItem(asMaps, 'FargateCluster', running.taskId)[0]?.transition).toStrictEqual(running);
+  });
+
+  it('keeps the region and account of a task that names another than its cluster ARN', async () => {
+    // Prepare
+    const { store, options } = await freshStore();
+    const elsewhere = transition('lifecycle-fargate-4-running', (t) => ({
+      ...t,
+      account: '999988887777',
+      region: 'eu-west-1',
+    }));
+
+    // Act
+    await store.recordTransition({ summary: elsewhere });
+
+    // Assess
+    const item = await getItem(options, taskPk(clusterIdOfTask(elsewhere), elsewhere.taskId), taskSk);
+    expect(item?.rg).toEqual({ S: 'eu-west-1' });
+    expect(item?.ac).toEqual({ S: '999988887777' });
+    const [decoded] = decodeTaskItem(item ?? {}, 'FargateCluster', elsewhere.taskId);
+    expect(decoded?.transition).toStrictEqual(elsewhere);
+  });
+
   it('keeps a version its own value of something the task item already holds with another', async () => {
     const { store, options } = await freshStore();
     const running = transition('lifecycle-fargate-4-running');

@@ -18,6 +18,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BoundedMap } from '../../core/bounded-map.js';
+import { clusterIdOfTask } from '../../core/cluster-id.js';
 import type { FailureClassification } from '../../core/failure.js';
 import { exactIsoMs } from '../../core/iso-time.js';
 import {
@@ -27,6 +28,7 @@ import {
   type TaskTransition,
 } from '../../core/model.js';
 import type { Item } from './items.js';
+import { parseTaskPk, TABLE_KEY } from './keys.js';
 
 /** The per-version attribute: `v` and the version number. */
 export const VERSION_ATTRIBUTE_PREFIX = 'v';
@@ -63,7 +65,11 @@ const CONTAINER_CONSTANTS = [
   ['runtimeId', 'r'],
 ] as const;
 
-/** Fields every transition has, kept for life without presence bits. */
+/**
+ * Fields every transition has, kept for life without presence bits. The region and account are left out
+ * when the partition key's scope names them, as it does for every task ECS reports in its cluster's
+ * account and region; items of the layout without a scope always hold them.
+ */
 const ALWAYS = { region: 'rg', account: 'ac', clusterArn: 'ca', taskArn: 'ta' } as const;
 
 const TIME_FIELDS: ReadonlySet<string> = new Set<string>(LIFECYCLE_TIMESTAMPS);
@@ -240,9 +246,10 @@ function encodeAlways(t: TaskTransition): Item {
   let taskArn = t.taskArn;
   if (taskArn === `${prefix}task/${t.clusterName}/${t.taskId}`) taskArn = '=';
   else if (taskArn === `${prefix}task/${t.taskId}`) taskArn = '-';
+  const scope = clusterIdOfTask(t);
+  const scoped = scope.region === t.region && scope.account === t.account;
   return {
-    [ALWAYS.region]: { S: t.region },
-    [ALWAYS.account]: { S: t.account },
+    ...(scoped ? {} : { [ALWAYS.region]: { S: t.region }, [ALWAYS.account]: { S: t.account } }),
     [ALWAYS.clusterArn]: { S: t.clusterArn === derivedClusterArn(t) ? '=' : t.clusterArn },
     [ALWAYS.taskArn]: { S: taskArn },
   };
@@ -262,6 +269,20 @@ function ownRegistry(account: string, region: string): string {
   return `${account}.dkr.ecr.${region}.amazonaws.com/`;
 }
 
+/**
+ * A container's version entry that holds only its presence bits and a known status is one number,
+ * `bits × STATUS_SLOTS + status`, instead of a map of both: most entries of a task are such, and the
+ * number keeps a task of many events and containers inside one write unit for longer.
+ */
+const STATUS_SLOTS = 64;
+
+function packedDelta(packed: number): Record<string, AttributeValue> {
+  return {
+    p: { N: String(Math.floor(packed / STATUS_SLOTS)) },
+    s: { N: String(packed % STATUS_SLOTS) },
+  };
+}
+
 function containerDelta(
   container: ContainerState,
   index: number,
@@ -279,8 +300,15 @@ function containerDelta(
         ? { S: value.startsWith(registry) ? `~/${value.slice(registry.length)}` : value }
         : encodeId(value, field === 'imageDigest' ? SHA256_DIGEST : HEX_ID);
   });
+  const status = container.lastStatus === undefined ? undefined : encodeStatus(container.lastStatus);
+  const onlyStatus =
+    container.exitCode === undefined &&
+    container.reason === undefined &&
+    container.healthStatus === undefined;
+  if (onlyStatus && status?.N !== undefined && Number(status.N) < STATUS_SLOTS)
+    return { N: String(bits * STATUS_SLOTS + Number(status.N)) };
   const delta: Record<string, AttributeValue> = { p: { N: String(bits) } };
-  if (container.lastStatus !== undefined) delta.s = encodeStatus(container.lastStatus);
+  if (status !== undefined) delta.s = status;
   if (container.exitCode !== undefined) delta.x = { N: String(container.exitCode) };
   if (container.reason !== undefined) delta.r = packText(container.reason);
   if (container.healthStatus !== undefined) delta.h = { S: container.healthStatus };
@@ -375,7 +403,7 @@ function decodeContainer(
   constantOf: (name: string) => AttributeValue | undefined,
   registry: string,
 ): ContainerState {
-  const delta = entry.M ?? {};
+  const delta = entry.N === undefined ? (entry.M ?? {}) : packedDelta(Number(entry.N));
   const bits = Number(delta.p?.N ?? 0);
   const container: Record<string, unknown> = { name: constantOf(containerAttribute(index, 'n'))?.S ?? '' };
   CONTAINER_CONSTANTS.forEach(([field, code], bit) => {
@@ -405,13 +433,22 @@ function decodeContainer(
   ) as unknown as ContainerState;
 }
 
+/** The account and region in a task item's partition key; undefined for the layout without them. */
+function scopeOfItem(item: Item): { readonly account: string; readonly region: string } | undefined {
+  const scope = parseTaskPk(item[TABLE_KEY.partitionKey]?.S ?? '')?.scope;
+  if (scope === undefined || !scope.includes(':')) return undefined;
+  const [account = '', region = ''] = scope.split(':');
+  return { account, region };
+}
+
 /** The transition of one version attribute, given the item's constants. */
 function decodeVersion(item: Item, version: number, clusterName: string, taskId: string): DecodedTransition {
   const map = item[`${VERSION_ATTRIBUTE_PREFIX}${version}`]?.M ?? {};
   const overrides = map.o?.M ?? {};
   const constantOf = (name: string): AttributeValue | undefined => overrides[name] ?? item[name];
-  const region = constantOf(ALWAYS.region)?.S ?? '';
-  const account = constantOf(ALWAYS.account)?.S ?? '';
+  const scope = scopeOfItem(item);
+  const region = constantOf(ALWAYS.region)?.S ?? scope?.region ?? '';
+  const account = constantOf(ALWAYS.account)?.S ?? scope?.account ?? '';
   const storedClusterArn = constantOf(ALWAYS.clusterArn)?.S ?? '=';
   const clusterArn =
     storedClusterArn === '=' ? derivedClusterArn({ region, account, clusterName }) : storedClusterArn;
