@@ -33,7 +33,8 @@ source (one of), as for tracer:
   --profile NAME     AWS profile (default: AWS_PROFILE, then the standard credential chain)
   --region REGION    AWS region (default: AWS_REGION or the profile's region)
 
-defaults of get_trace (a tool call may override them):
+defaults of the tools (a tool call may override them):
+  --account ID       the clusters of this AWS account id (12 digits), when accounts share cluster names
   --duration D       log window around start and stop, Go-style: 30s, 5m, 1h (default 1m)
   --full             read the task's whole log instead of the two windows
   --tz ZONE          time zone of the timestamps (default: the local zone; UTC for json)
@@ -149,6 +150,7 @@ function prepare(
         full: options.full,
         timeZone: options.timeZone,
         jsonTimeZone: options.jsonTimeZone,
+        ...(options.account === undefined ? {} : { account: options.account }),
       },
       version,
       logger,

@@ -22,6 +22,8 @@ export interface TraceDefaults {
   readonly timeZone: string;
   /** The zone of JSON traces when a call names none: the server's `--tz`. @default UTC, as the API answers */
   readonly jsonTimeZone?: string;
+  /** The account of the clusters when a call names none: the server's `--account`. @default every account */
+  readonly account?: string;
 }
 
 function requiredString(name: string, what: string) {

@@ -80,14 +80,20 @@ interface ClusterArgs {
   readonly region?: string | undefined;
 }
 
-/** The cluster a tool's arguments name: a name or ARN, narrowed by `account` and `region`. */
-function clusterOf(args: ClusterArgs): ClusterRef {
-  return parseClusterRef(args.cluster, { account: args.account, region: args.region });
+/**
+ * The cluster a tool's arguments name: a name or ARN, narrowed by `account` (else the server's `--account`)
+ * and `region`.
+ */
+function clusterOf(args: ClusterArgs, defaultAccount: string | undefined): ClusterRef {
+  return parseClusterRef(args.cluster, { account: args.account ?? defaultAccount, region: args.region });
 }
 
 /** The cluster and the task id, checking that a task ARN belongs to the cluster. */
-function taskOf(args: ClusterArgs & { readonly task: string }): { cluster: ClusterRef; taskId: string } {
-  const cluster = clusterOf(args);
+function taskOf(
+  args: ClusterArgs & { readonly task: string },
+  defaultAccount: string | undefined,
+): { cluster: ClusterRef; taskId: string } {
+  const cluster = clusterOf(args, defaultAccount);
   return { cluster, taskId: parseTask(args.task, cluster) };
 }
 
@@ -152,7 +158,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
   }
 
   async function listTasks(args: ListTasksArgs): Promise<CallToolResult> {
-    const cluster = clusterOf(args);
+    const cluster = clusterOf(args, defaults.account);
     const nowMs = deps.nowMs();
     const sinceMs = args.since === undefined ? undefined : parseInstantParam(args.since, nowMs, 'since');
     const untilMs = args.until === undefined ? undefined : parseInstantParam(args.until, nowMs, 'until');
@@ -181,7 +187,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
   }
 
   async function getTask(args: GetTaskArgs): Promise<CallToolResult> {
-    const { cluster, taskId } = taskOf(args);
+    const { cluster, taskId } = taskOf(args, defaults.account);
     const summary = await (await deps.source()).getTask(cluster, taskId);
     return {
       content: text(renderTaskSummary(summary, defaults.timeZone)),
@@ -190,7 +196,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
   }
 
   async function getTrace(args: GetTraceArgs): Promise<CallToolResult> {
-    const { cluster, taskId } = taskOf(args);
+    const { cluster, taskId } = taskOf(args, defaults.account);
     const durationMs = args.duration === undefined ? defaults.durationMs : parseDurationParam(args.duration);
     const full = args.full ?? defaults.full;
     const tz = args.tz === undefined ? defaults.timeZone : parseTimeZone(args.tz);
@@ -285,7 +291,7 @@ export function makeTracerTools(deps: TracerToolsDeps): TracerTools {
   return {
     listClusters: (args = {}) =>
       answer('list_clusters', async () => {
-        const filter = parseClusterFilter({ account: args.account, region: args.region });
+        const filter = parseClusterFilter({ account: args.account ?? defaults.account, region: args.region });
         const clusters = await (await deps.source()).listClusters(filter);
         return {
           content: text(renderClusterList(clusters, defaults.timeZone)),

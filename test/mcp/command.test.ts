@@ -167,6 +167,27 @@ describe('tracer mcp [flags]', () => {
     expect(stderr).toContain('"message":"tracer mcp stopped: the client closed stdin"');
   });
 
+  it('gives the tools --account as the account of the clusters they name', async () => {
+    // Prepare
+    api = await startFakeTracerApi();
+    const env = { TRACER_ENDPOINT: api.url, TRACER_TZ: 'UTC' };
+
+    // Act
+    const { code } = await serve(['--account', '123456789012'], env, [
+      ...initialize,
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'get_trace', arguments: { cluster: 'default', task: FAILED_PULL } },
+      },
+    ]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(new URL(api.requests[0]?.url ?? '', 'http://x').searchParams.get('account')).toBe('123456789012');
+  });
+
   it('lets a flag on the command line win over its variable', async () => {
     // Prepare
     api = await startFakeTracerApi();

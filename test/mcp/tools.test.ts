@@ -325,6 +325,25 @@ describe('tools that name a cluster, across accounts', () => {
     expect(queryOf(mcp, 1).get('region')).toBe('us-east-1');
   });
 
+  it("narrows every tool to the server's --account unless a call names another", async () => {
+    // Prepare
+    mcp = await connectMcp({
+      server: {
+        defaults: { durationMs: 60_000, full: false, timeZone: 'UTC', account: '222233334444' },
+      },
+    });
+
+    // Act
+    await mcp.call('list_clusters', {});
+    await mcp.call('list_tasks', { cluster: 'default' });
+    await mcp.call('get_trace', { cluster: 'default', account: '123456789012', task: FAILED_PULL });
+
+    // Assess
+    expect(queryOf(mcp, 0).get('account')).toBe('222233334444');
+    expect(queryOf(mcp, 1).get('account')).toBe('222233334444');
+    expect(queryOf(mcp, 2).get('account')).toBe('123456789012');
+  });
+
   it('refuses an account that contradicts the cluster ARN, naming both', async () => {
     // Prepare
     mcp = await connectMcp();
