@@ -21,6 +21,7 @@ import { makeRecorderHandler } from '../lambda/handlers/recorder.js';
 import { dynamoRecorderDeps, sqsBatch } from '../test/support/recorder.js';
 import { measureCapacity, type TallyFigures } from './recorder-capacity.js';
 import type { Benchmark, BenchmarkOutcome } from './support/benchmark.js';
+import { ASSUMPTIONS, costPerMillionEvents, standardIaBreakEvenMonths } from './support/cost-model.js';
 import { cpuMsSince, startDynaliteProcess } from './support/dynalite-process.js';
 import { ecsWorkload, REVISIONS, WORKLOAD_ACCOUNT, WORKLOAD_REGION } from './support/ecs-workload.js';
 import { fixed, goalsTable, readBaseline } from './support/goals.js';
@@ -456,6 +457,29 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
         'One Lambda container from a cold start: each task definition revision is described and stored once, the cluster registered once.',
       ],
     };
+    // The figures as the goals print them (two decimals), so that the README can quote the same arithmetic.
+    const two = (value: number) => Math.round(value * 100) / 100;
+    const costFigures = {
+      writeUnitsPerEvent: two(capacity.first.unitsPerEvent),
+      eventsPerTask: two(capacity.events / capacity.tasks),
+      kibPerTask: two(capacity.storage.bytesPerTask / 1024),
+      tableKibPerTask: two(capacity.storage.tableBytesPerTask / 1024),
+    };
+    const cost = costPerMillionEvents(costFigures);
+    const costIa = costPerMillionEvents(costFigures, 'STANDARD_INFREQUENT_ACCESS');
+    const costTable: Table = {
+      title: 'Cost per million ECS events, all in (us-east-1 list prices, bench/support/cost-model.ts)',
+      columns: ['part', 'arithmetic', 'per million events'],
+      rows: [
+        ...cost.parts.map((p) => [p.part, p.arithmetic, `$${p.dollars.toFixed(2)}`]),
+        ['total', '', `$${cost.total.toFixed(2)}`],
+      ],
+      notes: [
+        `From the first delivery above: ${costFigures.writeUnitsPerEvent} write units per event, ${costFigures.eventsPerTask} events per task, ${costFigures.kibPerTask} KiB stored per task of which ${costFigures.tableKibPerTask} KiB in the table.`,
+        `Assumed at 10,000 tasks a day: ${ASSUMPTIONS.eventsPerBatch} events a batch, ${ASSUMPTIONS.lambdaBaseSeconds * 1000} ms plus ${ASSUMPTIONS.lambdaSecondsPerEvent * 1000} ms an event at ${ASSUMPTIONS.lambdaGb * 1024} MB, ${ASSUMPTIONS.retentionMonths} months kept; the total adds the parts as rounded.`,
+        `Standard-IA (tableClass): $${costIa.total.toFixed(2)} per million at ${ASSUMPTIONS.retentionMonths} months; it costs less than Standard from ${standardIaBreakEvenMonths(costFigures).toFixed(1)} months of retention.`,
+      ],
+    };
     const baseline = readBaseline()?.recorder;
     const timeVsBare = rows[0]?.cpuRatio ?? Number.NaN;
     const wallVsBare = rows[0]?.ratio ?? Number.NaN;
@@ -491,6 +515,13 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
           met: capacity.duplicate.requestsPerEvent <= 1,
         },
         {
+          goal: 'cost per million ECS events, all in',
+          today: '≈ 6.90',
+          now: cost.total.toFixed(2),
+          target: '≤ $2',
+          met: cost.total <= 2,
+        },
+        {
           goal: 'recorder CPU time per event ÷ bare PutItem',
           today: baseline?.cpuVsBare === undefined ? '–' : `${fixed(baseline.cpuVsBare)}×`,
           now: `${fixed(timeVsBare)}×`,
@@ -510,9 +541,10 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
       ],
     );
     return {
-      tables: [table, capacityTable, goals],
+      tables: [table, capacityTable, costTable, goals],
       data: {
         capacity,
+        costPerMillion: cost,
         tasksPerRound,
         rounds,
         concurrency: CONCURRENCY,
