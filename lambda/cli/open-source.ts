@@ -36,8 +36,15 @@ export async function openTracerSource(
     case 'none':
       throw new NoSourceError();
     case 'live': {
-      const { LiveSource } = await import('./live-source.js');
-      return LiveSource.create(aws);
+      const [{ LiveSource }, { RegionRoutedSource }] = await Promise.all([
+        import('./live-source.js'),
+        import('./live-regions.js'),
+      ]);
+      // A cluster ARN of another region is read there, with the same profile.
+      return new RegionRoutedSource(
+        (chosen) => LiveSource.create({ ...aws, ...(chosen ? { region: chosen } : {}) }),
+        region,
+      );
     }
     case 'endpoint':
     case 'stack': {

@@ -17,6 +17,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LIVE_TRACE_PAGE_LINES, LiveSource } from '../../lambda/cli/live-source.js';
+import { openTracerSource } from '../../lambda/cli/open-source.js';
 import type { TraceResponse } from '../../lambda/core/api-types.js';
 import { TaskNotFoundError } from '../../lambda/core/errors.js';
 import { DEFAULT_TRACE_PAGE_LINES } from '../../lambda/handlers/api.js';
@@ -522,6 +523,26 @@ describe('LiveSource.getTask', () => {
 
     // Assess
     await expect(act).rejects.toBeInstanceOf(TaskNotFoundError);
+  });
+});
+
+describe('--live with a cluster of another region', () => {
+  it("reads a cluster ARN's task in the ARN's region, and a bare name in --region", async () => {
+    // Prepare
+    ecs.on(DescribeTasksCommand).resolves({ ...metadata, tasks: [failedPullTask()] });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ ...metadata, ...awslogsDefinition('ngin') });
+    const source = await openTracerSource({ selection: { kind: 'live' }, region: 'ap-northeast-1' });
+
+    // Act
+    await source.getTask({ name: 'default', account: '123456789012', region: 'eu-west-1' }, FAILED_PULL);
+    await source.getTask({ name: 'default' }, FAILED_PULL);
+    const regions = await Promise.all(
+      ecs.commandCalls(DescribeTasksCommand).map((call) => (call.thisValue as ECSClient).config.region()),
+    );
+    source.close();
+
+    // Assess
+    expect(regions).toEqual(['eu-west-1', 'ap-northeast-1']);
   });
 });
 
