@@ -1,7 +1,8 @@
 /**
  * `--live` across regions: ECS and CloudWatch Logs answer for one region, so each cluster is read in its
  * own — a cluster ARN's region, else `--region`'s (or the profile's) — by a live source made for that
- * region on first use. The account is always the credentials' own.
+ * region on first use. The account is always the credentials' own: a cluster of another account is refused
+ * with a message that says so, rather than looked up by name in the wrong account.
  */
 import type {
   ClusterListResponse,
@@ -10,6 +11,7 @@ import type {
   TraceResponse,
 } from '../core/api-types.js';
 import type { ClusterRef } from '../core/cluster-id.js';
+import { InvalidInputError } from '../core/errors.js';
 import type { ClusterListFilter, TaskListFilters, TraceRequest, TracerSource, TraceText } from './source.js';
 
 /** Makes the live source of a region; `undefined` is the region the settings or profile give. */
@@ -19,14 +21,18 @@ export class RegionRoutedSource implements TracerSource {
   readonly description: string;
   private readonly sources = new Map<string, TracerSource>();
 
+  private callerAccountOnce?: Promise<string | undefined>;
+
   /**
    * @param create the live source of one region
    * @param defaultRegion `--region`, the region of a cluster named without one
+   * @param callerAccount the credentials' account; undefined when it cannot be told, and then nothing is refused
    * @example const source = new RegionRoutedSource((region) => LiveSource.create({ region }), 'eu-west-1');
    */
   constructor(
     private readonly create: RegionalSourceFactory,
     private readonly defaultRegion?: string,
+    private readonly callerAccount?: () => Promise<string | undefined>,
   ) {
     this.description = this.sourceFor(undefined).description;
   }
@@ -36,24 +42,39 @@ export class RegionRoutedSource implements TracerSource {
   }
 
   listTasks(cluster: ClusterRef, filters?: TaskListFilters): Promise<TaskListResponse> {
-    return this.sourceFor(cluster.region).listTasks(cluster, filters);
+    return this.sourceOf(cluster).then((source) => source.listTasks(cluster, filters));
   }
 
   getTask(cluster: ClusterRef, task: string): Promise<TaskSummaryResponse> {
-    return this.sourceFor(cluster.region).getTask(cluster, task);
+    return this.sourceOf(cluster).then((source) => source.getTask(cluster, task));
   }
 
   getTraceText(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceText> {
-    return this.sourceFor(cluster.region).getTraceText(cluster, task, request);
+    return this.sourceOf(cluster).then((source) => source.getTraceText(cluster, task, request));
   }
 
   getTraceJson(cluster: ClusterRef, task: string, request: TraceRequest): Promise<TraceResponse> {
-    return this.sourceFor(cluster.region).getTraceJson(cluster, task, request);
+    return this.sourceOf(cluster).then((source) => source.getTraceJson(cluster, task, request));
   }
 
   close(): void {
     for (const source of this.sources.values()) source.close();
     this.sources.clear();
+  }
+
+  /** The source of the cluster's region, once the cluster's account, where named, is the credentials'. */
+  private async sourceOf(cluster: ClusterRef): Promise<TracerSource> {
+    if (cluster.account !== undefined && this.callerAccount) {
+      this.callerAccountOnce ??= this.callerAccount().catch(() => undefined);
+      const caller = await this.callerAccountOnce;
+      if (caller !== undefined && caller !== cluster.account) {
+        throw new InvalidInputError(
+          `cluster ${cluster.name} is in account ${cluster.account}, but --live reads with the credentials of account ${caller}: ` +
+            'choose a profile of that account with --profile, or read it through the tracer API (--endpoint or --stack)',
+        );
+      }
+    }
+    return this.sourceFor(cluster.region);
   }
 
   private sourceFor(region: string | undefined): TracerSource {

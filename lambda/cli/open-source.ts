@@ -40,10 +40,11 @@ export async function openTracerSource(
         import('./live-source.js'),
         import('./live-regions.js'),
       ]);
-      // A cluster ARN of another region is read there, with the same profile.
+      // A cluster ARN of another region is read there, with the same profile; one of another account is refused.
       return new RegionRoutedSource(
         (chosen) => LiveSource.create({ ...aws, ...(chosen ? { region: chosen } : {}) }),
         region,
+        async () => (await import('../adapters/sts/caller-account.js')).callerAccount(aws),
       );
     }
     case 'endpoint':

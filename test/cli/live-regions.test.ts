@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RegionRoutedSource } from '../../lambda/cli/live-regions.js';
 import type { TracerSource } from '../../lambda/cli/source.js';
+import { InvalidInputError } from '../../lambda/core/errors.js';
 
 /** A source that answers with its own region and records whether it was closed. */
 function fakeSource(region: string | undefined, closed: string[]): TracerSource {
@@ -61,5 +62,42 @@ describe('RegionRoutedSource', () => {
 
     expect(await source.getTask({ name: 'web' }, 'abc')).toEqual({ region: '(profile)' });
     expect(made).toEqual([undefined]);
+  });
+
+  it("asks the credentials' account once, and only for clusters named with an account", async () => {
+    // Prepare
+    let asked = 0;
+    const source = new RegionRoutedSource(
+      (region) => fakeSource(region, []),
+      'eu-west-1',
+      async () => {
+        asked += 1;
+        return '123456789012';
+      },
+    );
+
+    // Act
+    await source.getTask({ name: 'web' }, 'abc');
+    await source.getTask({ name: 'web', account: '123456789012' }, 'abc');
+    await source.listTasks({ name: 'web', account: '123456789012', region: 'us-east-1' });
+    const other = source.getTask({ name: 'web', account: '222233334444' }, 'abc');
+
+    // Assess
+    await expect(other).rejects.toBeInstanceOf(InvalidInputError);
+    expect(asked).toBe(1);
+  });
+
+  it('reads on when the account of the credentials cannot be told', async () => {
+    const source = new RegionRoutedSource(
+      (region) => fakeSource(region, []),
+      'eu-west-1',
+      async () => {
+        throw new Error('no network');
+      },
+    );
+
+    expect(await source.getTask({ name: 'web', account: '222233334444' }, 'abc')).toEqual({
+      region: 'eu-west-1',
+    });
   });
 });

@@ -14,12 +14,13 @@ import {
   ListTasksCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LIVE_TRACE_PAGE_LINES, LiveSource } from '../../lambda/cli/live-source.js';
 import { openTracerSource } from '../../lambda/cli/open-source.js';
 import type { TraceResponse } from '../../lambda/core/api-types.js';
-import { TaskNotFoundError } from '../../lambda/core/errors.js';
+import { InvalidInputError, TaskNotFoundError } from '../../lambda/core/errors.js';
 import { DEFAULT_TRACE_PAGE_LINES } from '../../lambda/handlers/api.js';
 import { parseTraceText, readExpectedTrace } from '../support/fake-tracer-api.js';
 import { loadLogDriverFixture } from '../support/log-driver-fixtures.js';
@@ -526,7 +527,13 @@ describe('LiveSource.getTask', () => {
   });
 });
 
-describe('--live with a cluster of another region', () => {
+describe('--live with a cluster of another region or account', () => {
+  const sts = mockClient(STSClient);
+  beforeEach(() => {
+    sts.reset();
+    sts.on(GetCallerIdentityCommand).resolves({ ...metadata, Account: '123456789012' });
+  });
+
   it("reads a cluster ARN's task in the ARN's region, and a bare name in --region", async () => {
     // Prepare
     ecs.on(DescribeTasksCommand).resolves({ ...metadata, tasks: [failedPullTask()] });
@@ -543,6 +550,26 @@ describe('--live with a cluster of another region', () => {
 
     // Assess
     expect(regions).toEqual(['eu-west-1', 'ap-northeast-1']);
+  });
+
+  it("refuses a cluster of another account than the credentials', naming both, without asking ECS", async () => {
+    // Prepare
+    const source = await openTracerSource({ selection: { kind: 'live' }, region: 'ap-northeast-1' });
+
+    // Act
+    const act = source.getTask(
+      { name: 'default', account: '222233334444', region: 'eu-west-1' },
+      FAILED_PULL,
+    );
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(act).rejects.toThrow(
+      'cluster default is in account 222233334444, but --live reads with the credentials of account 123456789012: choose a profile of that account with --profile, or read it through the tracer API (--endpoint or --stack)',
+    );
+    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(0);
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+    source.close();
   });
 });
 
