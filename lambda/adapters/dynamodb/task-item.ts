@@ -16,7 +16,7 @@
  * version keeps its own value in `o` (overrides) inside its map.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { clusterIdOfTask } from '../../core/cluster-id.js';
+import { clusterIdOfTask, type HomeScope, parseClusterScope } from '../../core/cluster-id.js';
 import type { FailureClassification } from '../../core/failure.js';
 import { type ContainerState, LIFECYCLE_TIMESTAMPS, type TaskTransition } from '../../core/model.js';
 import {
@@ -311,22 +311,27 @@ function decodeContainer(
   ) as unknown as ContainerState;
 }
 
-/** The account and region in a task item's partition key; undefined for the layout without them. */
-function scopeOfItem(item: Item): { readonly account: string; readonly region: string } | undefined {
-  const scope = parseTaskPk(item[TABLE_KEY.partitionKey]?.S ?? '')?.scope;
-  if (scope === undefined || !scope.includes(':')) return undefined;
-  const [account = '', region = ''] = scope.split(':');
-  return { account, region };
+/**
+ * The account and region in a task item's partition key; empty for the layout without them, whose items
+ * store both.
+ */
+function scopeOfItem(item: Item): HomeScope {
+  const scope = parseTaskPk(item[TABLE_KEY.partitionKey]?.S ?? '')?.scope ?? '';
+  return parseClusterScope(scope, { account: '', region: '' });
 }
 
-/** The transition of one version attribute, given the item's constants. */
-function decodeVersion(item: Item, version: number, clusterName: string, taskId: string): DecodedTransition {
+/** The transition of one version attribute, given the item's constants and its key's scope. */
+function decodeVersion(
+  item: Item,
+  version: number,
+  ids: { readonly clusterName: string; readonly taskId: string; readonly scope: HomeScope },
+): DecodedTransition {
+  const { clusterName, taskId, scope } = ids;
   const map = item[`${VERSION_ATTRIBUTE_PREFIX}${version}`]?.M ?? {};
   const overrides = map.o?.M ?? {};
   const constantOf = (name: string): AttributeValue | undefined => overrides[name] ?? item[name];
-  const scope = scopeOfItem(item);
-  const region = constantOf(ALWAYS.region)?.S ?? scope?.region ?? '';
-  const account = constantOf(ALWAYS.account)?.S ?? scope?.account ?? '';
+  const region = constantOf(ALWAYS.region)?.S ?? scope.region;
+  const account = constantOf(ALWAYS.account)?.S ?? scope.account;
   const storedClusterArn = constantOf(ALWAYS.clusterArn)?.S ?? '=';
   const clusterArn =
     storedClusterArn === '=' ? derivedClusterArn({ region, account, clusterName }) : storedClusterArn;
@@ -399,7 +404,8 @@ function decodeVersion(item: Item, version: number, clusterName: string, taskId:
  * @example decodeTaskItem(item, 'default', '9f65...').at(-1)?.transition.lastStatus === 'STOPPED'
  */
 export function decodeTaskItem(item: Item, clusterName: string, taskId: string): DecodedTransition[] {
-  return storedVersions(item).map((version) => decodeVersion(item, version, clusterName, taskId));
+  const ids = { clusterName, taskId, scope: scopeOfItem(item) };
+  return storedVersions(item).map((version) => decodeVersion(item, version, ids));
 }
 
 /** The newest transition of a task item, or undefined when it holds none. */
@@ -409,5 +415,7 @@ export function newestTransition(
   taskId: string,
 ): DecodedTransition | undefined {
   const version = storedVersions(item).at(-1);
-  return version === undefined ? undefined : decodeVersion(item, version, clusterName, taskId);
+  return version === undefined
+    ? undefined
+    : decodeVersion(item, version, { clusterName, taskId, scope: scopeOfItem(item) });
 }
