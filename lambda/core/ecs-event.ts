@@ -18,13 +18,7 @@ import {
 } from './model.js';
 import { redactSecrets } from './redact.js';
 import { MAX_REASON_CHARS, truncateText } from './text.js';
-import {
-  describeIssues,
-  nullish,
-  safeParse,
-  isoTimestamp as schemaIsoTimestamp,
-  wholeNumber,
-} from './validation.js';
+import { describeIssues, safeParse, isoTimestamp as schemaIsoTimestamp, wholeNumber } from './validation.js';
 
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
 export const SERVICE_ACTION = 'ECS Service Action';
@@ -40,25 +34,26 @@ export { RECORDED_EC2_DETAIL_TYPES };
 
 // Unknown fields are stripped, never rejected: ECS adds fields over time.
 const isoTimestamp = schemaIsoTimestamp((s) => !Number.isNaN(isoToEpochMs(s)));
-const optionalString = nullish(v.string());
+// ECS leaves fields out as well as sending them as null.
+const optionalString = v.nullish(v.string());
 const nonEmptyString = v.pipe(v.string(), v.minLength(1));
 /** ECS sends task sizes as strings; a number is read as its decimal text. */
-const sizeText = nullish(v.union([v.string(), v.pipe(v.number(), v.transform(String))]));
+const sizeText = v.nullish(v.union([v.string(), v.pipe(v.number(), v.transform(String))]));
 
 const containerSchema = v.object({
   name: nonEmptyString,
   image: optionalString,
   imageDigest: optionalString,
   lastStatus: optionalString,
-  exitCode: nullish(v.pipe(v.number(), v.integer())),
+  exitCode: v.nullish(v.pipe(v.number(), v.integer())),
   reason: optionalString,
   healthStatus: optionalString,
   runtimeId: optionalString,
 });
 
 const lifecycleTimestamps = Object.fromEntries(
-  LIFECYCLE_TIMESTAMPS.map((field) => [field, nullish(isoTimestamp)]),
-) as Record<(typeof LIFECYCLE_TIMESTAMPS)[number], ReturnType<typeof nullish<typeof isoTimestamp>>>;
+  LIFECYCLE_TIMESTAMPS.map((field) => [field, v.nullish(isoTimestamp)]),
+) as Record<(typeof LIFECYCLE_TIMESTAMPS)[number], v.NullishSchema<typeof isoTimestamp, undefined>>;
 
 const taskDetailSchema = v.object({
   taskArn: nonEmptyString,
@@ -78,7 +73,7 @@ const taskDetailSchema = v.object({
   platformVersion: optionalString,
   startedBy: optionalString,
   containerInstanceArn: optionalString,
-  containers: nullish(v.array(containerSchema)),
+  containers: v.nullish(v.array(containerSchema)),
   ...lifecycleTimestamps,
 });
 
@@ -86,11 +81,11 @@ const serviceDetailSchema = v.object({
   eventName: nonEmptyString,
   eventType: optionalString,
   clusterArn: optionalString,
-  createdAt: nullish(isoTimestamp),
-  updatedAt: nullish(isoTimestamp),
+  createdAt: v.nullish(isoTimestamp),
+  updatedAt: v.nullish(isoTimestamp),
   reason: optionalString,
   deploymentId: optionalString,
-  capacityProviderArns: nullish(v.array(v.string())),
+  capacityProviderArns: v.nullish(v.array(v.string())),
 });
 
 const envelopeSchema = v.object({
@@ -100,7 +95,7 @@ const envelopeSchema = v.object({
   account: v.string(),
   time: isoTimestamp,
   region: v.string(),
-  resources: nullish(v.array(v.string())),
+  resources: v.nullish(v.array(v.string())),
   // Checked, not copied: the detail schemas below read the fields tracer keeps.
   detail: v.custom<Record<string, unknown>>(
     (value) => typeof value === 'object' && value !== null && !Array.isArray(value),

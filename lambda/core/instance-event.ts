@@ -12,7 +12,7 @@ import {
   containerInstanceIdOf,
   type Ec2InstanceNotice,
 } from './instance.js';
-import { describeIssues, isoTimestamp, nullish, safeParse, wholeNumber } from './validation.js';
+import { describeIssues, isoTimestamp, safeParse, wholeNumber } from './validation.js';
 
 export const CONTAINER_INSTANCE_STATE_CHANGE = 'ECS Container Instance State Change';
 export const SPOT_INTERRUPTION_WARNING = 'EC2 Spot Instance Interruption Warning';
@@ -21,18 +21,18 @@ export const REBALANCE_RECOMMENDATION = 'EC2 Instance Rebalance Recommendation';
 export const RECORDED_EC2_DETAIL_TYPES = [SPOT_INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION] as const;
 
 const containerInstanceDetailSchema = v.object({
-  containerInstanceArn: nullish(v.string()),
-  clusterArn: nullish(v.string()),
-  ec2InstanceId: nullish(v.string()),
-  status: nullish(v.string()),
-  agentConnected: nullish(v.boolean()),
-  version: nullish(wholeNumber),
-  updatedAt: nullish(isoTimestamp()),
+  containerInstanceArn: v.nullish(v.string()),
+  clusterArn: v.nullish(v.string()),
+  ec2InstanceId: v.nullish(v.string()),
+  status: v.nullish(v.string()),
+  agentConnected: v.nullish(v.boolean()),
+  version: v.nullish(wholeNumber),
+  updatedAt: v.nullish(isoTimestamp()),
 });
 
 const ec2DetailSchema = v.object({
-  'instance-id': nullish(v.string()),
-  'instance-action': nullish(v.string()),
+  'instance-id': v.nullish(v.string()),
+  'instance-action': v.nullish(v.string()),
 });
 
 /** The envelope fields the host parsers read; ecs-event.ts validates them first. */

@@ -5,9 +5,6 @@
  */
 import * as v from 'valibot';
 
-/** Absent, `null` or the schema: ECS leaves fields out as well as sending them as null. */
-export const nullish = <T extends v.GenericSchema>(schema: T) => v.nullish(schema);
-
 /** A string that Date.parse reads, with `isValid` as the stricter reading of the caller's choice. */
 export const isoTimestamp = (isValid: (text: string) => boolean = (s) => !Number.isNaN(Date.parse(s))) =>
   v.pipe(v.string(), v.check(isValid, 'expected an ISO 8601 timestamp'));
@@ -38,7 +35,6 @@ function expectedOf(issue: v.BaseIssue<unknown>): string {
  */
 export function issueMessage(issue: v.BaseIssue<unknown>): string {
   switch (issue.type) {
-    case 'check':
     case 'custom':
       return issue.message;
     case 'min_length':

@@ -1,19 +1,13 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import {
-  describeIssues,
-  isoTimestamp,
-  nullish,
-  safeParse,
-  wholeNumber,
-} from '../../lambda/core/validation.js';
+import { describeIssues, isoTimestamp, safeParse, wholeNumber } from '../../lambda/core/validation.js';
 
 const schema = v.object({
   id: v.pipe(v.string(), v.minLength(1)),
-  count: nullish(wholeNumber),
-  at: nullish(isoTimestamp()),
-  tags: nullish(v.array(v.string())),
-  kind: nullish(v.picklist(['a', 'b'])),
+  count: v.nullish(wholeNumber),
+  at: v.nullish(isoTimestamp()),
+  tags: v.nullish(v.array(v.string())),
+  kind: v.nullish(v.picklist(['a', 'b'])),
 });
 
 /** The message of parsing `input`, as the event parsers put it. */
