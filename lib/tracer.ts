@@ -14,8 +14,7 @@ import { OrganizationBus } from './constructs/organization-bus.js';
 import {
   type CentralReader,
   centralRoleName,
-  validateAccountIds,
-  validateOrganizationId,
+  validateEventSources,
   validateReadRolePrefix,
   validateRegions,
 } from './constructs/organization-names.js';
@@ -256,12 +255,7 @@ function sourceReadScope(
   readRolePrefix: string,
   ownRegion: string,
 ): SourceReadScope | undefined {
-  const sourceAccounts =
-    props.sourceAccounts === undefined ? [] : validateAccountIds('sourceAccounts', props.sourceAccounts);
-  const organizationId =
-    props.organizationId === undefined
-      ? undefined
-      : validateOrganizationId('organizationId', props.organizationId);
+  const { accounts: sourceAccounts, organizationId } = validateEventSources(props);
   if (sourceAccounts.length === 0 && organizationId === undefined) {
     if (props.sourceRegions !== undefined) {
       throw new Error(

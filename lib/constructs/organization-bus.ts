@@ -5,8 +5,7 @@ import {
   CENTRAL_BUS_NAME,
   FORWARDED_DETAIL_TYPES,
   FORWARDED_SOURCES,
-  validateAccountIds,
-  validateOrganizationId,
+  validateEventSources,
 } from './organization-names.js';
 
 export interface OrganizationBusProps {
@@ -31,12 +30,7 @@ export class OrganizationBus extends Construct {
 
   constructor(scope: Construct, id: string, props: OrganizationBusProps) {
     super(scope, id);
-    const accounts =
-      props.sourceAccounts === undefined ? [] : validateAccountIds('sourceAccounts', props.sourceAccounts);
-    const organizationId =
-      props.organizationId === undefined
-        ? undefined
-        : validateOrganizationId('organizationId', props.organizationId);
+    const { accounts, organizationId } = validateEventSources(props);
     if (accounts.length === 0 && organizationId === undefined) {
       throw new Error('OrganizationBus needs sourceAccounts or organizationId: no account could send to it');
     }

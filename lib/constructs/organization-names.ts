@@ -84,6 +84,31 @@ export function validateOrganizationId(property: string, organizationId: string)
   return organizationId;
 }
 
+/** The accounts that send to the central tracer: listed ones, or the members of an organization. */
+export interface EventSources {
+  /** Checked account ids; empty when none are listed. */
+  readonly accounts: string[];
+  readonly organizationId: string | undefined;
+}
+
+/**
+ * Checks the `sourceAccounts` and `organizationId` properties, either of which may be left out.
+ * @throws Error naming the property and the value that is wrong.
+ */
+export function validateEventSources(props: {
+  readonly sourceAccounts?: readonly string[];
+  readonly organizationId?: string;
+}): EventSources {
+  return {
+    accounts:
+      props.sourceAccounts === undefined ? [] : validateAccountIds('sourceAccounts', props.sourceAccounts),
+    organizationId:
+      props.organizationId === undefined
+        ? undefined
+        : validateOrganizationId('organizationId', props.organizationId),
+  };
+}
+
 /**
  * Checks a list of region names; duplicates are dropped.
  * @throws Error naming the property and the value that is not a region.
