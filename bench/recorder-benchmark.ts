@@ -14,256 +14,28 @@
  * Wall time also includes the server's work, which for dynalite's UpdateItem expressions is far more than
  * for a PutItem; both ratios are reported.
  */
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { mapWithConcurrency } from '../lambda/core/concurrency.js';
-import type { ServiceEvent, TaskDefinitionInfo } from '../lambda/core/model.js';
 import { makeRecorderHandler } from '../lambda/handlers/recorder.js';
-import { dynamoRecorderDeps, sqsBatch } from '../test/support/recorder.js';
+import { dynamoRecorderDeps } from '../test/support/recorder.js';
 import { measureCapacity, type TallyFigures } from './recorder-capacity.js';
 import type { Benchmark, BenchmarkOutcome } from './support/benchmark.js';
 import { ASSUMPTIONS, costPerMillionEvents, standardIaBreakEvenMonths } from './support/cost-model.js';
-import { cpuMsSince, startDynaliteProcess } from './support/dynalite-process.js';
-import { ecsWorkload, REVISIONS, WORKLOAD_ACCOUNT, WORKLOAD_REGION } from './support/ecs-workload.js';
+import { startDynaliteProcess } from './support/dynalite-process.js';
+import { ecsWorkload, REVISIONS, serviceAnswers, taskDefinitionAnswers } from './support/ecs-workload.js';
 import { fixed, goalsTable, readBaseline } from './support/goals.js';
+import {
+  barePutBatch,
+  CONCURRENCY,
+  countingClient,
+  deliverBatch,
+  figures,
+  interleaved,
+  type PhaseFigures,
+  RequestCounter,
+  SQS_BATCH_SIZE,
+} from './support/recorder-loops.js';
+import { captureUpdateItems, replayUpdateItems } from './support/request-replay.js';
 import { median, round } from './support/stats.js';
 import type { Table } from './support/table.js';
-
-const SQS_BATCH_SIZE = 10;
-/** Same as the handler's default: records of a batch processed at once. */
-const CONCURRENCY = 8;
-const ACCOUNT_REGION = `${WORKLOAD_REGION}:${WORKLOAD_ACCOUNT}`;
-
-const WRITE_COMMANDS = new Set([
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'BatchWriteItemCommand',
-  'TransactWriteItemsCommand',
-]);
-
-/** What a client sent: commands by name, HTTP attempts (retries included), conditional-check failures. */
-class RequestCounter {
-  readonly commands = new Map<string, number>();
-  attempts = 0;
-  conditionalFailures = 0;
-
-  get writes(): number {
-    let n = 0;
-    for (const [name, count] of this.commands) if (WRITE_COMMANDS.has(name)) n += count;
-    return n;
-  }
-
-  get reads(): number {
-    let n = 0;
-    for (const [name, count] of this.commands) if (!WRITE_COMMANDS.has(name)) n += count;
-    return n;
-  }
-
-  reset(): void {
-    this.commands.clear();
-    this.attempts = 0;
-    this.conditionalFailures = 0;
-  }
-}
-
-function attemptsOf(value: unknown): number {
-  const metadata =
-    typeof value === 'object' && value !== null && '$metadata' in value ? value.$metadata : undefined;
-  return typeof metadata === 'object' && metadata !== null && 'attempts' in metadata
-    ? Number(metadata.attempts ?? 1)
-    : 1;
-}
-
-/** A client of the dynalite server whose every command is counted. */
-function countingClient(endpoint: string, counter: RequestCounter): DynamoDBClient {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'dynalite', secretAccessKey: 'dynalite' },
-    maxAttempts: 8,
-  });
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = context.commandName ?? 'unknown';
-      counter.commands.set(name, (counter.commands.get(name) ?? 0) + 1);
-      try {
-        const output = await next(args);
-        counter.attempts += attemptsOf(output.output);
-        return output;
-      } catch (error) {
-        counter.attempts += attemptsOf(error);
-        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
-          counter.conditionalFailures += 1;
-        }
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'benchRequestCounter' },
-  );
-  return client;
-}
-
-function taskDefinitionAnswers(): Map<string, TaskDefinitionInfo> {
-  const answers = new Map<string, TaskDefinitionInfo>();
-  const container = (containerName: string, logDriver: string, logGroup?: string) => ({
-    containerName,
-    logDriver,
-    ...(logGroup ? { logGroup, streamPrefix: 'ecs' } : {}),
-    essential: containerName !== 'log_router',
-  });
-  for (let revision = 1; revision <= REVISIONS; revision++) {
-    for (const [family, containers] of [
-      ['sample-fargate', [container('FargateApp', 'awslogs', '/ecs/sample-fargate')]],
-      ['webapp', [container('webapp', 'awsfirelens'), container('log_router', 'awslogs', '/ecs/firelens')]],
-    ] as const) {
-      const arn = `arn:aws:ecs:${ACCOUNT_REGION}:task-definition/${family}:${revision}`;
-      answers.set(arn, {
-        status: 'described',
-        taskDefinitionArn: arn,
-        describedAt: '2020-01-23T17:00:00.000Z',
-        containers,
-      });
-    }
-  }
-  return answers;
-}
-
-/** What DescribeServices remembers of each service: a deployment around the tasks' lives. */
-function serviceAnswers(cluster: string): Map<string, ServiceEvent[]> {
-  const times = [
-    '2020-01-23T17:57:30.000Z',
-    '2020-01-23T17:58:10.000Z',
-    '2020-01-23T18:04:00.000Z',
-    '2020-01-23T18:12:00.000Z',
-  ];
-  const answers = new Map<string, ServiceEvent[]>();
-  for (const service of ['web', 'webapp']) {
-    const messages = [
-      `(service ${service}) has started 10 tasks: (task 1) (task 2) (task 3).`,
-      `(service ${service}) registered 10 targets in (target-group arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/${service}/1)`,
-      `(service ${service}) has reached a steady state.`,
-      `(service ${service}) has stopped 10 running tasks: (task 1) (task 2) (task 3).`,
-    ];
-    answers.set(
-      `${cluster}/${service}`,
-      messages.map((message, i) => ({
-        clusterName: cluster,
-        serviceName: service,
-        eventId: `bench-${service}-event-${i}`,
-        createdAt: times[i] as string,
-        message,
-        source: 'describe-services' as const,
-      })),
-    );
-  }
-  return answers;
-}
-
-interface PhaseFigures {
-  readonly events: number;
-  readonly elapsedMs: number;
-  /** CPU time (user and system) of this process during the phase: the client side, without dynalite. */
-  readonly cpuMs: number;
-  readonly eventsPerSecond: number;
-  readonly commands: Record<string, number>;
-  readonly writes: number;
-  readonly reads: number;
-  readonly attempts: number;
-  readonly conditionalFailures: number;
-  readonly failedRecords: number;
-}
-
-function figures(
-  events: number,
-  run: { elapsedMs: number; cpuMs: number },
-  counter: RequestCounter,
-  failedRecords: number,
-): PhaseFigures {
-  const { elapsedMs, cpuMs } = run;
-  return {
-    events,
-    elapsedMs,
-    cpuMs,
-    eventsPerSecond: events / (elapsedMs / 1000),
-    commands: Object.fromEntries(counter.commands),
-    writes: counter.writes,
-    reads: counter.reads,
-    attempts: counter.attempts,
-    conditionalFailures: counter.conditionalFailures,
-    failedRecords,
-  };
-}
-
-type Handler = ReturnType<typeof makeRecorderHandler>;
-
-/** One SQS batch through the handler: the number of records it reports as failed. */
-async function deliverBatch(handler: Handler, batch: readonly string[], first: number): Promise<number> {
-  const response = await handler(sqsBatch(batch, first));
-  return 'batchItemFailures' in response ? response.batchItemFailures.length : 0;
-}
-
-/**
- * One unconditional PutItem of the raw event per event, delivered as the recorder gets them (SQS batches of
- * 10, 8 records of a batch in flight, one batch after the other): the least any recorder could do.
- */
-async function barePutBatch(
-  client: DynamoDBClient,
-  tableName: string,
-  batch: readonly string[],
-  keyPrefix: string,
-): Promise<number> {
-  await mapWithConcurrency(batch, CONCURRENCY, (body, i) =>
-    client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: { pk: { S: `BARE#${keyPrefix}#${i}` }, sk: { S: 'EVENT' }, event: { S: body } },
-      }),
-    ),
-  );
-  return 0;
-}
-
-interface Timing {
-  elapsedMs: number;
-  cpuMs: number;
-  failed: number;
-}
-
-async function timed(work: () => Promise<number>): Promise<Timing> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const failed = await work();
-  return { elapsedMs: performance.now() - started, cpuMs: cpuMsSince(cpu), failed };
-}
-
-/**
- * Runs two loops over the same events batch by batch, one batch of one then the same batch of the other,
- * the first side changing from batch to batch, and times each side on its own. A shared machine's load
- * changes within seconds; interleaved at this grain, both sides meet the same load.
- */
-async function interleaved(
-  bodies: readonly string[],
-  sides: readonly [
-    (batch: readonly string[], first: number) => Promise<number>,
-    (batch: readonly string[], first: number) => Promise<number>,
-  ],
-): Promise<[Timing, Timing]> {
-  const totals: [Timing, Timing] = [
-    { elapsedMs: 0, cpuMs: 0, failed: 0 },
-    { elapsedMs: 0, cpuMs: 0, failed: 0 },
-  ];
-  for (let first = 0, n = 0; first < bodies.length; first += SQS_BATCH_SIZE, n++) {
-    const batch = bodies.slice(first, first + SQS_BATCH_SIZE);
-    for (const side of n % 2 === 0 ? [0, 1] : [1, 0]) {
-      const t = await timed(() => (sides[side] as (typeof sides)[0])(batch, first));
-      const total = totals[side] as Timing;
-      total.elapsedMs += t.elapsedMs;
-      total.cpuMs += t.cpuMs;
-      total.failed += t.failed;
-    }
-  }
-  return totals;
-}
 
 export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOutcome> => {
   const quick = context.options.quick;
@@ -273,8 +45,11 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
   const db = await startDynaliteProcess(context.root);
   const recorderCounter = new RequestCounter();
   const bareCounter = new RequestCounter();
+  const replayCounter = new RequestCounter();
   const recorderClient = countingClient(db.endpoint, recorderCounter);
   const bareClient = countingClient(db.endpoint, bareCounter);
+  const replayClient = countingClient(db.endpoint, replayCounter);
+  const capture = captureUpdateItems(recorderClient);
   try {
     const deps = dynamoRecorderDeps({
       client: recorderClient,
@@ -298,6 +73,8 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
     const duplicate: PhaseFigures[] = [];
     const bare: PhaseFigures[] = [];
     const bareBesideDuplicates: PhaseFigures[] = [];
+    const replayed: PhaseFigures[] = [];
+    const bareBesideReplays: PhaseFigures[] = [];
     for (let round = 1; round <= rounds; round++) {
       const bodies = ecsWorkload(cluster, round, tasksPerRound).bodies;
       context.progress(`recorder: round ${round} of ${rounds}, ${bodies.length} events`);
@@ -306,12 +83,29 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
 
       bareCounter.reset();
       recorderCounter.reset();
+      // The task-item writes of each batch, to send again below.
+      const writesByBatch = new Map<number, ReturnType<typeof capture.take>>();
       const [b, f] = await interleaved(bodies, [
         barePass('a'),
-        (batch, at) => deliverBatch(handler, batch, at),
+        async (batch, at) => {
+          capture.start();
+          const failed = await deliverBatch(handler, batch, at);
+          writesByBatch.set(at, capture.take());
+          return failed;
+        },
       ]);
       bare.push(figures(bodies.length, b, bareCounter, 0));
       first.push(figures(bodies.length, f, recorderCounter, f.failed));
+
+      bareCounter.reset();
+      replayCounter.reset();
+      const [b3, r] = await interleaved(bodies, [
+        barePass('c'),
+        (_batch, at) =>
+          replayUpdateItems(replayClient, writesByBatch.get(at) ?? [], CONCURRENCY, `#replay${round}`),
+      ]);
+      bareBesideReplays.push(figures(bodies.length, b3, bareCounter, 0));
+      replayed.push(figures(bodies.length, r, replayCounter, 0));
 
       bareCounter.reset();
       recorderCounter.reset();
@@ -324,7 +118,8 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
     }
 
     // Each round's ratio compares the two loops under the same conditions; the table shows their median.
-    const besides = (phases: readonly PhaseFigures[]) => (phases === duplicate ? bareBesideDuplicates : bare);
+    const besides = (phases: readonly PhaseFigures[]) =>
+      phases === duplicate ? bareBesideDuplicates : phases === replayed ? bareBesideReplays : bare;
     const overhead = (phases: readonly PhaseFigures[]) =>
       median(phases.map((p, i) => (besides(phases)[i]?.eventsPerSecond ?? Number.NaN) / p.eventsPerSecond));
     const cpuPerEvent = (p: PhaseFigures) => p.cpuMs / p.events;
@@ -386,6 +181,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
       row('recorder, first delivery', first),
       row('recorder, duplicate delivery', duplicate),
       row('bare PutItem', bare),
+      row("recorder's UpdateItems, replayed", replayed),
     ];
     const table: Table = {
       title: `Recorder against dynalite (medians of ${rounds} round${rounds === 1 ? '' : 's'}; ${tasksPerRound} tasks a round, ${ecsWorkload(cluster, 1, tasksPerRound).bodies.length} events)`,
@@ -411,6 +207,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
         'bare PutItem = one unconditional PutItem of the raw event (its whole JSON) per event, in the same SQS batches of 10 with 8 records in flight, same server and client settings.',
         "wall time/event vs bare = bare events/s ÷ recorder events/s within each round (median over rounds). It includes dynalite's own work, which is far slower than DynamoDB's and slower still for an UpdateItem's expressions than for a PutItem: it bounds the recorder's overhead from above.",
         "CPU ms/event = this process's CPU time (user + system, process.cpuUsage) per event; dynalite runs in a child process of its own, so this is the client side alone: the handler, the adapters and the SDK's serialization, signing and HTTP. CPU time/event vs bare = the recorder's CPU per event ÷ the bare loop's within each round (median over rounds): the recorder's own time per event, as Lambda bills it minus the wait for DynamoDB.",
+        "recorder's UpdateItems, replayed = the task-item UpdateItems that the first delivery sent, sent again as they were but on fresh partition keys (the same versions, conditions and returned items), batch by batch beside a bare pass of their own: the SDK's and the wire's share of the recorder's time, without tracer's parsing, validation, classification and encoding. The events counted are the workload's.",
         'Task definitions are already cached in memory (a warm container), as for all but the first event of a revision.',
       ],
     };
@@ -482,6 +279,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
     };
     const baseline = readBaseline()?.recorder;
     const timeVsBare = rows[0]?.cpuRatio ?? Number.NaN;
+    const requestsVsBare = rows[3]?.cpuRatio ?? Number.NaN;
     const wallVsBare = rows[0]?.ratio ?? Number.NaN;
     const goals = goalsTable(
       'Recorder goals',
@@ -538,6 +336,7 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
       ],
       [
         `before = ${readBaseline()?.measured ?? 'no bench/baseline.json'}; the CPU row: ${baseline?.cpuVsBareMeasured ?? 'not measured then'}. Times are ratios within each run; the machine is shared and noisy.`,
+        `Of the recorder's CPU time, its UpdateItems replayed alone take ${fixed(requestsVsBare)}× a bare PutItem's; the rest, about ${fixed(timeVsBare - requestsVsBare)}×, is tracer's own work per event.`,
       ],
     );
     return {
@@ -557,13 +356,16 @@ export const recorderBenchmark: Benchmark = async (context): Promise<BenchmarkOu
           first: rows[0]?.cpuMsPerEvent,
           duplicate: rows[1]?.cpuMsPerEvent,
           bare: rows[2]?.cpuMsPerEvent,
+          replayedUpdateItems: rows[3]?.cpuMsPerEvent,
         },
-        phases: { first, duplicate, bare },
+        replayedCpuRatio: rows[3]?.cpuRatio,
+        phases: { first, duplicate, bare, replayed },
       },
     };
   } finally {
     recorderClient.destroy();
     bareClient.destroy();
+    replayClient.destroy();
     await db.stop();
   }
 };

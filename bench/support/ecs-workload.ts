@@ -5,6 +5,7 @@
  * the exit codes late), service deployments, and one task in five failing. Tasks start in cohorts, so
  * their events interleave as a burst of launches does.
  */
+import type { ServiceEvent, TaskDefinitionInfo } from '../../lambda/core/model.js';
 import { eventFixtureNames, loadEvent, type RawEvent } from '../../test/support/fixtures.js';
 
 /** The six real events of one Fargate task, PROVISIONING to STOPPED. */
@@ -277,4 +278,61 @@ export function ecsWorkload(cluster: string, round: number, tasks: number): Work
     }
   }
   return { bodies, tasks, taskEvents, serviceEvents, byKind };
+}
+
+/** What DescribeTaskDefinition answers for every revision the workload runs. */
+export function taskDefinitionAnswers(): Map<string, TaskDefinitionInfo> {
+  const answers = new Map<string, TaskDefinitionInfo>();
+  const container = (containerName: string, logDriver: string, logGroup?: string) => ({
+    containerName,
+    logDriver,
+    ...(logGroup ? { logGroup, streamPrefix: 'ecs' } : {}),
+    essential: containerName !== 'log_router',
+  });
+  for (let revision = 1; revision <= REVISIONS; revision++) {
+    for (const [family, containers] of [
+      ['sample-fargate', [container('FargateApp', 'awslogs', '/ecs/sample-fargate')]],
+      ['webapp', [container('webapp', 'awsfirelens'), container('log_router', 'awslogs', '/ecs/firelens')]],
+    ] as const) {
+      const arn = `arn:aws:ecs:${`${WORKLOAD_REGION}:${WORKLOAD_ACCOUNT}`}:task-definition/${family}:${revision}`;
+      answers.set(arn, {
+        status: 'described',
+        taskDefinitionArn: arn,
+        describedAt: '2020-01-23T17:00:00.000Z',
+        containers,
+      });
+    }
+  }
+  return answers;
+}
+
+/** What DescribeServices remembers of each service: a deployment around the tasks' lives. */
+export function serviceAnswers(cluster: string): Map<string, ServiceEvent[]> {
+  const times = [
+    '2020-01-23T17:57:30.000Z',
+    '2020-01-23T17:58:10.000Z',
+    '2020-01-23T18:04:00.000Z',
+    '2020-01-23T18:12:00.000Z',
+  ];
+  const answers = new Map<string, ServiceEvent[]>();
+  for (const service of ['web', 'webapp']) {
+    const messages = [
+      `(service ${service}) has started 10 tasks: (task 1) (task 2) (task 3).`,
+      `(service ${service}) registered 10 targets in (target-group arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/${service}/1)`,
+      `(service ${service}) has reached a steady state.`,
+      `(service ${service}) has stopped 10 running tasks: (task 1) (task 2) (task 3).`,
+    ];
+    answers.set(
+      `${cluster}/${service}`,
+      messages.map((message, i) => ({
+        clusterName: cluster,
+        serviceName: service,
+        eventId: `bench-${service}-event-${i}`,
+        createdAt: times[i] as string,
+        message,
+        source: 'describe-services' as const,
+      })),
+    );
+  }
+  return answers;
 }
