@@ -38,7 +38,8 @@ export interface GoalRow {
   readonly today: string;
   readonly now: string;
   readonly target: string;
-  readonly met: boolean;
+  /** Undefined for a row that only informs, with no target of its own. */
+  readonly met: boolean | undefined;
 }
 
 /** A table of goals: what was measured before, now, the target and whether it is met. */
@@ -46,7 +47,13 @@ export function goalsTable(title: string, rows: readonly GoalRow[], notes: reado
   return {
     title,
     columns: ['goal', 'before', 'now', 'target', 'met'],
-    rows: rows.map((r) => [r.goal, r.today, r.now, r.target, r.met ? 'yes' : 'NO']),
+    rows: rows.map((r) => [
+      r.goal,
+      r.today,
+      r.now,
+      r.target,
+      r.met === undefined ? '–' : r.met ? 'yes' : 'NO',
+    ]),
     notes: [...notes],
   };
 }
