@@ -8,7 +8,7 @@ import {
   parseEc2InstanceDetail,
   RECORDED_EC2_DETAIL_TYPES,
 } from './instance-event.js';
-import { exactIsoMs, isoToEpochMs } from './iso-time.js';
+import { isoToEpochMs, normalIso } from './iso-time.js';
 import {
   type ContainerState,
   type EcsEvent,
@@ -104,9 +104,7 @@ const envelopeSchema = v.object({
 });
 
 function iso(value: string | null | undefined): string | undefined {
-  if (value == null) return undefined;
-  // ECS's own shape is already the normal form; reading it is much cheaper than building a Date.
-  return exactIsoMs(value) === undefined ? new Date(Date.parse(value)).toISOString() : value;
+  return value == null ? undefined : normalIso(value);
 }
 
 function text(value: string | null | undefined): string | undefined {
@@ -115,7 +113,13 @@ function text(value: string | null | undefined): string | undefined {
 
 /** Drops undefined and null so that stored items carry only what the event carried. */
 function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
+  // A loop, not Object.entries and fromEntries: it runs for every event and container the recorder reads.
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = value[key];
+    if (v !== undefined && v !== null) out[key] = v;
+  }
+  return out as T;
 }
 
 /**

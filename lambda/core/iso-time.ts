@@ -29,8 +29,9 @@ function isLeapYear(year: number): boolean {
  * @example exactIsoMs('2021-11-26T17:29:15.055Z') === 1637947755055
  */
 export function exactIsoMs(iso: string): number | undefined {
+  // toISOString writes 24 characters, or 27 for a year past 9999 or before 0 (`+275760-09-13T...`).
+  if (iso.length !== 24) return iso.length === 27 ? slowExactIsoMs(iso) : undefined;
   if (
-    iso.length !== 24 ||
     iso[4] !== '-' ||
     iso[7] !== '-' ||
     iso[10] !== 'T' ||
@@ -39,7 +40,7 @@ export function exactIsoMs(iso: string): number | undefined {
     iso[19] !== '.' ||
     iso[23] !== 'Z'
   ) {
-    return slowExactIsoMs(iso);
+    return undefined;
   }
   const year = digits(iso, 0, 4);
   const month = digits(iso, 5, 2);
@@ -82,4 +83,19 @@ function slowExactIsoMs(iso: string): number | undefined {
  */
 export function isoToEpochMs(iso: string): number {
   return exactIsoMs(iso) ?? Date.parse(iso);
+}
+
+/**
+ * The normal form of an ISO-8601 time, as `toISOString` writes it. ECS's times already are; EventBridge
+ * writes its own to the second (`2020-01-23T17:57:34Z`), which gains `.000`; any other shape takes the Date
+ * round trip, which throws a RangeError on a text that names no time.
+ * @example normalIso('2020-01-23T17:57:34Z') === '2020-01-23T17:57:34.000Z'
+ */
+export function normalIso(iso: string): string {
+  if (exactIsoMs(iso) !== undefined) return iso;
+  if (iso.length === 20 && iso[19] === 'Z') {
+    const withMs = `${iso.slice(0, 19)}.000Z`;
+    if (exactIsoMs(withMs) !== undefined) return withMs;
+  }
+  return new Date(Date.parse(iso)).toISOString();
 }
