@@ -253,7 +253,8 @@ export function sameValue(a: AttributeValue, b: AttributeValue): boolean {
   if (a.S !== undefined || b.S !== undefined) return a.S === b.S;
   if (a.N !== undefined || b.N !== undefined) return a.N === b.N;
   if (a.B !== undefined || b.B !== undefined) {
-    return a.B !== undefined && b.B !== undefined && Buffer.from(a.B).equals(Buffer.from(b.B));
+    // Buffer.compare reads both in place; Buffer.from of a Uint8Array would copy each.
+    return a.B !== undefined && b.B !== undefined && Buffer.compare(a.B, b.B) === 0;
   }
   return JSON.stringify(a) === JSON.stringify(b);
 }
