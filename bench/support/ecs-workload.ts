@@ -294,7 +294,7 @@ export function taskDefinitionAnswers(): Map<string, TaskDefinitionInfo> {
       ['sample-fargate', [container('FargateApp', 'awslogs', '/ecs/sample-fargate')]],
       ['webapp', [container('webapp', 'awsfirelens'), container('log_router', 'awslogs', '/ecs/firelens')]],
     ] as const) {
-      const arn = `arn:aws:ecs:${`${WORKLOAD_REGION}:${WORKLOAD_ACCOUNT}`}:task-definition/${family}:${revision}`;
+      const arn = `arn:aws:ecs:${WORKLOAD_REGION}:${WORKLOAD_ACCOUNT}:task-definition/${family}:${revision}`;
       answers.set(arn, {
         status: 'described',
         taskDefinitionArn: arn,

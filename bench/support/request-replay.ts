@@ -1,7 +1,8 @@
 /**
- * The recorder's task-item writes, captured as it sends them and sent again, unchanged but for their keys,
- * through a client of the same settings: what the one-item-per-task design costs in the SDK and on the
- * wire, apart from tracer's own parsing, validation, classification and encoding.
+ * The recorder's UpdateItems (its task items, and the cluster registry on a first sighting), captured as it
+ * sends them and sent again, unchanged but for their keys, through a client of the same settings: what the
+ * one-item-per-task design costs in the SDK and on the wire, apart from tracer's own parsing, validation,
+ * classification and encoding. Its BatchWriteItems of service events (about 0.02 an event) are not replayed.
  */
 import {
   type DynamoDBClient,
@@ -45,7 +46,8 @@ export function captureUpdateItems(client: DynamoDBClient): UpdateItemCapture {
 /**
  * Sends captured UpdateItems again, `concurrency` in flight, each on its partition key plus `keySuffix`:
  * fresh items that go through the same versions, conditions and returned items as the recorder's did. A
- * condition that fails here failed for the recorder too, which takes it as an answer: so does the replay.
+ * condition that fails is an answer, as it is for the recorder. Resolves to 0, the failed records that
+ * `interleaved` counts for a side.
  */
 export async function replayUpdateItems(
   client: DynamoDBClient,

@@ -115,8 +115,8 @@ function text(value: string | null | undefined): string | undefined {
 function compact<T extends object>(value: T): T {
   // A loop, not Object.entries and fromEntries: it runs for every event and container the recorder reads.
   const out: Record<string, unknown> = {};
-  for (const key in value) {
-    const v = value[key];
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
     if (v !== undefined && v !== null) out[key] = v;
   }
   return out as T;

@@ -1,8 +1,9 @@
 /**
  * Fast reading of the ISO-8601 times ECS sends (`2020-01-23T17:57:30.925Z`). The recorder turns several of
  * them into numbers for every event; `Date.parse` followed by `toISOString` to check that the text reads
- * back exactly costs more than the rest of the encoding, so the common shape is read digit by digit and
- * anything else falls back to the Date round trip.
+ * back exactly costs more than the rest of the encoding, so the common shape is read digit by digit, a
+ * length that `toISOString` never writes is answered at once, and only the extended years take the Date
+ * round trip.
  */
 
 const DIGIT_0 = 48;
@@ -23,8 +24,8 @@ function isLeapYear(year: number): boolean {
 }
 
 /**
- * Epoch milliseconds of a `YYYY-MM-DDTHH:MM:SS.sssZ` time (years 0000 to 9999), or undefined when the
- * text has another shape or names no real instant. Exactly the times for which
+ * Epoch milliseconds of a `YYYY-MM-DDTHH:MM:SS.sssZ` time (years 0000 to 9999, or `±YYYYYY` beyond them),
+ * or undefined when the text has another shape or names no real instant. Exactly the times for which
  * `new Date(ms).toISOString() === iso`, read without building a Date.
  * @example exactIsoMs('2021-11-26T17:29:15.055Z') === 1637947755055
  */
