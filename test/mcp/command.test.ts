@@ -49,6 +49,14 @@ const initialize = [
   { jsonrpc: '2.0', method: 'notifications/initialized' },
 ];
 
+/** The trace of the failed-pull task that the fake API serves, asked for as request 2. */
+const getFailedPullTrace = {
+  jsonrpc: '2.0',
+  id: 2,
+  method: 'tools/call',
+  params: { name: 'get_trace', arguments: { cluster: 'default', task: FAILED_PULL } },
+};
+
 let api: FakeTracerApi | undefined;
 afterEach(async () => {
   await api?.close();
@@ -143,15 +151,7 @@ describe('tracer mcp [flags]', () => {
     const env = { TRACER_ENDPOINT: api.url, TRACER_DURATION: '5m', TRACER_TZ: 'UTC', TRACER_FULL: 'true' };
 
     // Act
-    const { code, messages, stderr } = await serve([], env, [
-      ...initialize,
-      {
-        jsonrpc: '2.0',
-        id: 2,
-        method: 'tools/call',
-        params: { name: 'get_trace', arguments: { cluster: 'default', task: FAILED_PULL } },
-      },
-    ]);
+    const { code, messages, stderr } = await serve([], env, [...initialize, getFailedPullTrace]);
 
     // Assess
     expect(code).toBe(0);
@@ -173,15 +173,7 @@ describe('tracer mcp [flags]', () => {
     const env = { TRACER_ENDPOINT: api.url, TRACER_TZ: 'UTC' };
 
     // Act
-    const { code } = await serve(['--account', '123456789012'], env, [
-      ...initialize,
-      {
-        jsonrpc: '2.0',
-        id: 2,
-        method: 'tools/call',
-        params: { name: 'get_trace', arguments: { cluster: 'default', task: FAILED_PULL } },
-      },
-    ]);
+    const { code } = await serve(['--account', '123456789012'], env, [...initialize, getFailedPullTrace]);
 
     // Assess
     expect(code).toBe(0);
@@ -196,12 +188,7 @@ describe('tracer mcp [flags]', () => {
     // Act
     const { messages } = await serve(['--endpoint', api.url, '--tz', 'Asia/Tokyo'], env, [
       ...initialize,
-      {
-        jsonrpc: '2.0',
-        id: 2,
-        method: 'tools/call',
-        params: { name: 'get_trace', arguments: { cluster: 'default', task: FAILED_PULL } },
-      },
+      getFailedPullTrace,
     ]);
 
     // Assess
