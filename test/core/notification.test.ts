@@ -69,6 +69,10 @@ function loadForeign(name: string): { summary: TaskSummary; classification: Fail
   return { summary: foreign, classification };
 }
 
+/** The AWS Chatbot message of a notification, parsed: what every chatbot test reads. */
+const chatbotMessage = (input: Parameters<typeof chatbotNotification>[0]) =>
+  JSON.parse(chatbotNotification(input));
+
 const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const isPrintableAscii = (text: string) => /^[\x20-\x7e]*$/.test(text);
 
@@ -398,14 +402,12 @@ describe('chatbotNotification', () => {
   it('emits the custom-notification schema with the diagnosis, next steps and context', () => {
     const { summary, classification } = load('failure-image-pull.json');
 
-    const message = JSON.parse(
-      chatbotNotification({
-        summary,
-        classification,
-        traceText: REFERENCE_TRACE,
-        apiUrl: 'https://api.example.com',
-      }),
-    );
+    const message = chatbotMessage({
+      summary,
+      classification,
+      traceText: REFERENCE_TRACE,
+      apiUrl: 'https://api.example.com',
+    });
 
     expect(message).toMatchObject({
       version: '1.0',
@@ -443,15 +445,13 @@ describe('chatbotNotification', () => {
   it("names another account's cluster by its ARN in the next steps, and by its name in title and keywords", () => {
     const { summary, classification } = loadForeign('failure-image-pull.json');
 
-    const message = JSON.parse(
-      chatbotNotification({
-        summary,
-        classification,
-        traceText: REFERENCE_TRACE,
-        apiUrl: 'https://api.example.com',
-        home: HOME,
-      }),
-    );
+    const message = chatbotMessage({
+      summary,
+      classification,
+      traceText: REFERENCE_TRACE,
+      apiUrl: 'https://api.example.com',
+      home: HOME,
+    });
 
     expect(message.content.nextSteps).toEqual([
       classification.hint,
@@ -470,7 +470,7 @@ describe('chatbotNotification', () => {
     const { summary, classification } = load('failure-oom.json');
     const lines = Array.from({ length: 500 }, (_, i) => `t\tCONTAINER:app\tline ${i}`);
 
-    const message = JSON.parse(chatbotNotification({ summary, classification, traceText: lines.join('\n') }));
+    const message = chatbotMessage({ summary, classification, traceText: lines.join('\n') });
 
     expect(message.content.description.length).toBeLessThanOrEqual(CHATBOT_LIMITS.descriptionChars);
     expect(message.content.description).toContain('line 499');
@@ -481,9 +481,7 @@ describe('chatbotNotification', () => {
   it('keeps one code block when the trace itself contains a fence', () => {
     const { summary, classification } = load('failure-oom.json');
 
-    const message = JSON.parse(
-      chatbotNotification({ summary, classification, traceText: 't\tCONTAINER:app\t```rm -rf```' }),
-    );
+    const message = chatbotMessage({ summary, classification, traceText: 't\tCONTAINER:app\t```rm -rf```' });
 
     expect(message.content.description.match(/```/g)).toHaveLength(2);
   });
@@ -491,9 +489,11 @@ describe('chatbotNotification', () => {
   it('cuts a single trace line longer than the description limit', () => {
     const { summary, classification } = load('failure-oom.json');
 
-    const message = JSON.parse(
-      chatbotNotification({ summary, classification, traceText: `t\tCONTAINER:app\t${'y'.repeat(10_000)}` }),
-    );
+    const message = chatbotMessage({
+      summary,
+      classification,
+      traceText: `t\tCONTAINER:app\t${'y'.repeat(10_000)}`,
+    });
 
     expect(message.content.description.length).toBeLessThanOrEqual(CHATBOT_LIMITS.descriptionChars);
     expect(message.content.description).toMatch(/y\.\.\.\n```$/);
