@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -24,6 +25,11 @@ if (!CHROMIUM_PATH) {
 /** A headless Chromium with a throw-away profile that talks to nothing but the pages it is sent to. */
 export interface Headless {
   readonly context: BrowserContext;
+  /**
+   * Opens `url` in a new tab. An uncaught error of the page fails the test when the tab is closed, so a
+   * script that broke behind a screen that still looks right does not pass unseen.
+   */
+  open(url: string): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -46,6 +52,14 @@ export async function launchHeadless(options: { colorScheme?: 'light' | 'dark' }
   });
   return {
     context,
+    open: async (url) => {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(url);
+      page.on('close', () => expect(errors).toEqual([]));
+      return page;
+    },
     close: async () => {
       await context.close();
       await rm(profile, { recursive: true, force: true });

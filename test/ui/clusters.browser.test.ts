@@ -62,11 +62,7 @@ describe.skipIf(!CHROMIUM_PATH)('the clusters page in Chromium, with two cluster
     await server?.close();
   }, TIMEOUT);
 
-  async function open(path: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    await page.goto(`${server.url}${path}`);
-    return page;
-  }
+  const open = (path: string): Promise<Page> => browser.open(`${server.url}${path}`);
 
   it(
     "lists both prod clusters with their account and region, and opens each one's own tasks by its ARN",

@@ -43,14 +43,7 @@ describe.skipIf(!CHROMIUM_PATH)('the timeline page in Chromium, served by local 
     await removeDir(dataDir);
   }, TIMEOUT);
 
-  async function open(path: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}${path}`);
-    page.on('close', () => expect(errors).toEqual([]));
-    return page;
-  }
+  const open = (path: string): Promise<Page> => browser.open(`${server.url}${path}`);
 
   it(
     'lists the three sample tasks on the cluster page, and filters them by failure',
