@@ -12,6 +12,7 @@ import {
   containerInstanceIdOf,
   type Ec2InstanceNotice,
 } from './instance.js';
+import { normalIso } from './iso-time.js';
 import { describeIssues, isoTimestamp, safeParse, wholeNumber } from './validation.js';
 
 export const CONTAINER_INSTANCE_STATE_CHANGE = 'ECS Container Instance State Change';
@@ -46,8 +47,6 @@ export interface HostEventEnvelope {
 
 const EC2_INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
-const iso = (value: string) => new Date(Date.parse(value)).toISOString();
-
 /**
  * An `ECS Container Instance State Change` event as tracer keeps it. The container instance ARN comes
  * from the detail, else from `resources`; the cluster from `detail.clusterArn`, else from a new-format ARN.
@@ -78,7 +77,7 @@ export function parseContainerInstanceDetail(event: HostEventEnvelope): Containe
   }
   return {
     eventId: event.id,
-    time: iso(d.updatedAt ?? event.time),
+    time: normalIso(d.updatedAt ?? event.time),
     clusterName,
     containerInstanceArn: arn,
     containerInstanceId,
@@ -115,7 +114,7 @@ export function parseEc2InstanceDetail(event: HostEventEnvelope): Ec2InstanceNot
       : 'rebalance-recommendation';
   return {
     eventId: event.id,
-    time: iso(event.time),
+    time: normalIso(event.time),
     ec2InstanceId,
     notice,
     ...(d['instance-action'] ? { instanceAction: d['instance-action'] } : {}),
