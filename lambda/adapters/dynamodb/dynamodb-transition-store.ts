@@ -134,8 +134,8 @@ export class DynamoDbTransitionStore implements TransitionStore {
 
   async recordTransition(task: RecordedTask): Promise<RecordOutcome> {
     const { summary: t, failure } = task;
-    const encoded = encodeTransition(t, failure);
     const cluster = clusterIdOfTask(t);
+    const encoded = encodeTransition(t, failure, cluster);
     const taskKey = taskPk(cluster, t.taskId);
     const known = this.known.get(taskKey);
     const update = new ItemUpdate();

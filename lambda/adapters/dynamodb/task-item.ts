@@ -16,7 +16,7 @@
  * version keeps its own value in `o` (overrides) inside its map.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { clusterIdOfTask, type HomeScope, parseClusterScope } from '../../core/cluster-id.js';
+import { type ClusterId, clusterIdOfTask, type HomeScope, parseClusterScope } from '../../core/cluster-id.js';
 import type { FailureClassification } from '../../core/failure.js';
 import { type ContainerState, LIFECYCLE_TIMESTAMPS, type TaskTransition } from '../../core/model.js';
 import {
@@ -119,12 +119,11 @@ function derivedClusterArn(t: Pick<TaskTransition, 'region' | 'account' | 'clust
   return `arn:aws:ecs:${t.region}:${t.account}:cluster/${t.clusterName}`;
 }
 
-function encodeAlways(t: TaskTransition): Item {
+function encodeAlways(t: TaskTransition, scope: ClusterId): Item {
   const prefix = arnPrefix(t.clusterArn) ?? '';
   let taskArn = t.taskArn;
   if (taskArn === `${prefix}task/${t.clusterName}/${t.taskId}`) taskArn = '=';
   else if (taskArn === `${prefix}task/${t.taskId}`) taskArn = '-';
-  const scope = clusterIdOfTask(t);
   const scoped = scope.region === t.region && scope.account === t.account;
   return {
     ...(scoped ? {} : { [ALWAYS.region]: { S: t.region }, [ALWAYS.account]: { S: t.account } }),
@@ -194,11 +193,16 @@ function containerDelta(
 }
 
 /**
- * The attributes one transition adds to its task's item.
+ * The attributes one transition adds to its task's item; `scope` is the cluster its partition key names,
+ * which the writer has already worked out.
  * @example encodeTransition(transition).versionAttribute === 'v4'
  */
-export function encodeTransition(t: TaskTransition, failure?: FailureClassification): EncodedTransition {
-  const constants: Item = encodeAlways(t);
+export function encodeTransition(
+  t: TaskTransition,
+  failure?: FailureClassification,
+  scope: ClusterId = clusterIdOfTask(t),
+): EncodedTransition {
+  const constants: Item = encodeAlways(t, scope);
   let bits = 0;
   TASK_CONSTANTS.forEach(([field, code], bit) => {
     const value = t[field];
